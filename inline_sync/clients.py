@@ -1,0 +1,184 @@
+"""Adapters that give every SQLite client the same small interface.
+
+The engine needs to run one statement, read rows, know whether a transaction is open, and run a
+function inside a transaction that commits when it returns and rolls back when it raises. Each
+client module (``sqlite3``, ``apsw``) is imported only when a connection of that kind is passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from .errors import SyncError
+
+T = TypeVar("T")
+
+Row = tuple[Any, ...]
+
+
+class Client:
+    """The interface the engine uses. Subclass it to support another SQLite client."""
+
+    #: A short name for messages ("sqlite3", "apsw").
+    name = "client"
+    #: Whether ``ATTACH ':memory:'`` may be tried.
+    can_attach = True
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement, discarding any rows."""
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one statement and return its rows as tuples."""
+        raise NotImplementedError
+
+    def in_transaction(self) -> bool:
+        """True when a transaction is open on the connection."""
+        raise NotImplementedError
+
+    def can_toggle_foreign_keys(self) -> bool:
+        """True when ``PRAGMA foreign_keys`` can be changed now (outside any transaction)."""
+        return not self.in_transaction()
+
+    def sqlite_version(self) -> tuple[int, ...]:
+        """The version of the SQLite library behind the connection."""
+        raise NotImplementedError
+
+    def is_error(self, exc: BaseException) -> bool:
+        """True if ``exc`` is an error SQLite raised through this client."""
+        raise NotImplementedError
+
+    def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
+        """Run ``fn`` in a transaction: commit when it returns, roll back when it raises.
+
+        A connection that already has a transaction open gets a clear error: inline_sync never
+        commits work that is not its own.
+        """
+        if self.in_transaction():
+            raise SyncError(
+                f"the {self.name} connection has a transaction open; commit or roll it back "
+                "before calling sync() (inline_sync never commits work that is not its own)"
+            )
+        self.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            result = fn()
+        except BaseException:
+            if self.in_transaction():
+                self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+        return result
+
+    #: True when ``transaction`` leaves the final commit to the caller (see SQLite3Client).
+    commits_for_caller = True
+
+
+class SQLite3Client(Client):
+    """The standard library's :mod:`sqlite3` connection, under every ``isolation_level`` and
+    with Python 3.12's ``autocommit``.
+
+    With ``autocommit=False`` a transaction is always open (PEP 249): sync works inside it in a
+    SAVEPOINT and leaves the commit to the caller, like every other write on such a connection.
+    """
+
+    name = "sqlite3"
+
+    def __init__(self, conn: Any) -> None:
+        import sqlite3
+
+        self.conn = conn
+        self._sqlite3 = sqlite3
+        self._pep249 = getattr(conn, "autocommit", None) is False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.conn.execute(sql, params).close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cur = self.conn.execute(sql, params)
+        try:
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            cur.close()
+
+    def in_transaction(self) -> bool:
+        return bool(self.conn.in_transaction)
+
+    def can_toggle_foreign_keys(self) -> bool:
+        return not self._pep249 and not self.in_transaction()
+
+    @property
+    def can_attach(self) -> bool:  # type: ignore[override]
+        return not self._pep249
+
+    @property
+    def commits_for_caller(self) -> bool:  # type: ignore[override]
+        return not self._pep249
+
+    def sqlite_version(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self._sqlite3.sqlite_version.split("."))
+
+    def is_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, self._sqlite3.Error)
+
+    def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
+        if not self._pep249:
+            return super().transaction(fn, immediate=immediate)
+        self.execute("SAVEPOINT inline_sync")
+        try:
+            result = fn()
+        except BaseException:
+            self.execute("ROLLBACK TO inline_sync")
+            self.execute("RELEASE inline_sync")
+            raise
+        self.execute("RELEASE inline_sync")
+        return result
+
+
+class APSWClient(Client):
+    """An :mod:`apsw` connection (which may have extensions such as sqlite-vec loaded)."""
+
+    name = "apsw"
+
+    def __init__(self, conn: Any) -> None:
+        import apsw
+
+        self.conn = conn
+        self._apsw = apsw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        cur = self.conn.cursor()
+        for _ in cur.execute(sql, params):
+            pass
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [tuple(r) for r in self.conn.cursor().execute(sql, params)]
+
+    def in_transaction(self) -> bool:
+        return not self.conn.getautocommit()
+
+    def sqlite_version(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in self._apsw.sqlite_lib_version().split("."))
+
+    def is_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, self._apsw.Error)
+
+
+def make_client(connection: Any) -> Client:
+    """Wrap a connection in the matching :class:`Client` (a Client passes through)."""
+    if isinstance(connection, Client):
+        return connection
+    module = type(connection).__module__ or ""
+    if module.startswith("sqlite3") or module.startswith("_sqlite3"):
+        return SQLite3Client(connection)
+    if module.startswith("apsw"):
+        return APSWClient(connection)
+    if hasattr(connection, "exec") and not hasattr(connection, "transactionSync"):
+        raise SyncError(
+            "this looks like a Durable Object's ctx.storage.sql; pass ctx.storage instead, so "
+            "the sync can run in one transaction"
+        )
+    raise SyncError(
+        f"unsupported client {type(connection).__module__}.{type(connection).__name__}: pass a "
+        "sqlite3.Connection or an apsw.Connection"
+    )

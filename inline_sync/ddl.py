@@ -1,0 +1,454 @@
+"""Parse one CREATE statement (as SQLite stores it) into a model object.
+
+Both sides of a sync go through here: the live database's ``sqlite_schema`` and the scratch copy
+built from the definitions. Parsing is cached by text, so an object whose text is the same on
+both sides is parsed once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .models import (
+    Check,
+    Column,
+    ForeignKey,
+    IndexedColumn,
+    KeyConstraint,
+    Table,
+    Trigger,
+    View,
+    VirtualTable,
+)
+from .models import Index as IndexModel
+from .tokenizer import OP, WORD, Token, fold, normalize, significant, tokenize
+
+_COLUMN_CONSTRAINT_STARTS = frozenset(
+    {
+        "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
+        "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS",
+    }
+)  # fmt: skip
+
+
+class ParseError(ValueError):
+    """The statement is not a CREATE statement this parser understands."""
+
+
+class _Cursor:
+    """A position in a list of significant tokens."""
+
+    def __init__(self, tokens: list[Token], source: str) -> None:
+        self.tokens = tokens
+        self.source = source
+        self.i = 0
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        j = self.i + ahead
+        return self.tokens[j] if j < len(self.tokens) else None
+
+    def at(self, *words: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.keyword(*words)
+
+    def at_op(self, op: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok.kind is OP and tok.text == op
+
+    def take(self) -> Token:
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("unexpected end of statement")
+        self.i += 1
+        return tok
+
+    def accept(self, *words: str) -> bool:
+        if self.at(*words):
+            self.i += 1
+            return True
+        return False
+
+    def expect(self, *words: str) -> Token:
+        tok = self.take()
+        if not tok.keyword(*words):
+            raise ParseError(f"expected {' or '.join(words)}, found {tok.text!r}")
+        return tok
+
+    def expect_op(self, op: str) -> Token:
+        tok = self.take()
+        if tok.kind is not OP or tok.text != op:
+            raise ParseError(f"expected {op!r}, found {tok.text!r}")
+        return tok
+
+    def balanced(self) -> list[Token]:
+        """Consume a parenthesized group; return the tokens inside it."""
+        self.expect_op("(")
+        start = self.i
+        depth = 1
+        while True:
+            tok = self.take()
+            if tok.kind is OP:
+                if tok.text == "(":
+                    depth += 1
+                elif tok.text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        return self.tokens[start : self.i - 1]
+
+    def name(self) -> str:
+        tok = self.take()
+        if not tok.is_name and tok.kind != "string":
+            raise ParseError(f"expected a name, found {tok.text!r}")
+        return tok.value if tok.kind != "string" else tok.text[1:-1].replace("''", "'")
+
+    def text(self, first: Token, last: Token) -> str:
+        return self.source[first.start : last.end]
+
+
+def _skip_header(cur: _Cursor, kind: str) -> str:
+    """Skip ``CREATE … KIND [IF NOT EXISTS] [schema.]`` and return the object's name."""
+    cur.expect("CREATE")
+    while not cur.at(kind):
+        cur.take()
+    cur.take()
+    if cur.at("IF") and (nxt := cur.peek(1)) is not None and nxt.keyword("NOT"):
+        cur.take()
+        cur.take()
+        cur.expect("EXISTS")
+    name = cur.name()
+    if cur.at_op("."):
+        cur.take()
+        name = cur.name()
+    return name
+
+
+def _conflict(cur: _Cursor) -> str:
+    if cur.at("ON") and (nxt := cur.peek(1)) is not None and nxt.keyword("CONFLICT"):
+        cur.take()
+        cur.take()
+        return cur.take().text.upper()
+    return ""
+
+
+def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
+    cols: list[IndexedColumn] = []
+    for part in _split_commas(tokens):
+        if not part:
+            continue
+        collate = ""
+        desc = False
+        name_tokens = part
+        for j, tok in enumerate(part):
+            if tok.keyword("COLLATE") and j + 1 < len(part):
+                collate = part[j + 1].folded
+                name_tokens = part[:j] if name_tokens is part else name_tokens
+            elif tok.keyword("ASC", "DESC") and j == len(part) - 1:
+                desc = tok.keyword("DESC")
+                name_tokens = part[:j] if name_tokens is part else name_tokens
+        cols.append(IndexedColumn(normalize(name_tokens), collate, desc))
+    return tuple(cols)
+
+
+def _split_commas(tokens: list[Token]) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for tok in tokens:
+        if tok.kind is OP:
+            if tok.text == "(":
+                depth += 1
+            elif tok.text == ")":
+                depth -= 1
+            elif tok.text == "," and depth == 0:
+                parts.append([])
+                continue
+        parts[-1].append(tok)
+    return parts
+
+
+def _foreign_key(cur: _Cursor, columns: tuple[str, ...]) -> ForeignKey:
+    cur.expect("REFERENCES")
+    table = fold(cur.name())
+    ref_cols: tuple[str, ...] = ()
+    if cur.at_op("("):
+        ref_cols = tuple(t.folded for t in cur.balanced() if t.is_name)
+    on_delete = on_update = "NO ACTION"
+    match = deferrable = ""
+    while True:
+        if cur.at("ON") and not (cur.peek(1) and cur.peek(1).keyword("CONFLICT")):  # type: ignore[union-attr]
+            cur.take()
+            which = cur.expect("DELETE", "UPDATE").text.upper()
+            first = cur.take().text.upper()
+            action = first
+            if first in ("SET", "NO"):
+                action = f"{first} {cur.take().text.upper()}"
+            if which == "DELETE":
+                on_delete = action
+            else:
+                on_update = action
+        elif cur.accept("MATCH"):
+            match = cur.take().text.upper()
+        elif cur.at("NOT", "DEFERRABLE") and (cur.at("DEFERRABLE") or _next_is(cur, "DEFERRABLE")):
+            words = []
+            while cur.at("NOT", "DEFERRABLE", "INITIALLY", "DEFERRED", "IMMEDIATE"):
+                words.append(cur.take().text.upper())
+            deferrable = " ".join(words)
+        else:
+            break
+    return ForeignKey(columns, table, ref_cols, on_delete, on_update, match, deferrable)
+
+
+def _next_is(cur: _Cursor, word: str) -> bool:
+    nxt = cur.peek(1)
+    return nxt is not None and nxt.keyword(word)
+
+
+def _column(
+    cur: _Cursor,
+    end: int,
+    pks: list[KeyConstraint],
+    uniques: list[KeyConstraint],
+    checks: list[Check],
+    fks: list[ForeignKey],
+) -> Column:
+    first = cur.take()
+    name = first.value
+    type_tokens: list[Token] = []
+    while cur.i < end:
+        tok = cur.peek()
+        assert tok is not None
+        if tok.keyword(*_COLUMN_CONSTRAINT_STARTS):
+            break
+        if tok.kind is OP and tok.text == "(":
+            start = cur.i
+            cur.balanced()
+            type_tokens.extend(cur.tokens[start : cur.i])
+            continue
+        type_tokens.append(cur.take())
+    not_null = False
+    not_null_conflict = ""
+    default = collate = generated = None
+    stored = has_key = references = False
+    col_checks: list[str] = []
+    constraint_name = ""
+    while cur.i < end:
+        if cur.accept("CONSTRAINT"):
+            constraint_name = fold(cur.name())
+            continue
+        if cur.accept("PRIMARY"):
+            cur.expect("KEY")
+            desc = False
+            if cur.at("ASC", "DESC"):
+                desc = cur.take().keyword("DESC")
+            conflict = _conflict(cur)
+            autoinc = cur.accept("AUTOINCREMENT")
+            pks.append(
+                KeyConstraint(
+                    (IndexedColumn(fold(name), "", desc),), conflict, autoinc, column_level_desc=desc
+                )
+            )
+            has_key = True
+        elif cur.accept("NOT"):
+            cur.expect("NULL")
+            not_null = True
+            not_null_conflict = _conflict(cur)
+        elif cur.accept("NULL"):
+            _conflict(cur)
+        elif cur.accept("UNIQUE"):
+            uniques.append(KeyConstraint((IndexedColumn(fold(name)),), _conflict(cur)))
+            has_key = True
+        elif cur.at("CHECK"):
+            start_tok = cur.take()
+            expr = cur.balanced()
+            norm = normalize(expr)
+            col_checks.append(norm)
+            checks.append(Check(norm, constraint_name, cur.text(start_tok, cur.tokens[cur.i - 1])))
+        elif cur.accept("DEFAULT"):
+            if cur.at_op("("):
+                start = cur.i
+                cur.balanced()
+                default = normalize(cur.tokens[start : cur.i])
+            else:
+                toks = [cur.take()]
+                if toks[0].kind is OP and toks[0].text in "+-":
+                    toks.append(cur.take())
+                default = normalize(toks)
+        elif cur.accept("COLLATE"):
+            collate = fold(cur.name())
+        elif cur.at("REFERENCES"):
+            fks.append(_foreign_key(cur, (fold(name),)))
+            references = True
+        elif cur.at("GENERATED", "AS"):
+            if cur.accept("GENERATED"):
+                cur.expect("ALWAYS")
+            cur.expect("AS")
+            generated = normalize(cur.balanced())
+            if cur.at("STORED", "VIRTUAL"):
+                stored = cur.take().keyword("STORED")
+        else:
+            raise ParseError(f"unexpected {cur.peek().text!r} in column {name!r}")  # type: ignore[union-attr]
+        constraint_name = ""
+    last = cur.tokens[end - 1]
+    return Column(
+        name=name,
+        type=normalize(type_tokens),
+        not_null=not_null,
+        not_null_conflict=not_null_conflict,
+        default=default,
+        collate=collate,
+        generated=generated,
+        stored=stored,
+        sql=cur.text(first, last),
+        has_key_constraint=has_key,
+        references=references,
+        checks=tuple(col_checks),
+    )
+
+
+def _table_constraint(
+    cur: _Cursor,
+    pks: list[KeyConstraint],
+    uniques: list[KeyConstraint],
+    checks: list[Check],
+    fks: list[ForeignKey],
+) -> None:
+    name = ""
+    first = cur.peek()
+    assert first is not None
+    if cur.accept("CONSTRAINT"):
+        name = fold(cur.name())
+    if cur.accept("PRIMARY"):
+        cur.expect("KEY")
+        cols = _indexed_columns(cur.balanced())
+        conflict = _conflict(cur)
+        autoinc = cur.accept("AUTOINCREMENT")
+        pks.append(KeyConstraint(cols, conflict, autoinc))
+    elif cur.accept("UNIQUE"):
+        cols = _indexed_columns(cur.balanced())
+        uniques.append(KeyConstraint(cols, _conflict(cur)))
+    elif cur.at("CHECK"):
+        cur.take()
+        expr = cur.balanced()
+        checks.append(Check(normalize(expr), name, cur.text(first, cur.tokens[cur.i - 1])))
+    elif cur.accept("FOREIGN"):
+        cur.expect("KEY")
+        cols = tuple(t.folded for t in cur.balanced() if t.is_name)
+        fks.append(_foreign_key(cur, cols))
+    else:
+        raise ParseError(f"unexpected {cur.peek()!r} in table constraint")
+
+
+def _is_table_constraint(part: list[Token]) -> bool:
+    first = part[0]
+    if first.kind is not WORD or len(part) < 2:
+        return False
+    second = part[1]
+    word = first.text.upper()
+    if word == "CONSTRAINT":
+        return True
+    if word in ("PRIMARY", "FOREIGN"):
+        return second.keyword("KEY")
+    if word in ("UNIQUE", "CHECK"):
+        return second.kind is OP and second.text == "("
+    return False
+
+
+@lru_cache(maxsize=4096)
+def parse_table(sql: str) -> Table:
+    """Parse ``CREATE TABLE``; raises :class:`ParseError` on what it cannot read."""
+    cur = _Cursor(significant(tokenize(sql)), sql)
+    name = _skip_header(cur, "TABLE")
+    if cur.at("AS"):
+        raise ParseError("CREATE TABLE … AS SELECT is not supported: declare the columns")
+    body = cur.balanced()
+    body_end = cur.i - 1  # index of the closing parenthesis
+    body_start = body_end - len(body)
+    strict = without_rowid = False
+    while cur.peek() is not None:
+        tok = cur.take()
+        if tok.keyword("STRICT"):
+            strict = True
+        elif tok.keyword("WITHOUT"):
+            cur.expect("ROWID")
+            without_rowid = True
+    pks: list[KeyConstraint] = []
+    uniques: list[KeyConstraint] = []
+    checks: list[Check] = []
+    fks: list[ForeignKey] = []
+    columns: list[Column] = []
+    inner = _Cursor(cur.tokens, sql)
+    inner.i = body_start
+    for part in _split_commas(body):
+        if not part:
+            raise ParseError("empty column definition")
+        end = inner.i + len(part)
+        if _is_table_constraint(part):
+            _table_constraint(inner, pks, uniques, checks, fks)
+        else:
+            columns.append(_column(inner, end, pks, uniques, checks, fks))
+        if inner.i != end:
+            raise ParseError(f"could not read {normalize(part)!r}")
+        inner.i = end + 1  # skip the comma
+    if len(pks) > 1:
+        raise ParseError(f"table {name!r} has more than one primary key")
+    return Table(
+        name=name,
+        sql=sql,
+        columns=tuple(columns),
+        primary_key=pks[0] if pks else None,
+        uniques=tuple(sorted(uniques, key=repr)),
+        checks=tuple(sorted(checks, key=lambda c: (c.expression, c.name))),
+        foreign_keys=tuple(sorted(fks, key=repr)),
+        strict=strict,
+        without_rowid=without_rowid,
+    )
+
+
+@lru_cache(maxsize=1024)
+def parse_virtual_table(sql: str) -> VirtualTable:
+    """Parse ``CREATE VIRTUAL TABLE``."""
+    cur = _Cursor(significant(tokenize(sql)), sql)
+    name = _skip_header(cur, "TABLE")
+    cur.expect("USING")
+    module = fold(cur.name())
+    args = normalize(cur.balanced()) if cur.at_op("(") else ""
+    return VirtualTable(name, sql, module, args)
+
+
+def _after_name(kind: str, sql: str) -> tuple[str, list[Token], int]:
+    cur = _Cursor(significant(tokenize(sql)), sql)
+    name = _skip_header(cur, kind)
+    return name, cur.tokens, cur.i
+
+
+@lru_cache(maxsize=4096)
+def parse_index(sql: str) -> IndexModel:
+    """Parse ``CREATE [UNIQUE] INDEX``; the definition includes the UNIQUE flag."""
+    name, tokens, i = _after_name("INDEX", sql)
+    unique = any(t.keyword("UNIQUE") for t in tokens[:i])
+    rest = tokens[i:]
+    table = rest[1].folded if len(rest) > 1 else ""
+    definition = ("unique " if unique else "") + normalize(rest)
+    return IndexModel(name, table, sql, definition, frozenset(t.folded for t in rest if t.is_name))
+
+
+@lru_cache(maxsize=1024)
+def parse_view(sql: str) -> View:
+    """Parse ``CREATE VIEW``."""
+    name, tokens, i = _after_name("VIEW", sql)
+    rest = tokens[i:]
+    return View(name, sql, normalize(rest), frozenset(t.folded for t in rest if t.is_name))
+
+
+@lru_cache(maxsize=1024)
+def parse_trigger(sql: str) -> Trigger:
+    """Parse ``CREATE TRIGGER``; ``table`` is the table or view after ON."""
+    name, tokens, i = _after_name("TRIGGER", sql)
+    rest = tokens[i:]
+    table = ""
+    for j, tok in enumerate(rest):
+        if tok.keyword("ON") and j + 1 < len(rest):
+            table = rest[j + 1].folded
+            if j + 3 < len(rest) and rest[j + 2].kind is OP and rest[j + 2].text == ".":
+                table = rest[j + 3].folded
+            break
+    return Trigger(name, table, sql, normalize(rest), frozenset(t.folded for t in rest if t.is_name))

@@ -1,0 +1,283 @@
+"""Parse the user's definitions: split, classify and check each statement, read rename hints.
+
+Only CREATE TABLE / INDEX / VIEW / TRIGGER / VIRTUAL TABLE are accepted. Everything that is
+wrong with a statement raises :class:`~inline_sync.errors.DefinitionError` naming it, before the
+database is touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .errors import DefinitionError
+from .names import NameFilter, is_reserved
+from .tokenizer import (
+    COMMENT,
+    OP,
+    SQLTokenError,
+    Statement,
+    Token,
+    fold,
+    split_statements,
+    unquote,
+)
+
+TABLE = "table"
+VIRTUAL = "virtual table"
+INDEX = "index"
+VIEW = "view"
+TRIGGER = "trigger"
+
+_HINT_RE = re.compile(r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One CREATE statement from the definitions."""
+
+    kind: str  # table, virtual table, index, view or trigger
+    name: str
+    sql: str  # as the user wrote it (without the final ";")
+    stored_sql: str  # the text SQLite keeps in sqlite_schema for it
+    index: int  # 1-based position among the statements
+    line: int  # 1-based line where it starts
+    tokens: tuple[Token, ...]
+    name_token: int  # index into tokens of the (unqualified) name
+    schema_token: int | None = None  # index of an explicit "main" qualifier, if any
+    renamed_from: str | None = None  # table-level @renamed hint
+    column_renames: dict[str, str] = field(default_factory=dict)  # new name (folded) -> old name
+
+    @property
+    def key(self) -> str:
+        """The folded name."""
+        return fold(self.name)
+
+
+def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> list[Definition]:
+    """Split and check the definitions; raises DefinitionError on the first bad statement."""
+    texts = [definitions] if isinstance(definitions, str) else list(definitions)
+    result: list[Definition] = []
+    seen: dict[tuple[str, str], Definition] = {}
+    for text in texts:
+        if not isinstance(text, str):
+            raise DefinitionError(f"definitions must be strings of SQL, not {type(text).__name__}")
+        try:
+            statements = split_statements(text)
+        except SQLTokenError as exc:
+            line = text.count("\n", 0, exc.offset) + 1
+            snippet = text[exc.offset : exc.offset + 60]
+            raise DefinitionError(f"{exc} at line {line}", statement=snippet) from None
+        for stmt in statements:
+            definition = _classify(stmt, len(result) + 1)
+            if is_reserved(definition.name):
+                raise _error(definition, f"the name {definition.name!r} is reserved")
+            if ignore(definition.name):
+                raise _error(
+                    definition,
+                    f"{definition.name!r} is on the ignore list (migration bookkeeping, platform "
+                    "tables or the ignore= argument), so it cannot be declared",
+                )
+            namespace = "trigger" if definition.kind == TRIGGER else "object"
+            previous = seen.get((namespace, definition.key))
+            if previous is not None:
+                raise _error(
+                    definition,
+                    f"{definition.name!r} is declared twice (statements {previous.index} "
+                    f"and {definition.index})",
+                )
+            seen[(namespace, definition.key)] = definition
+            result.append(definition)
+    return result
+
+
+def _error(d: Definition, message: str) -> DefinitionError:
+    return DefinitionError(message, statement=d.sql, index=d.index, name=d.name)
+
+
+def _classify(stmt: Statement, index: int) -> Definition:
+    tokens = stmt.tokens
+    sig = [i for i, t in enumerate(tokens) if t.kind != "ws" and t.kind != COMMENT]
+
+    def fail(message: str) -> DefinitionError:
+        return DefinitionError(message, statement=stmt.text, index=index)
+
+    words = [tokens[i] for i in sig[:6]]
+    if not words or not words[0].keyword("CREATE"):
+        first = words[0].text.upper() if words else "?"
+        return_msg = (
+            f"only CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE TRIGGER and CREATE VIRTUAL "
+            f"TABLE statements belong in the definitions; found {first}"
+        )
+        raise fail(return_msg)
+    pos = 1
+    if pos < len(words) and words[pos].keyword("TEMP", "TEMPORARY"):
+        raise fail("TEMP objects are not part of the database schema and cannot be synced")
+    header = ["CREATE"]
+    if pos < len(words) and words[pos].keyword("UNIQUE"):
+        header.append("UNIQUE")
+        pos += 1
+    if pos < len(words) and words[pos].keyword("VIRTUAL"):
+        header.append("VIRTUAL")
+        pos += 1
+    if pos >= len(words) or not words[pos].keyword("TABLE", "INDEX", "VIEW", "TRIGGER"):
+        raise fail("expected TABLE, INDEX, VIEW, TRIGGER or VIRTUAL TABLE after CREATE")
+    what = words[pos].text.upper()
+    header.append(what)
+    kind = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGER}[what]
+    if "VIRTUAL" in header:
+        if kind != TABLE:
+            raise fail("VIRTUAL goes only with TABLE")
+        kind = VIRTUAL
+    if "UNIQUE" in header and kind != INDEX:
+        raise fail("UNIQUE goes only with INDEX")
+    pos += 1
+    j = sig[pos] if pos < len(sig) else None
+    # IF NOT EXISTS
+    if (
+        j is not None
+        and tokens[j].keyword("IF")
+        and pos + 2 < len(sig)
+        and tokens[sig[pos + 1]].keyword("NOT")
+        and tokens[sig[pos + 2]].keyword("EXISTS")
+    ):
+        pos += 3
+    if pos >= len(sig) or not tokens[sig[pos]].is_name and tokens[sig[pos]].kind != "string":
+        raise fail(f"expected the {kind}'s name")
+    name_at = sig[pos]
+    schema_at: int | None = None
+    if pos + 2 < len(sig) and tokens[sig[pos + 1]].kind is OP and tokens[sig[pos + 1]].text == ".":
+        schema_at = name_at
+        if fold(tokens[schema_at].value) != "main":
+            raise fail(
+                f"objects must live in the main schema, not {tokens[schema_at].value!r}"
+            )
+        name_at = sig[pos + 2]
+    name_tok = tokens[name_at]
+    name = name_tok.value if name_tok.kind != "string" else name_tok.text[1:-1].replace("''", "'")
+    if kind == TABLE:
+        nxt = sig.index(name_at) + 1
+        if nxt < len(sig) and tokens[sig[nxt]].keyword("AS"):
+            raise fail("CREATE TABLE … AS SELECT is not supported: declare the columns")
+    last = tokens[sig[-1]]
+    stored = " ".join(header) + " " + stmt.text[name_tok.start - tokens[0].start : last.end - tokens[0].start]
+    renamed_from, column_renames = _hints(stmt, kind, name_at, fail)
+    return Definition(
+        kind=kind,
+        name=name,
+        sql=stmt.text,
+        stored_sql=stored,
+        index=index,
+        line=stmt.line,
+        tokens=tuple(tokens),
+        name_token=name_at,
+        schema_token=schema_at,
+        renamed_from=renamed_from,
+        column_renames=column_renames,
+    )
+
+
+def _hint_value(raw: str) -> str:
+    if raw[:1] in "\"`[":
+        return unquote(raw)
+    if raw[:1] == "'":
+        return raw[1:-1]
+    return raw
+
+
+def _hints(
+    stmt: Statement, kind: str, name_at: int, fail: object
+) -> tuple[str | None, dict[str, str]]:
+    """Read ``@renamed from=…`` comments: on the table's line, or on a column's line."""
+    tokens = stmt.tokens
+    hints = [
+        (i, m.group(1))
+        for i, t in enumerate(tokens)
+        if t.kind is COMMENT and (m := _HINT_RE.search(t.text)) is not None
+    ]
+    if not hints:
+        return None, {}
+    source = stmt.text
+    base = tokens[0].start
+
+    def line_of(tok: Token) -> int:
+        return source.count("\n", 0, tok.start - base)
+
+    if kind != TABLE:
+        # Indexes, views and triggers are recreated under the new name anyway.
+        return None, {}
+    columns, open_at, close_at = _column_spans(tokens, name_at)
+    table_hint: str | None = None
+    column_renames: dict[str, str] = {}
+    name_line = line_of(tokens[name_at])
+    for i, raw in hints:
+        value = _hint_value(raw)
+        if i < open_at or i > close_at:
+            table_hint = value
+            continue
+        comment_line = line_of(tokens[i])
+        owner: int | None = None
+        for start, end in columns:
+            if start < i and line_of(tokens[end]) == comment_line:
+                owner = start
+        if owner is None:
+            for start, _end in columns:
+                if start > i and line_of(tokens[start]) == comment_line:
+                    owner = start
+                    break
+        if owner is not None:
+            column_renames[fold(tokens[owner].value)] = value
+        elif comment_line == name_line:
+            table_hint = value
+        else:
+            raise fail(  # type: ignore[operator]
+                "cannot tell which column an @renamed hint belongs to: put it on the line of "
+                "the column (or of CREATE TABLE for the table)"
+            )
+    return table_hint, column_renames
+
+
+def _column_spans(
+    tokens: tuple[Token, ...] | list[Token], name_at: int
+) -> tuple[list[tuple[int, int]], int, int]:
+    """(first, last) token indexes of each column definition in a CREATE TABLE body, and the
+    indexes of the body's opening and closing parentheses."""
+    spans: list[tuple[int, int]] = []
+    open_at = close_at = len(tokens)
+    depth = 0
+    start: int | None = None
+    last_sig: int | None = None
+    for i in range(name_at + 1, len(tokens)):
+        t = tokens[i]
+        if t.kind == "ws" or t.kind is COMMENT:
+            continue
+        if t.kind is OP and t.text == "(":
+            depth += 1
+            if depth == 1:
+                open_at = i
+                start = None
+                continue
+        elif t.kind is OP and t.text == ")":
+            depth -= 1
+            if depth == 0:
+                if start is not None and last_sig is not None:
+                    spans.append((start, last_sig))
+                close_at = i
+                break
+        elif t.kind is OP and t.text == "," and depth == 1:
+            if start is not None and last_sig is not None:
+                spans.append((start, last_sig))
+            start = None
+            continue
+        if depth >= 1:
+            if start is None:
+                start = i
+            last_sig = i
+    # Keep only column definitions, not table constraints.
+    columns = [
+        (s, e)
+        for s, e in spans
+        if not tokens[s].keyword("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+    ]
+    return columns, open_at, close_at

@@ -1,0 +1,263 @@
+"""Compare a current table with its desired form and decide the cheapest safe change.
+
+The answer is an ALTER (rename, add, drop column, and on SQLite 3.53+ NOT NULL and CHECK
+changes) whenever SQLite can make it and the result is the same schema, otherwise a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .ddl import parse_table
+from .models import Check, Column, Table
+from .tokenizer import QIDENT, WORD, fold, quote, tokenize
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the SQLite library behind the connection can do."""
+
+    version: tuple[int, ...]
+
+    @property
+    def drop_column(self) -> bool:
+        """ALTER TABLE … DROP COLUMN (3.35)."""
+        return self.version >= (3, 35)
+
+    @property
+    def rename_column(self) -> bool:
+        """ALTER TABLE … RENAME COLUMN (3.25)."""
+        return self.version >= (3, 25)
+
+    @property
+    def alter_constraints(self) -> bool:
+        """ALTER COLUMN … SET/DROP NOT NULL and ADD/DROP CONSTRAINT … CHECK (3.53)."""
+        return self.version >= (3, 53)
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    """How one table that exists on both sides gets from current to desired."""
+
+    current: Table
+    desired: Table
+    column_renames: tuple[tuple[str, str], ...] = ()  # (old, new), by ALTER … RENAME COLUMN
+    rebuild: bool = False
+    added: tuple[Column, ...] = ()
+    dropped: tuple[str, ...] = ()
+    set_not_null: tuple[str, ...] = ()
+    drop_not_null: tuple[str, ...] = ()
+    add_checks: tuple[Check, ...] = ()
+    drop_checks: tuple[Check, ...] = ()
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def changed(self) -> bool:
+        """True when anything at all must change."""
+        return bool(
+            self.rebuild or self.column_renames or self.added or self.dropped
+            or self.set_not_null or self.drop_not_null or self.add_checks or self.drop_checks
+        )  # fmt: skip
+
+    @property
+    def only_adds_columns(self) -> bool:
+        """True when the change is nothing but ADD COLUMN (views and triggers keep working)."""
+        return self.changed and not (
+            self.rebuild or self.column_renames or self.dropped or self.set_not_null
+            or self.drop_not_null or self.add_checks or self.drop_checks
+        )  # fmt: skip
+
+
+def rename_names(sql: str, renames: dict[str, str]) -> str:
+    """``sql`` with every name token in ``renames`` (folded old -> new) replaced, quoted."""
+    out = []
+    for tok in tokenize(sql):
+        if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in renames:
+            out.append(quote(renames[tok.folded]))
+        else:
+            out.append(tok.text)
+    return "".join(out)
+
+
+def _describe(a: Column, b: Column) -> list[str]:
+    what = []
+    for label, x, y in (
+        ("type", a.type or "(none)", b.type or "(none)"),
+        ("NOT NULL", a.not_null, b.not_null),
+        ("ON CONFLICT", a.not_null_conflict, b.not_null_conflict),
+        ("DEFAULT", a.default, b.default),
+        ("COLLATE", a.collate, b.collate),
+        ("generated expression", a.generated, b.generated),
+        ("STORED", a.stored, b.stored),
+    ):
+        if x != y:
+            what.append(f"column {b.name}: {label} {x} -> {y}")
+    return what
+
+
+def _is_constant_default(col: Column) -> bool:
+    d = col.default
+    if d is None:
+        return True
+    return not (d.startswith("(") or d in ("current_time", "current_date", "current_timestamp"))
+
+
+def compare_table(
+    current: Table,
+    desired: Table,
+    hints: dict[str, str],
+    caps: Capabilities,
+    has_rows: Callable[[], bool],
+) -> TableDiff:
+    """Decide how to turn ``current`` into ``desired``.
+
+    ``hints`` maps desired column names (folded) to their old names from ``@renamed`` hints.
+    ``has_rows`` is asked only when the answer decides between ADD COLUMN and a rebuild.
+    """
+    cur_keys = {c.key for c in current.columns}
+    renames: list[tuple[str, str]] = []
+    for new, old in hints.items():
+        if fold(old) in cur_keys and new not in cur_keys and desired.column(new) is not None:
+            renames.append((current.column(old).name, desired.column(new).name))  # type: ignore[union-attr]
+    if renames and caps.rename_column:
+        # What RENAME COLUMN leaves behind: every mention of the old name follows.
+        current = parse_table(rename_names(current.sql, {fold(o): n for o, n in renames}))
+    elif renames:
+        return TableDiff(
+            current, desired, rebuild=True, reasons=("rename columns (by rebuild: SQLite < 3.25)",)
+        )
+
+    reasons: list[str] = [f"rename column {o} -> {n}" for o, n in renames]
+    rebuild: list[str] = []
+    cur_by_key = {c.key: c for c in current.columns}
+    des_keys = [c.key for c in desired.columns]
+    des_set = set(des_keys)
+    dropped = [c for c in current.columns if c.key not in des_set]
+    added = [c for c in desired.columns if c.key not in cur_by_key]
+    common_cur = [c.key for c in current.columns if c.key in des_set]
+    common_des = [k for k in des_keys if k in cur_by_key]
+    if common_cur != common_des:
+        rebuild.append("column order changes")
+    if added and des_keys[len(des_keys) - len(added) :] != [c.key for c in added]:
+        rebuild.append(f"new column {added[0].name} is not after all existing columns")
+
+    set_nn: list[str] = []
+    drop_nn: list[str] = []
+    for key in common_des:
+        a = cur_by_key[key]
+        b = desired.column(key)
+        assert b is not None
+        if a.signature() == b.signature():
+            continue
+        if (
+            a.signature_without_not_null() == b.signature_without_not_null()
+            and caps.alter_constraints
+            and not b.not_null_conflict
+            and a.generated is None
+        ):
+            (set_nn if b.not_null else drop_nn).append(b.name)
+        else:
+            rebuild.extend(_describe(a, b))
+
+    if current.strict != desired.strict:
+        rebuild.append("STRICT " + ("added" if desired.strict else "removed"))
+    if current.without_rowid != desired.without_rowid:
+        rebuild.append("WITHOUT ROWID " + ("added" if desired.without_rowid else "removed"))
+    if current.primary_key != desired.primary_key:
+        rebuild.append("PRIMARY KEY or AUTOINCREMENT changes")
+    if current.uniques != desired.uniques:
+        rebuild.append("UNIQUE constraints change")
+
+    added_keys = {c.key for c in added}
+    dropped_keys = {c.key for c in dropped}
+    for col in added:
+        if col.has_key_constraint:
+            rebuild.append(f"new column {col.name} is a PRIMARY KEY or UNIQUE")
+        elif col.generated is not None and col.stored:
+            rebuild.append(f"new column {col.name} is a STORED generated column")
+        elif col.references and col.default not in (None, "null"):
+            rebuild.append(f"new column {col.name} has a REFERENCES clause and a default")
+        elif (col.not_null and col.default in (None, "null") and col.generated is None) or (
+            not _is_constant_default(col)
+        ):
+            if has_rows():
+                rebuild.append(
+                    f"new column {col.name} needs a rebuild on a non-empty table "
+                    "(NOT NULL without a default, or a non-constant default)"
+                )
+
+    # Foreign keys: those of added columns come with ADD COLUMN; dropped columns may not have any.
+    def fk_of_added(fk: object) -> bool:
+        cols = getattr(fk, "columns", ())
+        return len(cols) == 1 and cols[0] in added_keys and desired.column(cols[0]).references  # type: ignore[union-attr]
+
+    des_fks = [fk for fk in desired.foreign_keys if not fk_of_added(fk)]
+    if any(set(fk.columns) & dropped_keys for fk in current.foreign_keys):
+        rebuild.append("a dropped column is part of a foreign key")
+    elif Counter(map(repr, des_fks)) != Counter(map(repr, current.foreign_keys)):
+        rebuild.append("foreign keys change")
+
+    for col in dropped:
+        if col.has_key_constraint or any(
+            col.key in {ic.name for ic in u.columns} for u in current.uniques
+        ) or (current.primary_key and col.key in {ic.name for ic in current.primary_key.columns}):
+            rebuild.append(f"dropped column {col.name} is part of a PRIMARY KEY or UNIQUE")
+        elif not caps.drop_column:
+            rebuild.append(f"drop column {col.name} (by rebuild: SQLite < 3.35)")
+        elif any(
+            c.generated is not None and col.key in c.generated.split() for c in desired.columns
+        ):
+            rebuild.append(f"dropped column {col.name} is used by a generated column")
+
+    # CHECK constraints: column-level ones travel with ADD/DROP COLUMN.
+    dropped_checks = Counter(e for c in dropped for e in c.checks)
+    remaining = []
+    for check in current.checks:
+        if dropped_checks[check.expression] and not check.name:
+            dropped_checks[check.expression] -= 1
+        else:
+            remaining.append(check)
+    added_checks = Counter(e for c in added for e in c.checks)
+    wanted = []
+    for check in desired.checks:
+        if added_checks[check.expression]:
+            added_checks[check.expression] -= 1
+        else:
+            wanted.append(check)
+    rem = Counter((c.expression, c.name) for c in remaining)
+    want = Counter((c.expression, c.name) for c in wanted)
+    to_add = [c for c in wanted if (want - rem)[(c.expression, c.name)]]
+    to_drop = [c for c in remaining if (rem - want)[(c.expression, c.name)]]
+    if any(set(c.expression.split()) & dropped_keys for c in remaining):
+        rebuild.append("a remaining CHECK constraint uses a dropped column")
+    if to_add or to_drop:
+        if not caps.alter_constraints:
+            rebuild.append("CHECK constraints change")
+        elif any(not c.name for c in to_drop):
+            rebuild.append("an unnamed CHECK constraint is removed")
+
+    if rebuild:
+        return TableDiff(
+            current, desired, column_renames=tuple(renames), rebuild=True,
+            reasons=(*reasons, *rebuild),
+        )  # fmt: skip
+    reasons += [f"drop column {c.name}" for c in dropped]
+    reasons += [f"add column {c.name}" for c in added]
+    reasons += [f"set NOT NULL on {n}" for n in set_nn]
+    reasons += [f"drop NOT NULL on {n}" for n in drop_nn]
+    reasons += [f"add CHECK ({c.expression})" for c in to_add]
+    reasons += [f"drop CHECK constraint {c.name}" for c in to_drop]
+    return TableDiff(
+        current,
+        desired,
+        column_renames=tuple(renames),
+        added=tuple(added),
+        dropped=tuple(c.name for c in dropped),
+        set_not_null=tuple(set_nn),
+        drop_not_null=tuple(drop_nn),
+        add_checks=tuple(to_add),
+        drop_checks=tuple(to_drop),
+        reasons=tuple(reasons),
+    )

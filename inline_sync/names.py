@@ -1,0 +1,74 @@
+"""Which names inline_sync never touches, and which it reserves for itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+
+from .tokenizer import fold
+
+#: Prefix of every object inline_sync creates for itself (scratch copies, rebuild copies).
+PREFIX = "__sync_"
+
+#: Name of the attached scratch database.
+SCRATCH_DB = "__sync_scratch"
+
+#: Tables that belong to SQLite, the platform, or migration tools: never diffed, never dropped.
+DEFAULT_IGNORE: tuple[str, ...] = (
+    "sqlite_*",
+    "_cf_*",
+    "__miniflare_do_name",
+    PREFIX + "*",
+    "_inline_sync*",
+    "d1_migrations",
+    "sqlfu_migrations",
+    "alembic_version",
+    "django_migrations",
+    "schema_migrations",
+    "_yoyo_*",
+    "yoyo_lock",
+    "__drizzle_migrations",
+    "_prisma_migrations",
+    "knex_migrations*",
+    "goose_db_version",
+    "atlas_schema_revisions",
+    "_sqlx_migrations",
+    "flyway_schema_history",
+    "kysely_migration*",
+    "__diesel_schema_migrations",
+    "seaql_migrations",
+    "__atscript_control",
+)
+
+#: Names the definitions may not use at all: SQLite's, the platform's and inline_sync's own.
+RESERVED = ("sqlite_*", "_cf_*", PREFIX + "*", "_inline_sync*")
+
+
+class NameFilter:
+    """Matches names against glob patterns the way SQLite compares names (ASCII case-folded)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.exact: set[str] = set()
+        self.globs: list[str] = []
+        for pattern in patterns:
+            folded = fold(pattern)
+            if any(ch in folded for ch in "*?["):
+                self.globs.append(folded)
+            else:
+                self.exact.add(folded)
+
+    def __call__(self, name: str) -> bool:
+        folded = fold(name)
+        if folded in self.exact:
+            return True
+        return any(fnmatchcase(folded, glob) for glob in self.globs)
+
+
+def ignore_filter(extra: Iterable[str] = ()) -> NameFilter:
+    """The filter for the built-in ignore list plus the caller's ``ignore`` patterns."""
+    if isinstance(extra, str):
+        extra = (extra,)
+    return NameFilter((*DEFAULT_IGNORE, *extra))
+
+
+is_reserved = NameFilter(RESERVED)

@@ -1,0 +1,113 @@
+"""The plan: plain data saying what a sync will do, step by step, and why.
+
+:class:`SyncPlan` is what :func:`inline_sync.plan` returns and what :func:`inline_sync.sync`
+applies. Each :class:`Step` carries one SQL statement and the reason for it; each
+:class:`Change` summarizes what happens to one table, index, view or trigger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of the plan.
+
+    ``action`` says what it does (``create``, ``drop``, ``rename``, ``add column``,
+    ``drop column``, ``rename column``, ``set not null``, ``drop not null``, ``add check``,
+    ``drop check``, ``rebuild``, ``copy rows``, ``setting`` …), ``kind`` and ``name`` the object.
+    """
+
+    action: str
+    kind: str
+    name: str
+    sql: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happens to one object: ``action`` is create, alter, rebuild, rename, recreate or
+    drop; ``destructive`` is true when rows or columns are lost."""
+
+    kind: str
+    name: str
+    action: str
+    destructive: bool = False
+    reasons: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        flag = "  [DESTRUCTIVE]" if self.destructive else ""
+        why = f": {'; '.join(self.reasons)}" if self.reasons else ""
+        return f"{self.action} {self.kind} {self.name}{why}{flag}"
+
+
+@dataclass(frozen=True)
+class ForeignKeyCheck:
+    """A table whose foreign keys are verified before commit (its name before and after)."""
+
+    before: str | None
+    after: str
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """What it takes to bring the database to the definitions.
+
+    ``statements`` is exactly the SQL applying runs, in order, inside one transaction (before
+    it, inline_sync may switch ``PRAGMA foreign_keys`` off when the connection allows, and
+    restores it afterwards; the transaction itself is opened and closed around the steps).
+    """
+
+    steps: tuple[Step, ...] = ()
+    changes: tuple[Change, ...] = ()
+    strategy: str = ""
+    sqlite_version: str = ""
+    foreign_keys: str = "off"  # "off": switched off during apply; "enforced": kept on
+    fk_checks: tuple[ForeignKeyCheck, ...] = field(default=(), repr=False)
+
+    @property
+    def status(self) -> str:
+        """``"up-to-date"`` or ``"changes-needed"``."""
+        return "changes-needed" if self.steps else "up-to-date"
+
+    @property
+    def statements(self) -> list[str]:
+        """The SQL of every step, in order."""
+        return [s.sql for s in self.steps]
+
+    @property
+    def destructive(self) -> bool:
+        """True when applying would drop a table or a column, or otherwise lose data."""
+        return any(c.destructive for c in self.changes)
+
+    def __bool__(self) -> bool:
+        return bool(self.steps)
+
+    def __str__(self) -> str:
+        if not self.steps:
+            return "Schema is up to date."
+        lines = [f"{len(self.changes)} change(s), {len(self.steps)} statement(s):"]
+        lines += [f"  {c}" for c in self.changes]
+        lines.append("")
+        lines += [s.sql.rstrip() + ";" for s in self.steps]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """The outcome of :func:`inline_sync.sync`.
+
+    ``status`` is ``"up-to-date"`` (nothing to do), ``"synced"`` (the plan was applied) or
+    ``"changes-needed"`` (a dry run that found work). ``statements`` are the statements
+    actually executed (empty for a dry run); ``duration`` is in seconds.
+    """
+
+    status: str
+    plan: SyncPlan
+    statements: tuple[str, ...] = ()
+    duration: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.status} in {self.duration * 1000:.1f} ms\n{self.plan}"

@@ -1,0 +1,447 @@
+"""Turn two schemas into an ordered plan of SQL steps.
+
+Order: drop triggers and views that are going or that depend on tables about to change; drop
+indexes that are going or changing; rename tables; drop tables; create tables (parents first);
+alter tables; rebuild tables; recreate virtual tables; create indexes, views (dependencies
+first) and triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .definitions import TABLE, VIRTUAL, Definition
+from .diff import Capabilities, TableDiff, compare_table, rename_names
+from .models import Index, Schema, Table, Trigger, View, VirtualTable
+from .names import PREFIX
+from .plan import Change, ForeignKeyCheck, Step, SyncPlan
+from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
+from .tokenizer import fold, quote
+
+
+@dataclass
+class PlanInput:
+    """Everything the planner needs besides the two schemas."""
+
+    definitions: list[Definition]
+    caps: Capabilities
+    fk_enforced: bool  # foreign keys stay ON while applying (no PRAGMA possible)
+    legacy_alter_table: bool  # the connection's setting, restored at the end
+    has_rows: Callable[[str], bool]
+    columns_of: Callable[[str, str], list[str]]  # (side "current"/"desired", name) -> columns
+    strategy: str = ""
+
+
+def _topological(names: list[str], deps: Callable[[str], set[str]]) -> list[str]:
+    """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+    pool = set(names)
+
+    def visit(n: str) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            return  # a cycle: leave it where it is
+        state[n] = 1
+        for d in sorted(deps(n) & pool):
+            if d != n:
+                visit(d)
+        state[n] = 2
+        order.append(n)
+
+    for n in names:
+        visit(n)
+    return order
+
+
+def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:
+    """Plan the change from ``current`` to ``desired``."""
+    p = _Planner(current, desired, inp)
+    return p.run()
+
+
+class _Planner:
+    def __init__(self, current: Schema, desired: Schema, inp: PlanInput) -> None:
+        self.cur = current
+        self.des = desired
+        self.inp = inp
+        self.defs = {
+            ("table" if d.kind in (TABLE, VIRTUAL) else d.kind, d.key): d for d in inp.definitions
+        }
+        self.steps: list[Step] = []
+        self.changes: list[Change] = []
+
+    def step(self, action: str, kind: str, name: str, sql: str, reason: str) -> None:
+        self.steps.append(Step(action, kind, name, sql, reason))
+
+    def sql_of(self, kind: str, key: str) -> str:
+        d = self.defs.get((kind, key))
+        return d.sql if d is not None else ""
+
+    # ------------------------------------------------------------------ tables
+    def run(self) -> SyncPlan:
+        cur, des = self.cur, self.des
+        renames: dict[str, str] = {}  # desired key -> current key
+        for key in des.tables:
+            d = self.defs.get(("table", key))
+            old = fold(d.renamed_from) if d is not None and d.renamed_from else None
+            if (
+                old and key not in cur.tables and old in cur.tables
+                and old not in des.tables and old not in renames.values()
+            ):  # fmt: skip
+                renames[key] = old
+        renamed_old = set(renames.values())
+        creates = [k for k in des.tables if k not in cur.tables and k not in renames]
+        drops = [k for k in cur.tables if k not in des.tables and k not in renamed_old]
+        diffs: dict[str, TableDiff] = {}
+        for key, table in des.tables.items():
+            old_key = renames.get(key, key)
+            if old_key not in cur.tables:
+                continue
+            d = self.defs.get(("table", key))
+            hints = d.column_renames if d is not None else {}
+            current = cur.tables[old_key]
+            real_name = current.name
+            if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
+                from .ddl import parse_table
+
+                current = parse_table(rename_names(current.sql, {old_key: table.name}))
+            diffs[key] = compare_table(
+                current, table, hints, self.inp.caps, lambda n=real_name: self.inp.has_rows(n)
+            )
+        vt_creates = [k for k in des.virtual_tables if k not in cur.virtual_tables]
+        vt_drops = [k for k in cur.virtual_tables if k not in des.virtual_tables]
+        vt_changed = [
+            k for k, v in des.virtual_tables.items()
+            if k in cur.virtual_tables
+            and (cur.virtual_tables[k].module, cur.virtual_tables[k].arguments)
+            != (v.module, v.arguments)
+        ]  # fmt: skip
+
+        rebuild = {k for k, dt in diffs.items() if dt.rebuild}
+        closure: list[str] = []
+        if self.inp.fk_enforced and rebuild:
+            closure = self._closure(rebuild, set(diffs))
+            rebuild |= set(closure)
+        # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
+        touched_old = (
+            {renames.get(k, k) for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
+            | {renames[k] for k in renames} | set(drops) | set(vt_drops) | set(vt_changed)
+            | {renames.get(k, k) for k in rebuild}
+        )  # fmt: skip
+        touched_new = {k for k in touched_old if k in des.tables or k in des.virtual_tables} | {
+            k for k in renames
+        }
+        touched = touched_old | touched_new
+
+        self.diffs = diffs
+        self._drop_dependents(touched, renames, rebuild)
+        self._table_renames(renames)
+        self._table_drops(drops, vt_drops)
+        self._table_creates(creates, vt_creates)
+        self._alters(diffs, rebuild)
+        if closure:
+            self._closure_rebuild(sorted(rebuild), diffs, renames)
+        else:
+            for key in sorted(rebuild):
+                self._rebuild(diffs[key], renames.get(key, key) != key)
+        for key in vt_changed:
+            self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
+        self._create_dependents(touched, renames, rebuild)
+        fk_checks = self._fk_checks(renames, rebuild, drops, diffs)
+        return SyncPlan(
+            steps=tuple(self.steps),
+            changes=tuple(self.changes),
+            strategy=self.inp.strategy,
+            sqlite_version=".".join(map(str, self.inp.caps.version)),
+            foreign_keys="enforced" if self.inp.fk_enforced else "off",
+            fk_checks=fk_checks,
+        )
+
+    def _closure(self, rebuild: set[str], both: set[str]) -> list[str]:
+        """The rebuilt tables plus every table that references them, transitively."""
+        result = set(rebuild)
+        changed = True
+        while changed:
+            changed = False
+            for key in both - result:
+                table = self.des.tables[key]
+                if any(fk.table in result for fk in table.foreign_keys):
+                    result.add(key)
+                    changed = True
+        return self._fk_order(sorted(result))
+
+    def _fk_order(self, keys: list[str]) -> list[str]:
+        return _topological(keys, lambda k: {fk.table for fk in self.des.tables[k].foreign_keys})
+
+    def _table_renames(self, renames: dict[str, str]) -> None:
+        if not renames:
+            return
+        if self.inp.legacy_alter_table:
+            self._setting("PRAGMA legacy_alter_table = OFF", "let RENAME update references")
+        for new, old in renames.items():
+            old_name = self.cur.tables[old].name
+            new_name = self.des.tables[new].name
+            self.step(
+                "rename", "table", new_name,
+                f"ALTER TABLE {quote(old_name)} RENAME TO {quote(new_name)}",
+                f"@renamed hint: {old_name} -> {new_name}",
+            )  # fmt: skip
+        if self.inp.legacy_alter_table:
+            self._setting("PRAGMA legacy_alter_table = ON", "restore the connection's setting")
+
+    def _setting(self, sql: str, reason: str) -> None:
+        self.step("setting", "pragma", "", sql, reason)
+
+    def _table_drops(self, drops: list[str], vt_drops: list[str]) -> None:
+        # Children before parents.
+        order = list(
+            reversed(
+                _topological(drops, lambda k: {fk.table for fk in self.cur.tables[k].foreign_keys})
+            )
+        )
+        for key in order:
+            name = self.cur.tables[key].name
+            self.step("drop", "table", name, f"DROP TABLE {quote(name)}", "not in the definitions")
+            self.changes.append(Change("table", name, "drop", True, ("not in the definitions",)))
+        for key in vt_drops:
+            name = self.cur.virtual_tables[key].name
+            self.step("drop", "virtual table", name, f"DROP TABLE {quote(name)}", "not declared")
+            self.changes.append(
+                Change("virtual table", name, "drop", True, ("not in the definitions",))
+            )
+
+    def _table_creates(self, creates: list[str], vt_creates: list[str]) -> None:
+        for key in self._fk_order(creates):
+            name = self.des.tables[key].name
+            self.step("create", "table", name, self.sql_of("table", key), "new table")
+            self.changes.append(Change("table", name, "create", False, ("new table",)))
+        for key in vt_creates:
+            name = self.des.virtual_tables[key].name
+            self.step("create", "virtual table", name, self.sql_of("table", key), "new")
+            self.changes.append(Change("virtual table", name, "create", False, ("new",)))
+
+    def _alters(self, diffs: dict[str, TableDiff], rebuild: set[str]) -> None:
+        for key, dt in diffs.items():
+            name = dt.desired.name
+            renamed = fold(dt.current.name) != key
+            if key in rebuild or not dt.changed:
+                if renamed and key not in rebuild:
+                    self.changes.append(Change("table", name, "rename", False, dt.reasons or (
+                        f"renamed from {dt.current.name}",)))  # fmt: skip
+                continue
+            t = quote(name)
+            for old, new in dt.column_renames:
+                self.step("rename column", "table", name,
+                          f"ALTER TABLE {t} RENAME COLUMN {quote(old)} TO {quote(new)}",
+                          f"@renamed hint on column {new}")  # fmt: skip
+            for col in dt.dropped:
+                self.step("drop column", "table", name, f"ALTER TABLE {t} DROP COLUMN {quote(col)}",
+                          "column not in the definition")  # fmt: skip
+            for check in dt.drop_checks:
+                self.step("drop check", "table", name,
+                          f"ALTER TABLE {t} DROP CONSTRAINT {quote(check.name)}",
+                          "CHECK constraint not in the definition")  # fmt: skip
+            for n in dt.drop_not_null:
+                self.step("drop not null", "table", name,
+                          f"ALTER TABLE {t} ALTER COLUMN {quote(n)} DROP NOT NULL",
+                          f"column {n} is nullable in the definition")  # fmt: skip
+            for col in dt.added:
+                self.step("add column", "table", name, f"ALTER TABLE {t} ADD COLUMN {col.sql}",
+                          f"new column {col.name}")  # fmt: skip
+            for n in dt.set_not_null:
+                self.step("set not null", "table", name,
+                          f"ALTER TABLE {t} ALTER COLUMN {quote(n)} SET NOT NULL",
+                          f"column {n} is NOT NULL in the definition")  # fmt: skip
+            for check in dt.add_checks:
+                self.step("add check", "table", name, f"ALTER TABLE {t} ADD {check.sql}",
+                          "new CHECK constraint")  # fmt: skip
+            reasons = dt.reasons
+            if renamed:
+                reasons = (f"renamed from {dt.current.name}", *reasons)
+            self.changes.append(Change("table", name, "alter", bool(dt.dropped), reasons))
+
+    def _rebuild(self, dt: TableDiff, renamed: bool) -> None:
+        name = dt.desired.name
+        sql = self.sql_of("table", fold(name))
+        steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table)
+        self.steps.extend(steps)
+        reasons = tuple(dt.reasons)
+        if renamed:
+            reasons = (f"renamed from {dt.current.name}", *reasons)
+        if lost:
+            reasons = (*reasons, *(f"drop column {c}" for c in lost))
+        self.changes.append(Change("table", name, "rebuild", bool(lost), reasons))
+
+    def _closure_rebuild(
+        self, keys: list[str], diffs: dict[str, TableDiff], renames: dict[str, str]
+    ) -> None:
+        ordered = self._fk_order(keys)
+        items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
+        steps, lost = rebuild_closure(items, self.inp.legacy_alter_table)
+        self.steps.extend(steps)
+        for k in ordered:
+            dt = diffs[k]
+            reasons = dt.reasons if dt.rebuild else (
+                "references a rebuilt table (foreign keys stay enforced here, so referencing "
+                "tables are rebuilt together)",
+            )  # fmt: skip
+            cols = lost.get(k, [])
+            reasons = (*reasons, *(f"drop column {c}" for c in cols))
+            self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons))
+
+    def _recreate_vtab(self, cur: VirtualTable, des: VirtualTable) -> None:
+        steps, destructive, reason = recreate_virtual_table(
+            cur, des, self.sql_of("table", des.key), self.inp.columns_of, self.inp.legacy_alter_table
+        )
+        self.steps.extend(steps)
+        self.changes.append(Change("virtual table", des.name, "recreate", destructive, (reason,)))
+
+    # ------------------------------------------------------- indexes, views, triggers
+    def _index_changed(self, key: str, renames: dict[str, str], diffs_cols: dict[str, str]) -> bool:
+        ci, di = self.cur.indexes[key], self.des.indexes[key]
+        if ci.definition == di.definition:
+            return False
+        mapping = {old: self.des.tables[new].name for new, old in renames.items()}
+        mapping.update(diffs_cols)
+        if not mapping:
+            return True
+        from .ddl import parse_index
+
+        return parse_index(rename_names(ci.sql, mapping)).definition != di.definition
+
+    def _drop_dependents(self, touched: set[str], renames: dict[str, str], rebuild: set[str]) -> None:
+        cur, des = self.cur, self.des
+        self._dropped_views: set[str] = set()
+        self._dropped_triggers: set[str] = set()
+        self._dropped_indexes: set[str] = set()
+        view_reason: dict[str, str] = {}
+        # Views: changed, removed, or (transitively) reading a touched table or dropped view.
+        for key, v in cur.views.items():
+            if key not in des.views:
+                view_reason[key] = "not in the definitions"
+            elif v.definition != des.views[key].definition:
+                view_reason[key] = "definition changed"
+        grew = True
+        while grew:
+            grew = False
+            for key, v in cur.views.items():
+                if key in view_reason:
+                    continue
+                hit = v.names & (touched | set(view_reason))
+                if hit:
+                    view_reason[key] = f"depends on {sorted(hit)[0]}, which changes"
+                    grew = True
+        trig_reason: dict[str, str] = {}
+        for key, t in cur.triggers.items():
+            if key not in des.triggers:
+                trig_reason[key] = "not in the definitions"
+            elif t.definition != des.triggers[key].definition:
+                trig_reason[key] = "definition changed"
+            elif hit := (t.names | {t.table}) & (touched | set(view_reason)):
+                trig_reason[key] = f"depends on {sorted(hit)[0]}, which changes"
+        for key in trig_reason:
+            name = cur.triggers[key].name
+            self.step("drop", "trigger", name, f"DROP TRIGGER {quote(name)}", trig_reason[key])
+            self._dropped_triggers.add(key)
+        view_order = _topological(list(view_reason), lambda k: cur.views[k].names)
+        for key in reversed(view_order):
+            name = cur.views[key].name
+            self.step("drop", "view", name, f"DROP VIEW {quote(name)}", view_reason[key])
+            self._dropped_views.add(key)
+        self._view_reason = view_reason
+        self._trig_reason = trig_reason
+        # Indexes: removed or changed; on rebuilt tables they go and come back.
+        index_reason: dict[str, str] = {}
+        dropped_tables = {k for k in cur.tables if k not in des.tables} - set(renames.values())
+        col_renames: dict[str, dict[str, str]] = {
+            renames.get(k, k): {fold(o): n for o, n in dt.column_renames}
+            for k, dt in self.diffs.items()
+            if dt.column_renames
+        }
+        for key, ix in cur.indexes.items():
+            if ix.table in dropped_tables or ix.table in {
+                k for k in cur.virtual_tables if k not in des.virtual_tables
+            }:
+                continue  # goes with its table
+            table_new = next((n for n, o in renames.items() if o == ix.table), ix.table)
+            if key not in des.indexes:
+                index_reason[key] = "not in the definitions"
+            elif table_new in rebuild:
+                index_reason[key] = f"table {des.indexes[key].table} is rebuilt"
+            elif self._index_changed(key, renames, col_renames.get(ix.table, {})):
+                index_reason[key] = "definition changed"
+        for key, why in index_reason.items():
+            name = cur.indexes[key].name
+            self.step("drop", "index", name, f"DROP INDEX {quote(name)}", why)
+            self._dropped_indexes.add(key)
+        self._index_reason = index_reason
+
+    def _create_dependents(
+        self, touched: set[str], renames: dict[str, str], rebuild: set[str]
+    ) -> None:
+        cur, des = self.cur, self.des
+        # Indexes.
+        for key, ix in des.indexes.items():
+            if key in cur.indexes and key not in self._dropped_indexes:
+                continue
+            why = self._index_reason.get(key, "new index")
+            self.step("create", "index", ix.name, self.sql_of("index", key), why)
+            self._note("index", ix.name, key in cur.indexes, why)
+        for key in self._dropped_indexes - set(des.indexes):
+            self.changes.append(Change("index", cur.indexes[key].name, "drop", False,
+                                       (self._index_reason[key],)))  # fmt: skip
+        # Views, dependencies first.
+        todo = [k for k in des.views if k not in cur.views or k in self._dropped_views]
+        for key in _topological(todo, lambda k: des.views[k].names):
+            why = self._view_reason.get(key, "new view")
+            self.step("create", "view", des.views[key].name, self.sql_of("view", key), why)
+            self._note("view", des.views[key].name, key in cur.views, why)
+        for key in self._dropped_views - set(des.views):
+            self.changes.append(Change("view", cur.views[key].name, "drop", False,
+                                       (self._view_reason[key],)))  # fmt: skip
+        # Triggers.
+        for key, trig in des.triggers.items():
+            if key in cur.triggers and key not in self._dropped_triggers:
+                continue
+            why = self._trig_reason.get(key, "new trigger")
+            self.step("create", "trigger", trig.name, self.sql_of("trigger", key), why)
+            self._note("trigger", trig.name, key in cur.triggers, why)
+        for key in self._dropped_triggers - set(des.triggers):
+            self.changes.append(Change("trigger", cur.triggers[key].name, "drop", False,
+                                       (self._trig_reason[key],)))  # fmt: skip
+
+    def _note(self, kind: str, name: str, existed: bool, why: str) -> None:
+        self.changes.append(Change(kind, name, "recreate" if existed else "create", False, (why,)))
+
+    # ------------------------------------------------------------ verification
+    def _fk_checks(
+        self,
+        renames: dict[str, str],
+        rebuild: set[str],
+        drops: list[str],
+        diffs: dict[str, TableDiff],
+    ) -> tuple[ForeignKeyCheck, ...]:
+        touched = set(rebuild) | set(renames) | set(renames.values()) | set(drops)
+        touched |= {k for k, dt in diffs.items() if any(c.references for c in dt.added)}
+        if not touched:
+            return ()
+        checks = []
+        for key, table in self.des.tables.items():
+            if not table.foreign_keys:
+                continue
+            if key in touched or any(fk.table in touched for fk in table.foreign_keys):
+                old = renames.get(key, key)
+                before = self.cur.tables[old].name if old in self.cur.tables else None
+                checks.append(ForeignKeyCheck(before, table.name))
+        return tuple(checks)
+
+
+def is_internal(name: str) -> bool:
+    """True for inline_sync's own temporary objects."""
+    return fold(name).startswith(PREFIX)
+
+
+__all__ = ["PlanInput", "build_plan", "is_internal", "Index", "Table", "Trigger", "View"]

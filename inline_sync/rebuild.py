@@ -1,0 +1,247 @@
+"""The SQL of a table rebuild, keeping every row, rowid and AUTOINCREMENT counter.
+
+Two ways, chosen by whether foreign keys can be switched off while applying:
+
+* foreign keys off (stdlib ``sqlite3``, ``apsw``): rename the old table aside with
+  ``legacy_alter_table=ON`` (nothing else is rewritten), create the table from the user's own
+  statement (so its stored text is exactly theirs), copy, drop the old copy. Nothing cascades.
+* foreign keys enforced (Durable Objects): rebuild the table together with every table that
+  references it, under temporary names whose REFERENCES point at each other, copy parents first,
+  drop the old tables, rename the new ones into place. Dropping the old tables cascades nowhere,
+  because nothing references them any more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .diff import TableDiff
+from .models import Table, VirtualTable
+from .names import PREFIX
+from .plan import Step
+from .tokenizer import OP, QIDENT, WORD, fold, quote, tokenize
+
+_ROWID_NAMES = ("rowid", "_rowid_", "oid")
+
+
+def _rowid_name(table: Table) -> str | None:
+    names = {c.key for c in table.columns}
+    return next((n for n in _ROWID_NAMES if n not in names), None)
+
+
+def column_mapping(dt: TableDiff) -> tuple[list[str], list[str], list[str]]:
+    """(target columns, source expressions, lost current columns) for copying rows.
+
+    The source is the table as it is in the database when the copy runs: column renames of a
+    rebuilt table are done by the copy itself, not by ALTER.
+    """
+    new_to_old = {fold(new): old for old, new in dt.column_renames}
+    # dt.current already carries the new names; map back to what is really there.
+    real_names = {c.key: new_to_old.get(c.key, c.name) for c in dt.current.columns}
+    targets: list[str] = []
+    sources: list[str] = []
+    used: set[str] = set()
+    for col in dt.desired.columns:
+        if col.generated is not None or col.key not in real_names:
+            continue
+        targets.append(quote(col.name))
+        sources.append(quote(real_names[col.key]))
+        used.add(col.key)
+    alias = dt.desired.rowid_alias()
+    if (
+        not dt.desired.without_rowid
+        and not dt.current.without_rowid
+        and (alias is None or alias not in used)
+    ):
+        new_rowid, old_rowid = _rowid_name(dt.desired), _rowid_name(dt.current)
+        if new_rowid and old_rowid:
+            targets.insert(0, new_rowid)
+            sources.insert(0, old_rowid)
+    lost = [
+        real_names[c.key]
+        for c in dt.current.columns
+        if c.generated is None and dt.desired.column(c.key) is None
+    ]
+    return targets, sources, lost
+
+
+def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
+    """Carry the AUTOINCREMENT counter over, even past the largest rowid copied."""
+    if not (dt.desired.autoincrement and dt.current.autoincrement):
+        return []
+    n, s = _literal(name), _literal(source)
+    sql_update = (
+        f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
+        f"WHERE name = {s})) WHERE name = {n}"
+    )
+    sql_insert = (
+        f"INSERT INTO sqlite_sequence (name, seq) SELECT {n}, seq FROM sqlite_sequence "
+        f"WHERE name = {s} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {n})"
+    )
+    why = "keep the AUTOINCREMENT counter"
+    return [
+        Step("copy sequence", "table", dt.desired.name, sql_update, why),
+        Step("copy sequence", "table", dt.desired.name, sql_insert, why),
+    ]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _copy(target: str, source: str, dt: TableDiff) -> Step | None:
+    targets, sources, _lost = column_mapping(dt)
+    if not targets:
+        return None
+    sql = (
+        f"INSERT INTO {quote(target)} ({', '.join(targets)}) "
+        f"SELECT {', '.join(sources)} FROM {quote(source)}"
+    )
+    return Step("copy rows", "table", dt.desired.name, sql, "copy every row into the new table")
+
+
+def rebuild_steps(dt: TableDiff, create_sql: str, legacy: bool) -> tuple[list[Step], list[str]]:
+    """Rebuild one table with foreign keys off. Returns the steps and the lost columns."""
+    name = dt.desired.name
+    aside = PREFIX + "old_" + name
+    why = "; ".join(dt.reasons) or "rebuild"
+    steps: list[Step] = []
+    if not legacy:
+        steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = ON",
+                          "rename aside without rewriting other objects"))  # fmt: skip
+    steps.append(Step("rebuild", "table", name,
+                      f"ALTER TABLE {quote(name)} RENAME TO {quote(aside)}",
+                      f"rebuild ({why}): move the old table aside"))  # fmt: skip
+    steps.append(Step("rebuild", "table", name, create_sql, f"rebuild ({why}): new definition"))
+    copy = _copy(name, aside, dt)
+    if copy is not None:
+        steps.append(copy)
+    steps += _sequence_steps(name, aside, dt)
+    steps.append(Step("rebuild", "table", name, f"DROP TABLE {quote(aside)}",
+                      "drop the old copy"))  # fmt: skip
+    if not legacy:
+        steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = OFF",
+                          "restore the connection's setting"))  # fmt: skip
+    return steps, column_mapping(dt)[2]
+
+
+def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
+    """The CREATE TABLE text with its own name and REFERENCES to closure tables renamed."""
+    out: list[str] = []
+    named = False
+    prev_sig = ""
+    for tok in tokenize(sql):
+        text = tok.text
+        if tok.kind is WORD or tok.kind is QIDENT:
+            if not named and prev_sig in ("TABLE", "EXISTS") and tok.folded == fold(own):
+                text = quote(temp[fold(own)])
+                named = True
+            elif prev_sig == "REFERENCES" and tok.folded in temp:
+                text = quote(temp[tok.folded])
+        if tok.kind is WORD:
+            prev_sig = text.upper()
+        elif tok.kind is OP or tok.kind is QIDENT:
+            prev_sig = text
+        out.append(text)
+    return "".join(out)
+
+
+def rebuild_closure(
+    items: list[tuple[TableDiff, str]], legacy: bool
+) -> tuple[list[Step], dict[str, list[str]]]:
+    """Rebuild tables together with foreign keys enforced. ``items`` are parents first."""
+    temp = {fold(dt.desired.name): PREFIX + "new_" + dt.desired.name for dt, _ in items}
+    steps: list[Step] = [
+        Step("setting", "pragma", "", "PRAGMA defer_foreign_keys = ON",
+             "check foreign keys at commit, after the old tables are gone"),
+    ]  # fmt: skip
+    lost: dict[str, list[str]] = {}
+    for dt, sql in items:
+        name = dt.desired.name
+        steps.append(Step("rebuild", "table", name, _retarget(sql, name, temp),
+                          "new copy under a temporary name"))  # fmt: skip
+    for dt, _ in items:
+        name = dt.desired.name
+        copy = _copy(temp[fold(name)], name, dt)
+        if copy is not None:
+            steps.append(copy)
+        steps += _sequence_steps(temp[fold(name)], name, dt)
+        lost[fold(name)] = column_mapping(dt)[2]
+    for dt, _ in reversed(items):
+        steps.append(Step("rebuild", "table", dt.desired.name,
+                          f"DROP TABLE {quote(dt.desired.name)}",
+                          "drop the old table (nothing references it any more)"))  # fmt: skip
+    if not legacy:
+        steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = ON",
+                          "rename without re-checking views and triggers"))  # fmt: skip
+    for dt, _ in items:
+        name = dt.desired.name
+        steps.append(Step("rebuild", "table", name,
+                          f"ALTER TABLE {quote(temp[fold(name)])} RENAME TO {quote(name)}",
+                          "move the new table into place"))  # fmt: skip
+    if not legacy:
+        steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = OFF",
+                          "restore the connection's setting"))  # fmt: skip
+    return steps, lost
+
+
+_CONTENT_RE = re.compile(r"(?:^|,)\s*content\s*=\s*('[^']*'|[^,\s]+)")
+
+
+def recreate_virtual_table(
+    cur: VirtualTable,
+    des: VirtualTable,
+    create_sql: str,
+    columns_of: Callable[[str, str], list[str]],
+    legacy: bool,
+) -> tuple[list[Step], bool, str]:
+    """Drop and recreate a changed virtual table, copying its rows through a plain table.
+
+    Returns the steps, whether data is lost, and the reason.
+    """
+    name = des.name
+    holding = PREFIX + "copy_" + name
+    content = _CONTENT_RE.search(des.arguments) if des.module == "fts5" else None
+    steps: list[Step] = []
+    destructive = False
+    reason = "definition changed"
+    if content is not None and content.group(1) != "''":
+        steps.append(Step("drop", "virtual table", name, f"DROP TABLE {quote(name)}", reason))
+        steps.append(Step("create", "virtual table", name, create_sql, reason))
+        steps.append(Step("copy rows", "virtual table", name,
+                          f"INSERT INTO {quote(name)} ({quote(name)}) VALUES ('rebuild')",
+                          "rebuild the index from its external content table"))  # fmt: skip
+        return steps, False, reason
+    old_cols = {fold(c): c for c in columns_of("current", cur.name)}
+    new_cols = [c for c in columns_of("desired", des.name) if fold(c) in old_cols]
+    keep_rowid = des.module not in ("rtree", "rtree_i32", "geopoly")
+    if content is not None:  # contentless fts5: the indexed text cannot be read back
+        destructive = True
+        reason = "definition changed; a contentless fts5 index cannot be copied, it starts empty"
+        new_cols = []
+    select = ([f"rowid AS {quote(PREFIX + 'rowid')}"] if keep_rowid else []) + [
+        quote(old_cols[fold(c)]) for c in new_cols
+    ]
+    if new_cols or keep_rowid and not destructive:
+        steps.append(Step("copy rows", "virtual table", name,
+                          f"CREATE TABLE {quote(holding)} AS SELECT {', '.join(select)} "
+                          f"FROM {quote(cur.name)}", "hold the rows while recreating"))  # fmt: skip
+    steps.append(Step("drop", "virtual table", name, f"DROP TABLE {quote(cur.name)}", reason))
+    steps.append(Step("create", "virtual table", name, create_sql, reason))
+    if new_cols or keep_rowid and not destructive:
+        targets = (["rowid"] if keep_rowid else []) + [quote(c) for c in new_cols]
+        sources = ([quote(PREFIX + "rowid")] if keep_rowid else []) + [
+            quote(old_cols[fold(c)]) for c in new_cols
+        ]
+        steps.append(Step("copy rows", "virtual table", name,
+                          f"INSERT INTO {quote(name)} ({', '.join(targets)}) "
+                          f"SELECT {', '.join(sources)} FROM {quote(holding)}",
+                          "copy the rows back"))  # fmt: skip
+        steps.append(Step("drop", "table", holding, f"DROP TABLE {quote(holding)}",
+                          "drop the holding table"))  # fmt: skip
+    dropped = [c for c in old_cols if c not in {fold(x) for x in new_cols}]
+    if dropped and not destructive:
+        destructive = True
+        reason += f"; columns dropped: {', '.join(old_cols[c] for c in dropped)}"
+    return steps, destructive, reason

@@ -1,0 +1,223 @@
+"""Materialize the definitions in a scratch space, so SQLite itself checks them.
+
+Two strategies give the same result:
+
+* ``scratch-db``: an attached ``:memory:`` database; each statement is qualified with its name.
+* ``prefix``: ``__sync_``-prefixed copies inside ``main`` (for hosts that refuse ATTACH, such as
+  Durable Objects). Only name tokens are rewritten, never string literals, keeping their quoting,
+  so the text read back and un-prefixed is exactly what SQLite would store for the definition.
+
+Errors name the user's statement and objects, never scratch names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .clients import Client
+from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
+from .errors import DefinitionError
+from .names import PREFIX, SCRATCH_DB
+from .tokenizer import COMMENT, KEYWORDS, OP, QIDENT, STRING, WORD, WS, Token, fold, quote, tokenize
+
+Row = tuple[str, str, str, str]  # type, name, tbl_name, sql
+
+# Words after which a name followed by "(" is an object name, not a function call.
+_NAME_BEFORE_PAREN = frozenset({"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX"})
+# Words after which a keyword-looking bare word is certainly a name.
+_NAME_POSITION = frozenset(
+    {"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX", "TRIGGER", "FROM", "JOIN",
+     "UPDATE"}
+)  # fmt: skip
+_CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
+
+
+def _prefixed(tok: Token) -> str:
+    text = tok.text
+    if tok.kind is QIDENT:
+        return text[0] + PREFIX + text[1:]
+    return PREFIX + text
+
+
+def rewrite_names(
+    tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int = -1
+) -> str:
+    """The statement with every name in ``names`` prefixed, quoting and literals untouched.
+
+    ``name_token`` is the index of the object's own name, which may be a string literal
+    (SQLite accepts ``CREATE TABLE 'x'``)."""
+    out: list[str] = []
+    sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not WS and t.kind is not COMMENT]
+    pos_in_sig = {i: n for n, i in enumerate(sig)}
+    for i, tok in enumerate(tokens):
+        if i == name_token and tok.kind is STRING:
+            out.append("'" + PREFIX + tok.text[1:])
+            continue
+        if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in names:
+            n = pos_in_sig[i]
+            prev = tokens[sig[n - 1]] if n > 0 else None
+            nxt = tokens[sig[n + 1]] if n + 1 < len(sig) else None
+            prev_word = prev.text.upper() if prev is not None and prev.kind is WORD else ""
+            is_call = nxt is not None and nxt.kind is OP and nxt.text == "("
+            after_dot = prev is not None and prev.kind is OP and prev.text == "."
+            rewrite = True
+            if is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
+                rewrite = False  # a function call that happens to share the name
+            elif tok.kind is WORD and tok.text.upper() in KEYWORDS:
+                before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
+                rewrite = prev_word in _NAME_POSITION or before_dot
+            if rewrite:
+                out.append(_prefixed(tok))
+                continue
+        out.append(tok.text)
+    return "".join(out)
+
+
+_UNPREFIX_RE = re.compile(r"(^|[\"`\['])" + PREFIX, re.IGNORECASE)
+
+
+def strip_prefix(sql: str) -> str:
+    """Undo :func:`rewrite_names` on text read back from the scratch copies."""
+    out: list[str] = []
+    for tok in tokenize(sql):
+        if tok.kind is WORD or tok.kind is QIDENT or tok.kind is STRING:
+            out.append(_UNPREFIX_RE.sub(r"\1", tok.text, count=1))
+        else:
+            out.append(tok.text)
+    return "".join(out)
+
+
+def unprefix_message(message: str) -> str:
+    """An SQLite error message with scratch names turned back into the user's names."""
+    message = message.replace(f"{SCRATCH_DB}.", "").replace(f'"{SCRATCH_DB}".', "")
+    return re.sub(re.escape(PREFIX), "", message, flags=re.IGNORECASE)
+
+
+class Scratch:
+    """A scratch copy of the desired schema: build it, read it back, clean it up."""
+
+    def __init__(self, client: Client, strategy: str) -> None:
+        self.client = client
+        self.strategy = strategy
+
+    # -- set-up and clean-up -------------------------------------------------------------
+    def attach(self) -> None:
+        """Attach the scratch database (scratch-db only; outside any transaction)."""
+        if self.strategy != "scratch-db":
+            return
+        attached = {row[1] for row in self.client.query("PRAGMA database_list")}
+        if SCRATCH_DB in attached:
+            self.client.execute(f"DETACH {SCRATCH_DB}")
+        self.client.execute(f"ATTACH ':memory:' AS {SCRATCH_DB}")
+
+    def detach(self) -> None:
+        """Detach the scratch database if it is attached."""
+        if self.strategy == "scratch-db":
+            try:
+                self.client.execute(f"DETACH {SCRATCH_DB}")
+            except Exception as exc:  # already gone
+                if not self.client.is_error(exc):
+                    raise
+
+    def drop_prefixed(self) -> None:
+        """Drop every ``__sync_`` object in main (prefix strategy; inside the transaction).
+
+        Names are compared by exact prefix in Python, never with LIKE (whose ``_`` matches any
+        character).
+        """
+        rows = self.client.query("SELECT type, name FROM main.sqlite_master WHERE sql IS NOT NULL")
+        found = [(t, n) for t, n in rows if fold(n).startswith(PREFIX)]
+        order = {"trigger": 0, "view": 1, "index": 2, "table": 3}
+        for kind, name in sorted(found, key=lambda r: order.get(r[0], 9)):
+            # Shadow tables and indexes vanish with their owners; check before each drop.
+            exists = self.client.query(
+                "SELECT 1 FROM main.sqlite_master WHERE type = ? AND name = ?", (kind, name)
+            )
+            if exists:
+                self.client.execute(f"DROP {kind.upper()} IF EXISTS main.{quote(name)}")
+
+    # -- building ------------------------------------------------------------------------
+    def build(self, definitions: list[Definition]) -> None:
+        """Create every definition in the scratch space, tables first, views in the order
+        their dependencies allow. Raises DefinitionError naming the statement SQLite refused."""
+        names = {d.key for d in definitions}
+        pending = sorted(definitions, key=lambda d: (_CREATE_ORDER[d.kind], d.index))
+        # Views may depend on views declared later: retry until no progress.
+        while pending:
+            failed: list[tuple[Definition, str]] = []
+            progress = False
+            for d in pending:
+                sql = self._scratch_sql(d, names)
+                try:
+                    self.client.execute(sql)
+                    progress = True
+                except Exception as exc:
+                    if not self.client.is_error(exc):
+                        raise
+                    failed.append((d, str(exc)))
+            if not failed:
+                return
+            if not progress or all(d.kind != VIEW for d, _ in failed):
+                d, message = failed[0]
+                raise DefinitionError(
+                    f"SQLite refused the {d.kind} {d.name!r}: {unprefix_message(message)}",
+                    statement=d.sql,
+                    index=d.index,
+                    name=d.name,
+                )
+            pending = [d for d, _ in failed]
+
+    def _scratch_sql(self, d: Definition, names: set[str]) -> str:
+        if self.strategy == "prefix":
+            return rewrite_names(d.tokens, names, d.name_token)
+        # scratch-db: qualify the object's name with the scratch schema.
+        parts = [t.text for t in d.tokens]
+        if d.schema_token is not None:
+            parts[d.schema_token] = SCRATCH_DB
+        else:
+            parts[d.name_token] = f"{SCRATCH_DB}.{parts[d.name_token]}"
+        return "".join(parts)
+
+    # -- reading -------------------------------------------------------------------------
+    def read(self) -> tuple[list[Row], set[str]]:
+        """The scratch objects as (type, name, tbl_name, sql) rows with the user's names,
+        and the names of virtual-table shadow tables."""
+        if self.strategy == "scratch-db":
+            rows = read_objects(self.client, SCRATCH_DB)
+            return rows, read_shadow_tables(self.client, SCRATCH_DB, rows)
+        rows = [r for r in read_objects(self.client, "main") if fold(r[1]).startswith(PREFIX)]
+        shadow = read_shadow_tables(self.client, "main", rows)
+        plen = len(PREFIX)
+        unprefixed = [
+            (kind, name[plen:], tbl[plen:] if fold(tbl).startswith(PREFIX) else tbl,
+             strip_prefix(sql))
+            for kind, name, tbl, sql in rows
+        ]  # fmt: skip
+        return unprefixed, {s[plen:] for s in shadow if fold(s).startswith(PREFIX)}
+
+
+def read_objects(client: Client, schema: str) -> list[Row]:
+    """Every object with SQL text in ``schema``'s sqlite_schema."""
+    return [
+        (str(t), str(n), str(tb), str(s))
+        for t, n, tb, s in client.query(
+            f"SELECT type, name, tbl_name, sql FROM {quote(schema)}.sqlite_master "
+            "WHERE sql IS NOT NULL"
+        )
+    ]
+
+
+def read_shadow_tables(client: Client, schema: str, rows: list[Row]) -> set[str]:
+    """Names of the shadow tables of virtual tables (``PRAGMA table_list`` type 'shadow')."""
+    if not any(s.upper().startswith("CREATE VIRTUAL") for _, _, _, s in rows):
+        return set()
+    try:
+        found = client.query(
+            "SELECT name FROM pragma_table_list WHERE schema = ? AND type = 'shadow'", (schema,)
+        )
+        return {str(r[0]) for r in found}
+    except Exception as exc:  # SQLite before 3.37: guess from the virtual tables' names
+        if not client.is_error(exc):
+            raise
+    vtabs = [fold(n) + "_" for _, n, _, s in rows if s.upper().startswith("CREATE VIRTUAL")]
+    return {n for _, n, _, _ in rows if any(fold(n).startswith(v) for v in vtabs)}

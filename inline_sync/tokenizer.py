@@ -1,0 +1,278 @@
+"""A pure-Python tokenizer for SQLite's SQL dialect.
+
+It knows the four identifier quotings (``"x"``, ```x```, ``[x]`` and bare words), string and blob
+literals, both comment styles, numbers (hex and ``_`` separators), bound parameters and operators.
+It splits a script into statements the way ``sqlite3_complete()`` does, so ``;`` inside a
+``CREATE TRIGGER … BEGIN … END`` body (including ``CASE … END``) does not end the statement.
+
+One compiled regular expression does the scanning; tokens are small named tuples.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
+
+# Token kinds.
+WS = "ws"
+COMMENT = "comment"
+STRING = "string"
+BLOB = "blob"
+NUMBER = "number"
+WORD = "word"  # a bare identifier or keyword; SQLite lets most keywords be names
+QIDENT = "qident"  # a quoted identifier: "x", `x` or [x]
+VARIABLE = "variable"
+OP = "op"
+
+_TOKEN_RE = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+  | (?P<blob>[xX]'[0-9A-Fa-f]*')
+  | (?P<string>'(?:[^']|'')*')
+  | (?P<qident>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+  | (?P<number>0[xX][0-9A-Fa-f_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)
+  | (?P<word>[A-Za-z_\u0080-\U0010FFFF][A-Za-z0-9_$\u0080-\U0010FFFF]*)
+  | (?P<variable>\?\d*|[:@$][A-Za-z0-9_$]+)
+  | (?P<op>->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%&|~<>=!(),;.])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+class Token(NamedTuple):
+    """One token: its kind, its exact source text and its offset in the source."""
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        """Offset just past the token."""
+        return self.start + len(self.text)
+
+    @property
+    def is_name(self) -> bool:
+        """True for a bare word or a quoted identifier."""
+        return self.kind is WORD or self.kind is QIDENT
+
+    @property
+    def value(self) -> str:
+        """The identifier's name with quotes removed (the text itself for other kinds)."""
+        if self.kind is QIDENT:
+            return unquote(self.text)
+        return self.text
+
+    @property
+    def folded(self) -> str:
+        """The name folded the way SQLite compares names (ASCII case-insensitively)."""
+        return fold(self.value)
+
+    def keyword(self, *words: str) -> bool:
+        """True if this is a bare word equal (ignoring case) to one of ``words`` (upper-case)."""
+        return self.kind is WORD and self.text.upper() in words
+
+
+class SQLTokenError(ValueError):
+    """The text cannot be tokenized (an unterminated string or quoted name, a stray character)."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        self.offset = offset
+        super().__init__(message)
+
+
+class Statement(NamedTuple):
+    """One statement of a script: its text (without the ``;``), tokens and 1-based line number."""
+
+    text: str
+    tokens: list[Token]
+    line: int
+
+    @property
+    def significant(self) -> list[Token]:
+        """The tokens without white space and comments."""
+        return [t for t in self.tokens if t.kind is not WS and t.kind is not COMMENT]
+
+
+def fold(name: str) -> str:
+    """Fold a name for comparison the way SQLite does: ASCII letters only."""
+    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
+
+
+def unquote(text: str) -> str:
+    """The name inside a quoted identifier token (or the text of a bare word)."""
+    if not text:
+        return text
+    first = text[0]
+    if first == '"':
+        return text[1:-1].replace('""', '"')
+    if first == "`":
+        return text[1:-1].replace("``", "`")
+    if first == "[":
+        return text[1:-1]
+    return text
+
+
+def quote(name: str) -> str:
+    """Quote a name as an SQL identifier, always with double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def tokenize(sql: str) -> list[Token]:
+    """Every token of ``sql``, white space and comments included.
+
+    Raises :class:`SQLTokenError` at the first character that starts no token.
+    """
+    tokens: list[Token] = []
+    append = tokens.append
+    pos = 0
+    end = len(sql)
+    match = _TOKEN_RE.match
+    while pos < end:
+        m = match(sql, pos)
+        if m is None:
+            ch = sql[pos]
+            if ch == "'":
+                raise SQLTokenError("unterminated string literal", pos)
+            if ch in "\"`[":
+                raise SQLTokenError("unterminated quoted identifier", pos)
+            raise SQLTokenError(f"unrecognized character {ch!r}", pos)
+        kind = m.lastgroup
+        assert kind is not None
+        text = m.group()
+        # Interned kind strings let callers compare with `is`.
+        append(Token(_KINDS[kind], text, pos))
+        pos = m.end()
+    return tokens
+
+
+_KINDS = {k: k for k in (WS, COMMENT, STRING, BLOB, NUMBER, WORD, QIDENT, VARIABLE, OP)}
+
+
+def significant(tokens: Iterable[Token]) -> list[Token]:
+    """The tokens that carry meaning: no white space, no comments."""
+    return [t for t in tokens if t.kind is not WS and t.kind is not COMMENT]
+
+
+def split_statements(sql: str) -> list[Statement]:
+    """Split a script into statements, as ``sqlite3_complete()`` decides where one ends.
+
+    Empty statements (a lone ``;`` or only comments) are dropped.
+    """
+    statements: list[Statement] = []
+    tokens = tokenize(sql)
+    current: list[Token] = []
+    words: list[str] = []  # the first few upper-cased words, to spot CREATE TRIGGER
+    in_trigger = False
+    in_body = False
+    case_depth = 0
+    for tok in tokens:
+        if tok.kind is OP and tok.text == ";" and not in_body:
+            _close(sql, current, statements)
+            current, words, in_trigger, in_body, case_depth = [], [], False, False, 0
+            continue
+        current.append(tok)
+        if tok.kind is not WORD:
+            continue
+        upper = tok.text.upper()
+        if len(words) < 3:
+            words.append(upper)
+            if upper == "TRIGGER" and words[0] == "CREATE":
+                in_trigger = True
+        if not in_trigger:
+            continue
+        if upper == "CASE":
+            case_depth += 1
+        elif upper == "END":
+            if case_depth:
+                case_depth -= 1
+            elif in_body:
+                in_body = False
+        elif upper == "BEGIN" and not in_body:
+            in_body = True
+    _close(sql, current, statements)
+    return statements
+
+
+def _close(sql: str, current: list[Token], out: list[Statement]) -> None:
+    if not any(t.kind is not WS and t.kind is not COMMENT for t in current):
+        return
+    start = current[0].start
+    end = current[-1].end
+    line = sql.count("\n", 0, start) + 1
+    out.append(Statement(sql[start:end], current, line))
+
+
+_OP_SYNONYMS = {"==": "=", "<>": "!="}
+
+
+def normalize(tokens: Iterable[Token]) -> str:
+    """A canonical text for comparing SQL fragments: cosmetic differences vanish.
+
+    White space and comments go; names are unquoted and case-folded; keywords are folded too
+    (a quoted name and the bare word agree); string literals stay exact; ``==``/``<>`` become
+    ``=``/``!=``; blob literals use upper-case hex.
+    """
+    parts: list[str] = []
+    for t in tokens:
+        kind = t.kind
+        if kind is WS or kind is COMMENT:
+            continue
+        if kind is WORD:
+            parts.append(fold(t.text))
+        elif kind is QIDENT:
+            parts.append(fold(unquote(t.text)))
+        elif kind is BLOB:
+            parts.append("x" + t.text[1:].upper())
+        elif kind is OP:
+            parts.append(_OP_SYNONYMS.get(t.text, t.text))
+        elif kind is NUMBER:
+            parts.append(t.text.lower())
+        else:
+            parts.append(t.text)
+    return " ".join(parts)
+
+
+def render(tokens: Sequence[Token]) -> str:
+    """Tokens back to SQL text, white space collapsed and comments dropped."""
+    out: list[str] = []
+    prev: Token | None = None
+    for t in tokens:
+        if t.kind is COMMENT:
+            continue
+        if t.kind is WS:
+            prev = t
+            continue
+        if prev is not None and prev.kind is WS and out:
+            out.append(" ")
+        out.append(t.text)
+        prev = t
+    return "".join(out)
+
+
+def iter_names(tokens: Iterable[Token]) -> Iterator[str]:
+    """The folded names (bare words and quoted identifiers) among ``tokens``."""
+    for t in tokens:
+        if t.kind is WORD or t.kind is QIDENT:
+            yield t.folded
+
+
+# SQLite's keywords (https://sqlite.org/lang_keywords.html). Most may also serve as names.
+KEYWORDS = frozenset(
+    """ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC ATTACH AUTOINCREMENT BEFORE
+    BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN COMMIT CONFLICT CONSTRAINT CREATE
+    CROSS CURRENT CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE
+    DEFERRED DELETE DESC DETACH DISTINCT DO DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE
+    EXISTS EXPLAIN FAIL FILTER FIRST FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB GROUP GROUPS
+    HAVING IF IGNORE IMMEDIATE IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS
+    ISNULL JOIN KEY LAST LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL
+    NULLS OF OFFSET ON OR ORDER OTHERS OUTER OVER PARTITION PLAN PRAGMA PRECEDING PRIMARY QUERY
+    RAISE RANGE RECURSIVE REFERENCES REGEXP REINDEX RELEASE RENAME REPLACE RESTRICT RETURNING
+    RIGHT ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES TO TRANSACTION
+    TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN WHERE WINDOW
+    WITH WITHOUT""".split()
+)

@@ -1,0 +1,294 @@
+"""Run Python code inside a real Durable Object (local workerd via ``wrangler dev``) from pytest.
+
+    h = WorkerdHarness(tmp_path)
+    h.build(app_module="workerd/harness_app.py", schema_sql="CREATE TABLE t(x);")
+    h.start()
+    try:
+        h.sql("INSERT INTO t VALUES (?)", "a")
+        assert h.sql("SELECT x FROM t") == [("a",)]
+        h.stop()
+        h.build(schema_sql="...new definitions...")   # same persist dir, new code/schema
+        h.start()
+    finally:
+        h.stop()
+
+The worker boots Pyodide, unpacks ``inline_sync/`` from the working tree plus the app module, and
+calls ``app.on_start(storage)`` / ``app.handle(storage, method, path, body)`` with the real
+``ctx.storage``. See workerd/README.md. Stdlib only (plus pytest for skip/fail).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+WRANGLER = REPO / "node_modules" / ".bin" / "wrangler"
+PYODIDE = REPO / "node_modules" / "pyodide" / "package.json"
+BUILD = REPO / "workerd" / "build.py"
+DEFAULT_APP = REPO / "workerd" / "harness_app.py"
+REQUIRE_ENV = "INLINE_SYNC_REQUIRE_WORKERD"
+
+START_TIMEOUT_S = 90.0
+REQUEST_TIMEOUT_S = 60.0  # a first request boots Pyodide (2-4 s); the DO gives up after 30 s
+
+
+def require_workerd() -> None:
+    """Skip (or, with INLINE_SYNC_REQUIRE_WORKERD set, fail) when the npm packages are missing."""
+    missing = [str(p.relative_to(REPO)) for p in (WRANGLER, PYODIDE) if not p.exists()]
+    if not missing:
+        return
+    reason = f"workerd harness needs `npm ci` in {REPO} (missing: {', '.join(missing)})"
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{reason}; {REQUIRE_ENV} is set", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class WorkerdError(RuntimeError):
+    pass
+
+
+class WorkerdHTTPError(WorkerdError):
+    """A non-2xx answer. ``data`` is the decoded JSON body (the app's or the worker's error)."""
+
+    def __init__(self, method: str, path: str, status: int, body: str) -> None:
+        self.status = status
+        self.body = body
+        try:
+            self.data: Any = jsonlib.loads(body)
+        except ValueError:
+            self.data = None
+        super().__init__(f"{method} {path} -> HTTP {status}: {body[:2000]}")
+
+
+class WorkerdHarness:
+    """One local worker + Durable Object, built from the working tree into ``tmp_path``.
+
+    The persisted state (``persist_dir``) outlives ``stop()``; ``build()`` and ``start()`` may be
+    called again to restart with new code or schema definitions against the same storage.
+    """
+
+    def __init__(self, tmp_path: Path, *, persist_dir: Path | None = None) -> None:
+        require_workerd()
+        self.root = Path(tmp_path) / "workerd-harness"
+        self.out = self.root / "build"
+        self.persist_dir = Path(persist_dir) if persist_dir else self.root / "state"
+        self.log_path = self.root / "wrangler.log"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port: int | None = None
+        self.build_info: dict[str, Any] | None = None
+        self._builds = 0
+        self._log_offset = 0
+
+    # ---- build ---------------------------------------------------------------------------
+    def build(
+        self,
+        app_module: str | Path = DEFAULT_APP,
+        schema_sql: str | None = None,
+        *,
+        schema_path: str | Path | None = None,
+        module: str | None = None,
+    ) -> dict[str, Any]:
+        """Build the worker: ``inline_sync/`` from the working tree + ``app_module`` (a .py
+        file, a package dir, or a plain dir with ``module`` naming the entry module; relative
+        paths are taken from the repository root) + the schema text (``schema_sql``, or the
+        file ``schema_path``), which the worker puts at /harness/schema.sql."""
+        if self.proc is not None:
+            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
+        if schema_sql is not None and schema_path is not None:
+            raise ValueError("give schema_sql or schema_path, not both")
+        if schema_sql is not None:
+            self._builds += 1
+            schema_path = self.root / f"schema-{self._builds}.sql"
+            Path(schema_path).write_text(schema_sql)
+        app = Path(app_module)
+        if not app.is_absolute():
+            app = REPO / app
+        cmd = [sys.executable, str(BUILD), "--out", str(self.out), "--app", str(app)]
+        if module:
+            cmd += ["--module", module]
+        if schema_path is not None:
+            cmd += ["--schema", str(schema_path)]
+        res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+        if res.returncode != 0:
+            raise WorkerdError(f"workerd/build.py failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
+        self.build_info = jsonlib.loads(res.stdout.strip().splitlines()[-1])
+        return self.build_info
+
+    # ---- process -------------------------------------------------------------------------
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "CI": "true",  # no interactive prompts
+                "WRANGLER_SEND_METRICS": "false",
+                "WRANGLER_SEND_ERROR_REPORTS": "false",
+                "WRANGLER_HIDE_BANNER": "true",
+                "WRANGLER_LOG_PATH": str(self.root / "wrangler-logs"),
+                "WRANGLER_REGISTRY_PATH": str(self.root / "wrangler-registry"),
+                "WRANGLER_CI_DISABLE_CONFIG_WATCHING": "true",
+                "CLOUDFLARE_CF_FETCH_ENABLED": "false",  # no request to workers.cloudflare.com
+                "NO_COLOR": "1",
+                "FORCE_COLOR": "0",
+            }
+        )
+        return env
+
+    def start(self, timeout: float = START_TIMEOUT_S) -> float:
+        """Start ``wrangler dev`` on a free loopback port; return seconds until it answered.
+
+        Readiness is ``GET /__ping``, answered by the worker without touching the Durable
+        Object, so the next request to the DO is the first one in a fresh isolate."""
+        if self.build_info is None:
+            self.build()
+        if self.proc is not None:
+            raise WorkerdError("already started")
+        self.port = free_port()
+        inspector = free_port()
+        cmd = [
+            str(WRANGLER), "dev",
+            "--config", str(self.out / "wrangler.toml"),
+            "--ip", "127.0.0.1",
+            "--port", str(self.port),
+            "--inspector-port", str(inspector),
+            "--persist-to", str(self.persist_dir),
+            "--show-interactive-dev-session=false",
+            "--log-level", "log",
+        ]  # fmt: skip
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        log = open(self.log_path, "ab")
+        log.write(f"\n=== {' '.join(cmd)}\n".encode())
+        log.flush()
+        t0 = time.monotonic()
+        try:
+            self.proc = subprocess.Popen(
+                cmd, cwd=self.out, env=self._env(), stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        finally:
+            log.close()
+        deadline = t0 + timeout
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                code = self.proc.returncode
+                self.proc = None
+                raise WorkerdError(f"wrangler exited with {code} before answering\n{self.output()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/__ping", timeout=2) as r:
+                    if r.status == 200:
+                        return time.monotonic() - t0
+            except (urllib.error.URLError, OSError) as e:
+                last_error = e
+            time.sleep(0.1)
+        self.stop()
+        raise WorkerdError(f"wrangler did not answer within {timeout:.0f} s ({last_error})\n{self.output()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop wrangler and its workerd children (the whole process group): SIGTERM, then
+        SIGKILL for whatever is still alive after ``timeout`` seconds."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                proc.poll()
+                if proc.returncode is not None and not _group_alive(proc.pid):
+                    return
+                time.sleep(0.05)
+        raise WorkerdError(f"process group {proc.pid} survived SIGKILL")
+
+    def __enter__(self) -> WorkerdHarness:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def output(self, tail: int = 12_000) -> str:
+        """wrangler's and workerd's output since the last start() (console.log from the DO too)."""
+        if not self.log_path.exists():
+            return ""
+        with open(self.log_path, "rb") as f:
+            f.seek(self._log_offset)
+            text = f.read().decode(errors="replace")
+        return text[-tail:]
+
+    # ---- requests ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise WorkerdError("not started")
+        return f"http://127.0.0.1:{self.port}"
+
+    def raw_request(
+        self, method: str, path: str, json: Any = None, *, timeout: float = REQUEST_TIMEOUT_S
+    ) -> tuple[int, dict[str, str], str]:
+        """(status, headers, body text); never raises for HTTP errors."""
+        data = None if json is None else jsonlib.dumps(json).encode()
+        req = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
+        if data is not None:
+            req.add_header("content-type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, dict(r.headers.items()), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers.items()), e.read().decode(errors="replace")
+        except (urllib.error.URLError, OSError) as e:
+            raise WorkerdError(f"{method} {path} failed: {e}\n{self.output()}") from e
+
+    def request(self, method: str, path: str, json: Any = None, *, timeout: float = REQUEST_TIMEOUT_S) -> Any:
+        """Decoded JSON answer; raises WorkerdHTTPError (with .status, .data) if not 2xx."""
+        status, _headers, body = self.raw_request(method, path, json, timeout=timeout)
+        if not 200 <= status < 300:
+            raise WorkerdHTTPError(method, path, status, body)
+        return jsonlib.loads(body) if body else None
+
+    def sql_result(self, query: str, *params: Any) -> dict[str, Any]:
+        """POST /sql: {"columns", "rows", "rows_read", "rows_written"}."""
+        return self.request("POST", "/sql", {"sql": query, "params": list(params)})  # type: ignore[no-any-return]
+
+    def sql(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run one statement in the Durable Object (through the app's /sql); rows as tuples."""
+        return [tuple(row) for row in self.sql_result(query, *params)["rows"]]
+
+    def startup_error(self) -> dict[str, Any] | None:
+        """What on_start (or the Pyodide boot) raised in this DO: {phase, type, message}, or None."""
+        return self.request("GET", "/startup-error")  # type: ignore[no-any-return]
+
+
+def _group_alive(pgid: int) -> bool:
+    """Is any process of group ``pgid`` still running (zombies do not count)?"""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, group = stat[stat.rfind(")") + 2 :].split()[:3]
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
