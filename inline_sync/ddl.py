@@ -243,7 +243,10 @@ def _column(
             autoinc = cur.accept("AUTOINCREMENT")
             pks.append(
                 KeyConstraint(
-                    (IndexedColumn(fold(name), "", desc),), conflict, autoinc, column_level_desc=desc
+                    (IndexedColumn(fold(name), "", desc),),
+                    conflict,
+                    autoinc,
+                    column_level_desc=desc,
                 )
             )
             has_key = True
@@ -331,8 +334,8 @@ def _table_constraint(
         checks.append(Check(normalize(expr), name, cur.text(first, cur.tokens[cur.i - 1])))
     elif cur.accept("FOREIGN"):
         cur.expect("KEY")
-        cols = tuple(t.folded for t in cur.balanced() if t.is_name)
-        fks.append(_foreign_key(cur, cols))
+        fk_cols = tuple(t.folded for t in cur.balanced() if t.is_name)
+        fks.append(_foreign_key(cur, fk_cols))
     else:
         raise ParseError(f"unexpected {cur.peek()!r} in table constraint")
 
@@ -451,4 +454,6 @@ def parse_trigger(sql: str) -> Trigger:
             if j + 3 < len(rest) and rest[j + 2].kind is OP and rest[j + 2].text == ".":
                 table = rest[j + 3].folded
             break
-    return Trigger(name, table, sql, normalize(rest), frozenset(t.folded for t in rest if t.is_name))
+    return Trigger(
+        name, table, sql, normalize(rest), frozenset(t.folded for t in rest if t.is_name)
+    )

@@ -30,7 +30,9 @@ INDEX = "index"
 VIEW = "view"
 TRIGGER = "trigger"
 
-_HINT_RE = re.compile(r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)")
+_HINT_RE = re.compile(
+    r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)"
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,29 @@ class Definition:
         return fold(self.name)
 
 
+_CACHE: dict[tuple[tuple[str, ...], NameFilter], list[Definition]] = {}
+_CACHE_SIZE = 16
+
+
 def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> list[Definition]:
-    """Split and check the definitions; raises DefinitionError on the first bad statement."""
+    """Split and check the definitions; raises DefinitionError on the first bad statement.
+
+    A process usually syncs the same definitions again and again (a Durable Object isolate
+    serves many objects), so the result is kept for the same texts and ignore patterns.
+    """
     texts = [definitions] if isinstance(definitions, str) else list(definitions)
+    key = (tuple(texts), ignore) if all(isinstance(t, str) for t in texts) else None
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    result = _parse(texts, ignore)
+    if key is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = result
+    return result
+
+
+def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
     result: list[Definition] = []
     seen: dict[tuple[str, str], Definition] = {}
     for text in texts:
@@ -143,16 +165,14 @@ def _classify(stmt: Statement, index: int) -> Definition:
         and tokens[sig[pos + 2]].keyword("EXISTS")
     ):
         pos += 3
-    if pos >= len(sig) or not tokens[sig[pos]].is_name and tokens[sig[pos]].kind != "string":
+    if pos >= len(sig) or (not tokens[sig[pos]].is_name and tokens[sig[pos]].kind != "string"):
         raise fail(f"expected the {kind}'s name")
     name_at = sig[pos]
     schema_at: int | None = None
     if pos + 2 < len(sig) and tokens[sig[pos + 1]].kind is OP and tokens[sig[pos + 1]].text == ".":
         schema_at = name_at
         if fold(tokens[schema_at].value) != "main":
-            raise fail(
-                f"objects must live in the main schema, not {tokens[schema_at].value!r}"
-            )
+            raise fail(f"objects must live in the main schema, not {tokens[schema_at].value!r}")
         name_at = sig[pos + 2]
     name_tok = tokens[name_at]
     name = name_tok.value if name_tok.kind != "string" else name_tok.text[1:-1].replace("''", "'")
@@ -161,7 +181,11 @@ def _classify(stmt: Statement, index: int) -> Definition:
         if nxt < len(sig) and tokens[sig[nxt]].keyword("AS"):
             raise fail("CREATE TABLE … AS SELECT is not supported: declare the columns")
     last = tokens[sig[-1]]
-    stored = " ".join(header) + " " + stmt.text[name_tok.start - tokens[0].start : last.end - tokens[0].start]
+    stored = (
+        " ".join(header)
+        + " "
+        + stmt.text[name_tok.start - tokens[0].start : last.end - tokens[0].start]
+    )
     renamed_from, column_renames = _hints(stmt, kind, name_at, fail)
     return Definition(
         kind=kind,
@@ -179,7 +203,7 @@ def _classify(stmt: Statement, index: int) -> Definition:
 
 
 def _hint_value(raw: str) -> str:
-    if raw[:1] in "\"`[":
+    if raw[:1] in '"`[':
         return unquote(raw)
     if raw[:1] == "'":
         return raw[1:-1]

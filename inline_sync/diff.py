@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .ddl import parse_table
-from .models import Check, Column, Table
+from .models import Check, Column, ForeignKey, Table
 from .tokenizer import QIDENT, WORD, fold, quote, tokenize
 
 
@@ -179,19 +179,21 @@ def compare_table(
             rebuild.append(f"new column {col.name} is a STORED generated column")
         elif col.references and col.default not in (None, "null"):
             rebuild.append(f"new column {col.name} has a REFERENCES clause and a default")
-        elif (col.not_null and col.default in (None, "null") and col.generated is None) or (
-            not _is_constant_default(col)
-        ):
-            if has_rows():
-                rebuild.append(
-                    f"new column {col.name} needs a rebuild on a non-empty table "
-                    "(NOT NULL without a default, or a non-constant default)"
-                )
+        elif (
+            (col.not_null and col.default in (None, "null") and col.generated is None)
+            or not _is_constant_default(col)
+        ) and has_rows():
+            rebuild.append(
+                f"new column {col.name} needs a rebuild on a non-empty table "
+                "(NOT NULL without a default, or a non-constant default)"
+            )
 
     # Foreign keys: those of added columns come with ADD COLUMN; dropped columns may not have any.
-    def fk_of_added(fk: object) -> bool:
-        cols = getattr(fk, "columns", ())
-        return len(cols) == 1 and cols[0] in added_keys and desired.column(cols[0]).references  # type: ignore[union-attr]
+    def fk_of_added(fk: ForeignKey) -> bool:
+        if len(fk.columns) != 1 or fk.columns[0] not in added_keys:
+            return False
+        col = desired.column(fk.columns[0])
+        return col is not None and col.references
 
     des_fks = [fk for fk in desired.foreign_keys if not fk_of_added(fk)]
     if any(set(fk.columns) & dropped_keys for fk in current.foreign_keys):
@@ -200,9 +202,11 @@ def compare_table(
         rebuild.append("foreign keys change")
 
     for col in dropped:
-        if col.has_key_constraint or any(
-            col.key in {ic.name for ic in u.columns} for u in current.uniques
-        ) or (current.primary_key and col.key in {ic.name for ic in current.primary_key.columns}):
+        if (
+            col.has_key_constraint
+            or any(col.key in {ic.name for ic in u.columns} for u in current.uniques)
+            or (current.primary_key and col.key in {ic.name for ic in current.primary_key.columns})
+        ):
             rebuild.append(f"dropped column {col.name} is part of a PRIMARY KEY or UNIQUE")
         elif not caps.drop_column:
             rebuild.append(f"drop column {col.name} (by rebuild: SQLite < 3.35)")

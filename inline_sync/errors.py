@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .plan import SyncPlan, Step
+    from .plan import Step, SyncPlan
 
 
 class SyncError(Exception):

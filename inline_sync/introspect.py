@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .ddl import ParseError, parse_index, parse_table, parse_trigger, parse_view, parse_virtual_table
+from .ddl import (
+    ParseError,
+    parse_index,
+    parse_table,
+    parse_trigger,
+    parse_view,
+    parse_virtual_table,
+)
 from .errors import SyncError
 from .models import Schema
 from .tokenizer import fold

@@ -49,6 +49,7 @@ class NameFilter:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.exact: set[str] = set()
+        self._seen: dict[str, bool] = {}
         self.globs: list[str] = []
         for pattern in patterns:
             folded = fold(pattern)
@@ -57,11 +58,22 @@ class NameFilter:
             else:
                 self.exact.add(folded)
 
+    def _key(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        return frozenset(self.exact), tuple(self.globs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NameFilter) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
     def __call__(self, name: str) -> bool:
         folded = fold(name)
-        if folded in self.exact:
-            return True
-        return any(fnmatchcase(folded, glob) for glob in self.globs)
+        hit = self._seen.get(folded)
+        if hit is None:
+            hit = folded in self.exact or any(fnmatchcase(folded, glob) for glob in self.globs)
+            self._seen[folded] = hit
+        return hit
 
 
 def ignore_filter(extra: Iterable[str] = ()) -> NameFilter:

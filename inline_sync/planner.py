@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
+from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names
 from .models import Index, Schema, Table, Trigger, View, VirtualTable
@@ -33,7 +35,7 @@ class PlanInput:
     strategy: str = ""
 
 
-def _topological(names: list[str], deps: Callable[[str], set[str]]) -> list[str]:
+def _topological(names: list[str], deps: Callable[[str], set[str] | frozenset[str]]) -> list[str]:
     """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
     order: list[str] = []
     state: dict[str, int] = {}
@@ -103,13 +105,14 @@ class _Planner:
             d = self.defs.get(("table", key))
             hints = d.column_renames if d is not None else {}
             current = cur.tables[old_key]
+            if current.sql == table.sql:
+                diffs[key] = TableDiff(current, table)  # the very same text: no change
+                continue
             real_name = current.name
             if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
-                from .ddl import parse_table
-
                 current = parse_table(rename_names(current.sql, {old_key: table.name}))
             diffs[key] = compare_table(
-                current, table, hints, self.inp.caps, lambda n=real_name: self.inp.has_rows(n)
+                current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
             )
         vt_creates = [k for k in des.virtual_tables if k not in cur.virtual_tables]
         vt_drops = [k for k in cur.virtual_tables if k not in des.virtual_tables]
@@ -127,7 +130,8 @@ class _Planner:
             rebuild |= set(closure)
         # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
         touched_old = (
-            {renames.get(k, k) for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
+            {renames.get(k, k) for k, dt in diffs.items()
+             if dt.changed and not dt.only_adds_columns}
             | {renames[k] for k in renames} | set(drops) | set(vt_drops) | set(vt_changed)
             | {renames.get(k, k) for k in rebuild}
         )  # fmt: skip
@@ -237,8 +241,9 @@ class _Planner:
                 self.step("rename column", "table", name,
                           f"ALTER TABLE {t} RENAME COLUMN {quote(old)} TO {quote(new)}",
                           f"@renamed hint on column {new}")  # fmt: skip
-            for col in dt.dropped:
-                self.step("drop column", "table", name, f"ALTER TABLE {t} DROP COLUMN {quote(col)}",
+            for dropped in dt.dropped:
+                self.step("drop column", "table", name,
+                          f"ALTER TABLE {t} DROP COLUMN {quote(dropped)}",
                           "column not in the definition")  # fmt: skip
             for check in dt.drop_checks:
                 self.step("drop check", "table", name,
@@ -294,7 +299,11 @@ class _Planner:
 
     def _recreate_vtab(self, cur: VirtualTable, des: VirtualTable) -> None:
         steps, destructive, reason = recreate_virtual_table(
-            cur, des, self.sql_of("table", des.key), self.inp.columns_of, self.inp.legacy_alter_table
+            cur,
+            des,
+            self.sql_of("table", des.key),
+            self.inp.columns_of,
+            self.inp.legacy_alter_table,
         )
         self.steps.extend(steps)
         self.changes.append(Change("virtual table", des.name, "recreate", destructive, (reason,)))
@@ -308,11 +317,11 @@ class _Planner:
         mapping.update(diffs_cols)
         if not mapping:
             return True
-        from .ddl import parse_index
-
         return parse_index(rename_names(ci.sql, mapping)).definition != di.definition
 
-    def _drop_dependents(self, touched: set[str], renames: dict[str, str], rebuild: set[str]) -> None:
+    def _drop_dependents(
+        self, touched: set[str], renames: dict[str, str], rebuild: set[str]
+    ) -> None:
         cur, des = self.cur, self.des
         self._dropped_views: set[str] = set()
         self._dropped_triggers: set[str] = set()
@@ -444,4 +453,4 @@ def is_internal(name: str) -> bool:
     return fold(name).startswith(PREFIX)
 
 
-__all__ = ["PlanInput", "build_plan", "is_internal", "Index", "Table", "Trigger", "View"]
+__all__ = ["Index", "PlanInput", "Table", "Trigger", "View", "build_plan", "is_internal"]

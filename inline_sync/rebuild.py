@@ -223,13 +223,13 @@ def recreate_virtual_table(
     select = ([f"rowid AS {quote(PREFIX + 'rowid')}"] if keep_rowid else []) + [
         quote(old_cols[fold(c)]) for c in new_cols
     ]
-    if new_cols or keep_rowid and not destructive:
+    if new_cols or (keep_rowid and not destructive):
         steps.append(Step("copy rows", "virtual table", name,
                           f"CREATE TABLE {quote(holding)} AS SELECT {', '.join(select)} "
                           f"FROM {quote(cur.name)}", "hold the rows while recreating"))  # fmt: skip
     steps.append(Step("drop", "virtual table", name, f"DROP TABLE {quote(cur.name)}", reason))
     steps.append(Step("create", "virtual table", name, create_sql, reason))
-    if new_cols or keep_rowid and not destructive:
+    if new_cols or (keep_rowid and not destructive):
         targets = (["rowid"] if keep_rowid else []) + [quote(c) for c in new_cols]
         sources = ([quote(PREFIX + "rowid")] if keep_rowid else []) + [
             quote(old_cols[fold(c)]) for c in new_cols

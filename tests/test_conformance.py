@@ -244,14 +244,20 @@ def rename_hints(ddl: str) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     return tables, columns
 
 
-def check_data(before: Snapshot, after: Snapshot, target_ddl: str) -> list[str]:
+def check_data(before: Snapshot, after: Snapshot, target_ddl: str) -> tuple[list[str], list[str]]:
     """Rows of every table that exists on both sides (directly or by a rename hint) must
-    survive, with the values of every column that survives with the same affinity."""
+    survive, with the values of every column that survives with the same affinity.
+
+    Returns the problems found and what was (legitimately) lost: tables and columns that
+    held rows and no longer exist."""
     table_renames, column_renames = rename_hints(target_ddl)
     problems: list[str] = []
+    lost: list[str] = []
     for old_table, old in before.items():
         new_table = table_renames.get(old_table, old_table)
         if new_table not in after:
+            if old["count"]:
+                lost.append(f"table {old_table}")
             continue
         if new_table != old_table and old_table in after:
             continue  # the hint was not applicable: the old table is still there
@@ -265,7 +271,10 @@ def check_data(before: Snapshot, after: Snapshot, target_ddl: str) -> list[str]:
             new_col = column_renames.get((new_table, col), col)
             if new_col != col and col in new["affinity"]:
                 new_col = col  # hint not applicable: the old column is still there
-            if new["affinity"].get(new_col) == aff:
+            if new_col not in new["affinity"]:
+                if old["count"]:
+                    lost.append(f"column {old_table}.{col}")
+            elif new["affinity"][new_col] == aff:
                 pairs.append((col, new_col))
         if not pairs:
             continue
@@ -277,7 +286,7 @@ def check_data(before: Snapshot, after: Snapshot, target_ddl: str) -> list[str]:
                 f"table {where} columns ({cols}): values changed\n"
                 f"    before: {old_values}\n    after:  {new_values}"
             )
-    return problems
+    return problems, lost
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,6 +314,23 @@ def sync_one_way(
             "sqldef finds nothing to do here, but the plan is:\n" + "\n".join(planned.statements)
         )
 
+    dry = inline_sync.sync(
+        conn, target_ddl, scratch_schema=strategy, allow_destructive=True, dry_run=True
+    )
+    assert dry.status == planned.status, (dry.status, planned.status)
+    assert list(dry.plan.statements) == list(planned.statements)
+    assert list(dry.statements) == [], "a dry run executed statements"
+    assert not diff_descriptions(before_schema, describe(conn)), "dry run changed the schema"
+    assert snapshot(conn) == before_rows, "dry run changed the data"
+
+    if planned.destructive:
+        with pytest.raises(inline_sync.DestructiveChangeError) as refused:
+            inline_sync.sync(conn, target_ddl, scratch_schema=strategy)
+        assert refused.value.plan.destructive
+        assert not diff_descriptions(before_schema, describe(conn)), "refused sync changed it"
+        assert snapshot(conn) == before_rows, "refused sync changed the data"
+        assert not in_transaction(conn)
+
     result = inline_sync.sync(conn, target_ddl, scratch_schema=strategy, allow_destructive=True)
     applied = "\n".join(result.statements)
     assert result.status in ("synced", "up-to-date"), result.status
@@ -326,8 +352,10 @@ def sync_one_way(
     )
     assert list(again.statements) == []
 
-    problems = check_data(before_rows, snapshot(conn), target_ddl)
+    problems, lost = check_data(before_rows, snapshot(conn), target_ddl)
     assert not problems, "\n".join(problems) + f"\nstatements applied:\n{applied}"
+    if lost:
+        assert planned.destructive, f"plan not marked destructive, yet it lost: {lost}"
 
 
 @pytest.mark.parametrize(("case", "client", "strategy"), PARAMS)

@@ -16,9 +16,9 @@ from typing import Any
 
 import apsw
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from schema_oracle import assert_same_schema, executescript, rows
+from schema_oracle import assert_same_schema, describe, executescript, rows
 
 import inline_sync
 
@@ -59,6 +59,7 @@ class Column:
     nocase: bool = False
     check: int = 0
     unique: bool = False
+    references: str | None = None  # a parent table (its PRIMARY KEY), ON DELETE CASCADE
 
     def sql(self) -> str:
         parts = [q(self.name)]
@@ -76,6 +77,8 @@ class Column:
             parts.append(CHECKS[self.check].format(c=q(self.name)))
         if self.unique:
             parts.append("UNIQUE")
+        if self.references:
+            parts.append(f"REFERENCES {q(self.references)} ON DELETE CASCADE")
         return " ".join(parts)
 
 
@@ -197,7 +200,19 @@ def tables(draw: Any, name: str) -> Table:
 @st.composite
 def schemas(draw: Any) -> Schema:
     names = draw(st.permutations(TABLE_NAMES))[: draw(st.integers(1, 4))]
-    return tuple(draw(tables(n)) for n in names)
+    out: list[Table] = []
+    for name in names:
+        table = draw(tables(name))
+        parents = [t.name for t in out if any(c.pk for c in t.columns)]
+        if parents and draw(st.booleans()):  # a child: "ref" references an earlier table's PK
+            ref = Column("ref", "INTEGER", references=draw(st.sampled_from(parents)))
+            table = dataclasses.replace(table, columns=(*table.columns, ref))
+        out.append(table)
+    return tuple(out)
+
+
+def referenced(schema: Schema | list[Table]) -> set[str]:
+    return {c.references for t in schema for c in t.columns if c.references}
 
 
 def _retype_default(draw: Any, col: Column, ctype: str) -> Column:
@@ -206,10 +221,11 @@ def _retype_default(draw: Any, col: Column, ctype: str) -> Column:
 
 
 @st.composite
-def mutate_table(draw: Any, table: Table) -> Table:
+def mutate_table(draw: Any, table: Table, is_parent: bool) -> Table:
     ops = ["add_column", "add_index", "toggle_view"]
-    plain = [c for c in table.columns if not c.pk]
-    if len(table.columns) > 1:
+    plain = [c for c in table.columns if not c.pk and not c.references]
+    droppable = [c for c in table.columns if not (c.pk and is_parent)]
+    if len(table.columns) > 1 and droppable:
         ops += ["drop_column", "reorder"]
     if plain:
         ops += ["change_type", "toggle_not_null", "change_check", "toggle_unique", "nocase"]
@@ -225,7 +241,7 @@ def mutate_table(draw: Any, table: Table) -> Table:
         cols.insert(draw(st.integers(0, len(cols))), new)
         return dataclasses.replace(table, columns=tuple(cols))
     if op == "drop_column":
-        gone = draw(st.sampled_from(cols))
+        gone = draw(st.sampled_from(droppable))
         return dataclasses.replace(
             table,
             columns=tuple(c for c in cols if c is not gone),
@@ -272,7 +288,8 @@ def mutations(draw: Any, schema: Schema) -> Schema:
     out = list(schema)
     for _ in range(draw(st.integers(1, 3))):
         ops = ["table", "table", "table", "add_table"]
-        if len(out) > 1:
+        leaves = [t for t in out if t.name not in referenced(out)]
+        if len(out) > 1 and leaves:
             ops.append("drop_table")
         op = draw(st.sampled_from(ops))
         if op == "add_table":
@@ -280,10 +297,10 @@ def mutations(draw: Any, schema: Schema) -> Schema:
             if free:
                 out.append(draw(tables(draw(st.sampled_from(free)))))
         elif op == "drop_table":
-            out.remove(draw(st.sampled_from(out)))
+            out.remove(draw(st.sampled_from(leaves)))
         else:
             i = draw(st.integers(0, len(out) - 1))
-            out[i] = draw(mutate_table(out[i]))
+            out[i] = draw(mutate_table(out[i], out[i].name in referenced(out)))
     return tuple(out)
 
 
@@ -364,7 +381,7 @@ def fill(conn: Any, first: Schema, second: Schema) -> None:
         for i in range(1, ROWS + 1):
             values: list[Any] = [rowid_for(i)] if with_rowid else []
             for col in table.columns:
-                if col.pk:
+                if col.pk or col.references:  # parents' keys are rowid_for(1..ROWS)
                     values.append(rowid_for(i))
                     continue
                 twin = other.column(col.name) if other else None
@@ -433,6 +450,13 @@ def check_rows(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(pair=schema_pairs(), strategy=st.sampled_from(["scratch-db", "prefix", "auto"]))
+@example(  # replace a table's only column: the new column must exist before the old one goes
+    pair=(
+        (Table("alpha", (Column("a", "INTEGER"),)),),
+        (Table("alpha", (Column("b", "INTEGER"),)),),
+    ),
+    strategy="scratch-db",
+)
 def test_sync_to_mutated_schema(client: str, pair: tuple[Schema, Schema], strategy: str) -> None:
     first, second = pair
     first_ddl, second_ddl = ddl(first), ddl(second)
@@ -440,6 +464,24 @@ def test_sync_to_mutated_schema(client: str, pair: tuple[Schema, Schema], strate
     executescript(conn, first_ddl)
     fill(conn, first, second)
     before = {t.name: table_rows(conn, t) for t in first}
+
+    # every table has rows, so dropping a table or a column loses data
+    lost = [t.name for t in first if find(second, t.name) is None] + [
+        f"{t.name}.{c.name}"
+        for t in first
+        if (twin := find(second, t.name)) is not None
+        for c in t.columns
+        if twin.column(c.name) is None
+    ]
+    planned = inline_sync.plan(conn, second_ddl, scratch_schema=strategy)
+    if lost:
+        assert planned.destructive, f"plan not destructive, yet it drops {lost}\n{first_ddl}"
+    if planned.destructive:
+        schema_before = describe(conn)
+        with pytest.raises(inline_sync.DestructiveChangeError):
+            inline_sync.sync(conn, second_ddl, scratch_schema=strategy)
+        assert describe(conn) == schema_before, "a refused sync changed the schema"
+        assert {t.name: table_rows(conn, t) for t in first} == before
 
     result = inline_sync.sync(conn, second_ddl, scratch_schema=strategy, allow_destructive=True)
     applied = "\n".join(result.statements)
@@ -450,6 +492,8 @@ def test_sync_to_mutated_schema(client: str, pair: tuple[Schema, Schema], strate
     try:
         assert_same_schema(conn, fresh, "synced", "fresh from the target DDL")
         assert rows(conn, "PRAGMA integrity_check") == [("ok",)]
+        assert rows(conn, "PRAGMA foreign_key_check") == []
+        assert rows(conn, "PRAGMA foreign_keys") == [(1,)], "foreign_keys not restored"
         check_rows(conn, before, first, second)
         again = inline_sync.plan(conn, second_ddl, scratch_schema=strategy)
         assert again.status == "up-to-date", "second plan:\n" + "\n".join(again.statements)

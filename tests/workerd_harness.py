@@ -19,6 +19,7 @@ calls ``app.on_start(storage)`` / ``app.handle(storage, method, path, body)`` wi
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 import os
 import signal
@@ -129,7 +130,9 @@ class WorkerdHarness:
             cmd += ["--schema", str(schema_path)]
         res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
         if res.returncode != 0:
-            raise WorkerdError(f"workerd/build.py failed ({res.returncode}):\n{res.stdout}\n{res.stderr}")
+            raise WorkerdError(
+                f"workerd/build.py failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
+            )
         self.build_info = jsonlib.loads(res.stdout.strip().splitlines()[-1])
         return self.build_info
 
@@ -174,17 +177,14 @@ class WorkerdHarness:
             "--log-level", "log",
         ]  # fmt: skip
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        log = open(self.log_path, "ab")
-        log.write(f"\n=== {' '.join(cmd)}\n".encode())
-        log.flush()
-        t0 = time.monotonic()
-        try:
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n=== {' '.join(cmd)}\n".encode())
+            log.flush()
+            t0 = time.monotonic()
             self.proc = subprocess.Popen(
                 cmd, cwd=self.out, env=self._env(), stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        finally:
-            log.close()
         deadline = t0 + timeout
         last_error: Exception | None = None
         while time.monotonic() < deadline:
@@ -200,7 +200,9 @@ class WorkerdHarness:
                 last_error = e
             time.sleep(0.1)
         self.stop()
-        raise WorkerdError(f"wrangler did not answer within {timeout:.0f} s ({last_error})\n{self.output()}")
+        raise WorkerdError(
+            f"wrangler did not answer within {timeout:.0f} s ({last_error})\n{self.output()}"
+        )
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop wrangler and its workerd children (the whole process group): SIGTERM, then
@@ -209,10 +211,8 @@ class WorkerdHarness:
         if proc is None:
             return
         for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                pass
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
                 proc.poll()
@@ -235,6 +235,19 @@ class WorkerdHarness:
             f.seek(self._log_offset)
             text = f.read().decode(errors="replace")
         return text[-tail:]
+
+    def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
+        """Wait until ``text`` shows in output() (workerd flushes console output late)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.output(tail=1_000_000)
+            if text in out or time.monotonic() >= deadline:
+                if text not in out:
+                    raise WorkerdError(
+                        f"{text!r} not in wrangler output after {timeout} s\n{out[-12_000:]}"
+                    )
+                return out
+            time.sleep(0.1)
 
     # ---- requests ------------------------------------------------------------------------
     @property
@@ -259,7 +272,9 @@ class WorkerdHarness:
         except (urllib.error.URLError, OSError) as e:
             raise WorkerdError(f"{method} {path} failed: {e}\n{self.output()}") from e
 
-    def request(self, method: str, path: str, json: Any = None, *, timeout: float = REQUEST_TIMEOUT_S) -> Any:
+    def request(
+        self, method: str, path: str, json: Any = None, *, timeout: float = REQUEST_TIMEOUT_S
+    ) -> Any:
         """Decoded JSON answer; raises WorkerdHTTPError (with .status, .data) if not 2xx."""
         status, _headers, body = self.raw_request(method, path, json, timeout=timeout)
         if not 200 <= status < 300:
@@ -275,7 +290,10 @@ class WorkerdHarness:
         return [tuple(row) for row in self.sql_result(query, *params)["rows"]]
 
     def startup_error(self) -> dict[str, Any] | None:
-        """What on_start (or the Pyodide boot) raised in this DO: {phase, type, message}, or None."""
+        """What on_start (or the boot / app import) raised in this DO, or None.
+
+        A dict: phase ("boot", "import", "on_start"), type, message (with the Python
+        traceback), python (whether it was a Python exception)."""
         return self.request("GET", "/startup-error")  # type: ignore[no-any-return]
 
 

@@ -54,7 +54,9 @@ class BuildError(RuntimeError):
 
 
 def _skip(path: Path) -> bool:
-    return "__pycache__" in path.parts or path.suffix in {".pyc", ".pyo"} or path.name.startswith(".")
+    return (
+        "__pycache__" in path.parts or path.suffix in {".pyc", ".pyo"} or path.name.startswith(".")
+    )
 
 
 def _add_tree(zf: zipfile.ZipFile, root: Path, prefix: str) -> int:
@@ -97,7 +99,9 @@ def build_app_zip(zip_path: Path, app: Path, module: str | None) -> tuple[str, l
             _add_tree(zf, app, "")
             tops.extend(sorted(p.name for p in app.iterdir() if not _skip(Path(p.name))))
             if not module:
-                raise BuildError(f"{app} is a plain directory: say which module to import (--module)")
+                raise BuildError(
+                    f"{app} is a plain directory: say which module to import (--module)"
+                )
     return module, tops
 
 
@@ -108,7 +112,8 @@ def ensure_recorded_wasm(wasm_dir: Path, pyodide_version: str) -> None:
         return
     print(
         f"build.py: recorded wasm is for pyodide {recorded}, node_modules has {pyodide_version}: "
-        f"recording again into {wasm_dir} (run `node workerd/record_wasm.mjs` and commit the result)",
+        f"recording again into {wasm_dir}\n"
+        "  (run `node workerd/record_wasm.mjs` and commit workerd/src/wasm/)",
         file=sys.stderr,
     )
     subprocess.run(["node", str(HERE / "record_wasm.mjs"), str(wasm_dir)], check=True, cwd=REPO)
@@ -165,16 +170,29 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=REPO, help="output directory (default: the repository)")
-    ap.add_argument("--app", type=Path, default=DEFAULT_APP, help="Python app: .py file or directory")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--out", type=Path, default=REPO, help="output directory (default: the repository)"
+    )
+    ap.add_argument(
+        "--app", type=Path, default=DEFAULT_APP, help="Python app: .py file or directory"
+    )
     ap.add_argument("--module", help="module to import (default: derived from --app)")
     ap.add_argument("--schema", type=Path, help="schema text for /harness/schema.sql")
     ap.add_argument("--boot-timeout-ms", type=int, default=BOOT_TIMEOUT_MS)
     ap.add_argument("--on-start-timeout-ms", type=int, default=ON_START_TIMEOUT_MS)
     args = ap.parse_args(argv)
     try:
-        info = build(args.out, args.app, args.module, args.schema, args.boot_timeout_ms, args.on_start_timeout_ms)
+        info = build(
+            args.out,
+            args.app,
+            args.module,
+            args.schema,
+            args.boot_timeout_ms,
+            args.on_start_timeout_ms,
+        )
     except (BuildError, subprocess.CalledProcessError) as e:
         print(f"build.py: {e}", file=sys.stderr)
         return 1

@@ -6,8 +6,12 @@
 //
 // It boots the pinned npm `pyodide` in Node, wraps WebAssembly.Module / compile / instantiate,
 // keeps every module of RECORD_MAX_BYTES or less that was compiled from bytes (except the 8-byte
-// feature probe, which must keep failing in workerd), exercises the paths the worker uses
-// (unpackArchive, FS.writeFile, pyimport, calls both ways, async, errors), and writes:
+// JSPI probe, which must keep failing in workerd so Pyodide turns JSPI off), exercises the paths
+// the worker uses (unpackArchive, FS.writeFile, pyimport, calls both ways, async, errors), and
+// writes the files below. A module is recorded before Node compiles it, so the set does not
+// depend on Node's wasm features: Pyodide's wasm-GC "sentinel" module fails to compile in Node 20
+// but is recorded, and workerd (which compiles recorded modules at load) then uses it.
+// Output:
 //   OUT_DIR/wNNN.wasm        one file per distinct module (imported by the worker as CompiledWasm)
 //   OUT_DIR/index.mjs        imports them all and maps base64(bytes) -> WebAssembly.Module
 //   OUT_DIR/manifest.json    pyodide version, node version, sizes (build.py checks the version)

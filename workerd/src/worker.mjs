@@ -54,7 +54,13 @@ async function bootRuntime() {
   pyodide.FS.mkdirTree("/harness");
   pyodide.FS.writeFile(SCHEMA_PATH, schemaSql);
   pyodide.runPython("import importlib; importlib.invalidate_caches()");
-  const app = pyodide.pyimport(config.appModule);
+  let app;
+  try {
+    app = pyodide.pyimport(config.appModule);
+  } catch (e) {
+    e.harnessPhase = "import";
+    throw e;
+  }
   const onStart = app.on_start;
   const handle = app.handle;
   if (typeof handle !== "function") throw new Error(`Python module ${config.appModule} has no handle()`);
@@ -133,13 +139,14 @@ export class HarnessDO extends DurableObject {
       try {
         this.rt = await runtime();
       } catch (e) {
-        this.startupError = { phase: "boot", ...pyErrorInfo(e) };
+        this.startupError = { phase: e?.harnessPhase ?? "boot", ...pyErrorInfo(e) };
         console.error("[inline_sync harness] BOOT FAILED:", e?.stack ?? e);
         return;
       }
       if (!this.rt.onStart) return;
       try {
-        await withTimeout(settle(this.rt.onStart(ctx.storage)), config.onStartTimeoutMs, "on_start()");
+        const result = await withTimeout(settle(this.rt.onStart(ctx.storage)), config.onStartTimeoutMs, "on_start()");
+        result?.destroy?.();
       } catch (e) {
         this.startupError = { phase: "on_start", ...pyErrorInfo(e) };
         console.error(`[inline_sync harness] on_start RAISED ${this.startupError.type}:`, this.startupError.message);
