@@ -12,7 +12,7 @@ from .clients import Client, make_client
 from .definitions import parse_definitions
 from .diff import Capabilities
 from .errors import DestructiveChangeError, SyncError
-from .introspect import build_schema
+from .introspect import build_schema, same_text
 from .names import PREFIX, SCRATCH_DB, ignore_filter
 from .plan import SyncPlan, SyncResult
 from .planner import PlanInput, build_plan
@@ -171,6 +171,10 @@ def _plan_inside(
     desired_rows, desired_shadow = scratch.read()
     current_rows = read_objects(client, "main")
     current_shadow = read_shadow_tables(client, "main", current_rows)
+    if same_text(current_rows, desired_rows, skip, current_shadow, desired_shadow):
+        if strategy == "prefix":
+            scratch.drop_prefixed()
+        return SyncPlan(strategy=strategy, sqlite_version=".".join(map(str, caps.version)))
     desired = build_schema(desired_rows, skip, desired_shadow)
     current = build_schema(current_rows, skip, current_shadow)
 

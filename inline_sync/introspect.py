@@ -23,17 +23,40 @@ from .tokenizer import fold
 Row = tuple[str, str, str, str]
 
 
+def _kept(rows: list[Row], skip: Callable[[str], bool], shadow: set[str]) -> list[Row]:
+    shadow_keys = {fold(s) for s in shadow}
+    return [
+        row
+        for row in rows
+        if fold(row[1]) not in shadow_keys
+        and not skip(row[1])
+        and not (row[0] in ("index", "trigger") and (skip(row[2]) or fold(row[2]) in shadow_keys))
+    ]
+
+
+def same_text(
+    current: list[Row],
+    desired: list[Row],
+    skip: Callable[[str], bool],
+    shadow: set[str],
+    desired_shadow: set[str],
+) -> bool:
+    """True when both sides hold exactly the same objects with exactly the same SQL text: the
+    common case of a database that inline_sync itself brought up to date, settled without
+    parsing anything."""
+
+    def key(rows: list[Row]) -> set[tuple[str, str, str]]:
+        return {(t, fold(n), s) for t, n, _, s in rows}
+
+    return key(_kept(current, skip, shadow)) == key(_kept(desired, skip, desired_shadow))
+
+
 def build_schema(rows: list[Row], skip: Callable[[str], bool], shadow: set[str]) -> Schema:
     """A Schema from (type, name, tbl_name, sql) rows, leaving out ignored and shadow tables
     and the indexes and triggers that belong to them."""
     schema = Schema()
-    shadow_keys = {fold(s) for s in shadow}
-    for kind, name, tbl_name, sql in rows:
+    for kind, name, _tbl_name, sql in _kept(rows, skip, shadow):
         key = fold(name)
-        if key in shadow_keys or skip(name):
-            continue
-        if kind in ("index", "trigger") and (skip(tbl_name) or fold(tbl_name) in shadow_keys):
-            continue
         try:
             if kind == "table":
                 if sql[:14].upper().startswith("CREATE VIRTUAL"):

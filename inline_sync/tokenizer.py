@@ -36,6 +36,7 @@ _TOKEN_RE = re.compile(
   | (?P<word>[A-Za-z_\u0080-\U0010FFFF][A-Za-z0-9_$\u0080-\U0010FFFF]*)
   | (?P<variable>\?\d*|[:@$][A-Za-z0-9_$]+)
   | (?P<op>->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%&|~<>=!(),;.])
+  | (?P<error>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -127,30 +128,26 @@ def tokenize(sql: str) -> list[Token]:
 
     Raises :class:`SQLTokenError` at the first character that starts no token.
     """
-    tokens: list[Token] = []
-    append = tokens.append
-    pos = 0
-    end = len(sql)
-    match = _TOKEN_RE.match
-    while pos < end:
-        m = match(sql, pos)
-        if m is None:
-            ch = sql[pos]
-            if ch == "'":
-                raise SQLTokenError("unterminated string literal", pos)
-            if ch in '"`[':
-                raise SQLTokenError("unterminated quoted identifier", pos)
-            raise SQLTokenError(f"unrecognized character {ch!r}", pos)
-        kind = m.lastgroup
-        assert kind is not None
-        text = m.group()
-        # Interned kind strings let callers compare with `is`.
-        append(Token(_KINDS[kind], text, pos))
-        pos = m.end()
+    new = tuple.__new__  # skips the named tuple's Python-level __new__: tokenizing is hot
+    kinds = _KIND_BY_GROUP
+    tokens = [new(Token, (kinds[m.lastindex], m.group(), m.start())) for m in _SCAN(sql)]  # type: ignore[index]
+    if any(t.kind is _ERROR for t in tokens):
+        bad = next(t for t in tokens if t.kind is _ERROR)
+        ch = bad.text
+        if ch == "'":
+            raise SQLTokenError("unterminated string literal", bad.start)
+        if ch in '"`[':
+            raise SQLTokenError("unterminated quoted identifier", bad.start)
+        raise SQLTokenError(f"unrecognized character {ch!r}", bad.start)
     return tokens
 
 
-_KINDS = {k: k for k in (WS, COMMENT, STRING, BLOB, NUMBER, WORD, QIDENT, VARIABLE, OP)}
+_ERROR = "error"
+_KINDS = {k: k for k in (WS, COMMENT, STRING, BLOB, NUMBER, WORD, QIDENT, VARIABLE, OP, _ERROR)}
+# Group number -> interned kind string, so callers can compare kinds with `is`.
+_KIND_BY_GROUP = [""] + [_KINDS[name] for name, _ in sorted(
+    _TOKEN_RE.groupindex.items(), key=lambda item: item[1])]  # fmt: skip
+_SCAN = _TOKEN_RE.finditer
 
 
 def significant(tokens: Iterable[Token]) -> list[Token]:
