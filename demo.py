@@ -12,7 +12,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import inline_sync  # noqa: E402
+import inline_sync
 
 V1 = """
 CREATE TABLE users (

@@ -21,8 +21,9 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import inline_sync  # noqa: E402
-from schemas import wide_schema  # noqa: E402
+from schemas import wide_schema
+
+import inline_sync
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:

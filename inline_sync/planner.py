@@ -241,10 +241,10 @@ class _Planner:
                 self.step("rename column", "table", name,
                           f"ALTER TABLE {t} RENAME COLUMN {quote(old)} TO {quote(new)}",
                           f"@renamed hint on column {new}")  # fmt: skip
-            for dropped in dt.dropped:
-                self.step("drop column", "table", name,
-                          f"ALTER TABLE {t} DROP COLUMN {quote(dropped)}",
-                          "column not in the definition")  # fmt: skip
+            # Drop first (keeps under column limits), unless no column would be left.
+            drops_first = len(dt.dropped) < len(dt.current.columns)
+            if drops_first:
+                self._drop_columns(name, dt.dropped)
             for check in dt.drop_checks:
                 self.step("drop check", "table", name,
                           f"ALTER TABLE {t} DROP CONSTRAINT {quote(check.name)}",
@@ -256,6 +256,8 @@ class _Planner:
             for col in dt.added:
                 self.step("add column", "table", name, f"ALTER TABLE {t} ADD COLUMN {col.sql}",
                           f"new column {col.name}")  # fmt: skip
+            if not drops_first:
+                self._drop_columns(name, dt.dropped)
             for n in dt.set_not_null:
                 self.step("set not null", "table", name,
                           f"ALTER TABLE {t} ALTER COLUMN {quote(n)} SET NOT NULL",
@@ -267,6 +269,12 @@ class _Planner:
             if renamed:
                 reasons = (f"renamed from {dt.current.name}", *reasons)
             self.changes.append(Change("table", name, "alter", bool(dt.dropped), reasons))
+
+    def _drop_columns(self, table: str, columns: tuple[str, ...]) -> None:
+        for column in columns:
+            self.step("drop column", "table", table,
+                      f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}",
+                      "column not in the definition")  # fmt: skip
 
     def _rebuild(self, dt: TableDiff, renamed: bool) -> None:
         name = dt.desired.name
