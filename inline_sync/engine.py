@@ -170,7 +170,7 @@ def _plan_inside(
     scratch.build(defs)
     desired_rows, desired_shadow = scratch.read()
     current_rows = read_objects(client, "main")
-    current_shadow = read_shadow_tables(client, "main", current_rows)
+    current_shadow = read_shadow_tables(client, "main", current_rows, scratch.declared)
     if same_text(current_rows, desired_rows, skip, current_shadow, desired_shadow):
         if strategy == "prefix":
             scratch.drop_prefixed()

@@ -99,6 +99,7 @@ class Scratch:
     def __init__(self, client: Client, strategy: str) -> None:
         self.client = client
         self.strategy = strategy
+        self.declared: frozenset[str] = frozenset()
 
     # -- set-up and clean-up -------------------------------------------------------------
     def attach(self) -> None:
@@ -141,6 +142,7 @@ class Scratch:
         """Create every definition in the scratch space, tables first, views in the order
         their dependencies allow. Raises DefinitionError naming the statement SQLite refused."""
         names = {d.key for d in definitions}
+        self.declared = frozenset(names)
         pending = sorted(definitions, key=lambda d: (_CREATE_ORDER[d.kind], d.index))
         # Views may depend on views declared later: retry until no progress.
         while pending:
@@ -184,9 +186,10 @@ class Scratch:
         and the names of virtual-table shadow tables."""
         if self.strategy == "scratch-db":
             rows = read_objects(self.client, SCRATCH_DB)
-            return rows, read_shadow_tables(self.client, SCRATCH_DB, rows)
+            return rows, read_shadow_tables(self.client, SCRATCH_DB, rows, self.declared)
         rows = [r for r in read_objects(self.client, "main") if fold(r[1]).startswith(PREFIX)]
-        shadow = read_shadow_tables(self.client, "main", rows)
+        declared = frozenset(PREFIX + k for k in self.declared)
+        shadow = read_shadow_tables(self.client, "main", rows, declared)
         plen = len(PREFIX)
         unprefixed = [
             (kind, name[plen:], tbl[plen:] if fold(tbl).startswith(PREFIX) else tbl,
@@ -207,17 +210,32 @@ def read_objects(client: Client, schema: str) -> list[Row]:
     ]
 
 
-def read_shadow_tables(client: Client, schema: str, rows: list[Row]) -> set[str]:
-    """Names of the shadow tables of virtual tables (``PRAGMA table_list`` type 'shadow')."""
-    if not any(s.upper().startswith("CREATE VIRTUAL") for _, _, _, s in rows):
+def read_shadow_tables(
+    client: Client, schema: str, rows: list[Row], declared: frozenset[str] = frozenset()
+) -> set[str]:
+    """Names of the shadow tables of virtual tables.
+
+    ``PRAGMA table_list`` reports those whose module says so; some modules do not claim all of
+    theirs (sqlite-vec's ``*_vector_chunks00``), so a table named ``<virtual table>_…`` that the
+    definitions do not declare counts as a shadow table too. ``declared`` holds folded names.
+    """
+    vtabs = [fold(n) + "_" for _, n, _, s in rows if s[:14].upper().startswith("CREATE VIRTUAL")]
+    if not vtabs:
         return set()
+    found: set[str] = set()
     try:
-        found = client.query(
-            "SELECT name FROM pragma_table_list WHERE schema = ? AND type = 'shadow'", (schema,)
-        )
-        return {str(r[0]) for r in found}
-    except Exception as exc:  # SQLite before 3.37: guess from the virtual tables' names
+        found = {
+            str(r[0])
+            for r in client.query(
+                "SELECT name FROM pragma_table_list WHERE schema = ? AND type = 'shadow'",
+                (schema,),
+            )
+        }
+    except Exception as exc:  # SQLite before 3.37: the name rule below still applies
         if not client.is_error(exc):
             raise
-    vtabs = [fold(n) + "_" for _, n, _, s in rows if s.upper().startswith("CREATE VIRTUAL")]
-    return {n for _, n, _, _ in rows if any(fold(n).startswith(v) for v in vtabs)}
+    for kind, name, _, _ in rows:
+        key = fold(name)
+        if kind == "table" and key not in declared and any(key.startswith(v) for v in vtabs):
+            found.add(name)
+    return found
