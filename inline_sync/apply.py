@@ -44,7 +44,7 @@ def apply_plan(client: Client, plan: SyncPlan) -> list[str]:
         except Exception as exc:
             if not client.is_error(exc):
                 raise
-            message = unprefix_message(str(exc))
+            message = unprefix_message(client.error_message(exc))
             hint = next((h for key, h in _HINTS.items() if key in message), "")
             where = f"{step.action} {step.kind} {step.name}".strip()
             text = f"SQLite refused to {where}: {message}"

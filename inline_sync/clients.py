@@ -49,6 +49,10 @@ class Client:
         """True if ``exc`` is an error SQLite raised through this client."""
         raise NotImplementedError
 
+    def error_message(self, exc: BaseException) -> str:
+        """SQLite's message from an error this client raised."""
+        return str(exc)
+
     def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
         """Run ``fn`` in a transaction: commit when it returns, roll back when it raises.
 
@@ -173,6 +177,9 @@ def make_client(connection: Any) -> Client:
         return SQLite3Client(connection)
     if module.startswith("apsw"):
         return APSWClient(connection)
+    storage = _durable_object_storage(connection)
+    if storage is not None:
+        return DurableObjectClient(storage)
     if hasattr(connection, "exec") and not hasattr(connection, "transactionSync"):
         raise SyncError(
             "this looks like a Durable Object's ctx.storage.sql; pass ctx.storage instead, so "
@@ -180,5 +187,122 @@ def make_client(connection: Any) -> Client:
         )
     raise SyncError(
         f"unsupported client {type(connection).__module__}.{type(connection).__name__}: pass a "
-        "sqlite3.Connection or an apsw.Connection"
+        "sqlite3.Connection, an apsw.Connection or a Durable Object's ctx.storage"
     )
+
+
+_MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class DurableObjectClient(Client):
+    """A Cloudflare Durable Object's SQLite storage, from Python under Pyodide.
+
+    Pass ``ctx.storage`` (the raw JsProxy, or the ``workers`` SDK's wrapper of it). Everything
+    runs inside one ``storage.transactionSync()``: ATTACH, BEGIN, SAVEPOINT and temporary
+    objects are refused there, and foreign keys are always on, so the prefix strategy and
+    "closure" rebuilds are used.
+    """
+
+    name = "Durable Object"
+    can_attach = False
+
+    def __init__(self, storage: Any, *, sqlite_version: tuple[int, ...] = (3, 53, 0)) -> None:
+        self.storage = storage
+        self.sql = storage.sql
+        # sqlite_version() is refused in a Durable Object; the runtime ships SQLite 3.53+.
+        self._version = sqlite_version
+        try:
+            from pyodide.ffi import JsException, create_proxy, jsnull, to_js
+        except ImportError:  # plain CPython with a stand-in storage object (tests)
+            JsException, create_proxy, jsnull, to_js = RuntimeError, None, None, None
+        self._js_exception = JsException
+        self._create_proxy = create_proxy
+        self._jsnull = jsnull
+        self._to_js = to_js
+
+    def _bind(self, params: Sequence[Any]) -> list[Any]:
+        out: list[Any] = []
+        for value in params:
+            if isinstance(value, bool):
+                raise TypeError("inline_sync never binds a bool in a Durable Object")
+            if isinstance(value, int) and abs(value) > _MAX_SAFE_INTEGER:
+                raise TypeError(f"integer {value} is beyond what JavaScript can bind exactly")
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                value = self._to_js(bytes(value)) if self._to_js else bytes(value)
+            out.append(value)
+        return out
+
+    def _value(self, value: Any) -> Any:
+        if value is None or value is self._jsnull:
+            return None
+        if hasattr(value, "to_py") and hasattr(value, "byteLength"):  # an ArrayBuffer (BLOB)
+            return bytes(value.to_py())
+        return value
+
+    def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
+        return self.sql.exec(sql, *self._bind(params))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        # Drain the cursor so statements that return rows run to the end.
+        self._cursor(sql, params).raw().toArray()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        rows = self._cursor(sql, params).raw().toArray()
+        rows = rows.to_py() if hasattr(rows, "to_py") else rows
+        return [tuple(self._value(v) for v in row) for row in rows]
+
+    def in_transaction(self) -> bool:
+        return False  # transactionSync nests; there is no caller transaction to protect
+
+    def can_toggle_foreign_keys(self) -> bool:
+        return False
+
+    def sqlite_version(self) -> tuple[int, ...]:
+        return self._version
+
+    def is_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, self._js_exception)
+
+    def error_message(self, exc: BaseException) -> str:
+        text = str(getattr(exc, "message", None) or exc)
+        text = text.removeprefix("Error: ")
+        head, sep, tail = text.rpartition(": SQLITE_")
+        return head if sep and tail.isupper() else text
+
+    def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
+        box: dict[str, Any] = {}
+
+        def body() -> None:
+            try:
+                box["result"] = fn()
+            except BaseException as exc:
+                box["error"] = exc
+                raise
+
+        proxy: Any = self._create_proxy(body) if self._create_proxy else body
+        try:
+            self.storage.transactionSync(proxy)
+        except BaseException:
+            if "error" in box:
+                raise box["error"] from None
+            raise
+        finally:
+            if self._create_proxy:
+                proxy.destroy()
+        return box["result"]  # type: ignore[no-any-return]
+
+
+def _durable_object_storage(connection: Any) -> Any | None:
+    """The JS storage object behind ``connection``, if it is (or wraps, or holds) one."""
+    candidates = [connection]
+    for attr in ("js_object", "_js_storage", "_storage", "_binding", "storage"):
+        inner = getattr(connection, attr, None) if not isinstance(connection, type) else None
+        if inner is not None:
+            candidates.append(inner)
+    for candidate in candidates:
+        try:
+            if hasattr(candidate, "transactionSync") and hasattr(candidate, "sql"):
+                return candidate
+        except Exception:  # a JsProxy may raise on unknown attributes
+            continue
+    return None

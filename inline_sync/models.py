@@ -8,6 +8,7 @@ only cosmetically.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .tokenizer import fold
@@ -215,3 +216,28 @@ class Schema:
     indexes: dict[str, Index] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     triggers: dict[str, Trigger] = field(default_factory=dict)
+
+
+def dependency_order(
+    names: list[str], deps: Callable[[str], set[str] | frozenset[str]]
+) -> list[str]:
+    """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+    pool = set(names)
+
+    def visit(n: str) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            return  # a cycle: leave it where it is
+        state[n] = 1
+        for d in sorted(deps(n) & pool):
+            if d != n:
+                visit(d)
+        state[n] = 2
+        order.append(n)
+
+    for n in names:
+        visit(n)
+    return order

@@ -15,7 +15,7 @@ from functools import partial
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names
-from .models import Index, Schema, Table, Trigger, View, VirtualTable
+from .models import Index, Schema, Table, Trigger, View, VirtualTable, dependency_order
 from .names import PREFIX
 from .plan import Change, ForeignKeyCheck, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
@@ -33,29 +33,6 @@ class PlanInput:
     has_rows: Callable[[str], bool]
     columns_of: Callable[[str, str], list[str]]  # (side "current"/"desired", name) -> columns
     strategy: str = ""
-
-
-def _topological(names: list[str], deps: Callable[[str], set[str] | frozenset[str]]) -> list[str]:
-    """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
-    order: list[str] = []
-    state: dict[str, int] = {}
-    pool = set(names)
-
-    def visit(n: str) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            return  # a cycle: leave it where it is
-        state[n] = 1
-        for d in sorted(deps(n) & pool):
-            if d != n:
-                visit(d)
-        state[n] = 2
-        order.append(n)
-
-    for n in names:
-        visit(n)
-    return order
 
 
 def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:
@@ -178,7 +155,9 @@ class _Planner:
         return self._fk_order(sorted(result))
 
     def _fk_order(self, keys: list[str]) -> list[str]:
-        return _topological(keys, lambda k: {fk.table for fk in self.des.tables[k].foreign_keys})
+        return dependency_order(
+            keys, lambda k: {fk.table for fk in self.des.tables[k].foreign_keys}
+        )
 
     def _table_renames(self, renames: dict[str, str]) -> None:
         if not renames:
@@ -203,7 +182,9 @@ class _Planner:
         # Children before parents.
         order = list(
             reversed(
-                _topological(drops, lambda k: {fk.table for fk in self.cur.tables[k].foreign_keys})
+                dependency_order(
+                    drops, lambda k: {fk.table for fk in self.cur.tables[k].foreign_keys}
+                )
             )
         )
         for key in order:
@@ -363,7 +344,7 @@ class _Planner:
             name = cur.triggers[key].name
             self.step("drop", "trigger", name, f"DROP TRIGGER {quote(name)}", trig_reason[key])
             self._dropped_triggers.add(key)
-        view_order = _topological(list(view_reason), lambda k: cur.views[k].names)
+        view_order = dependency_order(list(view_reason), lambda k: cur.views[k].names)
         for key in reversed(view_order):
             name = cur.views[key].name
             self.step("drop", "view", name, f"DROP VIEW {quote(name)}", view_reason[key])
@@ -412,7 +393,7 @@ class _Planner:
                                        (self._index_reason[key],)))  # fmt: skip
         # Views, dependencies first.
         todo = [k for k in des.views if k not in cur.views or k in self._dropped_views]
-        for key in _topological(todo, lambda k: des.views[k].names):
+        for key in dependency_order(todo, lambda k: des.views[k].names):
             why = self._view_reason.get(key, "new view")
             self.step("create", "view", des.views[key].name, self.sql_of("view", key), why)
             self._note("view", des.views[key].name, key in cur.views, why)

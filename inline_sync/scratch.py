@@ -15,8 +15,10 @@ from __future__ import annotations
 import re
 
 from .clients import Client
+from .ddl import ParseError, parse_table
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import DefinitionError
+from .models import dependency_order
 from .names import PREFIX, SCRATCH_DB
 from .tokenizer import COMMENT, KEYWORDS, OP, QIDENT, STRING, WORD, WS, Token, fold, quote, tokenize
 
@@ -126,16 +128,48 @@ class Scratch:
         Names are compared by exact prefix in Python, never with LIKE (whose ``_`` matches any
         character).
         """
-        rows = self.client.query("SELECT type, name FROM main.sqlite_master WHERE sql IS NOT NULL")
-        found = [(t, n) for t, n in rows if fold(n).startswith(PREFIX)]
-        order = {"trigger": 0, "view": 1, "index": 2, "table": 3}
-        for kind, name in sorted(found, key=lambda r: order.get(r[0], 9)):
-            # Shadow tables and indexes vanish with their owners; check before each drop.
-            exists = self.client.query(
-                "SELECT 1 FROM main.sqlite_master WHERE type = ? AND name = ?", (kind, name)
-            )
-            if exists:
-                self.client.execute(f"DROP {kind.upper()} IF EXISTS main.{quote(name)}")
+        rows = self.client.query(
+            "SELECT type, name, sql FROM main.sqlite_master WHERE sql IS NOT NULL"
+        )
+        found = {fold(n): (t, n, s) for t, n, s in rows if fold(n).startswith(PREFIX)}
+        tables = [k for k, (t, _, s) in found.items() if t == "table" and not _virtual(s)]
+
+        def parents(key: str) -> set[str]:
+            try:
+                return {fk.table for fk in parse_table(found[key][2]).foreign_keys}
+            except ParseError:
+                return set()
+
+        # Children before parents: with foreign keys on, a table whose parent is already gone
+        # cannot be dropped (SQLite checks the reference on the implicit DELETE).
+        table_order = list(reversed(dependency_order(tables, parents)))
+        rank = {"trigger": 0, "view": 1, "index": 2}
+        others = sorted(
+            (k for k in found if k not in tables), key=lambda k: rank.get(found[k][0], 3)
+        )
+        pending = [(found[k][0], found[k][1]) for k in [*others, *table_order]]
+        # With foreign keys on, a child cannot be dropped after its parent (SQLite checks the
+        # reference on the implicit DELETE): retry what failed until nothing is left.
+        while pending:
+            failed: list[tuple[str, str]] = []
+            error: BaseException | None = None
+            for kind, name in pending:
+                # Shadow tables and indexes vanish with their owners; check before each drop.
+                exists = self.client.query(
+                    "SELECT 1 FROM main.sqlite_master WHERE type = ? AND name = ?", (kind, name)
+                )
+                if not exists:
+                    continue
+                try:
+                    self.client.execute(f"DROP {kind.upper()} main.{quote(name)}")
+                except Exception as exc:
+                    if not self.client.is_error(exc):
+                        raise
+                    failed.append((kind, name))
+                    error = exc
+            if len(failed) == len(pending) and error is not None:
+                raise error
+            pending = failed
 
     # -- building ------------------------------------------------------------------------
     def build(self, definitions: list[Definition]) -> None:
@@ -156,7 +190,7 @@ class Scratch:
                 except Exception as exc:
                     if not self.client.is_error(exc):
                         raise
-                    failed.append((d, str(exc)))
+                    failed.append((d, self.client.error_message(exc)))
             if not failed:
                 return
             if not progress or all(d.kind != VIEW for d, _ in failed):
@@ -197,6 +231,10 @@ class Scratch:
             for kind, name, tbl, sql in rows
         ]  # fmt: skip
         return unprefixed, {s[plen:] for s in shadow if fold(s).startswith(PREFIX)}
+
+
+def _virtual(sql: str) -> bool:
+    return sql[:14].upper().startswith("CREATE VIRTUAL")
 
 
 def read_objects(client: Client, schema: str) -> list[Row]:

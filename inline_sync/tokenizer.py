@@ -196,8 +196,12 @@ def split_statements(sql: str) -> list[Statement]:
 
 
 def _close(sql: str, current: list[Token], out: list[Statement]) -> None:
-    if not any(t.kind is not WS and t.kind is not COMMENT for t in current):
+    first = next((i for i, t in enumerate(current) if t.kind is not WS), None)
+    if first is None or all(t.kind is COMMENT for t in current[first:] if t.kind is not WS):
         return
+    # Leading white space goes; leading comments stay (they may carry hints).
+    last = max(i for i, t in enumerate(current) if t.kind is not WS)
+    current = current[first : last + 1]
     start = current[0].start
     end = current[-1].end
     line = sql.count("\n", 0, start) + 1

@@ -1,10 +1,13 @@
 """Property test: sync a random populated schema to a random mutation of it.
 
-A random schema A (tables, columns, constraints, indexes, views) is built and filled with rows
-that satisfy both A and its mutation B; ``sync(B, allow_destructive=True)`` must then give a
-schema equivalent to a fresh database built from B (tests/schema_oracle.py), keep every row of
-every table that survives (with its rowid, for rowid tables), keep the values of every column
-that survives with the same type affinity, and leave nothing for a second ``plan()`` to do.
+A random schema A (tables, columns, constraints, indexes, views, some ON DELETE CASCADE
+foreign keys) is built and filled with rows that satisfy both A and its mutation B;
+``sync(B, allow_destructive=True)`` must then give a schema equivalent to a fresh database built
+from B (tests/schema_oracle.py), keep every row of every table that survives (with its rowid,
+for rowid tables), keep the values of every column that survives with the same type affinity,
+leave foreign keys on and satisfied, and leave nothing for a second ``plan()`` to do. A plan
+that drops a table or column (all hold rows) must be marked destructive and be refused without
+``allow_destructive``.
 """
 
 from __future__ import annotations

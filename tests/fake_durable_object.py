@@ -1,0 +1,83 @@
+"""A stand-in for a Durable Object's ``ctx.storage`` on CPython, for fast tests of the client.
+
+It mimics what real Durable Object SQLite does (see tests/test_workerd_*.py for the real thing):
+foreign keys always on, ``transactionSync(fn)`` as a savepoint that rolls back when ``fn``
+raises, and refusals of ATTACH, BEGIN/SAVEPOINT, temp objects, ``PRAGMA database_list`` and
+``sqlite_version()``.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+_REFUSED = re.compile(
+    r"^\s*(ATTACH|DETACH|BEGIN|COMMIT|END|SAVEPOINT|RELEASE|ROLLBACK|VACUUM)\b"
+    r"|^\s*CREATE\s+TEMP|^\s*PRAGMA\s+(database_list|user_version|schema_version)"
+    r"|sqlite_version\s*\(|\b_cf_",
+    re.IGNORECASE,
+)
+
+
+class FakeJsError(RuntimeError):
+    """Plays pyodide's JsException (the client takes RuntimeError for it off Pyodide)."""
+
+
+class _Array(list[Any]):
+    def to_py(self) -> list[Any]:
+        return list(self)
+
+
+class _Cursor:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def raw(self) -> _Cursor:
+        return self
+
+    def toArray(self) -> _Array:
+        return _Array([list(r) for r in self._rows])
+
+
+class _Sql:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.log: list[str] = []
+
+    def exec(self, query: str, *params: Any) -> _Cursor:
+        self.log.append(query)
+        if _REFUSED.search(query) and "sqlite_master" not in query:
+            raise FakeJsError(f"Error: not authorized: SQLITE_AUTH ({query[:40]})")
+        if re.match(r"^\s*PRAGMA\s+foreign_keys\s*=", query, re.IGNORECASE):
+            return _Cursor([])  # has no effect in a Durable Object
+        try:
+            return _Cursor(self.conn.execute(query, params).fetchall())
+        except sqlite3.Error as exc:
+            raise FakeJsError(f"Error: {exc}: SQLITE_ERROR") from None
+
+
+class FakeStorage:
+    """``ctx.storage`` look-alike over an in-memory sqlite3 database."""
+
+    def __init__(self, conn: sqlite3.Connection | None = None) -> None:
+        self.conn = conn or sqlite3.connect(":memory:", isolation_level=None)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.sql = _Sql(self.conn)
+        self._depth = 0
+
+    def transactionSync(self, fn: Callable[[], Any]) -> Any:
+        name = f"tx{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            result = fn()
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._depth -= 1
+        self.conn.execute(f"RELEASE {name}")
+        return result
