@@ -59,8 +59,8 @@ def apply_plan(client: Client, plan: SyncPlan) -> list[str]:
         if new:
             (child, parent), count = next(iter(new.items()))
             raise ApplyError(
-                f"the change leaves {count} row(s) of {child} without their {parent} row "
-                "(foreign key violation); nothing was changed (rolled back)",
+                f"FOREIGN KEY constraint failed: the change leaves {count} row(s) of {child} "
+                f"without their {parent} row; nothing was changed (rolled back)",
                 sqlite_message="FOREIGN KEY constraint failed",
             )
     return executed

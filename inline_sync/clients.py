@@ -24,6 +24,10 @@ class Client:
     name = "client"
     #: Whether ``ATTACH ':memory:'`` may be tried.
     can_attach = True
+    #: Whether ``PRAGMA busy_timeout`` bounds the wait for another process's write lock.
+    has_busy_timeout = True
+    #: Whether ``PRAGMA schema_version`` may be read (for cheap drift detection).
+    can_read_schema_version = True
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement, discarding any rows."""
@@ -173,10 +177,16 @@ def make_client(connection: Any) -> Client:
     if isinstance(connection, Client):
         return connection
     module = type(connection).__module__ or ""
-    if module.startswith("sqlite3") or module.startswith("_sqlite3"):
-        return SQLite3Client(connection)
-    if module.startswith("apsw"):
-        return APSWClient(connection)
+    if module.startswith(("sqlite3", "_sqlite3")):
+        import sqlite3
+
+        if isinstance(connection, sqlite3.Connection):
+            return SQLite3Client(connection)
+    elif module.startswith("apsw"):
+        import apsw
+
+        if isinstance(connection, apsw.Connection):
+            return APSWClient(connection)
     storage = _durable_object_storage(connection)
     if storage is not None:
         return DurableObjectClient(storage)
@@ -205,6 +215,8 @@ class DurableObjectClient(Client):
 
     name = "Durable Object"
     can_attach = False
+    has_busy_timeout = False  # one object, one thread: nobody else holds a lock
+    can_read_schema_version = False  # refused: drift is detected from sqlite_schema instead
 
     def __init__(self, storage: Any, *, sqlite_version: tuple[int, ...] = (3, 53, 0)) -> None:
         self.storage = storage

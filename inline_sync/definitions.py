@@ -83,8 +83,6 @@ def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
     result: list[Definition] = []
     seen: dict[tuple[str, str], Definition] = {}
     for text in texts:
-        if not isinstance(text, str):
-            raise DefinitionError(f"definitions must be strings of SQL, not {type(text).__name__}")
         try:
             statements = split_statements(text)
         except SQLTokenError as exc:

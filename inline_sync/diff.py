@@ -81,6 +81,23 @@ def rename_names(sql: str, renames: dict[str, str]) -> str:
     return "".join(out)
 
 
+def rename_references(sql: str, renames: dict[str, str]) -> str:
+    """``sql`` with the tables named after REFERENCES renamed (folded old -> new), as
+    ``ALTER TABLE … RENAME TO`` rewrites the foreign keys of other tables."""
+    out = []
+    after_references = False
+    for tok in tokenize(sql):
+        text = tok.text
+        if after_references and (tok.kind is WORD or tok.kind is QIDENT):
+            if tok.folded in renames:
+                text = quote(renames[tok.folded])
+            after_references = False
+        elif tok.kind is WORD:
+            after_references = tok.text.upper() == "REFERENCES"
+        out.append(text)
+    return "".join(out)
+
+
 def _describe(a: Column, b: Column) -> list[str]:
     what = []
     for label, x, y in (

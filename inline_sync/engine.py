@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .apply import apply_plan
 from .clients import Client, make_client
-from .definitions import parse_definitions
+from .definitions import Definition, parse_definitions
 from .diff import Capabilities
-from .errors import DestructiveChangeError, SyncError
+from .errors import DefinitionError, DestructiveChangeError, SyncError
 from .introspect import build_schema, same_text
-from .names import PREFIX, SCRATCH_DB, ignore_filter
+from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter
 from .plan import SyncPlan, SyncResult
 from .planner import PlanInput, build_plan
 from .scratch import Scratch, read_objects, read_shadow_tables
+from .state import definitions_hash, matches, read_state, write_state
 from .tokenizer import quote
 
 STRATEGIES = ("auto", "scratch-db", "prefix")
@@ -29,6 +31,16 @@ class _Rollback(Exception):
         self.plan = plan
 
 
+@dataclass(frozen=True)
+class _Options:
+    scratch_schema: str = "auto"
+    apply: bool = False
+    allow_destructive: bool = False
+    force: bool = False
+    digest: str = ""  # definitions hash to check and record; "" for plan() and dry runs
+    wait_timeout: float = 60.0
+
+
 def plan(
     client: Any,
     definitions: str | Iterable[str],
@@ -38,10 +50,14 @@ def plan(
 ) -> SyncPlan:
     """Compute what :func:`sync` would do, without changing the database.
 
-    ``client`` is a ``sqlite3.Connection`` or an ``apsw.Connection``; ``definitions`` one string
-    of CREATE statements or an iterable of them. Nothing is left behind, whichever strategy.
+    ``client`` is a ``sqlite3.Connection``, an ``apsw.Connection`` or a Durable Object's
+    ``ctx.storage``; ``definitions`` one string of CREATE statements or an iterable of them.
+    Nothing is left behind, whichever strategy.
     """
-    result, _ = _run(client, definitions, scratch_schema, ignore, apply=False)
+    c = make_client(client)
+    skip = ignore_filter(ignore)
+    defs = parse_definitions(_texts(definitions), skip)  # before the database is touched
+    result, _, _ = _run(c, defs, skip, _Options(scratch_schema))
     return result
 
 
@@ -53,8 +69,16 @@ def sync(
     allow_destructive: bool = False,
     dry_run: bool = False,
     ignore: Iterable[str] = (),
+    force: bool = False,
+    wait_timeout: float = 60.0,
 ) -> SyncResult:
     """Bring the database to the schema in ``definitions``, in one transaction.
+
+    When the last successful sync recorded the same definitions and the schema has not changed
+    since, this returns ``"up-to-date"`` after reading one row (``force=True`` plans anyway).
+    Otherwise it takes the write lock (waiting up to ``wait_timeout`` seconds for another
+    process), plans and applies; if another process finished the same sync while this one
+    waited, the status is ``"synced-by-peer"``.
 
     Raises :class:`~inline_sync.DefinitionError` for bad definitions,
     :class:`~inline_sync.DestructiveChangeError` when the plan would lose data and
@@ -63,15 +87,22 @@ def sync(
     exactly as it was. ``dry_run=True`` plans and reports without changing anything.
     """
     started = time.perf_counter()
-    the_plan, executed = _run(
-        client,
-        definitions,
-        scratch_schema,
-        ignore,
-        apply=not dry_run,
-        allow_destructive=allow_destructive,
+    c = make_client(client)
+    skip = ignore_filter(ignore)
+    texts = _texts(definitions)
+    defs = parse_definitions(texts, skip)  # before the database is touched
+    digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
+    if digest and not force:
+        stored, fingerprint = read_state(c)
+        if matches(stored, digest, fingerprint):
+            return SyncResult("up-to-date", SyncPlan(), (), time.perf_counter() - started)
+    options = _Options(
+        scratch_schema, not dry_run, allow_destructive, force, digest, float(wait_timeout)
     )
-    if not the_plan.steps:
+    the_plan, executed, by_peer = _run(c, defs, skip, options)
+    if by_peer:
+        status = "synced-by-peer"
+    elif not the_plan.steps:
         status = "up-to-date"
     elif dry_run:
         status = "changes-needed"
@@ -80,25 +111,28 @@ def sync(
     return SyncResult(status, the_plan, tuple(executed), time.perf_counter() - started)
 
 
+def _texts(definitions: str | Iterable[str]) -> list[str]:
+    texts = [definitions] if isinstance(definitions, str) else list(definitions)
+    for text in texts:
+        if not isinstance(text, str):
+            raise DefinitionError(f"definitions must be strings of SQL, not {type(text).__name__}")
+    return texts
+
+
 def _pragma(client: Client, name: str) -> int:
     rows = client.query(f"PRAGMA {name}")
     return int(rows[0][0]) if rows else 0
 
 
+class _SyncedByPeer(Exception):
+    """Another process finished the same sync while this one waited for the lock."""
+
+
 def _run(
-    connection: Any,
-    definitions: str | Iterable[str],
-    scratch_schema: str,
-    ignore: Iterable[str],
-    *,
-    apply: bool,
-    allow_destructive: bool = False,
-) -> tuple[SyncPlan, list[str]]:
-    if scratch_schema not in STRATEGIES:
+    client: Client, defs: list[Definition], skip: NameFilter, opts: _Options
+) -> tuple[SyncPlan, list[str], bool]:
+    if opts.scratch_schema not in STRATEGIES:
         raise ValueError(f"scratch_schema must be one of {', '.join(STRATEGIES)}")
-    client = make_client(connection)
-    skip = ignore_filter(ignore)
-    defs = parse_definitions(definitions, skip)  # before the database is touched
     if client.in_transaction() and client.commits_for_caller:
         raise SyncError(
             f"the {client.name} connection has a transaction open; commit or roll it back "
@@ -108,34 +142,63 @@ def _run(
     fk_on = bool(_pragma(client, "foreign_keys"))
     legacy = bool(_pragma(client, "legacy_alter_table"))
     can_toggle = client.can_toggle_foreign_keys()
-    strategy = _choose_strategy(client, scratch_schema)
+    strategy = _choose_strategy(client, opts.scratch_schema)
     scratch = Scratch(client, strategy)
     toggled = False
+    busy = _pragma(client, "busy_timeout") if opts.apply and client.has_busy_timeout else None
     try:
-        if apply and fk_on and can_toggle:
+        if busy is not None:
+            client.execute(f"PRAGMA busy_timeout = {int(opts.wait_timeout * 1000)}")
+        if opts.apply and fk_on and can_toggle:
             client.execute("PRAGMA foreign_keys = OFF")
             toggled = True
         scratch.attach()
 
-        def work() -> tuple[SyncPlan, list[str]]:
+        def work() -> tuple[SyncPlan, list[str], bool]:
+            stored = None
+            if opts.digest:
+                stored, fingerprint = read_state(client)
+                if not opts.force and matches(stored, opts.digest, fingerprint):
+                    raise _SyncedByPeer
             the_plan = _plan_inside(client, scratch, defs, skip, caps, fk_on and not can_toggle,
                                     legacy, strategy)  # fmt: skip
-            if not apply or not the_plan.steps:
+            if not opts.apply:
                 raise _Rollback(the_plan)
-            if the_plan.destructive and not allow_destructive:
+            if the_plan.destructive and not opts.allow_destructive:
                 raise DestructiveChangeError(the_plan)
-            return the_plan, apply_plan(client, the_plan)
+            executed = apply_plan(client, the_plan) if the_plan.steps else []
+            if opts.digest:
+                write_state(client, opts.digest)
+            return the_plan, executed, False
 
         try:
-            return client.transaction(work, immediate=apply)
+            return client.transaction(work, immediate=opts.apply)
         except _Rollback as done:
-            return done.plan, []
+            return done.plan, [], False
+        except _SyncedByPeer:
+            return SyncPlan(strategy=strategy), [], True
+        except SyncError:
+            raise
+        except Exception as exc:
+            if opts.apply and client.is_error(exc) and _is_busy(client.error_message(exc)):
+                raise SyncError(
+                    f"the database stayed locked for {opts.wait_timeout:g} s (another process "
+                    "is writing to it); nothing was changed"
+                ) from None
+            raise
     finally:
         scratch.detach()
         if toggled:
             client.execute("PRAGMA foreign_keys = ON")
         if bool(_pragma(client, "legacy_alter_table")) != legacy:
             client.execute(f"PRAGMA legacy_alter_table = {'ON' if legacy else 'OFF'}")
+        if busy is not None:
+            client.execute(f"PRAGMA busy_timeout = {busy}")
+
+
+def _is_busy(message: str) -> bool:
+    text = message.lower()
+    return "database is locked" in text or "busy" in text
 
 
 def _choose_strategy(client: Client, requested: str) -> str:

@@ -49,10 +49,11 @@ class DestructiveChangeError(SyncError):
             if change.destructive
         ]
         hint = ""
-        if any("drop column" in r for c in plan.changes for r in c.reasons):
+        if any(c.action == "drop" or any("drop column" in r for r in c.reasons)
+               for c in plan.changes if c.destructive):  # fmt: skip
             hint = (
-                "\nIf a column was renamed, mark it with a comment on its line: "
-                "-- @renamed from=old_name"
+                "\nIf a table or column was renamed, mark it with a comment on the line of its "
+                "new name: -- @renamed from=old_name"
             )
         super().__init__(
             "the schema change would lose data; pass allow_destructive=True to apply it:\n"

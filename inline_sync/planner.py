@@ -14,7 +14,7 @@ from functools import partial
 
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
-from .diff import Capabilities, TableDiff, compare_table, rename_names
+from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
 from .models import Index, Schema, Table, Trigger, View, VirtualTable, dependency_order
 from .names import PREFIX
 from .plan import Change, ForeignKeyCheck, Step, SyncPlan
@@ -72,6 +72,7 @@ class _Planner:
             ):  # fmt: skip
                 renames[key] = old
         renamed_old = set(renames.values())
+        moved = {old: des.tables[new].name for new, old in renames.items()}
         creates = [k for k in des.tables if k not in cur.tables and k not in renames]
         drops = [k for k in cur.tables if k not in des.tables and k not in renamed_old]
         diffs: dict[str, TableDiff] = {}
@@ -88,6 +89,8 @@ class _Planner:
             real_name = current.name
             if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
                 current = parse_table(rename_names(current.sql, {old_key: table.name}))
+            elif moved and any(fk.table in moved for fk in current.foreign_keys):
+                current = parse_table(rename_references(current.sql, moved))
             diffs[key] = compare_table(
                 current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
             )
@@ -122,12 +125,13 @@ class _Planner:
         self._table_renames(renames)
         self._table_drops(drops, vt_drops)
         self._table_creates(creates, vt_creates)
-        self._alters(diffs, rebuild)
+        self._alters(diffs, rebuild, renames)
         if closure:
             self._closure_rebuild(sorted(rebuild), diffs, renames)
         else:
             for key in sorted(rebuild):
-                self._rebuild(diffs[key], renames.get(key, key) != key)
+                old = self.cur.tables[renames[key]].name if key in renames else None
+                self._rebuild(diffs[key], old)
         for key in vt_changed:
             self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
         self._create_dependents(touched, renames, rebuild)
@@ -208,14 +212,17 @@ class _Planner:
             self.step("create", "virtual table", name, self.sql_of("table", key), "new")
             self.changes.append(Change("virtual table", name, "create", False, ("new",)))
 
-    def _alters(self, diffs: dict[str, TableDiff], rebuild: set[str]) -> None:
+    def _alters(
+        self, diffs: dict[str, TableDiff], rebuild: set[str], renames: dict[str, str]
+    ) -> None:
         for key, dt in diffs.items():
             name = dt.desired.name
-            renamed = fold(dt.current.name) != key
+            old_name = self.cur.tables[renames[key]].name if key in renames else name
+            renamed = key in renames
             if key in rebuild or not dt.changed:
                 if renamed and key not in rebuild:
-                    self.changes.append(Change("table", name, "rename", False, dt.reasons or (
-                        f"renamed from {dt.current.name}",)))  # fmt: skip
+                    why = f"@renamed hint: {old_name} -> {name}"
+                    self.changes.append(Change("table", name, "rename", False, (why,)))
                 continue
             t = quote(name)
             for old, new in dt.column_renames:
@@ -248,7 +255,7 @@ class _Planner:
                           "new CHECK constraint")  # fmt: skip
             reasons = dt.reasons
             if renamed:
-                reasons = (f"renamed from {dt.current.name}", *reasons)
+                reasons = (f"renamed from {old_name}", *reasons)
             self.changes.append(Change("table", name, "alter", bool(dt.dropped), reasons))
 
     def _drop_columns(self, table: str, columns: tuple[str, ...]) -> None:
@@ -257,14 +264,14 @@ class _Planner:
                       f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}",
                       "column not in the definition")  # fmt: skip
 
-    def _rebuild(self, dt: TableDiff, renamed: bool) -> None:
+    def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
         name = dt.desired.name
         sql = self.sql_of("table", fold(name))
         steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table)
         self.steps.extend(steps)
         reasons = tuple(dt.reasons)
-        if renamed:
-            reasons = (f"renamed from {dt.current.name}", *reasons)
+        if renamed_from:
+            reasons = (f"renamed from {renamed_from}", *reasons)
         if lost:
             reasons = (*reasons, *(f"drop column {c}" for c in lost))
         self.changes.append(Change("table", name, "rebuild", bool(lost), reasons))

@@ -192,6 +192,7 @@ class Scratch:
                         raise
                     failed.append((d, self.client.error_message(exc)))
             if not failed:
+                self._check_views([d for d in definitions if d.kind == VIEW])
                 return
             if not progress or all(d.kind != VIEW for d, _ in failed):
                 d, message = failed[0]
@@ -202,6 +203,31 @@ class Scratch:
                     name=d.name,
                 )
             pending = [d for d, _ in failed]
+
+    def _check_views(self, views: list[Definition]) -> None:
+        """CREATE VIEW accepts a missing table or column; reading the view does not. A table
+        that exists only in the live database (one that is ignored) is fine."""
+        for d in views:
+            where = f"{SCRATCH_DB}." if self.strategy == "scratch-db" else ""
+            name = quote(d.name if self.strategy == "scratch-db" else PREFIX + d.name)
+            try:
+                self.client.query(f"SELECT * FROM {where}{name} LIMIT 0")
+            except Exception as exc:
+                if not self.client.is_error(exc):
+                    raise
+                message = unprefix_message(self.client.error_message(exc))
+                missing = re.match(r"no such table: (?:\w+\.)?(.+)$", message)
+                if missing and self.client.query(
+                    "SELECT 1 FROM main.sqlite_master WHERE name = ? COLLATE NOCASE",
+                    (missing.group(1),),
+                ):
+                    continue
+                raise DefinitionError(
+                    f"the view {d.name!r} cannot be read: {message}",
+                    statement=d.sql,
+                    index=d.index,
+                    name=d.name,
+                ) from None
 
     def _scratch_sql(self, d: Definition, names: set[str]) -> str:
         if self.strategy == "prefix":

@@ -349,6 +349,7 @@ def describe(conn: Any) -> dict[str, Any]:
     """Describe the ``main`` schema of a connection as a nested dict of plain values.
 
     Names are lower-cased (SQLite compares them case-insensitively). ``sqlite_*`` tables,
+    inline_sync's own state table ``_inline_sync_state``,
     auto-index names and virtual-table shadow tables are left out; auto-indexes are described
     by their columns and flags under their table.
     """
@@ -361,7 +362,8 @@ def describe(conn: Any) -> dict[str, Any]:
     master = rows(
         conn,
         "SELECT type, name, tbl_name, sql FROM main.sqlite_schema "
-        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name != '_inline_sync_state' "
+        "ORDER BY type, name",
     )
     tables: dict[str, Any] = {}
     views: dict[str, Any] = {}

@@ -30,7 +30,8 @@ def table_rows(storage: FakeStorage) -> dict[str, list[tuple[object, ...]]]:
     names = [
         r[0]
         for r in storage.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'"
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite%' AND name NOT LIKE '_inline_sync%'"
         )
     ]
     return {n: storage.conn.execute(f'SELECT * FROM "{n}" ORDER BY 1').fetchall() for n in names}

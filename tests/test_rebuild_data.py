@@ -101,9 +101,7 @@ class DB:
         return inline_sync.plan(self.target(), definitions, **kw)
 
     def master(self) -> list[tuple[Any, ...]]:
-        return sorted(
-            self.q("SELECT type, name, tbl_name, sql FROM sqlite_master"), key=repr
-        )
+        return sorted(self.q("SELECT type, name, tbl_name, sql FROM sqlite_master"), key=repr)
 
     def tables(self) -> list[str]:
         return [r[0] for r in self.q("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -122,7 +120,7 @@ class Rows:
     def keyed(self, key: tuple[str, ...] | str) -> dict[Any, dict[str, tuple[str, Any]]]:
         out: dict[Any, dict[str, tuple[str, Any]]] = {}
         for row in self.rows:
-            d = {c: typed(v) for c, v in zip(self.columns, row)}
+            d = {c: typed(v) for c, v in zip(self.columns, row, strict=True)}
             k = d["__rid__"] if key == "rowid" else tuple(d[c] for c in key)
             assert k not in out, f"duplicate key {k!r}"
             out[k] = d
@@ -167,6 +165,11 @@ def assert_clean(db: DB, definitions: str, **kw: Any) -> None:
         assert [r for r in db.q("SELECT name FROM sqlite_sequence") if "__sync_" in r[0]] == []
     again = db.plan(definitions, **kw)
     assert again.status == "up-to-date", str(again)
+    master = db.master()
+    repeat = db.sync(definitions, **kw)
+    assert repeat.status == "up-to-date", str(repeat)
+    assert repeat.statements == ()
+    assert db.master() == master
 
 
 def actions(plan: inline_sync.SyncPlan, name: str) -> set[str]:
@@ -321,20 +324,26 @@ def _gen(expr: str, kind: str) -> str:
 CASES = [
     Case("type-change", T, "CREATE TABLE t (id INTEGER PRIMARY KEY, a VARCHAR(20), n NUMERIC, b)"),
     Case(
-        "not-null-added", T,
+        "not-null-added",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, n INTEGER, b BLOB)",
-        check=_check_not_null, apsw_alter=True,
+        check=_check_not_null,
+        apsw_alter=True,
     ),
     Case(
         "not-null-removed",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, n INTEGER, b BLOB)", T,
-        check=_check_nullable, apsw_alter=True,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, n INTEGER, b BLOB)",
+        T,
+        check=_check_nullable,
+        apsw_alter=True,
     ),
     Case(
-        "not-null-on-conflict-added", T,
+        "not-null-on-conflict-added",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL ON CONFLICT ABORT, n INTEGER, "
         "b BLOB)",
-        check=_check_not_null, apsw_alter=None,
+        check=_check_not_null,
+        apsw_alter=None,
     ),
     Case(
         "default-change",
@@ -343,85 +352,113 @@ CASES = [
         check=_check_default,
     ),
     Case(
-        "collate-change", T,
+        "collate-change",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE, n INTEGER, b BLOB)",
         check=_check_collate,
     ),
     Case(
-        "column-check-added", T,
+        "column-check-added",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER CHECK (n > -100), b BLOB)",
-        check=_check_check, apsw_alter=None,
+        check=_check_check,
+        apsw_alter=None,
     ),
     Case(
-        "named-table-check-added", T,
+        "named-table-check-added",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, b BLOB, "
         "CONSTRAINT n_range CHECK (n > -100))",
-        check=_check_check, apsw_alter=None,
+        check=_check_check,
+        apsw_alter=None,
     ),
     Case(
         "column-check-removed",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER CHECK (n > -100), b BLOB)", T,
-        check=_check_no_check, apsw_alter=None,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER CHECK (n > -100), b BLOB)",
+        T,
+        check=_check_no_check,
+        apsw_alter=None,
     ),
     Case(
         "named-table-check-removed",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, b BLOB, "
         "CONSTRAINT n_range CHECK (n > -100))",
-        T, check=_check_no_check, apsw_alter=None,
+        T,
+        check=_check_no_check,
+        apsw_alter=None,
     ),
     Case(
-        "primary-key-change", T,
+        "primary-key-change",
+        T,
         "CREATE TABLE t (id INTEGER NOT NULL, a TEXT NOT NULL, n INTEGER, b BLOB, "
         "PRIMARY KEY (id, a))",
         check=_check_composite_pk,
     ),
     Case(
-        "unique-added", T,
+        "unique-added",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT UNIQUE, n INTEGER, b BLOB)",
         check=_check_unique,
     ),
     Case(
         "unique-removed",
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, b BLOB, UNIQUE (a))", T,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, b BLOB, UNIQUE (a))",
+        T,
         check=_check_not_unique,
     ),
     Case(
-        "foreign-key-added", PARENT + T,
+        "foreign-key-added",
+        PARENT + T,
         PARENT + "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER REFERENCES p(id), "
         "b BLOB)",
-        seed=PARENT_SEED + SEED, check=_check_fk,
+        seed=PARENT_SEED + SEED,
+        check=_check_fk,
     ),
     Case(
         "foreign-key-removed",
         PARENT + "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER REFERENCES p(id), "
         "b BLOB)",
-        PARENT + T, seed=PARENT_SEED + SEED, check=_check_no_fk,
+        PARENT + T,
+        seed=PARENT_SEED + SEED,
+        check=_check_no_fk,
     ),
     Case(
-        "table-foreign-key-added", PARENT + T,
+        "table-foreign-key-added",
+        PARENT + T,
         PARENT + "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, b BLOB, "
         "FOREIGN KEY (n) REFERENCES p(id) ON DELETE CASCADE)",
-        seed=PARENT_SEED + SEED, check=_check_fk,
+        seed=PARENT_SEED + SEED,
+        check=_check_fk,
     ),
     Case(
-        "generated-virtual-changed", _gen("n * 2", "VIRTUAL"), _gen("n * 3", "VIRTUAL"),
-        skip=("g",), check=_check_gen(3),
+        "generated-virtual-changed",
+        _gen("n * 2", "VIRTUAL"),
+        _gen("n * 3", "VIRTUAL"),
+        skip=("g",),
+        check=_check_gen(3),
     ),
     Case(
-        "generated-stored-changed", _gen("n * 2", "STORED"), _gen("n * 3", "STORED"),
-        skip=("g",), check=_check_gen(3),
+        "generated-stored-changed",
+        _gen("n * 2", "STORED"),
+        _gen("n * 3", "STORED"),
+        skip=("g",),
+        check=_check_gen(3),
     ),
     Case(
-        "generated-virtual-to-stored", _gen("n * 2", "VIRTUAL"), _gen("n * 2", "STORED"),
+        "generated-virtual-to-stored",
+        _gen("n * 2", "VIRTUAL"),
+        _gen("n * 2", "STORED"),
         check=_check_gen(2),
     ),
     Case(
-        "column-reorder", T,
+        "column-reorder",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, a TEXT, b BLOB)",
         check=_check_reorder,
     ),
     Case(
-        "new-column-in-the-middle", T,
+        "new-column-in-the-middle",
+        T,
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, x TEXT DEFAULT 'new', n INTEGER, b BLOB)",
         check=_check_middle,
     ),
@@ -433,13 +470,15 @@ CASES = [
         "without-rowid-text-key-on",
         "CREATE TABLE t (a TEXT PRIMARY KEY, id INTEGER, n INTEGER, b BLOB)",
         "CREATE TABLE t (a TEXT PRIMARY KEY, id INTEGER, n INTEGER, b BLOB) WITHOUT ROWID",
-        key=("a",), check=_check_without_rowid,
+        key=("a",),
+        check=_check_without_rowid,
     ),
     Case(
         "without-rowid-text-key-off",
         "CREATE TABLE t (a TEXT PRIMARY KEY, id INTEGER, n INTEGER, b BLOB) WITHOUT ROWID",
         "CREATE TABLE t (a TEXT PRIMARY KEY, id INTEGER, n INTEGER, b BLOB)",
-        key=("a",), check=_check_rowid,
+        key=("a",),
+        check=_check_rowid,
     ),
     Case(
         "rowid-table-without-integer-primary-key",
@@ -459,7 +498,8 @@ CASES = [
         "text-primary-key-rowid-table",
         "CREATE TABLE t (a TEXT PRIMARY KEY, id INTEGER, n INTEGER, b BLOB)",
         "CREATE TABLE t (a TEXT PRIMARY KEY, id INTEGER, n NUMERIC, b BLOB)",
-        seed=SEED + "DELETE FROM t WHERE id IN (2, 5);", key="rowid",
+        seed=SEED + "DELETE FROM t WHERE id IN (2, 5);",
+        key="rowid",
     ),
 ]
 
@@ -567,6 +607,51 @@ def test_autoincrement_counter_above_max_rowid_survives(sdb: DB) -> None:
     assert sdb.q("SELECT id FROM t WHERE a = 'next'") == [(501,)]
 
 
+def test_rename_column_hint_during_a_rebuild(sdb: DB) -> None:
+    sdb.run(T)
+    sdb.run(SEED)
+    before = sdb.q("SELECT rowid, id, a, n, b FROM t ORDER BY id")
+    defs = (
+        "CREATE TABLE t (\n"
+        "    id INTEGER PRIMARY KEY,\n"
+        "    label TEXT COLLATE NOCASE, -- @renamed from=a\n"
+        "    n INTEGER,\n"
+        "    b BLOB\n"
+        ")"
+    )
+    result = sdb.sync(defs)
+    assert actions(result.plan, "t") == {"rebuild"}
+    assert not result.plan.destructive
+    assert sdb.q("SELECT rowid, id, label, n, b FROM t ORDER BY id") == before
+    assert_clean(sdb, defs)
+
+
+def test_rebuild_dropping_a_unique_column_keeps_the_rest(sdb: DB) -> None:
+    sdb.run("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, b BLOB, code TEXT UNIQUE)")
+    sdb.run(SEED + "UPDATE t SET code = 'c' || id;")
+    before = table_rows(sdb, "t")
+    with pytest.raises(inline_sync.DestructiveChangeError):
+        sdb.sync(T)
+    result = sdb.sync(T, allow_destructive=True)
+    assert actions(result.plan, "t") == {"rebuild"}
+    assert result.plan.destructive
+    assert_same_rows(before, table_rows(sdb, "t"))
+    assert_clean(sdb, T)
+
+
+def test_rebuild_keeps_the_connections_legacy_alter_table_setting(sdb: DB) -> None:
+    sdb.run(VT_SCHEMA)
+    sdb.run("INSERT INTO t (id, a, n) VALUES (1, 'x', 1), (2, 'y', 2)")
+    sdb.run("PRAGMA legacy_alter_table = ON")
+    defs = VT_SCHEMA.replace("a TEXT, n INTEGER", "a TEXT COLLATE NOCASE, n INTEGER")
+    result = sdb.sync(defs)
+    assert actions(result.plan, "t") == {"rebuild"}
+    assert sdb.q("PRAGMA legacy_alter_table") == [(1,)]
+    sdb.run("PRAGMA legacy_alter_table = OFF")
+    assert_clean(sdb, defs)
+    assert sdb.q("SELECT ua FROM v ORDER BY id") == [("X",), ("Y",)]
+
+
 # ------------------------------------------------------------- NOT NULL column, no default
 def _snapshot(db: DB) -> tuple[Any, ...]:
     data = {}
@@ -657,14 +742,12 @@ INSERT INTO node (id, parent_id, label) VALUES (1, NULL, 'root'), (2, 1, 'a'), (
 FK_TABLES = ["parent", "child_c", "child_n", "grandchild", "node"]
 
 
-def _fk_change(table: str, old: str, new: str) -> str:
-    assert old in FK_SCHEMA
-    return FK_SCHEMA.replace(old, new)
-
-
 FK_CHANGES = {
     "parent": ("name TEXT)", "name TEXT COLLATE NOCASE)"),
-    "child": ("    v TEXT\n);\nCREATE TABLE child_n", "    v TEXT NOT NULL\n);\nCREATE TABLE child_n"),
+    "child": (
+        "    v TEXT\n);\nCREATE TABLE child_n",
+        "    v TEXT COLLATE NOCASE\n);\nCREATE TABLE child_n",
+    ),
     "self": ("    label TEXT\n", "    label TEXT COLLATE NOCASE\n"),
     "parent-pk": (
         "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);",
@@ -698,9 +781,7 @@ def test_foreign_key_families_survive(sdb: DB, change: str) -> None:
     # The links are live: cascades and SET NULL reach the right tables.
     sdb.run("DELETE FROM parent WHERE id = 1")
     assert sdb.q("SELECT id FROM child_c ORDER BY id") == [(12,), (13,)]
-    assert sdb.q("SELECT id, parent_id FROM child_n ORDER BY id") == [
-        (20, None), (21, 3), (22, 2)
-    ]
+    assert sdb.q("SELECT id, parent_id FROM child_n ORDER BY id") == [(20, None), (21, 3), (22, 2)]
     assert sdb.q("SELECT id FROM grandchild ORDER BY id") == [(102,)]
     sdb.run("DELETE FROM node WHERE id = 2")
     assert sdb.q("SELECT id FROM node ORDER BY id") == [(1,), (3,)]
@@ -813,6 +894,23 @@ def test_rename_column_by_hint_is_alter(sdb: DB) -> None:
 
 
 def test_rename_table_by_hint_is_alter(sdb: DB) -> None:
+    sdb.run("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);")
+    sdb.run("INSERT INTO users VALUES (1, 'ann'), (2, 'bob'), (7, 'cy');")
+    before = table_rows(sdb, "users")
+    defs = "CREATE TABLE people ( -- @renamed from=users\n    id INTEGER PRIMARY KEY, name TEXT);\n"
+    result = sdb.sync(defs)
+    assert result.statements == ('ALTER TABLE "users" RENAME TO "people"',)
+    assert "rebuild" not in all_actions(result.plan)
+    assert not result.plan.destructive
+    # The plan's summary says what happens to the table.
+    assert actions(result.plan, "people") == {"rename"}, str(result.plan)
+    assert_same_rows(before, table_rows(sdb, "people"))
+    assert "users" not in sdb.tables()
+    assert_clean(sdb, defs)
+
+
+def test_rename_parent_table_by_hint_does_not_rebuild_children(sdb: DB) -> None:
+    """ALTER TABLE … RENAME TO rewrites the children's REFERENCES itself: no rebuild needed."""
     sdb.run(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
         "CREATE TABLE posts (id INTEGER PRIMARY KEY, "
@@ -830,13 +928,40 @@ def test_rename_table_by_hint_is_alter(sdb: DB) -> None:
         "CREATE TABLE posts (id INTEGER PRIMARY KEY, "
         "user_id INTEGER REFERENCES people(id) ON DELETE CASCADE, body TEXT);"
     )
+    plan = sdb.plan(defs)
+    assert "rebuild" not in all_actions(plan), str(plan)
     result = sdb.sync(defs)
-    assert "rebuild" not in all_actions(result.plan), str(result.plan)
     assert not result.plan.destructive
     assert any("RENAME TO" in s.upper() for s in result.statements)
     assert sdb.q("SELECT * FROM people ORDER BY id") == users
     assert sdb.q("SELECT * FROM posts ORDER BY id") == posts
     assert "users" not in sdb.tables()
+    assert_clean(sdb, defs)
+    sdb.run("DELETE FROM people WHERE id = 1")
+    assert sdb.q("SELECT id FROM posts") == [(11,)]
+
+
+def test_rename_parent_table_keeps_data_even_when_rebuilding(sdb: DB) -> None:
+    """Whatever the plan, renaming a parent keeps every child row and link."""
+    sdb.run(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, "
+        "user_id INTEGER REFERENCES users(id) ON DELETE CASCADE, body TEXT);"
+    )
+    sdb.run(
+        "INSERT INTO users VALUES (1, 'ann'), (2, 'bob');"
+        "INSERT INTO posts VALUES (10, 1, 'hi'), (11, 2, 'yo'), (12, 1, 'again');"
+    )
+    posts = table_rows(sdb, "posts")
+    defs = (
+        "CREATE TABLE people ( -- @renamed from=users\n"
+        "    id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE);\n"
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, "
+        "user_id INTEGER REFERENCES people(id) ON DELETE CASCADE, body TEXT);"
+    )
+    sdb.sync(defs)
+    assert_same_rows(posts, table_rows(sdb, "posts"))
+    assert sdb.q("SELECT id, name FROM people ORDER BY id") == [(1, "ann"), (2, "bob")]
     assert_clean(sdb, defs)
     sdb.run("DELETE FROM people WHERE id = 1")
     assert sdb.q("SELECT id FROM posts") == [(11,)]
@@ -919,9 +1044,7 @@ def test_fts5_columns_changed_recreates_with_rows(sdb: DB) -> None:
 
 
 RTREE = "CREATE VIRTUAL TABLE boxes USING rtree(id, minx, maxx, miny, maxy);"
-RTREE_SEED = (
-    "INSERT INTO boxes VALUES (1, 0, 10, 0, 10), (2, 5, 15, 5, 15), (9, 20, 30, -5, 0.5);"
-)
+RTREE_SEED = "INSERT INTO boxes VALUES (1, 0, 10, 0, 10), (2, 5, 15, 5, 15), (9, 20, 30, -5, 0.5);"
 
 
 def test_rtree_created_unchanged_and_recreated(sdb: DB) -> None:

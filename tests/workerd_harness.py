@@ -29,6 +29,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +108,14 @@ class WorkerdHarness:
         *,
         schema_path: str | Path | None = None,
         module: str | None = None,
+        extra: Sequence[str | Path] = (),
+        on_start_timeout_ms: int | None = None,
     ) -> dict[str, Any]:
         """Build the worker: ``inline_sync/`` from the working tree + ``app_module`` (a .py
         file, a package dir, or a plain dir with ``module`` naming the entry module; relative
         paths are taken from the repository root) + the schema text (``schema_sql``, or the
-        file ``schema_path``), which the worker puts at /harness/schema.sql."""
+        file ``schema_path``), which the worker puts at /harness/schema.sql. ``extra``: more module
+        files or package directories for the top of site-packages (relative to the repository)."""
         if self.proc is not None:
             raise WorkerdError("stop() before build(): wrangler would reload half-written files")
         if schema_sql is not None and schema_path is not None:
@@ -126,6 +130,11 @@ class WorkerdHarness:
         cmd = [sys.executable, str(BUILD), "--out", str(self.out), "--app", str(app)]
         if module:
             cmd += ["--module", module]
+        for item in extra:
+            path = Path(item)
+            cmd += ["--extra", str(path if path.is_absolute() else REPO / path)]
+        if on_start_timeout_ms is not None:
+            cmd += ["--on-start-timeout-ms", str(on_start_timeout_ms)]
         if schema_path is not None:
             cmd += ["--schema", str(schema_path)]
         res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)

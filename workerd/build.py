@@ -2,6 +2,7 @@
 """Build the harness worker from the working tree.
 
     python workerd/build.py [--out DIR] [--app PATH] [--module NAME] [--schema PATH]
+                            [--extra FILE ...]
 
 Writes ``workerd/src/gen/`` (git-ignored) under the output directory:
 
@@ -19,7 +20,9 @@ there too, so each test gets its own self-contained build (run wrangler with
 
 ``--app`` is a ``.py`` file (module = its stem), a package directory with ``__init__.py``
 (module = its name), or a plain directory whose contents go to the top of site-packages (then
-``--module`` names the module to import).
+``--module`` names the module to import). Each ``--extra FILE`` (a module or package directory)
+goes to the top of site-packages too, byte for byte: ``workerd/example_app.py`` runs with
+``worker_examples/durable_object/src/notes_app.py`` and ``workerd/harness_app.py`` that way.
 """
 
 from __future__ import annotations
@@ -77,7 +80,9 @@ def _link_or_copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def build_app_zip(zip_path: Path, app: Path, module: str | None) -> tuple[str, list[str]]:
+def build_app_zip(
+    zip_path: Path, app: Path, module: str | None, extra: list[Path] | None = None
+) -> tuple[str, list[str]]:
     """Write app.zip; return (module to import, top-level names in the zip)."""
     app = app.resolve()
     if not app.exists():
@@ -87,6 +92,16 @@ def build_app_zip(zip_path: Path, app: Path, module: str | None) -> tuple[str, l
         if LIBRARY.is_dir():
             _add_tree(zf, LIBRARY, "inline_sync/")
             tops.append("inline_sync")
+        for path in extra or ():
+            path = path.resolve()
+            if path.is_file():
+                zf.write(path, path.name)
+                tops.append(path.name)
+            elif path.is_dir():
+                _add_tree(zf, path, f"{path.name}/")
+                tops.append(path.name + "/")
+            else:
+                raise BuildError(f"extra module not found: {path}")
         if app.is_file():
             zf.write(app, app.name)
             tops.append(app.name)
@@ -126,6 +141,7 @@ def build(
     schema: Path | None = None,
     boot_timeout_ms: int = BOOT_TIMEOUT_MS,
     on_start_timeout_ms: int = ON_START_TIMEOUT_MS,
+    extra: list[Path] | None = None,
 ) -> dict[str, object]:
     out = out.resolve()
     pyodide_dir = REPO / "node_modules" / "pyodide"
@@ -147,7 +163,7 @@ def build(
     for name in PYODIDE_FILES:
         _link_or_copy(pyodide_dir / name, gen / name)
 
-    module, tops = build_app_zip(gen / "app.zip", app, module)
+    module, tops = build_app_zip(gen / "app.zip", app, module, extra)
     schema_text = schema.read_text() if schema else ""
     (gen / "schema.sql").write_text(schema_text)
     config = {
@@ -181,6 +197,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--module", help="module to import (default: derived from --app)")
     ap.add_argument("--schema", type=Path, help="schema text for /harness/schema.sql")
+    ap.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="another module file or package directory for the top of site-packages",
+    )
     ap.add_argument("--boot-timeout-ms", type=int, default=BOOT_TIMEOUT_MS)
     ap.add_argument("--on-start-timeout-ms", type=int, default=ON_START_TIMEOUT_MS)
     args = ap.parse_args(argv)
@@ -192,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             args.schema,
             args.boot_timeout_ms,
             args.on_start_timeout_ms,
+            args.extra,
         )
     except (BuildError, subprocess.CalledProcessError) as e:
         print(f"build.py: {e}", file=sys.stderr)

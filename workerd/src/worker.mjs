@@ -6,6 +6,11 @@
 //                                          ctx.blockConcurrencyWhile, may be async
 //   handle(storage, method, path, body)    called per request, may be async; returns a
 //                                          JSON-able value, or a tuple (status, value)
+//   on_construct(ctx)                      optional: called with the DO's real `ctx`, the way a
+//                                          Python Durable Object's __init__ is (it may call
+//                                          ctx.blockConcurrencyWhile itself); synchronously in
+//                                          the constructor when the isolate's Pyodide is up,
+//                                          else right after the boot
 // `storage` is the raw JsProxy of ctx.storage. The schema text the build was given is at
 // /harness/schema.sql (env HARNESS_SCHEMA_PATH).
 import { INDEX_URL, wasmStats } from "./shims.mjs";
@@ -22,6 +27,7 @@ const log = (...a) => console.log("[inline_sync harness]", ...a);
 
 // ---- one Pyodide per isolate -------------------------------------------------------------
 let runtimePromise = null;
+let bootedRuntime = null; // set once the boot has finished: lets constructors call Python synchronously
 
 function withTimeout(promise, ms, what) {
   let timer;
@@ -67,7 +73,9 @@ async function bootRuntime() {
   // performance.now() only advances across I/O in workerd, so this is a lower bound.
   log(`pyodide ${pyodideVersion} up, app ${config.appModule} imported, wasm lookups ${wasmStats.hits}`,
       `(${Math.round(performance.now() - started)} ms by the isolate's clock)`);
-  return { pyodide, app, onStart: typeof onStart === "function" ? onStart : null, handle };
+  const onConstruct = typeof app.on_construct === "function" ? app.on_construct : null;
+  bootedRuntime = { pyodide, app, onStart: typeof onStart === "function" ? onStart : null, handle, onConstruct };
+  return bootedRuntime;
 }
 
 function runtime() {
@@ -133,9 +141,22 @@ export class HarnessDO extends DurableObject {
     super(ctx, env);
     this.startupError = null;
     this.rt = null;
+    // on_construct: like a Python DO's __init__, synchronously in the constructor when Pyodide is
+    // already up in this isolate. What it throws is reported like an on_start error; what its own
+    // ctx.blockConcurrencyWhile callback throws resets the object, as in production.
+    const constructNow = (rt) => {
+      try {
+        rt.onConstruct(ctx)?.destroy?.();
+      } catch (e) {
+        this.startupError = { phase: "on_construct", ...pyErrorInfo(e) };
+        console.error(`[inline_sync harness] on_construct RAISED ${this.startupError.type}:`, this.startupError.message);
+      }
+    };
+    const constructed = !!bootedRuntime?.onConstruct;
+    if (constructed) constructNow(bootedRuntime);
     // If this callback threw, workerd would reset the object and every later request would
     // construct it again; so failures are caught, logged loudly and reported per request.
-    ctx.blockConcurrencyWhile(async () => {
+    const booting = ctx.blockConcurrencyWhile(async () => {
       try {
         this.rt = await runtime();
       } catch (e) {
@@ -152,6 +173,7 @@ export class HarnessDO extends DurableObject {
         console.error(`[inline_sync harness] on_start RAISED ${this.startupError.type}:`, this.startupError.message);
       }
     });
+    if (!constructed) booting.then(() => { if (this.rt?.onConstruct) constructNow(this.rt); });
   }
 
   async fetch(request) {

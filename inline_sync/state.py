@@ -1,0 +1,144 @@
+"""Drift detection: remember what the last successful sync brought the database to.
+
+A state table (an ordinary table, so it works in a Durable Object too) holds one row: the hash
+of the definitions last synced and a fingerprint of the schema right after that sync. When both
+still match, ``sync()`` is done after reading that one row — no scratch objects, no
+introspection. The fingerprint catches a schema changed behind the library's back: SQLite's
+``schema_version`` cookie where the client may read it, a digest of ``sqlite_schema`` where it
+may not (Durable Objects refuse ``PRAGMA schema_version``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from .clients import Client
+from .definitions import Definition
+from .names import NameFilter
+from .tokenizer import COMMENT, WS, normalize
+
+#: Bumped whenever the planner changes what it would do for the same definitions, so that a
+#: database synced by an older planner is planned again once.
+PLANNER_VERSION = "1"
+
+#: The state table. Its name is reserved: definitions may not use it.
+STATE_TABLE = "_inline_sync_state"
+
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def fnv1a_64(data: bytes) -> int:
+    """The 64-bit FNV-1a hash of ``data`` (pure Python; runs anywhere, Pyodide included)."""
+    h = _FNV_OFFSET
+    for byte in data:
+        h = ((h ^ byte) * _FNV_PRIME) & _MASK
+    return h
+
+
+_HASHES: dict[tuple[tuple[str, ...], NameFilter], str] = {}
+
+
+def definitions_hash(
+    texts: tuple[str, ...], definitions: list[Definition], ignore: NameFilter
+) -> str:
+    """The hash of what decides the outcome of a sync: the definitions as tokens (white space,
+    comments and quoting do not count; a changed literal does), the ignore patterns and the
+    planner's version. Computed once per process for the same texts."""
+    key = (texts, ignore)
+    cached = _HASHES.get(key)
+    if cached is not None:
+        return cached
+    parts = [f"inline_sync planner {PLANNER_VERSION}"]
+    parts += sorted(ignore.exact) + sorted(ignore.globs)
+    for d in definitions:
+        parts.append(normalize(t for t in d.tokens if t.kind is not WS and t.kind is not COMMENT))
+    digest = f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}"
+    if len(_HASHES) >= 64:
+        _HASHES.pop(next(iter(_HASHES)))
+    _HASHES[key] = digest
+    return digest
+
+
+class State:
+    """The stored row: definitions hash and schema fingerprint of the last successful sync."""
+
+    def __init__(self, definitions_hash: str, fingerprint: str) -> None:
+        self.definitions_hash = definitions_hash
+        self.fingerprint = fingerprint
+
+
+def _uses_schema_version(client: Client) -> bool:
+    return getattr(client, "can_read_schema_version", True)
+
+
+def read_state(client: Client) -> tuple[State | None, str]:
+    """The stored state (None when there is none) and the schema's fingerprint now.
+
+    On clients that can read ``schema_version`` this is a single query.
+    """
+    if _uses_schema_version(client):
+        try:
+            rows = client.query(
+                f"SELECT definitions_hash, fingerprint, (SELECT schema_version FROM "
+                f"pragma_schema_version) FROM {STATE_TABLE} WHERE id = 1"
+            )
+        except Exception as exc:
+            if not client.is_error(exc):
+                raise
+            return None, ""
+        if not rows:
+            return None, ""
+        row = rows[0]
+        return State(str(row[0]), str(row[1])), f"v{row[2]}"
+    # Look before reading: a failed statement inside a Durable Object transaction is best avoided.
+    exists = client.query(
+        f"SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = '{STATE_TABLE}'"
+    )
+    rows = (
+        client.query(f"SELECT definitions_hash, fingerprint FROM {STATE_TABLE} WHERE id = 1")
+        if exists
+        else []
+    )
+    if not rows:
+        return None, ""
+    return State(str(rows[0][0]), str(rows[0][1])), schema_fingerprint(client)
+
+
+def schema_fingerprint(client: Client) -> str:
+    """A fingerprint of the whole schema as it is now (inside the sync's transaction)."""
+    if _uses_schema_version(client):
+        return f"v{client.query('PRAGMA schema_version')[0][0]}"
+    rows = client.query(
+        "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name"
+    )
+    text = "\x00".join("\x01".join(str(v) for v in row) for row in rows)
+    return "d" + hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def write_state(client: Client, digest: str) -> None:
+    """Record a successful sync of definitions with hash ``digest`` (inside its transaction)."""
+    client.execute(
+        f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "definitions_hash TEXT NOT NULL, fingerprint TEXT NOT NULL, synced_at TEXT NOT NULL)"
+    )
+    # The fingerprint is read after the table exists, so creating it does not count as drift.
+    fingerprint = schema_fingerprint(client)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    client.execute(
+        f"INSERT OR REPLACE INTO {STATE_TABLE} (id, definitions_hash, fingerprint, synced_at) "
+        f"VALUES (1, {_literal(digest)}, {_literal(fingerprint)}, {_literal(stamp)})"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def matches(state: State | None, digest: str, fingerprint: str) -> bool:
+    """True when the stored state says the database is already synced to ``digest``."""
+    return (
+        state is not None and state.definitions_hash == digest and state.fingerprint == fingerprint
+    )
