@@ -218,10 +218,13 @@ class DurableObjectClient(Client):
     has_busy_timeout = False  # one object, one thread: nobody else holds a lock
     can_read_schema_version = False  # refused: drift is detected from sqlite_schema instead
 
-    def __init__(self, storage: Any, *, sqlite_version: tuple[int, ...] = (3, 53, 0)) -> None:
+    def __init__(self, storage: Any, *, sqlite_version: tuple[int, ...] = (3, 46, 0)) -> None:
         self.storage = storage
         self.sql = storage.sql
-        # sqlite_version() is refused in a Durable Object; the runtime ships SQLite 3.53+.
+        # sqlite_version() is refused in a Durable Object. Probed in workerd 2026-04-26: jsonb(),
+        # strftime('%G') and 0x1_000 work (3.46+); two-argument iif(), unistr() and ALTER TABLE
+        # ... ADD CHECK / ALTER COLUMN ... SET NOT NULL do not (< 3.48, < 3.50, < 3.53). So NOT
+        # NULL and CHECK changes are rebuilds here, which is right on any version.
         self._version = sqlite_version
         try:
             from pyodide.ffi import JsException, create_proxy, jsnull, to_js
@@ -276,10 +279,15 @@ class DurableObjectClient(Client):
         return isinstance(exc, self._js_exception)
 
     def error_message(self, exc: BaseException) -> str:
-        text = str(getattr(exc, "message", None) or exc)
+        # workerd: "Error: UNIQUE constraint failed: t.x: SQLITE_CONSTRAINT (extended:
+        # SQLITE_CONSTRAINT_UNIQUE)", or "...: SQLITE_ERROR" without the extended code.
+        text = str(getattr(exc, "message", None) or exc).strip()
         text = text.removeprefix("Error: ")
+        extended = text.rfind(" (extended: SQLITE_")
+        if extended >= 0 and text.endswith(")"):
+            text = text[:extended]
         head, sep, tail = text.rpartition(": SQLITE_")
-        return head if sep and tail.isupper() else text
+        return head if sep and tail.replace("_", "").isalpha() and tail.isupper() else text
 
     def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
         box: dict[str, Any] = {}

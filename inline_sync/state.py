@@ -25,6 +25,12 @@ PLANNER_VERSION = "1"
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"
 
+#: One query reads the stored state and the schema cookie it must match.
+STATE_QUERY = (
+    "SELECT definitions_hash, fingerprint, (SELECT 'v' || schema_version FROM "
+    f"pragma_schema_version) FROM {STATE_TABLE} WHERE id = 1"
+)
+
 _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
 _MASK = 0xFFFFFFFFFFFFFFFF
@@ -81,10 +87,7 @@ def read_state(client: Client) -> tuple[State | None, str]:
     """
     if _uses_schema_version(client):
         try:
-            rows = client.query(
-                f"SELECT definitions_hash, fingerprint, (SELECT schema_version FROM "
-                f"pragma_schema_version) FROM {STATE_TABLE} WHERE id = 1"
-            )
+            rows = client.query(STATE_QUERY)
         except Exception as exc:
             if not client.is_error(exc):
                 raise
@@ -92,7 +95,7 @@ def read_state(client: Client) -> tuple[State | None, str]:
         if not rows:
             return None, ""
         row = rows[0]
-        return State(str(row[0]), str(row[1])), f"v{row[2]}"
+        return State(str(row[0]), str(row[1])), str(row[2])
     # Look before reading: a failed statement inside a Durable Object transaction is best avoided.
     exists = client.query(
         f"SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = '{STATE_TABLE}'"

@@ -281,6 +281,18 @@ def test_index_on_a_missing_column(sdb: DB) -> None:
     assert "CREATE INDEX t_nope ON t(nope)" in str(err)
 
 
+def test_view_on_a_missing_table(sdb: DB) -> None:
+    err = _definition_error(sdb, SCHEMA + "CREATE VIEW ghost_view AS SELECT * FROM ghost;")
+    assert err.name == "ghost_view"
+    assert "ghost" in str(err)
+
+
+def test_view_on_a_missing_column(sdb: DB) -> None:
+    err = _definition_error(sdb, SCHEMA + "CREATE VIEW ghost_view AS SELECT nope FROM t;")
+    assert err.name == "ghost_view"
+    assert "nope" in str(err)
+
+
 @pytest.mark.parametrize(
     "bad",
     [

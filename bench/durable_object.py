@@ -1,0 +1,170 @@
+"""inline_sync in a real Durable Object (local workerd via ``wrangler dev``), timed from outside.
+
+    python bench/durable_object.py             # about a minute and a half
+    python bench/durable_object.py --quick     # fewer objects and repetitions
+
+Runs the Durable Object example's module (``worker_examples/durable_object/src/notes_app.py``)
+through the test harness (``workerd/example_app.py``, see workerd/README.md); needs ``npm ci``.
+
+1. Cold start: the first request to a Durable Object that is not in memory runs its constructor,
+   and with it ``on_start``. Builds that differ only in ``on_start`` are compared on the same
+   persisted objects: doing nothing vs. a no-op ``sync()`` of a 10-table schema (tables,
+   indexes, a view, a trigger) that every object already has. Measured for a fresh isolate
+   (the first request after ``wrangler dev`` starts: Pyodide boots too) and for a new object in
+   a warm isolate (the constructor alone), medians over several objects and restarts.
+2. A sync that rebuilds a 10,000-row table (a change SQLite cannot ALTER), alternating between
+   two forms, against a hand-written create/copy/drop/rename in one ``sql.exec`` on the same
+   table; round trips from outside minus the round trip of a trivial request, and
+   ``time.perf_counter()`` inside Pyodide, which workerd advances only in whole milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+
+from schemas import wide_schema
+from workerd_harness import WorkerdHarness
+
+APP = "workerd/example_app.py"
+EXTRA = ["worker_examples/durable_object/src/notes_app.py", "workerd/harness_app.py"]
+SCHEMA = wide_schema(10)
+ROWS = 10_000
+BIG_A = "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL);\n"
+BIG_B = BIG_A.replace("score REAL)", "score REAL CHECK (score >= 0))")
+BIG_INDEX = "CREATE INDEX big_name ON big(name);\n"
+
+
+def median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def cold_starts(h: WorkerdHarness, objects: int, restarts: int, definitions: str) -> dict[str, Any]:
+    """First request of a fresh isolate, first requests to other objects, second requests."""
+    h.build(app_module=APP, extra=EXTRA, schema_sql=definitions)
+    isolate, cold, warm, inside = [], [], [], []
+    for _ in range(restarts):
+        h.start()
+        dt, err = timed(lambda: h.request("GET", "/startup-error?do=b0"))
+        assert err is None, err
+        isolate.append(dt)
+        for i in range(1, objects):
+            dt, err = timed(lambda i=i: h.request("GET", f"/startup-error?do=b{i}"))
+            assert err is None, err
+            cold.append(dt)
+            last = h.request("GET", f"/__sync?do=b{i}").get("on_start")
+            if last:
+                assert last["status"] == "up-to-date", last
+                inside.append(last["duration"])
+            dt, _ = timed(lambda i=i: h.request("GET", f"/startup-error?do=b{i}"))
+            warm.append(dt)
+        h.stop()
+    return {"isolate": isolate, "cold": cold, "warm": warm, "inside": inside}
+
+
+def rebuilds(h: WorkerdHarness, repeat: int) -> dict[str, list[float]]:
+    h.build(app_module=APP, extra=EXTRA, schema_sql="")
+    h.start()
+    do = "?do=rebuild"
+    try:
+        h.request("POST", f"/__sync{do}", {"definitions": BIG_A + BIG_INDEX})
+        h.request(
+            "POST",
+            f"/sql{do}",
+            {
+                "sql": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                f"WHERE i < {ROWS}) INSERT INTO big SELECT i, 'name ' || i, i * 0.5 FROM n"
+            },
+        )
+        trivial, sync, inside, hand = [], [], [], []
+        for _ in range(20):
+            trivial.append(timed(lambda: h.request("POST", f"/sql{do}", {"sql": "SELECT 1"}))[0])
+        forms = [BIG_B, BIG_A]
+        for i in range(repeat):
+            definitions = forms[i % 2] + BIG_INDEX
+            dt, result = timed(
+                lambda d=definitions: h.request("POST", f"/__sync{do}", {"definitions": d})
+            )
+            assert result["status"] == "synced", result
+            assert ["table", "big", "rebuild"] in result["changes"], result
+            sync.append(dt)
+            inside.append(result["duration"])
+            # The same copy by hand, keeping the form just synced: create, copy, drop, rename.
+            hand_sql = (
+                f"{forms[i % 2].replace('big', 'big_new')}"
+                "INSERT INTO big_new SELECT * FROM big; DROP TABLE big; "
+                f"ALTER TABLE big_new RENAME TO big; {BIG_INDEX}"
+            )
+            dt, _ = timed(lambda q=hand_sql: h.request("POST", f"/sql{do}", {"sql": q}))
+            hand.append(dt)
+        count = h.request("POST", f"/sql{do}", {"sql": "SELECT count(*) FROM big"})["rows"]
+        assert count == [[ROWS]], count
+        return {"trivial": trivial, "sync": sync, "inside": inside, "hand": hand}
+    finally:
+        h.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer objects and repetitions")
+    args = ap.parse_args()
+    objects, restarts, repeat = (6, 2, 3) if args.quick else (16, 3, 7)
+    with tempfile.TemporaryDirectory(prefix="inline-sync-do-bench-") as tmp:
+        h = WorkerdHarness(Path(tmp))
+        try:
+            # Create the objects and their schema once (the first sync of each creates it).
+            h.build(app_module=APP, extra=EXTRA, schema_sql=SCHEMA)
+            h.start()
+            for i in range(objects):
+                assert h.request("GET", f"/startup-error?do=b{i}") is None
+            h.stop()
+            with_sync = cold_starts(h, objects, restarts, SCHEMA)
+            without = cold_starts(h, objects, restarts, "")
+            rebuild = rebuilds(h, repeat)
+        finally:
+            h.stop()
+
+    print(f"Durable Object, local workerd ({objects} objects x {restarts} restarts per build)")
+    print("cold start, first request (ms, median)    nothing   no-op sync of 10 tables   ratio")
+    for key, label in (
+        ("isolate", "fresh isolate (Pyodide boots too)"),
+        ("cold", "new object in a warm isolate"),
+        ("warm", "second request, same object"),
+    ):
+        a, b = median_ms(without[key]), median_ms(with_sync[key])
+        print(f"  {label:<38} {a:8.1f}   {b:8.1f} (+{b - a:5.1f})          {b / a:5.2f}x")
+    if with_sync["inside"]:
+        print(
+            f"  no-op sync inside (perf_counter, ms steps): median "
+            f"{median_ms(with_sync['inside']):.1f} ms, max {max(with_sync['inside']) * 1000:.1f}"
+        )
+    base = median_ms(rebuild["trivial"])
+    sync_ms = median_ms(rebuild["sync"]) - base
+    hand_ms = median_ms(rebuild["hand"]) - base
+    print(f"rebuild of a {ROWS:,}-row table with an index ({len(rebuild['sync'])} runs, medians)")
+    print(f"  trivial request round trip            {base:8.1f} ms")
+    print(f"  sync (round trip minus trivial)       {sync_ms:8.1f} ms")
+    print(f"  sync inside (perf_counter)            {median_ms(rebuild['inside']):8.1f} ms")
+    print(f"  hand-written copy (minus trivial)     {hand_ms:8.1f} ms")
+    print(f"  ratio sync / hand-written             {sync_ms / hand_ms:8.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
