@@ -4,10 +4,11 @@ transaction that :mod:`inline_sync.engine` opens, so any error rolls everything 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from .clients import Client
 from .errors import ApplyError
-from .plan import SyncPlan
+from .plan import Step, SyncPlan
 from .scratch import unprefix_message
 from .tokenizer import fold, quote
 
@@ -31,8 +32,53 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
     return found
 
 
-def apply_plan(client: Client, plan: SyncPlan) -> list[str]:
-    """Run every step; raise ApplyError naming the step SQLite refused."""
+#: ``progress(step, rows_done, rows_total)``, called while rows are copied.
+Progress = Callable[[Step, int, int], None]
+
+CHUNK_ROWS = 50_000
+
+
+def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]:
+    """Run a "copy rows" step in rowid order, a chunk at a time, reporting progress.
+
+    The rows copied are exactly those of the single statement; only the reporting differs.
+    """
+    source = quote(step.source)
+    total = int(client.query(f"SELECT count(*) FROM {source}")[0][0])
+    progress(step, 0, total)
+    try:
+        client.query(f"SELECT rowid FROM {source} LIMIT 0")
+    except Exception as exc:  # WITHOUT ROWID: one statement
+        if not client.is_error(exc):
+            raise
+        client.execute(step.sql)
+        progress(step, total, total)
+        return [step.sql]
+    executed: list[str] = []
+    last: int | None = None
+    done = 0
+    while True:
+        after = "" if last is None else f" AND rowid > {last}"
+        edge = client.query(
+            f"SELECT rowid FROM {source} WHERE 1{after} ORDER BY rowid "
+            f"LIMIT 1 OFFSET {CHUNK_ROWS - 1}"
+        )
+        upto = f" AND rowid <= {int(edge[0][0])}" if edge else ""
+        sql = f"{step.sql} WHERE 1{after}{upto}"
+        client.execute(sql)
+        executed.append(sql)
+        done = min(total, done + CHUNK_ROWS) if edge else total
+        progress(step, done, total)
+        if not edge:
+            return executed
+        last = int(edge[0][0])
+
+
+def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None) -> list[str]:
+    """Run every step; raise ApplyError naming the step SQLite refused.
+
+    With ``progress``, row copies run in chunks and report how far they are.
+    """
     before_tables = [c.before for c in plan.fk_checks if c.before is not None]
     renamed = {fold(c.before): fold(c.after) for c in plan.fk_checks if c.before is not None}
     before = fk_violations(client, before_tables) if before_tables else Counter()
@@ -40,6 +86,9 @@ def apply_plan(client: Client, plan: SyncPlan) -> list[str]:
     executed: list[str] = []
     for step in plan.steps:
         try:
+            if progress is not None and step.action == "copy rows" and step.source:
+                executed.extend(_copy_in_chunks(client, step, progress))
+                continue
             client.execute(step.sql)
         except Exception as exc:
             if not client.is_error(exc):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .apply import apply_plan
+from .apply import Progress, apply_plan
 from .clients import Client, make_client
 from .definitions import Definition, parse_definitions
 from .diff import Capabilities
@@ -37,6 +37,7 @@ class _Options:
     apply: bool = False
     allow_destructive: bool = False
     force: bool = False
+    progress: Progress | None = None
     digest: str = ""  # definitions hash to check and record; "" for plan() and dry runs
     wait_timeout: float = 60.0
 
@@ -71,6 +72,7 @@ def sync(
     ignore: Iterable[str] = (),
     force: bool = False,
     wait_timeout: float = 60.0,
+    progress: Progress | None = None,
 ) -> SyncResult:
     """Bring the database to the schema in ``definitions``, in one transaction.
 
@@ -85,6 +87,8 @@ def sync(
     ``allow_destructive`` is false, and :class:`~inline_sync.ApplyError` when SQLite refuses a
     step (for example duplicates under a new UNIQUE index). After any error the database is
     exactly as it was. ``dry_run=True`` plans and reports without changing anything.
+    ``progress(step, rows_done, rows_total)`` is called while a rebuild copies rows (the copy
+    then runs in chunks of rowids).
     """
     started = time.perf_counter()
     # The fast path: these definitions were hashed before in this process, and the stored
@@ -109,7 +113,7 @@ def sync(
         if matches(stored, digest, fingerprint):
             return SyncResult("up-to-date", SyncPlan(), (), time.perf_counter() - started)
     options = _Options(
-        scratch_schema, not dry_run, allow_destructive, force, digest, float(wait_timeout)
+        scratch_schema, not dry_run, allow_destructive, force, progress, digest, wait_timeout
     )
     the_plan, executed, by_peer = _run(c, defs, skip, options)
     if by_peer:
@@ -210,7 +214,7 @@ def _run(
                 raise _Rollback(the_plan)
             if the_plan.destructive and not opts.allow_destructive:
                 raise DestructiveChangeError(the_plan)
-            executed = apply_plan(client, the_plan) if the_plan.steps else []
+            executed = apply_plan(client, the_plan, opts.progress) if the_plan.steps else []
             if opts.digest:
                 write_state(client, opts.digest)
             return the_plan, executed, False

@@ -24,6 +24,7 @@ class Step:
     name: str
     sql: str
     reason: str
+    source: str = ""  # for "copy rows": the table the rows come from (progress reports)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ def _copy(target: str, source: str, dt: TableDiff) -> Step | None:
         f"INSERT INTO {quote(target)} ({', '.join(targets)}) "
         f"SELECT {', '.join(sources)} FROM {quote(source)}"
     )
-    return Step("copy rows", "table", dt.desired.name, sql, "copy every row into the new table")
+    why = "copy every row into the new table"
+    return Step("copy rows", "table", dt.desired.name, sql, why, source=source)
 
 
 def rebuild_steps(dt: TableDiff, create_sql: str, legacy: bool) -> tuple[list[Step], list[str]]:

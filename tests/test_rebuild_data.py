@@ -1064,3 +1064,28 @@ def test_rtree_created_unchanged_and_recreated(sdb: DB) -> None:
     assert sdb.q("SELECT id FROM boxes WHERE minx >= 4 AND maxx <= 16 ORDER BY id") == [(2,)]
     assert sdb.q("SELECT count(*) FROM boxes WHERE label IS NULL") == [(3,)]
     assert_clean(sdb, defs)
+
+
+def test_progress_reports_rows_copied_and_keeps_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sqlite3
+
+    from inline_sync import apply
+
+    monkeypatch.setattr(apply, "CHUNK_ROWS", 7)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i * 3, f"r{i}") for i in range(30)])
+    conn.execute("DELETE FROM t WHERE id = 9")
+    before = conn.execute("SELECT * FROM t ORDER BY id").fetchall()
+    seen: list[tuple[int, int]] = []
+    result = inline_sync.sync(
+        conn,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE);",
+        progress=lambda step, done, total: seen.append((done, total)),
+    )
+    assert result.status == "synced"
+    assert seen[0] == (0, 29) and seen[-1] == (29, 29)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert conn.execute("SELECT * FROM t ORDER BY id").fetchall() == before
