@@ -19,6 +19,11 @@ from typing import Any
 
 import inline_sync
 
+try:
+    from pyodide.ffi import jsnull  # SQL NULL as it comes out of storage.sql under Pyodide
+except ImportError:  # elsewhere (type checkers, plain CPython)
+    jsnull = None
+
 #: The schema this Durable Object wants. Edit it and deploy: every object brings its own SQLite
 #: to it the next time it starts (add a column, an index, a table; rows are kept).
 SCHEMA = """
@@ -53,20 +58,15 @@ def start(ctx: Any, definitions: str = SCHEMA) -> Any:
     """
     from pyodide.ffi import create_proxy  # Pyodide only; keeps this module importable elsewhere
 
+    # A bare Python function passed to JS is a borrowed proxy that dies when the call returns, and
+    # blockConcurrencyWhile may call it later: create_proxy keeps it alive until it has run.
     async def run() -> None:
-        sync_schema(ctx.storage, definitions)
-
-    # A bare Python function passed to JS is a borrowed proxy that dies when the call returns;
-    # blockConcurrencyWhile calls it later, so it needs a proxy that lives until it has run.
-    holder: dict[str, Any] = {}
-
-    async def once() -> None:
         try:
-            await run()
+            sync_schema(ctx.storage, definitions)
         finally:
-            holder["proxy"].destroy()
+            proxy.destroy()
 
-    holder["proxy"] = proxy = create_proxy(once)
+    proxy = create_proxy(run)
     return ctx.blockConcurrencyWhile(proxy)
 
 
@@ -74,8 +74,9 @@ def start(ctx: Any, definitions: str = SCHEMA) -> Any:
 
 
 def _value(value: Any) -> Any:
-    """SQL NULL arrives as ``pyodide.ffi.jsnull``; everything this API reads is TEXT/INTEGER."""
-    return None if value is None or type(value).__name__ == "JsNull" else value
+    """SQL NULL arrives as ``pyodide.ffi.jsnull``; everything else this API reads is TEXT or
+    INTEGER, which arrive as ``str`` and ``int``."""
+    return None if value is jsnull else value
 
 
 def _rows(cursor: Any) -> list[dict[str, Any]]:
