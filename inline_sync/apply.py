@@ -93,14 +93,15 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
         except Exception as exc:
             if not client.is_error(exc):
                 raise
-            message = unprefix_message(client.error_message(exc))
+            sqlite_message = client.error_message(exc)
+            message = unprefix_message(sqlite_message)
             hint = next((h for key, h in _HINTS.items() if key in message), "")
             where = f"{step.action} {step.kind} {step.name}".strip()
             text = f"SQLite refused to {where}: {message}"
             if hint:
                 text += f" ({hint})"
             text += f"\n  statement: {step.sql}\n  nothing was changed (rolled back)"
-            raise ApplyError(text, step=step, sqlite_message=str(exc)) from None
+            raise ApplyError(text, step=step, sqlite_message=sqlite_message) from None
         executed.append(step.sql)
     if plan.fk_checks:
         after = fk_violations(client, [c.after for c in plan.fk_checks])

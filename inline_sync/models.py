@@ -14,8 +14,19 @@ from dataclasses import dataclass, field
 from .tokenizer import fold
 
 
+class _Named:
+    """Mixin: objects are looked up by their folded name."""
+
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The folded name (SQLite compares names ASCII case-insensitively)."""
+        return fold(self.name)
+
+
 @dataclass(frozen=True)
-class Column:
+class Column(_Named):
     """One column of a table, as far as it concerns the column alone."""
 
     name: str
@@ -31,11 +42,6 @@ class Column:
     has_key_constraint: bool = False
     references: bool = False  # the column carries a REFERENCES clause
     checks: tuple[str, ...] = ()  # its column-level CHECK expressions, normalized
-
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
 
     def signature(self) -> tuple[object, ...]:
         """Everything about the column that a change to would need an ALTER or a rebuild."""
@@ -99,7 +105,7 @@ class Check:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(_Named):
     """An ordinary table."""
 
     name: str
@@ -111,11 +117,6 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()  # sorted
     strict: bool = False
     without_rowid: bool = False
-
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
 
     def column(self, name: str) -> Column | None:
         """The column named ``name`` (any case), or None."""
@@ -146,7 +147,7 @@ class Table:
 
 
 @dataclass(frozen=True)
-class VirtualTable:
+class VirtualTable(_Named):
     """A virtual table (fts5, rtree, vec0, …)."""
 
     name: str
@@ -154,14 +155,9 @@ class VirtualTable:
     module: str  # folded
     arguments: str  # normalized module arguments
 
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
-
 
 @dataclass(frozen=True)
-class Index:
+class Index(_Named):
     """An index made by CREATE INDEX (auto-indexes belong to their table)."""
 
     name: str
@@ -170,14 +166,9 @@ class Index:
     definition: str  # normalized text after the name
     names: frozenset[str] = field(default_factory=frozenset)  # folded names it mentions
 
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
-
 
 @dataclass(frozen=True)
-class View:
+class View(_Named):
     """A view."""
 
     name: str
@@ -185,14 +176,9 @@ class View:
     definition: str
     names: frozenset[str] = field(default_factory=frozenset)
 
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
-
 
 @dataclass(frozen=True)
-class Trigger:
+class Trigger(_Named):
     """A trigger."""
 
     name: str
@@ -200,11 +186,6 @@ class Trigger:
     sql: str
     definition: str
     names: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
@@ -134,7 +135,7 @@ class _Planner:
                 self._rebuild(diffs[key], old)
         for key in vt_changed:
             self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
-        self._create_dependents(touched, renames, rebuild)
+        self._create_dependents()
         fk_checks = self._fk_checks(renames, rebuild, drops, diffs)
         return SyncPlan(
             steps=tuple(self.steps),
@@ -384,39 +385,27 @@ class _Planner:
             self._dropped_indexes.add(key)
         self._index_reason = index_reason
 
-    def _create_dependents(
-        self, touched: set[str], renames: dict[str, str], rebuild: set[str]
-    ) -> None:
+    def _create_dependents(self) -> None:
         cur, des = self.cur, self.des
-        # Indexes.
-        for key, ix in des.indexes.items():
-            if key in cur.indexes and key not in self._dropped_indexes:
-                continue
-            why = self._index_reason.get(key, "new index")
-            self.step("create", "index", ix.name, self.sql_of("index", key), why)
-            self._note("index", ix.name, key in cur.indexes, why)
-        for key in self._dropped_indexes - set(des.indexes):
-            self.changes.append(Change("index", cur.indexes[key].name, "drop", False,
-                                       (self._index_reason[key],)))  # fmt: skip
-        # Views, dependencies first.
-        todo = [k for k in des.views if k not in cur.views or k in self._dropped_views]
-        for key in dependency_order(todo, lambda k: des.views[k].names):
-            why = self._view_reason.get(key, "new view")
-            self.step("create", "view", des.views[key].name, self.sql_of("view", key), why)
-            self._note("view", des.views[key].name, key in cur.views, why)
-        for key in self._dropped_views - set(des.views):
-            self.changes.append(Change("view", cur.views[key].name, "drop", False,
-                                       (self._view_reason[key],)))  # fmt: skip
-        # Triggers.
-        for key, trig in des.triggers.items():
-            if key in cur.triggers and key not in self._dropped_triggers:
-                continue
-            why = self._trig_reason.get(key, "new trigger")
-            self.step("create", "trigger", trig.name, self.sql_of("trigger", key), why)
-            self._note("trigger", trig.name, key in cur.triggers, why)
-        for key in self._dropped_triggers - set(des.triggers):
-            self.changes.append(Change("trigger", cur.triggers[key].name, "drop", False,
-                                       (self._trig_reason[key],)))  # fmt: skip
+        kinds: list[tuple[str, dict[str, Any], dict[str, Any], set[str], dict[str, str], list[str]]]
+        kinds = [  # indexes, then views (dependencies first), then triggers (may be on views)
+            ("index", des.indexes, cur.indexes, self._dropped_indexes, self._index_reason,
+             list(des.indexes)),
+            ("view", des.views, cur.views, self._dropped_views, self._view_reason,
+             dependency_order(list(des.views), lambda k: des.views[k].names)),
+            ("trigger", des.triggers, cur.triggers, self._dropped_triggers, self._trig_reason,
+             list(des.triggers)),
+        ]  # fmt: skip
+        for kind, wanted, present, dropped, reasons, order in kinds:
+            for key in order:
+                if key in present and key not in dropped:
+                    continue
+                why = reasons.get(key, f"new {kind}")
+                name = wanted[key].name
+                self.step("create", kind, name, self.sql_of(kind, key), why)
+                self._note(kind, name, key in present, why)
+            for key in dropped - set(wanted):
+                self.changes.append(Change(kind, present[key].name, "drop", False, (reasons[key],)))
 
     def _note(self, kind: str, name: str, existed: bool, why: str) -> None:
         self.changes.append(Change(kind, name, "recreate" if existed else "create", False, (why,)))

@@ -114,8 +114,11 @@ def schema_fingerprint(client: Client) -> str:
     """A fingerprint of the whole schema as it is now (inside the sync's transaction)."""
     if _uses_schema_version(client):
         return f"v{client.query('PRAGMA schema_version')[0][0]}"
+    # Platform tables (_cf_KV appears with the first kv.put) are not the user's schema.
     rows = client.query(
-        "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name"
+        "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
+        "WHERE lower(substr(name, 1, 4)) != '_cf_' AND name != '__miniflare_do_name' "
+        "ORDER BY type, name"
     )
     text = "\x00".join("\x01".join(str(v) for v in row) for row in rows)
     return "d" + hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

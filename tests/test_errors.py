@@ -13,34 +13,16 @@ from typing import Any
 
 import apsw
 import pytest
+from client_kinds import CLIENTS, STRATEGIES, fk_locked, open_connection
 
 import inline_sync
 from inline_sync import ApplyError, DefinitionError, DestructiveChangeError, SyncError
-from inline_sync.clients import APSWClient, SQLite3Client
-
-CLIENTS = ["sqlite3-autocommit", "sqlite3-default", "apsw"]
-STRATEGIES = ["scratch-db", "prefix"]
-
-
-class FKLockedSQLite3(SQLite3Client):
-    def can_toggle_foreign_keys(self) -> bool:
-        return False
-
-
-class FKLockedAPSW(APSWClient):
-    def can_toggle_foreign_keys(self) -> bool:
-        return False
 
 
 class DB:
     def __init__(self, kind: str, path: str) -> None:
         self.kind = kind
-        if kind == "apsw":
-            self.conn: Any = apsw.Connection(path)
-        elif kind == "sqlite3-autocommit":
-            self.conn = sqlite3.connect(path, isolation_level=None)
-        else:
-            self.conn = sqlite3.connect(path)
+        self.conn: Any = open_connection(kind, path)
         self.run("PRAGMA foreign_keys = ON")
         self.strategy = "auto"
         self.locked = False
@@ -73,7 +55,7 @@ class DB:
     def target(self) -> Any:
         if not self.locked:
             return self.conn
-        return FKLockedAPSW(self.conn) if self.is_apsw else FKLockedSQLite3(self.conn)
+        return fk_locked(self.conn)
 
     def sync(self, definitions: Any, **kw: Any) -> inline_sync.SyncResult:
         kw.setdefault("scratch_schema", self.strategy)

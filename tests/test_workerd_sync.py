@@ -200,11 +200,6 @@ def test_3_failing_redeploy_rolls_back_and_reports_sqlite_message(
     assert schema(h) == redeploy["v2_schema"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply.py passes str(exc) as ApplyError.sqlite_message, not client.error_message(exc): "
-    "in a Durable Object it keeps 'Error: ' and ': SQLITE_CONSTRAINT (extended: ...)'",
-)
 def test_apply_error_sqlite_message_is_sqlites_own(live: WorkerdHarness) -> None:
     do = "apply-error"
     live.request("POST", at("/notes", do), {"body": "same"})
