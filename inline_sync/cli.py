@@ -82,12 +82,17 @@ def read_schema(paths: Sequence[str]) -> list[SchemaFile]:
         if path.is_dir():
             try:
                 found = sorted(
-                    (p for p in path.iterdir() if p.name.endswith(".sql") and p.is_file()
-                     and not p.name.startswith(".")),
+                    (
+                        p
+                        for p in path.iterdir()
+                        if p.name.endswith(".sql") and p.is_file() and not p.name.startswith(".")
+                    ),
                     key=lambda p: p.name,
-                )  # fmt: skip
+                )
             except OSError as exc:
-                raise CliError(f"{arg}: cannot list the directory: {exc.strerror}", EXIT_SCHEMA)
+                raise CliError(
+                    f"{arg}: cannot list the directory: {exc.strerror}", EXIT_SCHEMA
+                ) from None
             if not found:
                 raise CliError(f"{arg}: no .sql files in this directory", EXIT_SCHEMA)
         elif path.exists():
@@ -101,7 +106,9 @@ def read_schema(paths: Sequence[str]) -> list[SchemaFile]:
             try:
                 files.append(SchemaFile(str(file), file.read_text(encoding="utf-8-sig")))
             except OSError as exc:
-                raise CliError(f"{file}: cannot read the schema file: {exc.strerror}", EXIT_SCHEMA)
+                raise CliError(
+                    f"{file}: cannot read the schema file: {exc.strerror}", EXIT_SCHEMA
+                ) from None
             except UnicodeDecodeError as exc:
                 raise CliError(f"{file}: not UTF-8 text ({exc.reason})", EXIT_SCHEMA) from None
     return files
@@ -165,8 +172,10 @@ def engine_error(exc: SyncError, files: Sequence[SchemaFile]) -> CliError:
             EXIT_REFUSED,
         )
     if isinstance(exc, ApplyError):
-        return CliError(first + ("" if "nothing was changed" in first else "; nothing was changed"),
-                        EXIT_DATABASE)  # fmt: skip
+        return CliError(
+            first + ("" if "nothing was changed" in first else "; nothing was changed"),
+            EXIT_DATABASE,
+        )
     return CliError(first, EXIT_DATABASE)
 
 
@@ -233,10 +242,15 @@ def plan_json(db: str, the_plan: SyncPlan) -> dict[str, Any]:
         "sqlite_version": the_plan.sqlite_version or sqlite3.sqlite_version,
         "destructive": the_plan.destructive,
         "changes": [
-            {"kind": c.kind, "name": c.name, "action": c.action, "destructive": c.destructive,
-             "reasons": list(c.reasons)}
+            {
+                "kind": c.kind,
+                "name": c.name,
+                "action": c.action,
+                "destructive": c.destructive,
+                "reasons": list(c.reasons),
+            }
             for c in the_plan.changes
-        ],  # fmt: skip
+        ],
         "statements": the_plan.statements,
     }
 
@@ -281,8 +295,9 @@ def _emit(text: str, stream: IO[str] | None = None) -> None:
     out.flush()
 
 
-def _output(args: argparse.Namespace, db: str, plan_or_result: SyncPlan | SyncResult,
-            exists: bool = True) -> None:  # fmt: skip
+def _output(
+    args: argparse.Namespace, db: str, plan_or_result: SyncPlan | SyncResult, exists: bool = True
+) -> None:
     """Print a plan or a result as JSON, as SQL, or for people."""
     if isinstance(plan_or_result, SyncResult):
         if args.json:
@@ -312,101 +327,148 @@ def result_text(db: str, result: SyncResult, style: Style, plan_shown: bool = Fa
     return "\n".join(lines) + "\n"
 
 
+def _preview(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan:
+    """Plan without writing: read-only (read-write only for the prefix strategy, whose scratch
+    objects live in ``main``; rolled back), and against an empty database when DB is missing."""
+    writable = args.scratch_schema == "prefix"
+    conn = open_database(args.db, create=False, writable=writable, timeout=args.wait_timeout)
+    try:
+        texts = [f.text for f in files]
+        return compute_plan(conn, texts, scratch_schema=args.scratch_schema, ignore=args.ignore)
+    finally:
+        conn.close()
+
+
 def cmd_plan(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
     """``plan`` (and ``sync --check``): show what would change; never writes."""
     exists = os.path.exists(args.db)
-    conn = open_database(args.db, create=False, writable=args.scratch_schema == "prefix",
-                         timeout=args.wait_timeout)  # fmt: skip
-    try:
-        the_plan = compute_plan(conn, [f.text for f in files], scratch_schema=args.scratch_schema,
-                                ignore=args.ignore)  # fmt: skip
-    finally:
-        conn.close()
+    the_plan = _preview(args, files)
     _output(args, args.db, the_plan, exists)
     if args.check and the_plan.steps:
         return EXIT_DESTRUCTIVE_PENDING if the_plan.destructive else EXIT_PENDING
     return EXIT_OK
 
 
+def _confirm(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan | None:
+    """Without ``--yes``: the plan, once shown and accepted on a terminal; ``None`` when there
+    is nothing to do. Raises :class:`CliError` when it cannot be applied or asked about."""
+    exists = os.path.exists(args.db)
+    preview = _preview(args, files)
+    if not preview.steps:
+        return None
+    machine = args.json or args.sql
+    shown_on = sys.stderr if machine or not _isatty(sys.stdout) else sys.stdout
+    if preview.destructive and not args.allow_destructive:
+        _emit(plan_text(args.db, preview, Style(shown_on), exists=exists), shown_on)
+        raise engine_error(DestructiveChangeError(preview), files)
+    if not _isatty(sys.stdin):
+        raise CliError(
+            f"{args.db}: {len(preview.changes)} change(s) to apply and no terminal to confirm "
+            "them: pass --yes to apply without asking (`inline-sync plan` shows them)",
+            EXIT_USAGE,
+        )
+    _emit(plan_text(args.db, preview, Style(shown_on), exists=exists), shown_on)
+    _emit("Apply these changes? [y/N] ", shown_on)
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        _emit(f"{args.db}: nothing was changed\n", shown_on)
+        raise _Declined
+    args.shown = not machine
+    return preview
+
+
+class _Declined(Exception):
+    """The prompt was answered no."""
+
+
 def cmd_sync(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
     """``sync``: apply the plan, after confirmation on a terminal unless ``--yes``."""
     if args.check:
         return cmd_plan(args, files)
-    texts = [f.text for f in files]
+    accepted = None
     if not args.yes:
-        exists = os.path.exists(args.db)
-        conn = open_database(args.db, create=False, writable=args.scratch_schema == "prefix",
-                             timeout=args.wait_timeout)  # fmt: skip
         try:
-            preview = compute_plan(conn, texts, scratch_schema=args.scratch_schema,
-                                   ignore=args.ignore)  # fmt: skip
-        finally:
-            conn.close()
-        if not preview.steps:
-            _output(args, args.db, SyncResult("up-to-date", preview))
-            return EXIT_OK
-        machine = args.json or args.sql
-        shown_on = sys.stderr if machine or not _isatty(sys.stdout) else sys.stdout
-        if preview.destructive and not args.allow_destructive:
-            _emit(plan_text(args.db, preview, Style(shown_on), exists=exists), shown_on)
-            raise engine_error(DestructiveChangeError(preview), files)
-        if not _isatty(sys.stdin):
-            raise CliError(
-                f"{args.db}: {len(preview.changes)} change(s) to apply and no terminal to confirm "
-                "them: pass --yes to apply without asking (`inline-sync plan` shows them)",
-                EXIT_USAGE,
-            )
-        _emit(plan_text(args.db, preview, Style(shown_on), exists=exists), shown_on)
-        _emit("Apply these changes? [y/N] ", shown_on)
-        answer = sys.stdin.readline().strip().lower()
-        if answer not in ("y", "yes"):
-            _emit(f"{args.db}: nothing was changed\n", shown_on)
+            accepted = _confirm(args, files)
+        except _Declined:
             return EXIT_PENDING
-        args.shown = not machine
+        if accepted is None:
+            _output(args, args.db, SyncResult("up-to-date", SyncPlan()))
+            return EXIT_OK
+    created = not os.path.exists(args.db)
     conn = open_database(args.db, create=True, writable=True, timeout=args.wait_timeout)
     progress = ProgressLine(sys.stderr) if _isatty(sys.stderr) else None
     try:
-        result = run_sync(conn, texts, scratch_schema=args.scratch_schema,
-                          allow_destructive=args.allow_destructive, ignore=args.ignore,
-                          force=args.force, wait_timeout=args.wait_timeout,
-                          progress=progress)  # fmt: skip
+        result = run_sync(
+            conn,
+            [f.text for f in files],
+            scratch_schema=args.scratch_schema,
+            allow_destructive=args.allow_destructive,
+            ignore=args.ignore,
+            force=args.force,
+            wait_timeout=args.wait_timeout,
+            progress=progress,
+        )
+    except BaseException:
+        if created and os.path.exists(args.db) and os.path.getsize(args.db) == 0:
+            conn.close()
+            os.remove(args.db)  # leave no empty file behind a failed first sync
+        raise
     finally:
         if progress is not None:
             progress.finish()
         conn.close()
+    if accepted is not None and result.status == "synced" and result.plan != accepted:
+        print(
+            f"{PROG}: warning: the database changed after the plan was shown; applied:\n"
+            + plan_text(args.db, result.plan, Style(sys.stderr)),
+            file=sys.stderr,
+            end="",
+        )
     _output(args, args.db, result)
     return EXIT_OK
+
+
+_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("db",), {"metavar": "DB", "help": "the SQLite database file"}),
+    (("schema",), {"metavar": "SCHEMA", "nargs": "+",
+                   "help": ".sql files, or directories whose *.sql files are read in name order "
+                   "(not recursively)"}),
+    (("--check",), {"action": "store_true", "help": "change nothing; exit 0 when up to date, 1 "
+                    "when changes are pending, 2 when one is destructive"}),
+    (("--scratch-schema",), {"choices": ("auto", "scratch-db", "prefix"), "default": "auto",
+                             "help": "where the declared schema is built to be compared "
+                             "(default: auto)"}),
+    (("--ignore",), {"metavar": "PATTERN", "action": "append", "default": [],
+                     "help": "a table name or glob to leave alone (repeatable)"}),
+    (("--wait-timeout",), {"metavar": "SECONDS", "type": float, "default": 60.0,
+                           "help": "how long to wait for a database locked by another process "
+                           "(default: 60)"}),
+)  # fmt: skip
+
+_SYNC_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("--yes", "-y"), {"action": "store_true",
+                       "help": "apply without asking (needed when stdin is not a terminal)"}),
+    (("--allow-destructive",), {"action": "store_true",
+                                "help": "allow dropping tables and columns"}),
+    (("--force",), {"action": "store_true",
+                    "help": "plan in full even when the state row says nothing changed"}),
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser: ``plan`` and ``sync`` with their options."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("db", metavar="DB", help="the SQLite database file")
-    common.add_argument("schema", metavar="SCHEMA", nargs="+",
-                        help=".sql files, or directories whose *.sql files are read in name "
-                        "order (not recursively)")  # fmt: skip
+    for names, options in _OPTIONS:
+        common.add_argument(*names, **options)
     out = common.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true",
-                     help="print the plan or result as JSON (fields in the README)")  # fmt: skip
+    out.add_argument("--json", action="store_true", help="print the plan or result as JSON")
     out.add_argument("--sql", action="store_true", help="print only the SQL statements")
-    common.add_argument("--check", action="store_true",
-                        help="change nothing; exit 0 when up to date, 1 when changes are "
-                        "pending, 2 when one is destructive")  # fmt: skip
-    common.add_argument("--scratch-schema", choices=("auto", "scratch-db", "prefix"),
-                        default="auto", help="where the declared schema is built to be "
-                        "compared (default: auto)")  # fmt: skip
-    common.add_argument("--ignore", metavar="PATTERN", action="append", default=[],
-                        help="a table name or glob to leave alone (repeatable)")  # fmt: skip
-    common.add_argument("--wait-timeout", metavar="SECONDS", type=float, default=60.0,
-                        help="how long to wait for a database locked by another process "
-                        "(default: 60)")  # fmt: skip
-
+    raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Bring a SQLite database to the schema declared in .sql files: preview the "
         "change, apply it in one transaction, or check for pending changes in CI.",
         epilog=EXIT_CODES + "\n\nColour only on a terminal, never when NO_COLOR is set.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -415,15 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("sync", "apply the changes (asks first on a terminal; creates a missing DB)"),
     ):
         sub = commands.add_parser(name, parents=[common], help=summary, description=summary,
-                                  epilog=EXIT_CODES,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-        if name == "sync":
-            sub.add_argument("--yes", "-y", action="store_true",
-                             help="apply without asking (needed when stdin is not a terminal)")  # fmt: skip
-            sub.add_argument("--allow-destructive", action="store_true",
-                             help="allow dropping tables and columns")  # fmt: skip
-            sub.add_argument("--force", action="store_true",
-                             help="plan in full even when the state row says nothing changed")  # fmt: skip
+                                  epilog=EXIT_CODES, formatter_class=raw)  # fmt: skip
+        for names, options in _SYNC_OPTIONS if name == "sync" else ():
+            sub.add_argument(*names, **options)
         sub.set_defaults(yes=False, allow_destructive=False, force=False, shown=False)
     return parser
 
@@ -450,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {database_message(args.db, exc)}", file=sys.stderr)
         return EXIT_DATABASE
     except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted; nothing was changed", file=sys.stderr)
+        print(f"\n{PROG}: interrupted (an unfinished sync is rolled back)", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)

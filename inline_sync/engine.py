@@ -6,20 +6,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .apply import Progress, apply_plan
 from .clients import Client, make_client
 from .definitions import Definition, parse_definitions
-from .diff import Capabilities
 from .errors import DefinitionError, DestructiveChangeError, SyncError
-from .introspect import build_schema, same_text
 from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter
 from .plan import SyncPlan, SyncResult
-from .planner import PlanInput, build_plan
-from .scratch import Scratch, read_objects, read_shadow_tables
 from .state import STATE_QUERY, definitions_hash, matches, read_state, write_state
 from .tokenizer import quote
+
+# The planning stages are imported when a sync needs them, not at import time: a cold start
+# whose schema is up to date never loads them.
+if TYPE_CHECKING:
+    from .apply import Progress
+    from .diff import Capabilities
+    from .scratch import Scratch
 
 STRATEGIES = ("auto", "scratch-db", "prefix")
 
@@ -179,6 +181,10 @@ class _SyncedByPeer(Exception):
 def _run(
     client: Client, defs: list[Definition], skip: NameFilter, opts: _Options
 ) -> tuple[SyncPlan, list[str], bool]:
+    from .apply import apply_plan
+    from .diff import Capabilities
+    from .scratch import Scratch
+
     if opts.scratch_schema not in STRATEGIES:
         raise ValueError(f"scratch_schema must be one of {', '.join(STRATEGIES)}")
     if client.in_transaction() and client.commits_for_caller:
@@ -276,6 +282,10 @@ def _plan_inside(
     legacy: bool,
     strategy: str,
 ) -> SyncPlan:
+    from .introspect import build_schema, same_text
+    from .planner import PlanInput, build_plan
+    from .scratch import read_objects, read_shadow_tables
+
     if strategy == "prefix":
         scratch.drop_prefixed()
     scratch.build(defs)

@@ -10,7 +10,6 @@ may not (Durable Objects refuse ``PRAGMA schema_version``).
 
 from __future__ import annotations
 
-import hashlib
 import time
 
 from .clients import Client
@@ -120,6 +119,8 @@ def schema_fingerprint(client: Client) -> str:
         "WHERE lower(substr(name, 1, 4)) != '_cf_' AND name != '__miniflare_do_name' "
         "ORDER BY type, name"
     )
+    import hashlib  # only Durable Objects come here
+
     text = "\x00".join("\x01".join(str(v) for v in row) for row in rows)
     return "d" + hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
