@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -29,14 +30,8 @@ from .plan import Change, Step, SyncPlan, SyncResult
 PROG = "inline-sync"
 
 #: Exit codes (also in ``inline-sync --help`` and the README).
-EXIT_OK = 0  # done: synced, up to date, or a plan shown
-EXIT_PENDING = 1  # --check found changes (none destructive), or the prompt was declined
-EXIT_DESTRUCTIVE_PENDING = 2  # --check found a destructive change
-EXIT_USAGE = 2  # bad arguments, or `sync` without --yes when stdin is not a terminal
-EXIT_REFUSED = 3  # a destructive change without --allow-destructive: nothing was changed
-EXIT_SCHEMA = 4  # a SCHEMA path is missing or unreadable, or the definitions are bad
-EXIT_DATABASE = 5  # the database cannot be opened, is locked, or SQLite refused a step
-EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_OK, EXIT_PENDING, EXIT_DESTRUCTIVE_PENDING, EXIT_USAGE = 0, 1, 2, 2
+EXIT_REFUSED, EXIT_SCHEMA, EXIT_DATABASE, EXIT_INTERRUPTED = 3, 4, 5, 130
 
 #: Row copies shorter than this are not worth a progress line.
 PROGRESS_MIN_ROWS = 10_000
@@ -55,8 +50,8 @@ exit codes:
 
 
 class CliError(Exception):
-    """An expected failure: printed as one ``inline-sync: error: ...`` line, then exit
-    with ``code``."""
+    """An expected failure: printed as one ``inline-sync: error: ...`` line (unless the message
+    is empty), then exit with ``code``."""
 
     def __init__(self, message: str, code: int) -> None:
         super().__init__(message)
@@ -81,18 +76,9 @@ def read_schema(paths: Sequence[str]) -> list[SchemaFile]:
         path = Path(arg)
         if path.is_dir():
             try:
-                found = sorted(
-                    (
-                        p
-                        for p in path.iterdir()
-                        if p.name.endswith(".sql") and p.is_file() and not p.name.startswith(".")
-                    ),
-                    key=lambda p: p.name,
-                )
+                found = sorted(p for p in path.glob("[!.]*.sql") if p.is_file())
             except OSError as exc:
-                raise CliError(
-                    f"{arg}: cannot list the directory: {exc.strerror}", EXIT_SCHEMA
-                ) from None
+                raise CliError(f"{arg}: cannot list it: {exc.strerror}", EXIT_SCHEMA) from None
             if not found:
                 raise CliError(f"{arg}: no .sql files in this directory", EXIT_SCHEMA)
         elif path.exists():
@@ -156,11 +142,12 @@ def engine_error(exc: SyncError, files: Sequence[SchemaFile]) -> CliError:
             for file in files:
                 at = file.text.find(exc.statement)
                 if at >= 0:
+                    at += _code_start(exc.statement)
                     where = f"{file.path}:{file.text.count(chr(10), 0, at) + 1}: "
                     break
             if not where and exc.index is not None:
                 where = f"statement {exc.index}: "
-            first += f" (in: {_excerpt(exc.statement)})"
+            first += f" (in: {_excerpt(exc.statement[_code_start(exc.statement) :])})"
         return CliError(where + first, EXIT_SCHEMA)
     if isinstance(exc, DestructiveChangeError):
         lost = "; ".join(
@@ -177,6 +164,14 @@ def engine_error(exc: SyncError, files: Sequence[SchemaFile]) -> CliError:
             EXIT_DATABASE,
         )
     return CliError(first, EXIT_DATABASE)
+
+
+def _code_start(sql: str) -> int:
+    """Where the SQL starts after leading white space and comments."""
+    return _LEADING.match(sql).end()  # type: ignore[union-attr]  # always matches
+
+
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 
 
 def _excerpt(sql: str, limit: int = 80) -> str:
@@ -218,7 +213,9 @@ def sql_text(statements: Sequence[str]) -> str:
     return "".join(s.rstrip().rstrip(";").rstrip() + ";\n" for s in statements)
 
 
-def plan_text(db: str, the_plan: SyncPlan, style: Style, *, exists: bool = True) -> str:
+def plan_text(
+    db: str, the_plan: SyncPlan, style: Style, *, exists: bool = True, allowed: bool = False
+) -> str:
     """The human view of a plan: a header, one line per object, then the SQL."""
     name = db if exists else f"{db} (does not exist yet)"
     if not the_plan.steps:
@@ -227,7 +224,8 @@ def plan_text(db: str, the_plan: SyncPlan, style: Style, *, exists: bool = True)
     lines = [f"{name}: {counts}"]
     lines += [change_line(c, style) for c in the_plan.changes]
     if the_plan.destructive:
-        lines.append(style("  destructive: applying needs --allow-destructive", "1;31"))
+        needs = "" if allowed else ": sync needs --allow-destructive"
+        lines.append(style(f"  this loses data{needs}", "1;31"))
     lines.append("")
     lines.append(style(sql_text(the_plan.statements).rstrip("\n"), "2"))
     return "\n".join(lines) + "\n"
@@ -295,23 +293,20 @@ def _emit(text: str, stream: IO[str] | None = None) -> None:
     out.flush()
 
 
-def _output(
-    args: argparse.Namespace, db: str, plan_or_result: SyncPlan | SyncResult, exists: bool = True
-) -> None:
+def _output(args: argparse.Namespace, item: SyncPlan | SyncResult, exists: bool = True) -> None:
     """Print a plan or a result as JSON, as SQL, or for people."""
-    if isinstance(plan_or_result, SyncResult):
-        if args.json:
-            _emit(json.dumps(result_json(db, plan_or_result), indent=2) + "\n")
-        elif args.sql:
-            _emit(sql_text(plan_or_result.statements))
-        else:
-            _emit(result_text(db, plan_or_result, Style(sys.stdout), args.shown))
-    elif args.json:
-        _emit(json.dumps(plan_json(db, plan_or_result), indent=2) + "\n")
+    if args.json:
+        data = (
+            result_json(args.db, item) if isinstance(item, SyncResult) else plan_json(args.db, item)
+        )
+        text = json.dumps(data, indent=2) + "\n"
     elif args.sql:
-        _emit(sql_text(plan_or_result.statements))
+        text = sql_text(item.statements)
+    elif isinstance(item, SyncResult):
+        text = result_text(args.db, item, Style(sys.stdout), args.shown)
     else:
-        _emit(plan_text(db, plan_or_result, Style(sys.stdout), exists=exists))
+        text = plan_text(args.db, item, Style(sys.stdout), exists=exists)
+    _emit(text)
 
 
 def result_text(db: str, result: SyncResult, style: Style, plan_shown: bool = False) -> str:
@@ -343,19 +338,19 @@ def cmd_plan(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
     """``plan`` (and ``sync --check``): show what would change; never writes."""
     exists = os.path.exists(args.db)
     the_plan = _preview(args, files)
-    _output(args, args.db, the_plan, exists)
+    _output(args, the_plan, exists)
     if args.check and the_plan.steps:
         return EXIT_DESTRUCTIVE_PENDING if the_plan.destructive else EXIT_PENDING
     return EXIT_OK
 
 
-def _confirm(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan | None:
-    """Without ``--yes``: the plan, once shown and accepted on a terminal; ``None`` when there
-    is nothing to do. Raises :class:`CliError` when it cannot be applied or asked about."""
+def _confirm(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan:
+    """Without ``--yes``: the plan, shown and accepted on a terminal (or empty: nothing to do).
+    Raises :class:`CliError` when it is declined, cannot be applied or cannot be asked about."""
     exists = os.path.exists(args.db)
     preview = _preview(args, files)
     if not preview.steps:
-        return None
+        return preview
     machine = args.json or args.sql
     shown_on = sys.stderr if machine or not _isatty(sys.stdout) else sys.stdout
     if preview.destructive and not args.allow_destructive:
@@ -367,32 +362,24 @@ def _confirm(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan 
             "them: pass --yes to apply without asking (`inline-sync plan` shows them)",
             EXIT_USAGE,
         )
-    _emit(plan_text(args.db, preview, Style(shown_on), exists=exists), shown_on)
+    text = plan_text(args.db, preview, Style(shown_on), exists=exists, allowed=True)
+    _emit(text, shown_on)
     _emit("Apply these changes? [y/N] ", shown_on)
     if sys.stdin.readline().strip().lower() not in ("y", "yes"):
         _emit(f"{args.db}: nothing was changed\n", shown_on)
-        raise _Declined
+        raise CliError("", EXIT_PENDING)
     args.shown = not machine
     return preview
-
-
-class _Declined(Exception):
-    """The prompt was answered no."""
 
 
 def cmd_sync(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
     """``sync``: apply the plan, after confirmation on a terminal unless ``--yes``."""
     if args.check:
         return cmd_plan(args, files)
-    accepted = None
-    if not args.yes:
-        try:
-            accepted = _confirm(args, files)
-        except _Declined:
-            return EXIT_PENDING
-        if accepted is None:
-            _output(args, args.db, SyncResult("up-to-date", SyncPlan()))
-            return EXIT_OK
+    accepted = None if args.yes else _confirm(args, files)
+    if accepted is not None and not accepted.steps:
+        _output(args, SyncResult("up-to-date", accepted))
+        return EXIT_OK
     created = not os.path.exists(args.db)
     conn = open_database(args.db, create=True, writable=True, timeout=args.wait_timeout)
     progress = ProgressLine(sys.stderr) if _isatty(sys.stderr) else None
@@ -416,14 +403,18 @@ def cmd_sync(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
         if progress is not None:
             progress.finish()
         conn.close()
-    if accepted is not None and result.status == "synced" and result.plan != accepted:
+    if (
+        accepted is not None
+        and result.status == "synced"
+        and result.plan.statements != accepted.statements
+    ):
         print(
             f"{PROG}: warning: the database changed after the plan was shown; applied:\n"
             + plan_text(args.db, result.plan, Style(sys.stderr)),
             file=sys.stderr,
             end="",
         )
-    _output(args, args.db, result)
+    _output(args, result)
     return EXIT_OK
 
 
@@ -496,7 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = cmd_sync if args.command == "sync" else cmd_plan
         return command(args, files)
     except CliError as exc:
-        print(f"{PROG}: error: {exc.message}", file=sys.stderr)
+        if exc.message:
+            print(f"{PROG}: error: {exc.message}", file=sys.stderr)
         return exc.code
     except SyncError as exc:
         error = engine_error(exc, files)

@@ -118,7 +118,7 @@ def _error(d: Definition, message: str) -> DefinitionError:
 
 def _classify(stmt: Statement, index: int) -> Definition:
     tokens = stmt.tokens
-    sig = [i for i, t in enumerate(tokens) if t.kind != "ws" and t.kind != COMMENT]
+    sig = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
 
     def fail(message: str) -> DefinitionError:
         return DefinitionError(message, statement=stmt.text, index=index)
@@ -272,7 +272,7 @@ def _column_spans(
     last_sig: int | None = None
     for i in range(name_at + 1, len(tokens)):
         t = tokens[i]
-        if t.kind == "ws" or t.kind is COMMENT:
+        if t.kind is COMMENT:
             continue
         if t.kind is OP and t.text == "(":
             depth += 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .ddl import parse_table
 from .models import Check, Column, ForeignKey, Table
-from .tokenizer import QIDENT, WORD, fold, quote, tokenize
+from .tokenizer import COMMENT, QIDENT, WORD, fold, quote, splice, tokenize
 
 
 @dataclass(frozen=True)
@@ -72,30 +72,26 @@ class TableDiff:
 
 def rename_names(sql: str, renames: dict[str, str]) -> str:
     """``sql`` with every name token in ``renames`` (folded old -> new) replaced, quoted."""
-    out = []
-    for tok in tokenize(sql):
-        if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in renames:
-            out.append(quote(renames[tok.folded]))
-        else:
-            out.append(tok.text)
-    return "".join(out)
+    edits = [
+        (tok, quote(renames[tok.folded]))
+        for tok in tokenize(sql)
+        if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in renames
+    ]
+    return splice(sql, edits)
 
 
 def rename_references(sql: str, renames: dict[str, str]) -> str:
     """``sql`` with the tables named after REFERENCES renamed (folded old -> new), as
     ``ALTER TABLE … RENAME TO`` rewrites the foreign keys of other tables."""
-    out = []
+    edits = []
     after_references = False
     for tok in tokenize(sql):
-        text = tok.text
-        if after_references and (tok.kind is WORD or tok.kind is QIDENT):
-            if tok.folded in renames:
-                text = quote(renames[tok.folded])
-            after_references = False
-        elif tok.kind is WORD:
-            after_references = tok.text.upper() == "REFERENCES"
-        out.append(text)
-    return "".join(out)
+        if tok.kind is COMMENT:
+            continue
+        if after_references and tok.folded in renames and tok.is_name:
+            edits.append((tok, quote(renames[tok.folded])))
+        after_references = tok.kind is WORD and tok.text.upper() == "REFERENCES"
+    return splice(sql, edits)
 
 
 def _describe(a: Column, b: Column) -> list[str]:

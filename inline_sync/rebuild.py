@@ -20,7 +20,7 @@ from .diff import TableDiff
 from .models import Table, VirtualTable
 from .names import PREFIX
 from .plan import Step
-from .tokenizer import OP, QIDENT, WORD, fold, quote, tokenize
+from .tokenizer import COMMENT, QIDENT, WORD, Token, fold, quote, splice, tokenize
 
 _ROWID_NAMES = ("rowid", "_rowid_", "oid")
 
@@ -129,23 +129,20 @@ def rebuild_steps(dt: TableDiff, create_sql: str, legacy: bool) -> tuple[list[St
 
 def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
     """The CREATE TABLE text with its own name and REFERENCES to closure tables renamed."""
-    out: list[str] = []
+    edits: list[tuple[Token, str]] = []
     named = False
     prev_sig = ""
     for tok in tokenize(sql):
-        text = tok.text
+        if tok.kind is COMMENT:
+            continue
         if tok.kind is WORD or tok.kind is QIDENT:
             if not named and prev_sig in ("TABLE", "EXISTS") and tok.folded == fold(own):
-                text = quote(temp[fold(own)])
+                edits.append((tok, quote(temp[fold(own)])))
                 named = True
             elif prev_sig == "REFERENCES" and tok.folded in temp:
-                text = quote(temp[tok.folded])
-        if tok.kind is WORD:
-            prev_sig = text.upper()
-        elif tok.kind is OP or tok.kind is QIDENT:
-            prev_sig = text
-        out.append(text)
-    return "".join(out)
+                edits.append((tok, quote(temp[tok.folded])))
+        prev_sig = tok.text.upper() if tok.kind is WORD else tok.text
+    return splice(sql, edits)
 
 
 def rebuild_closure(

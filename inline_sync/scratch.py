@@ -20,7 +20,19 @@ from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import DefinitionError
 from .models import dependency_order
 from .names import PREFIX, SCRATCH_DB
-from .tokenizer import COMMENT, KEYWORDS, OP, QIDENT, STRING, WORD, WS, Token, fold, quote, tokenize
+from .tokenizer import (
+    COMMENT,
+    KEYWORDS,
+    OP,
+    QIDENT,
+    STRING,
+    WORD,
+    Token,
+    fold,
+    quote,
+    splice,
+    tokenize,
+)
 
 Row = tuple[str, str, str, str]  # type, name, tbl_name, sql
 
@@ -42,18 +54,19 @@ def _prefixed(tok: Token) -> str:
 
 
 def rewrite_names(
-    tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int = -1
+    sql: str, tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int = -1
 ) -> str:
     """The statement with every name in ``names`` prefixed, quoting and literals untouched.
 
+    ``tokens`` are the statement's (offsets counted from wherever ``sql`` was cut out of);
     ``name_token`` is the index of the object's own name, which may be a string literal
     (SQLite accepts ``CREATE TABLE 'x'``)."""
-    out: list[str] = []
-    sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not WS and t.kind is not COMMENT]
+    edits: list[tuple[Token, str]] = []
+    sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
     for i, tok in enumerate(tokens):
         if i == name_token and tok.kind is STRING:
-            out.append("'" + PREFIX + tok.text[1:])
+            edits.append((tok, "'" + PREFIX + tok.text[1:]))
             continue
         if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in names:
             n = pos_in_sig[i]
@@ -69,10 +82,8 @@ def rewrite_names(
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
                 rewrite = prev_word in _NAME_POSITION or before_dot
             if rewrite:
-                out.append(_prefixed(tok))
-                continue
-        out.append(tok.text)
-    return "".join(out)
+                edits.append((tok, _prefixed(tok)))
+    return splice(sql, edits, tokens[0].start if tokens else 0)
 
 
 _UNPREFIX_RE = re.compile(r"(^|[\"`\['])" + PREFIX, re.IGNORECASE)
@@ -80,13 +91,12 @@ _UNPREFIX_RE = re.compile(r"(^|[\"`\['])" + PREFIX, re.IGNORECASE)
 
 def strip_prefix(sql: str) -> str:
     """Undo :func:`rewrite_names` on text read back from the scratch copies."""
-    out: list[str] = []
-    for tok in tokenize(sql):
-        if tok.kind is WORD or tok.kind is QIDENT or tok.kind is STRING:
-            out.append(_UNPREFIX_RE.sub(r"\1", tok.text, count=1))
-        else:
-            out.append(tok.text)
-    return "".join(out)
+    edits = [
+        (tok, _UNPREFIX_RE.sub(r"\1", tok.text, count=1))
+        for tok in tokenize(sql)
+        if tok.kind is WORD or tok.kind is QIDENT or tok.kind is STRING
+    ]
+    return splice(sql, edits)
 
 
 def unprefix_message(message: str) -> str:
@@ -231,14 +241,13 @@ class Scratch:
 
     def _scratch_sql(self, d: Definition, names: set[str]) -> str:
         if self.strategy == "prefix":
-            return rewrite_names(d.tokens, names, d.name_token)
+            return rewrite_names(d.sql, d.tokens, names, d.name_token)
         # scratch-db: qualify the object's name with the scratch schema.
-        parts = [t.text for t in d.tokens]
+        base = d.tokens[0].start
         if d.schema_token is not None:
-            parts[d.schema_token] = SCRATCH_DB
-        else:
-            parts[d.name_token] = f"{SCRATCH_DB}.{parts[d.name_token]}"
-        return "".join(parts)
+            return splice(d.sql, [(d.tokens[d.schema_token], SCRATCH_DB)], base)
+        name = d.tokens[d.name_token]
+        return splice(d.sql, [(name, f"{SCRATCH_DB}.{name.text}")], base)
 
     # -- reading -------------------------------------------------------------------------
     def read(self) -> tuple[list[Row], set[str]]:

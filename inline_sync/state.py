@@ -15,7 +15,7 @@ import time
 from .clients import Client
 from .definitions import Definition
 from .names import NameFilter
-from .tokenizer import COMMENT, WS, normalize
+from .tokenizer import normalize
 
 #: Bumped whenever the planner changes what it would do for the same definitions, so that a
 #: database synced by an older planner is planned again once.
@@ -59,7 +59,7 @@ def definitions_hash(
     parts = [f"inline_sync planner {PLANNER_VERSION}"]
     parts += sorted(ignore.exact) + sorted(ignore.globs)
     for d in definitions:
-        parts.append(normalize(t for t in d.tokens if t.kind is not WS and t.kind is not COMMENT))
+        parts.append(normalize(d.tokens))  # comments and white space do not count
     digest = f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}"
     if len(_HASHES) >= 64:
         _HASHES.pop(next(iter(_HASHES)))

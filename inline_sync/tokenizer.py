@@ -11,7 +11,7 @@ One compiled regular expression does the scanning; tokens are small named tuples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 # Token kinds.
@@ -95,8 +95,8 @@ class Statement(NamedTuple):
 
     @property
     def significant(self) -> list[Token]:
-        """The tokens without white space and comments."""
-        return [t for t in self.tokens if t.kind is not WS and t.kind is not COMMENT]
+        """The tokens without comments."""
+        return [t for t in self.tokens if t.kind is not COMMENT]
 
 
 def fold(name: str) -> str:
@@ -124,13 +124,19 @@ def quote(name: str) -> str:
 
 
 def tokenize(sql: str) -> list[Token]:
-    """Every token of ``sql``, white space and comments included.
+    """Every token of ``sql`` but white space (comments included: they carry hints).
+
+    Text between tokens is white space; :func:`splice` rebuilds text from the source.
 
     Raises :class:`SQLTokenError` at the first character that starts no token.
     """
     new = tuple.__new__  # skips the named tuple's Python-level __new__: tokenizing is hot
     kinds = _KIND_BY_GROUP
-    tokens = [new(Token, (kinds[m.lastindex], m.group(), m.start())) for m in _SCAN(sql)]  # type: ignore[index]
+    tokens = [
+        new(Token, (kinds[m.lastindex], m.group(), m.start()))  # type: ignore[index]
+        for m in _SCAN(sql)
+        if m.lastindex != 1  # group 1 is white space
+    ]
     if any(t.kind is _ERROR for t in tokens):
         bad = next(t for t in tokens if t.kind is _ERROR)
         ch = bad.text
@@ -151,8 +157,8 @@ _SCAN = _TOKEN_RE.finditer
 
 
 def significant(tokens: Iterable[Token]) -> list[Token]:
-    """The tokens that carry meaning: no white space, no comments."""
-    return [t for t in tokens if t.kind is not WS and t.kind is not COMMENT]
+    """The tokens that carry meaning: no comments (white space is never a token)."""
+    return [t for t in tokens if t.kind is not COMMENT]
 
 
 def split_statements(sql: str) -> list[Statement]:
@@ -196,12 +202,9 @@ def split_statements(sql: str) -> list[Statement]:
 
 
 def _close(sql: str, current: list[Token], out: list[Statement]) -> None:
-    first = next((i for i, t in enumerate(current) if t.kind is not WS), None)
-    if first is None or all(t.kind is COMMENT for t in current[first:] if t.kind is not WS):
-        return
-    # Leading white space goes; leading comments stay (they may carry hints).
-    last = max(i for i, t in enumerate(current) if t.kind is not WS)
-    current = current[first : last + 1]
+    if all(t.kind is COMMENT for t in current):
+        return  # empty, or only comments
+    # Leading comments stay with the statement (they may carry hints).
     start = current[0].start
     end = current[-1].end
     line = sql.count("\n", 0, start) + 1
@@ -221,7 +224,7 @@ def normalize(tokens: Iterable[Token]) -> str:
     parts: list[str] = []
     for t in tokens:
         kind = t.kind
-        if kind is WS or kind is COMMENT:
+        if kind is COMMENT:
             continue
         if kind is WORD:
             parts.append(fold(t.text))
@@ -238,20 +241,20 @@ def normalize(tokens: Iterable[Token]) -> str:
     return " ".join(parts)
 
 
-def render(tokens: Sequence[Token]) -> str:
-    """Tokens back to SQL text, white space collapsed and comments dropped."""
+def splice(source: str, edits: Iterable[tuple[Token, str]], base: int = 0) -> str:
+    """``source`` with the text of each edited token replaced, everything else as it was.
+
+    ``base`` is the offset of ``source`` within the text the tokens were made from. Edits must
+    come in source order.
+    """
     out: list[str] = []
-    prev: Token | None = None
-    for t in tokens:
-        if t.kind is COMMENT:
-            continue
-        if t.kind is WS:
-            prev = t
-            continue
-        if prev is not None and prev.kind is WS and out:
-            out.append(" ")
-        out.append(t.text)
-        prev = t
+    pos = 0
+    for tok, text in edits:
+        start = tok.start - base
+        out.append(source[pos:start])
+        out.append(text)
+        pos = start + len(tok.text)
+    out.append(source[pos:])
     return "".join(out)
 
 
