@@ -16,8 +16,8 @@ from typing import Any
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
-from .models import Index, Schema, Table, Trigger, View, VirtualTable, dependency_order
-from .names import PREFIX
+from .errors import SyncError
+from .models import Schema, VirtualTable, dependency_order
 from .plan import Change, ForeignKeyCheck, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
 from .tokenizer import fold, quote
@@ -184,6 +184,18 @@ class _Planner:
         self.step("setting", "pragma", "", sql, reason)
 
     def _table_drops(self, drops: list[str], vt_drops: list[str]) -> None:
+        if self.inp.fk_enforced:
+            # DROP TABLE deletes the rows first, and with foreign keys on that would cascade
+            # into tables that still reference the dropped one.
+            for key in drops:
+                for child in self.des.tables.values():
+                    if child.key not in drops and any(fk.table == key for fk in child.foreign_keys):
+                        raise SyncError(
+                            f"cannot drop table {self.cur.tables[key].name!r}: table "
+                            f"{child.name!r} still references it, and foreign keys cannot be "
+                            "switched off here (dropping it would cascade into that table); "
+                            "remove the reference first"
+                        )
         # Children before parents.
         order = list(
             reversed(
@@ -431,11 +443,3 @@ class _Planner:
                 before = self.cur.tables[old].name if old in self.cur.tables else None
                 checks.append(ForeignKeyCheck(before, table.name))
         return tuple(checks)
-
-
-def is_internal(name: str) -> bool:
-    """True for inline_sync's own temporary objects."""
-    return fold(name).startswith(PREFIX)
-
-
-__all__ = ["Index", "PlanInput", "Table", "Trigger", "View", "build_plan", "is_internal"]

@@ -129,3 +129,17 @@ def test_error_message_drops_the_javascript_decoration() -> None:
 
     exc = FakeJsError("Error: no such table: x: SQLITE_ERROR")
     assert client.error_message(exc) == "no such table: x"
+
+
+def test_dropping_a_table_that_is_still_referenced_is_refused_not_cascaded() -> None:
+    storage = FakeStorage()
+    inline_sync.sync(storage, PARENTS)
+    storage.conn.execute("INSERT INTO parent VALUES (1, 'a')")
+    storage.conn.execute("INSERT INTO cascade_child VALUES (10, 1)")
+    without_parent = "\n".join(
+        line for line in PARENTS.splitlines() if not line.startswith("CREATE TABLE parent")
+    ).replace("CREATE VIEW parent_names AS SELECT name FROM parent;", "")
+    before = table_rows(storage)
+    with pytest.raises(inline_sync.SyncError, match="still references it"):
+        inline_sync.sync(storage, without_parent, allow_destructive=True)
+    assert table_rows(storage) == before
