@@ -17,7 +17,6 @@ import re
 import sqlite3
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +25,7 @@ from .engine import plan as compute_plan
 from .engine import sync as run_sync
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
 from .plan import Change, Step, SyncPlan, SyncResult
+from .sources import SchemaFile, SchemaSourceError, read_schema_files
 
 PROG = "inline-sync"
 
@@ -59,45 +59,13 @@ class CliError(Exception):
         self.code = code
 
 
-@dataclass(frozen=True)
-class SchemaFile:
-    """One file of definitions: the path as shown to the user, and its text."""
-
-    path: str
-    text: str
-
-
 def read_schema(paths: Sequence[str]) -> list[SchemaFile]:
-    """Read the SCHEMA arguments: files as given, directories as their ``*.sql`` files in name
-    order (not recursive; hidden files skipped). Raises :class:`CliError` (exit 4)."""
-    files: list[SchemaFile] = []
-    seen: set[Path] = set()
-    for arg in paths:
-        path = Path(arg)
-        if path.is_dir():
-            try:
-                found = sorted(p for p in path.glob("[!.]*.sql") if p.is_file())
-            except OSError as exc:
-                raise CliError(f"{arg}: cannot list it: {exc.strerror}", EXIT_SCHEMA) from None
-            if not found:
-                raise CliError(f"{arg}: no .sql files in this directory", EXIT_SCHEMA)
-        elif path.exists():
-            found = [path]
-        else:
-            raise CliError(f"{arg}: no such schema file or directory", EXIT_SCHEMA)
-        for file in found:
-            if file.resolve() in seen:
-                continue
-            seen.add(file.resolve())
-            try:
-                files.append(SchemaFile(str(file), file.read_text(encoding="utf-8-sig")))
-            except OSError as exc:
-                raise CliError(
-                    f"{file}: cannot read the schema file: {exc.strerror}", EXIT_SCHEMA
-                ) from None
-            except UnicodeDecodeError as exc:
-                raise CliError(f"{file}: not UTF-8 text ({exc.reason})", EXIT_SCHEMA) from None
-    return files
+    """Read the SCHEMA arguments (see :func:`inline_sync.sources.read_schema_files`);
+    a problem is a :class:`CliError` (exit 4)."""
+    try:
+        return read_schema_files(paths)
+    except SchemaSourceError as exc:
+        raise CliError(str(exc), EXIT_SCHEMA) from None
 
 
 def open_database(path: str, *, create: bool, writable: bool, timeout: float) -> sqlite3.Connection:

@@ -20,18 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from .engine import sync
+from .sources import read_schema_files
 
 _TEMPLATES: dict[tuple[object, ...], Any] = {}
 
 
 def read_definitions(*paths: str | Path) -> list[str]:
     """The text of ``.sql`` files; a directory gives its ``*.sql`` files in name order."""
-    texts: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        files = sorted(path.glob("*.sql")) if path.is_dir() else [path]
-        texts += [f.read_text(encoding="utf-8") for f in files]
-    return texts
+    return [f.text for f in read_schema_files(paths)]
 
 
 def _key(definitions: str | Iterable[str], client: str, ignore: Iterable[str]) -> tuple[Any, ...]:
