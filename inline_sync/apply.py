@@ -46,11 +46,12 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
     source = quote(step.source)
     total = int(client.query(f"SELECT count(*) FROM {source}")[0][0])
     progress(step, 0, total)
-    try:
-        client.query(f"SELECT rowid FROM {source} LIMIT 0")
-    except Exception as exc:  # WITHOUT ROWID: one statement
-        if not client.is_error(exc):
-            raise
+    columns = {fold(str(r[1])) for r in client.query(f"PRAGMA main.table_xinfo({source})")}
+    rowid = next((n for n in ("rowid", "_rowid_", "oid") if n not in columns), None)
+    without_rowid = client.query(
+        "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ? AND wr", (step.source,)
+    )
+    if rowid is None or without_rowid:  # no rowid to walk: one statement
         client.execute(step.sql)
         progress(step, total, total)
         return [step.sql]
@@ -58,12 +59,12 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
     last: int | None = None
     done = 0
     while True:
-        after = "" if last is None else f" AND rowid > {last}"
+        after = "" if last is None else f" AND {rowid} > {last}"
         edge = client.query(
-            f"SELECT rowid FROM {source} WHERE 1{after} ORDER BY rowid "
+            f"SELECT {rowid} FROM {source} WHERE 1{after} ORDER BY {rowid} "
             f"LIMIT 1 OFFSET {CHUNK_ROWS - 1}"
         )
-        upto = f" AND rowid <= {int(edge[0][0])}" if edge else ""
+        upto = f" AND {rowid} <= {int(edge[0][0])}" if edge else ""
         sql = f"{step.sql} WHERE 1{after}{upto}"
         client.execute(sql)
         executed.append(sql)

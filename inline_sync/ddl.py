@@ -130,6 +130,15 @@ def _conflict(cur: _Cursor) -> str:
     return ""
 
 
+def _key_columns(tokens: list[Token]) -> tuple[tuple[IndexedColumn, ...], bool]:
+    """The columns of PRIMARY KEY (…) or UNIQUE (…), and whether AUTOINCREMENT closes the
+    list (SQLite accepts ``PRIMARY KEY (id AUTOINCREMENT)``)."""
+    autoincrement = bool(tokens) and tokens[-1].keyword("AUTOINCREMENT")
+    if autoincrement:
+        tokens = tokens[:-1]
+    return _indexed_columns(tokens), autoincrement
+
+
 def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
     cols: list[IndexedColumn] = []
     for part in _split_commas(tokens):
@@ -187,9 +196,11 @@ def _foreign_key(cur: _Cursor, columns: tuple[str, ...]) -> ForeignKey:
                 on_update = action
         elif cur.accept("MATCH"):
             match = cur.take().text.upper()
-        elif cur.at("NOT", "DEFERRABLE") and (cur.at("DEFERRABLE") or _next_is(cur, "DEFERRABLE")):
+        elif cur.at("DEFERRABLE") or (cur.at("NOT") and _next_is(cur, "DEFERRABLE")):
             words = []
-            while cur.at("NOT", "DEFERRABLE", "INITIALLY", "DEFERRED", "IMMEDIATE"):
+            while cur.at("DEFERRABLE", "INITIALLY", "DEFERRED", "IMMEDIATE") or (
+                cur.at("NOT") and _next_is(cur, "DEFERRABLE")
+            ):
                 words.append(cur.take().text.upper())
             deferrable = " ".join(words)
         else:
@@ -321,9 +332,9 @@ def _table_constraint(
         name = fold(cur.name())
     if cur.accept("PRIMARY"):
         cur.expect("KEY")
-        cols = _indexed_columns(cur.balanced())
+        cols, inner_autoinc = _key_columns(cur.balanced())
         conflict = _conflict(cur)
-        autoinc = cur.accept("AUTOINCREMENT")
+        autoinc = cur.accept("AUTOINCREMENT") or inner_autoinc
         pks.append(KeyConstraint(cols, conflict, autoinc))
     elif cur.accept("UNIQUE"):
         cols = _indexed_columns(cur.balanced())

@@ -42,7 +42,6 @@ class Definition:
     kind: str  # table, virtual table, index, view or trigger
     name: str
     sql: str  # as the user wrote it (without the final ";")
-    stored_sql: str  # the text SQLite keeps in sqlite_schema for it
     index: int  # 1-based position among the statements
     line: int  # 1-based line where it starts
     tokens: tuple[Token, ...]
@@ -178,18 +177,11 @@ def _classify(stmt: Statement, index: int) -> Definition:
         nxt = sig.index(name_at) + 1
         if nxt < len(sig) and tokens[sig[nxt]].keyword("AS"):
             raise fail("CREATE TABLE … AS SELECT is not supported: declare the columns")
-    last = tokens[sig[-1]]
-    stored = (
-        " ".join(header)
-        + " "
-        + stmt.text[name_tok.start - tokens[0].start : last.end - tokens[0].start]
-    )
     renamed_from, column_renames = _hints(stmt, kind, name_at, fail)
     return Definition(
         kind=kind,
         name=name,
         sql=stmt.text,
-        stored_sql=stored,
         index=index,
         line=stmt.line,
         tokens=tuple(tokens),
@@ -241,8 +233,8 @@ def _hints(
         comment_line = line_of(tokens[i])
         owner: int | None = None
         for start, end in columns:
-            if start < i and line_of(tokens[end]) == comment_line:
-                owner = start
+            if start < i and (i < end or line_of(tokens[end]) == comment_line):
+                owner = start  # inside the column's definition, or after it on its last line
         if owner is None:
             for start, _end in columns:
                 if start > i and line_of(tokens[start]) == comment_line:

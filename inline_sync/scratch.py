@@ -78,9 +78,12 @@ def rewrite_names(
             rewrite = True
             if is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
                 rewrite = False  # a function call that happens to share the name
-            elif tok.kind is WORD and tok.text.upper() in KEYWORDS:
+            elif tok.value.upper() in KEYWORDS:
+                # A keyword used as a name (quoted or not) is renamed only where it surely
+                # names a table: the same word elsewhere is a column or the keyword itself.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
-                rewrite = prev_word in _NAME_POSITION or before_dot
+                after_main = after_dot and n > 1 and tokens[sig[n - 2]].folded == "main"
+                rewrite = prev_word in _NAME_POSITION or before_dot or after_main
             if rewrite:
                 edits.append((tok, _prefixed(tok)))
     return splice(sql, edits, tokens[0].start if tokens else 0)

@@ -1,0 +1,130 @@
+"""Unit tests of inline_sync.scratch name rewriting: rewrite_names / strip_prefix round trips
+and unprefix_message."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from inline_sync.definitions import parse_definitions
+from inline_sync.names import ignore_filter
+from inline_sync.scratch import rewrite_names, strip_prefix, unprefix_message
+
+SCHEMA = """CREATE TABLE "order" (id INTEGER PRIMARY KEY, "group" TEXT, `values` INT,
+  note TEXT DEFAULT 'order', total INT);
+CREATE TABLE count (n INTEGER REFERENCES "order"(id), [note] TEXT);
+CREATE TABLE replace (a);
+CREATE TABLE 'strname' (a);
+CREATE TABLE total (x);
+CREATE VIEW v AS SELECT count(*) AS c, 'count' AS s FROM count JOIN "order" ON "order".id = count.n;
+CREATE VIEW v2 AS SELECT replace(a, 'replace', 'y') AS r FROM replace;
+CREATE VIEW v3 AS SELECT total(total) AS t, sum("order".total) AS s FROM main."order";
+CREATE INDEX "ix" ON [order] (`group`);
+CREATE TRIGGER tr AFTER INSERT ON count BEGIN INSERT INTO "order" (note) VALUES ('count'); END;
+"""
+
+EXPECTED = [
+    'CREATE TABLE "__sync_order" (id INTEGER PRIMARY KEY, "group" TEXT, `values` INT,\n'
+    "  note TEXT DEFAULT 'order', __sync_total INT)",
+    'CREATE TABLE __sync_count (n INTEGER REFERENCES "__sync_order"(id), [note] TEXT)',
+    "CREATE TABLE __sync_replace (a)",
+    "CREATE TABLE '__sync_strname' (a)",
+    "CREATE TABLE __sync_total (x)",
+    "CREATE VIEW __sync_v AS SELECT count(*) AS c, 'count' AS s FROM __sync_count "
+    'JOIN "__sync_order" ON "__sync_order".id = __sync_count.n',
+    "CREATE VIEW __sync_v2 AS SELECT replace(a, 'replace', 'y') AS r FROM __sync_replace",
+    'CREATE VIEW __sync_v3 AS SELECT total(__sync_total) AS t, sum("__sync_order".__sync_total) '
+    'AS s FROM main."__sync_order"',
+    'CREATE INDEX "__sync_ix" ON [__sync_order] (`group`)',
+    'CREATE TRIGGER __sync_tr AFTER INSERT ON __sync_count BEGIN INSERT INTO "__sync_order" '
+    "(note) VALUES ('count'); END",
+]
+
+
+def rewritten(text: str) -> list[str]:
+    defs = parse_definitions(text, ignore_filter())
+    names = {d.key for d in defs}
+    return [rewrite_names(d.sql, d.tokens, names, d.name_token) for d in defs]
+
+
+def test_rewrite_names_tricky_statements() -> None:
+    assert rewritten(SCHEMA) == EXPECTED
+
+
+def test_strip_prefix_round_trip() -> None:
+    defs = parse_definitions(SCHEMA, ignore_filter())
+    assert [strip_prefix(s) for s in EXPECTED] == [d.sql for d in defs]
+
+
+def test_rewritten_statements_run_on_sqlite_next_to_the_originals() -> None:
+    con = sqlite3.connect(":memory:")
+    con.executescript(SCHEMA)
+    for sql in EXPECTED:
+        con.execute(sql)
+    con.execute("INSERT INTO __sync_count (n) VALUES (1)")
+    assert con.execute('SELECT id, note FROM "__sync_order"').fetchall() == [(1, "count")]
+    assert con.execute('SELECT count(*) FROM "order"').fetchone() == (0,)
+    assert con.execute("SELECT c, s FROM __sync_v").fetchall() == [(1, "count")]
+    # What SQLite stores for the copies un-prefixes to exactly the user's statements.
+    stored = con.execute(
+        "SELECT sql FROM sqlite_schema WHERE name LIKE '\\_\\_sync\\_%' ESCAPE '\\' ORDER BY rowid"
+    ).fetchall()
+    assert [strip_prefix(s) for (s,) in stored] == [
+        d.sql for d in parse_definitions(SCHEMA, ignore_filter())
+    ]
+
+
+def test_keywords_used_as_names() -> None:
+    text = (
+        "CREATE TABLE key (a);\n"
+        "CREATE TABLE action (a);\n"
+        "CREATE VIEW v AS SELECT key.a, action.a AS b FROM key JOIN action ON key.a = action.a;\n"
+        "CREATE TRIGGER tr AFTER UPDATE ON key BEGIN UPDATE action SET a = 1; END;"
+    )
+    assert rewritten(text) == [
+        "CREATE TABLE __sync_key (a)",
+        "CREATE TABLE __sync_action (a)",
+        "CREATE VIEW __sync_v AS SELECT __sync_key.a, __sync_action.a AS b FROM __sync_key "
+        "JOIN __sync_action ON __sync_key.a = __sync_action.a",
+        "CREATE TRIGGER __sync_tr AFTER UPDATE ON __sync_key BEGIN UPDATE __sync_action "
+        "SET a = 1; END",
+    ]
+
+
+def test_rewrite_with_offsets_from_a_larger_script() -> None:
+    text = "CREATE TABLE a (x);\n\n  CREATE INDEX i ON a (x) -- c"
+    defs = parse_definitions(text, ignore_filter())
+    assert defs[1].tokens[0].start > 0
+    assert rewrite_names(defs[1].sql, defs[1].tokens, {"a", "i"}, defs[1].name_token) == (
+        "CREATE INDEX __sync_i ON __sync_a (x) -- c"
+    )
+
+
+def test_strip_prefix_leaves_other_text_alone() -> None:
+    sql = "CREATE TABLE t (a DEFAULT 'x__sync_', b) -- __sync_c"
+    assert strip_prefix(sql) == sql
+    assert strip_prefix("SELECT \"__SYNC_x\", [__sync_y], `__sync_z`, '__sync_w'") == (
+        "SELECT \"x\", [y], `z`, 'w'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("no such table: __sync_scratch.__sync_t", "no such table: t"),
+        ('no such column: "__sync_scratch".__SYNC_t.x', "no such column: t.x"),
+        ("UNIQUE constraint failed: __sync_t.a", "UNIQUE constraint failed: t.a"),
+        ("plain message", "plain message"),
+    ],
+)
+def test_unprefix_message(message: str, expected: str) -> None:
+    assert unprefix_message(message) == expected
+
+
+def test_keyword_column_named_like_a_table_stays_consistent() -> None:
+    text = 'CREATE TABLE key (a); CREATE TABLE t ("key" TEXT); CREATE VIEW v AS SELECT key FROM t;'
+    con = sqlite3.connect(":memory:")
+    for sql in rewritten(text):
+        con.execute(sql)
+    assert con.execute("SELECT * FROM __sync_v").fetchall() == []

@@ -1,0 +1,434 @@
+"""Unit tests of inline_sync.tokenizer: tokens, folding, quoting, statement splitting,
+normalization, splicing and tokenizer errors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inline_sync.tokenizer import (
+    SQLTokenError,
+    Token,
+    fold,
+    iter_names,
+    normalize,
+    quote,
+    significant,
+    splice,
+    split_statements,
+    tokenize,
+    unquote,
+)
+
+
+def kinds_and_texts(sql: str) -> list[tuple[str, str]]:
+    return [(t.kind, t.text) for t in tokenize(sql)]
+
+
+# --------------------------------------------------------------------------- tokenize
+
+
+def test_tokenize_every_kind_without_white_space() -> None:
+    sql = "SELECT a.\"b\"\"c\", [x y], `q```, 'it''s', X'aB', 0x1F, 1_000.5e-3, ?1 -- c\n/* d */ ;"
+    assert kinds_and_texts(sql) == [
+        ("word", "SELECT"),
+        ("word", "a"),
+        ("op", "."),
+        ("qident", '"b""c"'),
+        ("op", ","),
+        ("qident", "[x y]"),
+        ("op", ","),
+        ("qident", "`q```"),
+        ("op", ","),
+        ("string", "'it''s'"),
+        ("op", ","),
+        ("blob", "X'aB'"),
+        ("op", ","),
+        ("number", "0x1F"),
+        ("op", ","),
+        ("number", "1_000.5e-3"),
+        ("op", ","),
+        ("variable", "?1"),
+        ("comment", "-- c"),
+        ("comment", "/* d */"),
+        ("op", ";"),
+    ]
+
+
+def test_tokenize_offsets() -> None:
+    tokens = tokenize("  a  'b'\n\t1")
+    assert tokens == [Token("word", "a", 2), Token("string", "'b'", 5), Token("number", "1", 10)]
+    assert [t.end for t in tokens] == [3, 8, 11]
+
+
+def test_tokenize_empty_and_blank() -> None:
+    assert tokenize("") == []
+    assert tokenize(" \n\t ") == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("?", [("variable", "?")]),
+        ("?12", [("variable", "?12")]),
+        (":name", [("variable", ":name")]),
+        ("@x1", [("variable", "@x1")]),
+        ("$v", [("variable", "$v")]),
+        (".5", [("number", ".5")]),
+        ("1.", [("number", "1.")]),
+        ("1e10", [("number", "1e10")]),
+        ("1E+5", [("number", "1E+5")]),
+        ("0XfF", [("number", "0XfF")]),
+        ("x''", [("blob", "x''")]),
+        ("''", [("string", "''")]),
+        ('""', [("qident", '""')]),
+        ("[]", [("qident", "[]")]),
+        ("naïve_x$1", [("word", "naïve_x$1")]),
+        ("_a", [("word", "_a")]),
+        ("x 'ab'", [("word", "x"), ("string", "'ab'")]),
+        ("/* unterminated", [("comment", "/* unterminated")]),
+        ("-- to the end", [("comment", "-- to the end")]),
+    ],
+)
+def test_tokenize_single_pieces(sql: str, expected: list[tuple[str, str]]) -> None:
+    assert kinds_and_texts(sql) == expected
+
+
+def test_tokenize_operators_longest_match() -> None:
+    ops = "->> -> || << >> <= >= == != <> - + * / % & | ~ < > = ! ( ) , ; ."
+    assert [t.text for t in tokenize(ops)] == ops.split()
+    assert {t.kind for t in tokenize(ops)} == {"op"}
+    assert [t.text for t in tokenize("a->>'$.x'<>b")] == ["a", "->>", "'$.x'", "<>", "b"]
+    assert [t.text for t in tokenize("a<=>b")] == ["a", "<=", ">", "b"]
+
+
+def test_token_value_folded_keyword() -> None:
+    word, qident, bracket, backtick, string = tokenize('Abc "Q""x" [B c] `D``e` \'Str\'')
+    assert (word.value, word.folded) == ("Abc", "abc")
+    assert (qident.value, qident.folded) == ('Q"x', 'q"x')
+    assert (bracket.value, bracket.folded) == ("B c", "b c")
+    assert (backtick.value, backtick.folded) == ("D`e", "d`e")
+    assert (string.value, string.folded) == ("'Str'", "'str'")
+    assert word.is_name and qident.is_name and not string.is_name
+
+
+def test_token_keyword_matches_bare_words_only() -> None:
+    bare, quoted = tokenize('create "CREATE"')
+    assert bare.keyword("CREATE")
+    assert bare.keyword("TABLE", "CREATE")
+    assert not bare.keyword("TABLE")
+    assert not quoted.keyword("CREATE")
+
+
+# --------------------------------------------------------------------------- fold, quote
+
+
+def test_fold_is_ascii_only() -> None:
+    assert fold("ABC_def") == "abc_def"
+    assert fold("ÉCOLE") == "École"
+    assert fold("Ärger") == "Ärger"
+    assert fold("ΣΑΣ") == "ΣΑΣ"
+    assert fold("straßE") == "straße"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('"a b"', "a b"),
+        ('"say ""hi"""', 'say "hi"'),
+        ("`a``b`", "a`b"),
+        ("[a]]", "a]"),
+        ("[ab]", "ab"),
+        ("[x y]", "x y"),
+        ("plain", "plain"),
+        ("", ""),
+    ],
+)
+def test_unquote(text: str, name: str) -> None:
+    assert unquote(text) == name
+
+
+def test_quote_doubles_double_quotes() -> None:
+    assert quote("a") == '"a"'
+    assert quote('say "hi"') == '"say ""hi"""'
+    assert quote("") == '""'
+    assert quote("[x]`y`") == '"[x]`y`"'
+
+
+@pytest.mark.parametrize("name", ["a", 'q"uo""te', "with space", "`tick`", "[br]", "ünï", ""])
+def test_quote_unquote_round_trip(name: str) -> None:
+    assert unquote(quote(name)) == name
+    (tok,) = tokenize(quote(name))
+    assert tok.kind == "qident"
+    assert tok.value == name
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("sql", "message", "offset"),
+    [
+        ("'abc", "unterminated string literal", 0),
+        ("SELECT 'abc", "unterminated string literal", 7),
+        ('SELECT "abc', "unterminated quoted identifier", 7),
+        ("SELECT [abc", "unterminated quoted identifier", 7),
+        ("SELECT `abc", "unterminated quoted identifier", 7),
+        ("a # b", "unrecognized character '#'", 2),
+        ("SELECT ^", "unrecognized character '^'", 7),
+        ("a\n\n  \\", "unrecognized character '\\\\'", 5),
+    ],
+)
+def test_tokenize_errors(sql: str, message: str, offset: int) -> None:
+    with pytest.raises(SQLTokenError) as info:
+        tokenize(sql)
+    assert str(info.value) == message
+    assert info.value.offset == offset
+    assert isinstance(info.value, ValueError)
+
+
+def test_tokenize_reports_first_error() -> None:
+    with pytest.raises(SQLTokenError) as info:
+        tokenize("a ^ 'b")
+    assert (str(info.value), info.value.offset) == ("unrecognized character '^'", 2)
+
+
+@pytest.mark.parametrize(("sql", "offset"), [("SELECT 'it''s", 7), ('SELECT "a""b', 7)])
+def test_unterminated_literal_with_doubled_quote_offset(sql: str, offset: int) -> None:
+    with pytest.raises(SQLTokenError) as info:
+        tokenize(sql)
+    assert info.value.offset == offset
+
+
+# --------------------------------------------------------------------------- split_statements
+
+
+def texts(sql: str) -> list[str]:
+    return [s.text for s in split_statements(sql)]
+
+
+def test_split_basic_and_empty_statements_dropped() -> None:
+    assert texts("CREATE TABLE a (x);;  ;\nCREATE TABLE b (y)") == [
+        "CREATE TABLE a (x)",
+        "CREATE TABLE b (y)",
+    ]
+    assert texts("") == []
+    assert texts(";;") == []
+    assert texts("-- only a comment\n; /* and another */ ;") == []
+
+
+def test_split_semicolons_inside_literals_comments_and_names() -> None:
+    sql = (
+        "SELECT ';'; SELECT \"a;b\"; SELECT [c;d]; SELECT `e;f`; SELECT 1 -- x;y\n;"
+        " SELECT /* ; */ 2"
+    )
+    assert texts(sql) == [
+        "SELECT ';'",
+        'SELECT "a;b"',
+        "SELECT [c;d]",
+        "SELECT `e;f`",
+        "SELECT 1 -- x;y",
+        "SELECT /* ; */ 2",
+    ]
+
+
+def test_split_trigger_body_with_inner_semicolons_and_case() -> None:
+    trigger = (
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+        "  UPDATE t SET a = CASE WHEN new.a > 0 THEN 1 ELSE 2 END;\n"
+        "  SELECT CASE 1 WHEN 1 THEN CASE 2 WHEN 2 THEN 'x' END END;\n"
+        "  DELETE FROM t WHERE a = ';';\n"
+        "END"
+    )
+    sql = f"CREATE TABLE t (a);\n{trigger};\nCREATE INDEX i ON t (a);"
+    assert texts(sql) == ["CREATE TABLE t (a)", trigger, "CREATE INDEX i ON t (a)"]
+
+
+def test_split_trigger_with_case_in_when_clause_and_temp_and_if_not_exists() -> None:
+    t1 = (
+        "create temp trigger if not exists x before delete on t "
+        "when case when old.a then 1 end begin select 1; select 2; end"
+    )
+    t2 = "CREATE TRIGGER y INSTEAD OF INSERT ON v BEGIN INSERT INTO t VALUES (1); END"
+    assert texts(f"{t1}; {t2}; SELECT 3") == [t1, t2, "SELECT 3"]
+
+
+def test_split_non_trigger_case_end_does_not_swallow_semicolons() -> None:
+    sql = "CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS c; SELECT 1"
+    assert texts(sql) == ["CREATE VIEW v AS SELECT CASE WHEN 1 THEN 2 END AS c", "SELECT 1"]
+
+
+def test_split_words_named_begin_outside_triggers() -> None:
+    sql = "CREATE TABLE begin (end); CREATE TABLE t (a)"
+    assert texts(sql) == ["CREATE TABLE begin (end)", "CREATE TABLE t (a)"]
+
+
+def test_split_keeps_leading_comments_and_line_numbers() -> None:
+    sql = "-- lead\n/* c */ CREATE TABLE a (x);\n\n  CREATE TABLE b (y) -- trailing\n;\n\nSELECT 1"
+    statements = split_statements(sql)
+    assert [(s.text, s.line) for s in statements] == [
+        ("-- lead\n/* c */ CREATE TABLE a (x)", 1),
+        ("CREATE TABLE b (y) -- trailing", 4),
+        ("SELECT 1", 7),
+    ]
+    first = statements[0]
+    assert [t.kind for t in first.tokens[:2]] == ["comment", "comment"]
+    assert [t.text for t in first.significant] == ["CREATE", "TABLE", "a", "(", "x", ")"]
+    # Offsets stay those of the whole script.
+    assert statements[1].tokens[0] == Token("word", "CREATE", sql.index("CREATE TABLE b"))
+
+
+def test_split_statement_line_counts_newlines_inside_literals() -> None:
+    sql = "SELECT 'a\nb';\nSELECT \"x\ny\";\n/* 1\n2 */ SELECT 3"
+    assert [(s.text, s.line) for s in split_statements(sql)] == [
+        ("SELECT 'a\nb'", 1),
+        ('SELECT "x\ny"', 3),
+        ("/* 1\n2 */ SELECT 3", 5),
+    ]
+
+
+def test_split_raises_token_errors() -> None:
+    with pytest.raises(SQLTokenError) as info:
+        split_statements("CREATE TABLE t (a);\nCREATE TABLE 'u (b)")
+    assert info.value.offset == 33
+
+
+# --------------------------------------------------------------------------- normalize
+
+
+def norm(sql: str) -> str:
+    return normalize(tokenize(sql))
+
+
+def test_normalize_cosmetic_differences_vanish() -> None:
+    a = "SELECT  \"A\" , [b], `C` FROM T -- x\n WHERE a == 'Abc' AND b <> X'ab' AND c = 0XFF"
+    b = "select a,b,c from t /* y */ where a = 'Abc' and b != x'AB' and c=0xff"
+    assert norm(a) == norm(b)
+    assert norm(b) == "select a , b , c from t where a = 'Abc' and b != x'AB' and c = 0xff"
+
+
+def test_normalize_keeps_string_literals_exact() -> None:
+    assert norm("'Abc'") == "'Abc'"
+    assert norm("'Abc'") != norm("'abc'")
+    assert norm("'a  b'") == "'a  b'"
+    assert norm("'it''s'") == "'it''s'"
+
+
+def test_normalize_quoted_names_and_keywords_agree() -> None:
+    assert norm('"SELECT"') == norm("select") == "select"
+    assert norm('"a b"') == "a b"
+    assert norm('"É"') == "É"
+    assert norm('"É"') != norm('"é"')
+
+
+def test_normalize_operators_and_numbers() -> None:
+    assert norm("a==b") == "a = b"
+    assert norm("a<>b") == "a != b"
+    assert norm("a != b") == "a != b"
+    assert norm("1E5 + 0XAB") == "1e5 + 0xab"
+    assert norm("x'ab' X'CD'") == "x'AB' x'CD'"
+    assert norm("?1 :Name") == "?1 :Name"
+
+
+def test_normalize_only_comments() -> None:
+    assert norm("-- a\n/* b */") == ""
+
+
+def test_significant_and_iter_names() -> None:
+    tokens = tokenize("SELECT \"A\" /* c */, [B], 'x', 3 -- d")
+    assert [t.text for t in significant(tokens)] == [
+        "SELECT",
+        '"A"',
+        ",",
+        "[B]",
+        ",",
+        "'x'",
+        ",",
+        "3",
+    ]
+    assert list(iter_names(tokens)) == ["select", "a", "b"]
+
+
+# --------------------------------------------------------------------------- splice
+
+
+def test_splice_replaces_only_edited_tokens() -> None:
+    sql = "SELECT a ,  b\nFROM t -- c"
+    tokens = tokenize(sql)
+    assert splice(sql, [(tokens[1], '"x"'), (tokens[5], "u")]) == 'SELECT "x" ,  b\nFROM u -- c'
+    assert splice(sql, []) == sql
+    assert splice(sql, [(tokens[0], "")]) == " a ,  b\nFROM t -- c"
+
+
+def test_splice_with_base_offset() -> None:
+    script = "xx; SELECT a FROM t"
+    tokens = tokenize(script)
+    part = script[4:]
+    assert splice(part, [(tokens[3], "b"), (tokens[5], '"T"')], base=4) == 'SELECT b FROM "T"'
+
+
+# --------------------------------------------------------------------------- properties
+
+_OPS = "->> -> || << >> <= >= == != <> - + * / % & | ~ < > = ! ( ) , ; .".split()  # noqa: SIM905
+_WS = st.sampled_from([" ", "  ", "\n", "\t", " \n ", "\r\n"])
+
+_PIECES = st.one_of(
+    st.from_regex(r"[A-Za-wyzé_][A-Za-z0-9_$é]{0,6}", fullmatch=True),
+    st.from_regex(r'"([^"]|""){0,5}"', fullmatch=True),
+    st.from_regex(r"`([^`]|``){0,5}`", fullmatch=True),
+    st.from_regex(r"\[[^\]]{0,5}\]", fullmatch=True),
+    st.from_regex(r"'([^']|''){0,6}'", fullmatch=True),
+    st.from_regex(r"[xX]'([0-9a-fA-F]{2}){0,3}'", fullmatch=True),
+    st.from_regex(
+        r"(0x[0-9a-f]{1,4}|[0-9]{1,4}(\.[0-9]{0,2})?(e[+-]?[0-9]{1,2})?|\.[0-9]{1,3})",
+        fullmatch=True,
+    ),
+    st.from_regex(r"(\?[0-9]{0,2}|[:@$][a-z0-9_]{1,4})", fullmatch=True),
+    st.sampled_from(_OPS),
+    st.from_regex(r"/\*[a-z ;'\"\n]{0,8}\*/", fullmatch=True),
+    st.from_regex(r"--[a-z ;'\"]{0,8}", fullmatch=True).map(lambda s: s + "\n"),
+)
+
+
+@st.composite
+def sqlish(draw: st.DrawFn) -> tuple[str, list[str]]:
+    pieces = draw(st.lists(_PIECES, max_size=25))
+    parts: list[str] = [draw(st.sampled_from(["", " ", "\n"]))]
+    for piece in pieces:
+        parts.append(piece)
+        parts.append(draw(_WS))
+    return "".join(parts), [p.rstrip("\n") if p.startswith("--") else p for p in pieces]
+
+
+@settings(max_examples=300, deadline=None)
+@given(sqlish())
+def test_property_tokens_rebuild_the_source(case: tuple[str, list[str]]) -> None:
+    sql, pieces = case
+    tokens = tokenize(sql)
+    assert [t.text for t in tokens] == pieces
+    assert splice(sql, []) == sql
+    assert splice(sql, [(t, t.text) for t in tokens]) == sql
+    pos = 0
+    for tok in tokens:
+        assert sql[tok.start : tok.end] == tok.text
+        assert sql[pos : tok.start].strip() == ""
+        pos = tok.end
+    assert sql[pos:].strip() == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(sqlish())
+def test_property_split_statements_partitions_the_tokens(case: tuple[str, list[str]]) -> None:
+    sql, _ = case
+    tokens = tokenize(sql)
+    statements = split_statements(sql)
+    inside = [t for s in statements for t in s.tokens]
+    # Every statement token comes from the script, in order; only ";" and empty
+    # (comment-only) statements are left out.
+    assert all(t in tokens for t in inside)
+    assert [t.start for t in inside] == sorted(t.start for t in inside)
+    for s in statements:
+        assert s.text == sql[s.tokens[0].start : s.tokens[-1].end]
+        assert s.line == sql.count("\n", 0, s.tokens[0].start) + 1
+        assert any(t.kind != "comment" for t in s.tokens)
