@@ -40,3 +40,34 @@ def open_connection(kind: str, path: str) -> Any:
 def fk_locked(conn: Any) -> Client:
     """The same connection behind a client that keeps foreign keys on."""
     return FKLockedAPSW(conn) if isinstance(conn, apsw.Connection) else FKLockedSQLite3(conn)
+
+
+class DB:
+    """A connection of one client kind plus the few operations the tests need."""
+
+    def __init__(self, kind: str, path: str) -> None:
+        self.kind = kind
+        self.path = path
+        self.conn: Any = open_connection(kind, path)
+        self.run("PRAGMA foreign_keys = ON")
+        self.strategy = "auto"
+        self.locked = False
+
+    @property
+    def is_apsw(self) -> bool:
+        return self.kind == "apsw"
+
+    def run(self, script: str) -> None:
+        """Run any number of statements and leave no transaction open."""
+        if self.is_apsw:
+            self.conn.execute(script)
+        else:
+            self.conn.executescript(script)
+            if self.conn.in_transaction:
+                self.conn.commit()
+
+    def q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one statement."""
+        if self.is_apsw:
+            return [tuple(r) for r in self.conn.execute(sql, params)]
+        return [tuple(r) for r in self.conn.execute(sql, params).fetchall()]

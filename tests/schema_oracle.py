@@ -465,3 +465,17 @@ def assert_same_schema(conn_a: Any, conn_b: Any, label_a: str = "A", label_b: st
     if diff:
         header = f"schemas differ (A = {label_a}, B = {label_b}):"
         raise AssertionError(header + "\n  " + "\n  ".join(diff))
+
+
+def affinity(decl: str | None) -> str:
+    """SQLite's column affinity for a declared type (https://sqlite.org/datatype3.html)."""
+    d = (decl or "").upper()
+    if "INT" in d:
+        return "INTEGER"
+    if "CHAR" in d or "CLOB" in d or "TEXT" in d:
+        return "TEXT"
+    if "BLOB" in d or not d:
+        return "BLOB"
+    if "REAL" in d or "FLOA" in d or "DOUB" in d:
+        return "REAL"
+    return "NUMERIC"

@@ -23,6 +23,7 @@ import apsw
 import pytest
 import yaml
 from schema_oracle import (
+    affinity,
     assert_same_schema,
     describe,
     diff_descriptions,
@@ -89,20 +90,6 @@ def fresh_db(client: str, ddl: str) -> Any:
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-
-
-def affinity(decl: str | None) -> str:
-    """SQLite's column affinity for a declared type (https://sqlite.org/datatype3.html)."""
-    d = (decl or "").upper()
-    if "INT" in d:
-        return "INTEGER"
-    if "CHAR" in d or "CLOB" in d or "TEXT" in d:
-        return "TEXT"
-    if "BLOB" in d or not d:
-        return "BLOB"
-    if "REAL" in d or "FLOA" in d or "DOUB" in d:
-        return "REAL"
-    return "NUMERIC"
 
 
 def sample_value(decl: str | None, i: int) -> Any:

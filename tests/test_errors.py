@@ -13,36 +13,15 @@ from typing import Any
 
 import apsw
 import pytest
-from client_kinds import CLIENTS, STRATEGIES, fk_locked, open_connection
+from client_kinds import CLIENTS, STRATEGIES, fk_locked
+from client_kinds import DB as BaseDB
 
 import inline_sync
 from inline_sync import ApplyError, DefinitionError, DestructiveChangeError, SyncError
 
 
-class DB:
-    def __init__(self, kind: str, path: str) -> None:
-        self.kind = kind
-        self.conn: Any = open_connection(kind, path)
-        self.run("PRAGMA foreign_keys = ON")
-        self.strategy = "auto"
-        self.locked = False
-
-    @property
-    def is_apsw(self) -> bool:
-        return self.kind == "apsw"
-
-    def run(self, script: str) -> None:
-        if self.is_apsw:
-            self.conn.execute(script)
-        else:
-            self.conn.executescript(script)
-            if self.conn.in_transaction:
-                self.conn.commit()
-
-    def q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if self.is_apsw:
-            return [tuple(r) for r in self.conn.execute(sql, params)]
-        return [tuple(r) for r in self.conn.execute(sql, params).fetchall()]
+class DB(BaseDB):
+    """The shared test database, with this module's extra operations."""
 
     def in_transaction(self) -> bool:
         if self.is_apsw:

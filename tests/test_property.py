@@ -21,7 +21,7 @@ import apsw
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from schema_oracle import assert_same_schema, describe, executescript, rows
+from schema_oracle import affinity, assert_same_schema, describe, executescript, rows
 
 import inline_sync
 
@@ -340,19 +340,6 @@ def schema_pairs(draw: Any) -> tuple[Schema, Schema]:
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-
-
-def affinity(decl: str) -> str:
-    d = decl.upper()
-    if "INT" in d:
-        return "INTEGER"
-    if "CHAR" in d or "CLOB" in d or "TEXT" in d:
-        return "TEXT"
-    if "BLOB" in d or not d:
-        return "BLOB"
-    if "REAL" in d or "FLOA" in d or "DOUB" in d:
-        return "REAL"
-    return "NUMERIC"
 
 
 def _value(types: set[str], i: int) -> Any:

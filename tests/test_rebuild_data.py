@@ -15,42 +15,21 @@ from typing import Any
 
 import apsw
 import pytest
-from client_kinds import CLIENTS, STRATEGIES, fk_locked, open_connection
+from client_kinds import CLIENTS, STRATEGIES, fk_locked
+from client_kinds import DB as BaseDB
 
 import inline_sync
 
 PATHS = ["fk-off", "fk-locked"]
 
 
-class DB:
-    """A connection of one client kind plus the few operations the tests need."""
-
-    def __init__(self, kind: str, path: str) -> None:
-        self.kind = kind
-        self.path = path
-        self.conn: Any = open_connection(kind, path)
-        self.run("PRAGMA foreign_keys = ON")
-        self.locked = False
-        self.strategy = "auto"
-
-    @property
-    def is_apsw(self) -> bool:
-        return self.kind == "apsw"
-
-    def run(self, script: str) -> None:
-        """Run any number of statements and leave no transaction open."""
-        if self.is_apsw:
-            self.conn.execute(script)
-        else:
-            self.conn.executescript(script)
-            if self.conn.in_transaction:
-                self.conn.commit()
+class DB(BaseDB):
+    """The shared test database, with this module's extra operations."""
 
     def q(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if self.is_apsw:
-            return [tuple(r) for r in self.conn.execute(sql, params)]
-        rows = [tuple(r) for r in self.conn.execute(sql, params).fetchall()]
-        if self.conn.in_transaction:  # a DML statement under the default isolation level
+        """Rows of one statement; a DML statement's implicit transaction is committed."""
+        rows = super().q(sql, params)
+        if not self.is_apsw and self.conn.in_transaction:
             self.conn.commit()
         return rows
 
