@@ -1,6 +1,20 @@
-"""Schemas shared by the benchmarks."""
+"""Schemas and timing helpers shared by the benchmarks."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def per_call(fn: Callable[[], object], number: int = 50, repeat: int = 7) -> float:
+    """Best-of-``repeat`` mean seconds per call over ``number`` calls (the least disturbed)."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best
 
 
 def wide_schema(tables: int = 100) -> str:

@@ -11,26 +11,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-import time
-from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from schemas import wide_schema
+from schemas import per_call, wide_schema
 
 from inline_sync.testing import connect
-
-
-def per_call(fn: Callable[[], object], number: int = 50, repeat: int = 7) -> float:
-    """Best-of-``repeat`` mean seconds per call."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def main() -> None:
