@@ -110,16 +110,11 @@ class _Planner:
             closure = self._closure(rebuild, set(diffs))
             rebuild |= set(closure)
         # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
-        touched_old = (
-            {renames.get(k, k) for k, dt in diffs.items()
-             if dt.changed and not dt.only_adds_columns}
-            | {renames[k] for k in renames} | set(drops) | set(vt_drops) | set(vt_changed)
-            | {renames.get(k, k) for k in rebuild}
+        # (ADD COLUMN alone leaves them working.) Old and new names of renamed tables count.
+        touched = (
+            {k for k, dt in diffs.items() if k in rebuild or dt.changed and not dt.only_adds_columns}
+            | set(renames) | renamed_old | set(drops) | set(vt_drops) | set(vt_changed)
         )  # fmt: skip
-        touched_new = {k for k in touched_old if k in des.tables or k in des.virtual_tables} | {
-            k for k in renames
-        }
-        touched = touched_old | touched_new
 
         self.diffs = diffs
         self._drop_dependents(touched, renames, rebuild)
@@ -128,7 +123,7 @@ class _Planner:
         self._table_creates(creates, vt_creates)
         self._alters(diffs, rebuild, renames)
         if closure:
-            self._closure_rebuild(sorted(rebuild), diffs, renames)
+            self._closure_rebuild(sorted(rebuild), diffs)
         else:
             for key in sorted(rebuild):
                 old = self.cur.tables[renames[key]].name if key in renames else None
@@ -289,9 +284,7 @@ class _Planner:
             reasons = (*reasons, *(f"drop column {c}" for c in lost))
         self.changes.append(Change("table", name, "rebuild", bool(lost), reasons))
 
-    def _closure_rebuild(
-        self, keys: list[str], diffs: dict[str, TableDiff], renames: dict[str, str]
-    ) -> None:
+    def _closure_rebuild(self, keys: list[str], diffs: dict[str, TableDiff]) -> None:
         ordered = self._fk_order(keys)
         items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
         steps, lost = rebuild_closure(items, self.inp.legacy_alter_table)
