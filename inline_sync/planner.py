@@ -111,9 +111,10 @@ class _Planner:
             rebuild |= set(closure)
         # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
         # (ADD COLUMN alone leaves them working.) Old and new names of renamed tables count.
+        altered = {k for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
         touched = (
-            {k for k, dt in diffs.items() if k in rebuild or dt.changed and not dt.only_adds_columns}
-            | set(renames) | renamed_old | set(drops) | set(vt_drops) | set(vt_changed)
+            altered | rebuild | set(renames) | renamed_old
+            | set(drops) | set(vt_drops) | set(vt_changed)
         )  # fmt: skip
 
         self.diffs = diffs
