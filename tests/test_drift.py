@@ -14,7 +14,6 @@ from inline_sync.definitions import parse_definitions
 from inline_sync.names import ignore_filter
 from inline_sync.state import STATE_TABLE, definitions_hash, fnv1a_64
 
-
 SCHEMA = """
 CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT);
 CREATE INDEX users_by_name ON users(name);
