@@ -80,17 +80,28 @@ def rename_names(sql: str, renames: dict[str, str]) -> str:
     return splice(sql, edits)
 
 
-def rename_references(sql: str, renames: dict[str, str]) -> str:
-    """``sql`` with the tables named after REFERENCES renamed (folded old -> new), as
-    ``ALTER TABLE … RENAME TO`` rewrites the foreign keys of other tables."""
+def rename_references(
+    sql: str, tables: dict[str, str], columns: dict[str, dict[str, str]] | None = None
+) -> str:
+    """``sql`` with its foreign keys following renamed parents, as SQLite rewrites the other
+    tables when it runs ``ALTER TABLE … RENAME TO`` (``tables``: folded old name -> new name)
+    and ``RENAME COLUMN`` (``columns``: folded parent name -> folded old column -> new)."""
+    columns = columns or {}
+    tokens = [t for t in tokenize(sql) if t.kind is not COMMENT]
     edits = []
-    after_references = False
-    for tok in tokenize(sql):
-        if tok.kind is COMMENT:
+    for i, tok in enumerate(tokens[:-1]):
+        if not tok.keyword("REFERENCES"):
             continue
-        if after_references and tok.folded in renames and tok.is_name:
-            edits.append((tok, quote(renames[tok.folded])))
-        after_references = tok.kind is WORD and tok.text.upper() == "REFERENCES"
+        parent = tokens[i + 1]
+        if parent.folded in tables:
+            edits.append((parent, quote(tables[parent.folded])))
+        moved = columns.get(parent.folded, {})
+        if moved and i + 2 < len(tokens) and tokens[i + 2].text == "(":
+            for col in tokens[i + 3 :]:
+                if col.text == ")":
+                    break
+                if col.is_name and col.folded in moved:
+                    edits.append((col, quote(moved[col.folded])))
     return splice(sql, edits)
 
 

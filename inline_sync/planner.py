@@ -74,6 +74,7 @@ class _Planner:
                 renames[key] = old
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
+        moved_columns = self._hinted_column_renames(renames)
         creates = [k for k in des.tables if k not in cur.tables and k not in renames]
         drops = [k for k in cur.tables if k not in des.tables and k not in renamed_old]
         diffs: dict[str, TableDiff] = {}
@@ -90,8 +91,8 @@ class _Planner:
             real_name = current.name
             if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
                 current = parse_table(rename_names(current.sql, {old_key: table.name}))
-            elif moved and any(fk.table in moved for fk in current.foreign_keys):
-                current = parse_table(rename_references(current.sql, moved))
+            elif any(fk.table in moved or fk.table in moved_columns for fk in current.foreign_keys):
+                current = parse_table(rename_references(current.sql, moved, moved_columns))
             diffs[key] = compare_table(
                 current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
             )
@@ -141,6 +142,21 @@ class _Planner:
             foreign_keys="enforced" if self.inp.fk_enforced else "off",
             fk_checks=fk_checks,
         )
+
+    def _hinted_column_renames(self, renames: dict[str, str]) -> dict[str, dict[str, str]]:
+        """Column renames that hints will make, by the parent's folded current name: SQLite
+        rewrites other tables' REFERENCES to follow them."""
+        found: dict[str, dict[str, str]] = {}
+        for key, table in self.des.tables.items():
+            d = self.defs.get(("table", key))
+            current = self.cur.tables.get(renames.get(key, key))
+            if d is None or current is None or not d.column_renames:
+                continue
+            for new, old in d.column_renames.items():
+                column = table.column(new)
+                if column and current.column(old) and not current.column(new):
+                    found.setdefault(current.key, {})[fold(old)] = column.name
+        return found
 
     def _closure(self, rebuild: set[str], both: set[str]) -> list[str]:
         """The rebuilt tables plus every table that references them, transitively."""

@@ -1050,3 +1050,32 @@ def test_progress_reports_rows_copied_and_keeps_every_row(
     assert seen[0] == (0, 29) and seen[-1] == (29, 29)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert conn.execute("SELECT * FROM t ORDER BY id").fetchall() == before
+
+
+@pytest.mark.parametrize("locked", [False, True], ids=["fk-off", "fk-locked"])
+def test_renaming_a_referenced_column_by_hint_leaves_children_alone(locked: bool) -> None:
+    import sqlite3
+
+    from client_kinds import fk_locked
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    v1 = (
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);"
+        "CREATE TABLE ch (id INTEGER PRIMARY KEY, pcode TEXT REFERENCES p(code),"
+        " FOREIGN KEY (pcode) REFERENCES p (code) ON DELETE CASCADE);"
+    )
+    v2 = (
+        "CREATE TABLE p (id INTEGER PRIMARY KEY,\n ref TEXT UNIQUE -- @renamed from=code\n);"
+        "CREATE TABLE ch (id INTEGER PRIMARY KEY, pcode TEXT REFERENCES p(ref),"
+        " FOREIGN KEY (pcode) REFERENCES p (ref) ON DELETE CASCADE);"
+    )
+    client = fk_locked(conn) if locked else conn
+    inline_sync.sync(client, v1)
+    conn.execute("INSERT INTO p VALUES (1, 'a')")
+    conn.execute("INSERT INTO ch VALUES (1, 'a')")
+    result = inline_sync.sync(client, v2)
+    assert result.statements == ('ALTER TABLE "p" RENAME COLUMN "code" TO "ref"',)
+    assert inline_sync.plan(client, v2).status == "up-to-date"
+    assert conn.execute("SELECT * FROM ch").fetchall() == [(1, "a")]
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
