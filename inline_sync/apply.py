@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from .clients import Client
 from .errors import ApplyError
+from .models import free_rowid_name
 from .plan import Step, SyncPlan
 from .scratch import unprefix_message
 from .tokenizer import fold, quote
@@ -47,7 +48,7 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
     total = int(client.query(f"SELECT count(*) FROM {source}")[0][0])
     progress(step, 0, total)
     columns = {fold(str(r[1])) for r in client.query(f"PRAGMA main.table_xinfo({source})")}
-    rowid = next((n for n in ("rowid", "_rowid_", "oid") if n not in columns), None)
+    rowid = free_rowid_name(columns)
     without_rowid = client.query(
         "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ? AND wr", (step.source,)
     )

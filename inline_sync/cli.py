@@ -23,7 +23,7 @@ from typing import IO, Any
 from . import __version__
 from .engine import plan as compute_plan
 from .engine import sync as run_sync
-from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
+from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError, excerpt
 from .plan import Change, Step, SyncPlan, SyncResult
 from .sources import SchemaFile, SchemaSourceError, read_schema_files
 
@@ -115,7 +115,7 @@ def engine_error(exc: SyncError, files: Sequence[SchemaFile]) -> CliError:
                     break
             if not where and exc.index is not None:
                 where = f"statement {exc.index}: "
-            first += f" (in: {_excerpt(exc.statement[_code_start(exc.statement) :])})"
+            first += f" (in: {excerpt(exc.statement[_code_start(exc.statement) :])})"
         return CliError(where + first, EXIT_SCHEMA)
     if isinstance(exc, DestructiveChangeError):
         lost = "; ".join(
@@ -140,11 +140,6 @@ def _code_start(sql: str) -> int:
 
 
 _LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
-
-
-def _excerpt(sql: str, limit: int = 80) -> str:
-    flat = " ".join(sql.split())
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 class Style:

@@ -33,7 +33,7 @@ class DefinitionError(SyncError):
         detail = message
         if statement is not None:
             where = f"statement {index}" if index is not None else "statement"
-            detail = f"{message}\n  in {where}: {_excerpt(statement)}"
+            detail = f"{message}\n  in {where}: {excerpt(statement)}"
         super().__init__(detail)
 
 
@@ -74,7 +74,7 @@ class ApplyError(SyncError):
         super().__init__(message)
 
 
-def _excerpt(sql: str, limit: int = 160) -> str:
+def excerpt(sql: str, limit: int = 160) -> str:
     """One line of at most ``limit`` characters, for error messages."""
     flat = " ".join(sql.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."

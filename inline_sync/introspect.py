@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from .ddl import (
     ParseError,
+    is_virtual,
     parse_index,
     parse_table,
     parse_trigger,
@@ -59,7 +60,7 @@ def build_schema(rows: list[Row], skip: Callable[[str], bool], shadow: set[str])
         key = fold(name)
         try:
             if kind == "table":
-                if sql[:14].upper().startswith("CREATE VIRTUAL"):
+                if is_virtual(sql):
                     schema.virtual_tables[key] = parse_virtual_table(sql)
                 else:
                     schema.tables[key] = parse_table(sql)

@@ -8,7 +8,7 @@ only cosmetically.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .tokenizer import fold
@@ -222,3 +222,9 @@ def dependency_order(
     for n in names:
         visit(n)
     return order
+
+
+def free_rowid_name(columns: Iterable[str]) -> str | None:
+    """The first of SQLite's rowid names that no column (folded names) takes, if any."""
+    taken = set(columns)
+    return next((n for n in ("rowid", "_rowid_", "oid") if n not in taken), None)

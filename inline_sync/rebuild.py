@@ -17,17 +17,14 @@ import re
 from collections.abc import Callable
 
 from .diff import TableDiff
-from .models import Table, VirtualTable
+from .models import Table, VirtualTable, free_rowid_name
 from .names import PREFIX
 from .plan import Step
-from .tokenizer import COMMENT, QIDENT, WORD, Token, fold, quote, splice, tokenize
-
-_ROWID_NAMES = ("rowid", "_rowid_", "oid")
+from .tokenizer import COMMENT, QIDENT, WORD, Token, fold, literal, quote, splice, tokenize
 
 
 def _rowid_name(table: Table) -> str | None:
-    names = {c.key for c in table.columns}
-    return next((n for n in _ROWID_NAMES if n not in names), None)
+    return free_rowid_name(c.key for c in table.columns)
 
 
 def column_mapping(dt: TableDiff) -> tuple[list[str], list[str], list[str]]:
@@ -70,7 +67,7 @@ def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
     """Carry the AUTOINCREMENT counter over, even past the largest rowid copied."""
     if not (dt.desired.autoincrement and dt.current.autoincrement):
         return []
-    n, s = _literal(name), _literal(source)
+    n, s = literal(name), literal(source)
     sql_update = (
         f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
         f"WHERE name = {s})) WHERE name = {n}"
@@ -84,10 +81,6 @@ def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
         Step("copy sequence", "table", dt.desired.name, sql_update, why),
         Step("copy sequence", "table", dt.desired.name, sql_insert, why),
     ]
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _copy(target: str, source: str, dt: TableDiff) -> Step | None:

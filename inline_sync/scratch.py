@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from .clients import Client
-from .ddl import ParseError, parse_table
+from .ddl import ParseError, is_virtual, parse_table
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import DefinitionError
 from .models import dependency_order
@@ -145,7 +145,7 @@ class Scratch:
             "SELECT type, name, sql FROM main.sqlite_master WHERE sql IS NOT NULL"
         )
         found = {fold(n): (t, n, s) for t, n, s in rows if fold(n).startswith(PREFIX)}
-        tables = [k for k, (t, _, s) in found.items() if t == "table" and not _virtual(s)]
+        tables = [k for k, (t, _, s) in found.items() if t == "table" and not is_virtual(s)]
 
         def parents(key: str) -> set[str]:
             try:
@@ -271,10 +271,6 @@ class Scratch:
         return unprefixed, {s[plen:] for s in shadow if fold(s).startswith(PREFIX)}
 
 
-def _virtual(sql: str) -> bool:
-    return sql[:14].upper().startswith("CREATE VIRTUAL")
-
-
 def read_objects(client: Client, schema: str) -> list[Row]:
     """Every object with SQL text in ``schema``'s sqlite_schema."""
     return [
@@ -295,7 +291,7 @@ def read_shadow_tables(
     theirs (sqlite-vec's ``*_vector_chunks00``), so a table named ``<virtual table>_…`` that the
     definitions do not declare counts as a shadow table too. ``declared`` holds folded names.
     """
-    vtabs = [fold(n) + "_" for _, n, _, s in rows if s[:14].upper().startswith("CREATE VIRTUAL")]
+    vtabs = [fold(n) + "_" for _, n, _, s in rows if is_virtual(s)]
     if not vtabs:
         return set()
     found: set[str] = set()

@@ -15,7 +15,7 @@ import time
 from .clients import Client
 from .definitions import Definition
 from .names import NameFilter
-from .tokenizer import normalize
+from .tokenizer import literal, normalize
 
 #: Bumped whenever the planner changes what it would do for the same definitions, so that a
 #: database synced by an older planner is planned again once.
@@ -136,12 +136,8 @@ def write_state(client: Client, digest: str) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     client.execute(
         f"INSERT OR REPLACE INTO {STATE_TABLE} (id, definitions_hash, fingerprint, synced_at) "
-        f"VALUES (1, {_literal(digest)}, {_literal(fingerprint)}, {_literal(stamp)})"
+        f"VALUES (1, {literal(digest)}, {literal(fingerprint)}, {literal(stamp)})"
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def matches(state: State | None, digest: str, fingerprint: str) -> bool:

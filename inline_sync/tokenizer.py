@@ -123,6 +123,11 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def tokenize(sql: str) -> list[Token]:
     """Every token of ``sql`` but white space (comments included: they carry hints).
 
