@@ -183,7 +183,7 @@ def _run(
 ) -> tuple[SyncPlan, list[str], bool]:
     from .apply import apply_plan
     from .diff import Capabilities
-    from .scratch import Scratch
+    from .scratch import open_scratch
 
     if opts.scratch_schema not in STRATEGIES:
         raise ValueError(f"scratch_schema must be one of {', '.join(STRATEGIES)}")
@@ -196,8 +196,7 @@ def _run(
     fk_on = bool(_pragma(client, "foreign_keys"))
     legacy = bool(_pragma(client, "legacy_alter_table"))
     can_toggle = client.can_toggle_foreign_keys()
-    strategy = _choose_strategy(client, opts.scratch_schema)
-    scratch = Scratch(client, strategy)
+    scratch: Scratch | None = None
     toggled = False
     busy = _pragma(client, "busy_timeout") if opts.apply and client.has_busy_timeout else None
     try:
@@ -206,10 +205,11 @@ def _run(
         if opts.apply and fk_on and can_toggle:
             client.execute("PRAGMA foreign_keys = OFF")
             toggled = True
-        scratch.attach()
+        scratch = open_scratch(client, opts.scratch_schema)
+        strategy = scratch.strategy
 
         def work() -> tuple[SyncPlan, list[str], bool]:
-            stored = None
+            assert scratch is not None
             if opts.digest:
                 stored, fingerprint = read_state(client)
                 if not opts.force and matches(stored, opts.digest, fingerprint):
@@ -241,7 +241,8 @@ def _run(
                 ) from None
             raise
     finally:
-        scratch.detach()
+        if scratch is not None:
+            scratch.detach()
         if toggled:
             client.execute("PRAGMA foreign_keys = ON")
         if bool(_pragma(client, "legacy_alter_table")) != legacy:
@@ -253,23 +254,6 @@ def _run(
 def _is_busy(message: str) -> bool:
     text = message.lower()
     return "database is locked" in text or "busy" in text
-
-
-def _choose_strategy(client: Client, requested: str) -> str:
-    if requested != "auto":
-        if requested == "scratch-db" and not client.can_attach:
-            raise SyncError(f"the {client.name} client cannot ATTACH; use scratch_schema='prefix'")
-        return requested
-    if not client.can_attach:
-        return "prefix"
-    try:
-        client.execute(f"ATTACH ':memory:' AS {SCRATCH_DB}")
-        client.execute(f"DETACH {SCRATCH_DB}")
-        return "scratch-db"
-    except Exception as exc:
-        if not client.is_error(exc):
-            raise
-        return "prefix"
 
 
 def _plan_inside(

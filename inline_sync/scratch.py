@@ -17,7 +17,7 @@ import re
 from .clients import Client
 from .ddl import ParseError, is_virtual, parse_table
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
-from .errors import DefinitionError
+from .errors import DefinitionError, SyncError
 from .models import dependency_order
 from .names import PREFIX, SCRATCH_DB
 from .tokenizer import (
@@ -269,6 +269,23 @@ class Scratch:
             for kind, name, tbl, sql in rows
         ]  # fmt: skip
         return unprefixed, {s[plen:] for s in shadow if fold(s).startswith(PREFIX)}
+
+
+def open_scratch(client: Client, requested: str) -> Scratch:
+    """The scratch space for ``requested`` ("auto", "scratch-db" or "prefix"), attached when
+    it is a database. "auto" takes scratch-db where ATTACH works, prefix where it does not."""
+    if requested == "scratch-db" and not client.can_attach:
+        raise SyncError(f"the {client.name} client cannot ATTACH; use scratch_schema='prefix'")
+    if requested == "prefix" or not client.can_attach:
+        return Scratch(client, "prefix")
+    scratch = Scratch(client, "scratch-db")
+    try:
+        scratch.attach()
+    except Exception as exc:
+        if requested == "auto" and client.is_error(exc):
+            return Scratch(client, "prefix")
+        raise
+    return scratch
 
 
 def read_objects(client: Client, schema: str) -> list[Row]:
