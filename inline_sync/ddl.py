@@ -241,8 +241,10 @@ def _column(
     stored = has_key = references = False
     col_checks: list[str] = []
     constraint_name = ""
+    constraint_start: Token | None = None
     while cur.i < end:
-        if cur.accept("CONSTRAINT"):
+        if cur.at("CONSTRAINT"):
+            constraint_start = cur.take()
             constraint_name = fold(cur.name())
             continue
         if cur.accept("PRIMARY"):
@@ -275,7 +277,9 @@ def _column(
             expr = cur.balanced()
             norm = normalize(expr)
             col_checks.append(norm)
-            checks.append(Check(norm, constraint_name, cur.text(start_tok, cur.tokens[cur.i - 1])))
+            # ADD CONSTRAINT needs the name too, or the CHECK would be added nameless.
+            first_tok = constraint_start if constraint_name and constraint_start else start_tok
+            checks.append(Check(norm, constraint_name, cur.text(first_tok, cur.tokens[cur.i - 1])))
         elif cur.accept("DEFAULT"):
             if cur.at_op("("):
                 start = cur.i
@@ -301,6 +305,7 @@ def _column(
         else:
             raise ParseError(f"unexpected {cur.peek().text!r} in column {name!r}")  # type: ignore[union-attr]
         constraint_name = ""
+        constraint_start = None
     last = cur.tokens[end - 1]
     return Column(
         name=name,

@@ -53,14 +53,11 @@ def _prefixed(tok: Token) -> str:
     return PREFIX + text
 
 
-def rewrite_names(
-    sql: str, tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int = -1
-) -> str:
-    """The statement with every name in ``names`` prefixed, quoting and literals untouched.
-
-    ``tokens`` are the statement's (offsets counted from wherever ``sql`` was cut out of);
-    ``name_token`` is the index of the object's own name, which may be a string literal
-    (SQLite accepts ``CREATE TABLE 'x'``)."""
+def _name_edits(
+    tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int
+) -> list[tuple[Token, str]]:
+    """The edits that prefix every name in ``names``: identifiers only (bare or quoted), never
+    string literals, blobs or comments, except the object's own name written as a string."""
     edits: list[tuple[Token, str]] = []
     sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
@@ -86,20 +83,60 @@ def rewrite_names(
                 rewrite = prev_word in _NAME_POSITION or before_dot or after_main
             if rewrite:
                 edits.append((tok, _prefixed(tok)))
-    return splice(sql, edits, tokens[0].start if tokens else 0)
+    return edits
+
+
+def rewrite_names(
+    sql: str, tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int = -1
+) -> str:
+    """The statement with every name in ``names`` prefixed, quoting and literals untouched.
+
+    ``tokens`` are the statement's (offsets counted from wherever ``sql`` was cut out of);
+    ``name_token`` is the index of the object's own name, which may be a string literal
+    (SQLite accepts ``CREATE TABLE 'x'``)."""
+    return splice(sql, _name_edits(tokens, names, name_token), tokens[0].start if tokens else 0)
+
+
+def _rewrite_with_tails(d: Definition, names: set[str]) -> tuple[str, str, str]:
+    """(scratch statement, its text from the object's name on, the user's text from the name
+    on). SQLite stores ``CREATE <kind> `` followed by the statement's text from the
+    unqualified name on, so swapping the tails undoes the rewrite exactly."""
+    base = d.tokens[0].start
+    edits = _name_edits(d.tokens, names, d.name_token)
+    sql = splice(d.sql, edits, base)
+    name = d.tokens[d.name_token]
+    shift = sum(len(new) - len(tok.text) for tok, new in edits if tok.start < name.start)
+    at = name.start - base
+    return sql, sql[at + shift :], d.sql[at:]
 
 
 _UNPREFIX_RE = re.compile(r"(^|[\"`\['])" + PREFIX, re.IGNORECASE)
 
 
-def strip_prefix(sql: str) -> str:
-    """Undo :func:`rewrite_names` on text read back from the scratch copies."""
-    edits = [
-        (tok, _UNPREFIX_RE.sub(r"\1", tok.text, count=1))
-        for tok in tokenize(sql)
-        if tok.kind is WORD or tok.kind is QIDENT or tok.kind is STRING
-    ]
+def strip_prefix(sql: str, names: frozenset[str] | set[str]) -> str:
+    """Undo :func:`rewrite_names` token by token: the prefix comes off identifiers (and the
+    object's own name) that name one of ``names`` (folded) behind it, never off literals,
+    blobs or comments. The exact inverse, :meth:`Scratch.read`, is preferred; this is for text
+    SQLite did not store verbatim."""
+    edits: list[tuple[Token, str]] = []
+    tokens = tokenize(sql)
+    sig = [t for t in tokens if t.kind is not COMMENT]
+    name_at = _stored_name_index(sig)
+    for i, tok in enumerate(sig):
+        if tok.kind is WORD or tok.kind is QIDENT or (tok.kind is STRING and i == name_at):
+            bare = _UNPREFIX_RE.sub(r"\1", tok.text, count=1)
+            name = bare[1:-1] if tok.kind is STRING else Token(tok.kind, bare, 0).value
+            if bare != tok.text and fold(name) in names:
+                edits.append((tok, bare))
     return splice(sql, edits)
+
+
+def _stored_name_index(sig: list[Token]) -> int:
+    """Index of the object's name in a stored ``CREATE [UNIQUE|VIRTUAL] <kind> name`` text."""
+    i = 1
+    while i < len(sig) and sig[i].keyword("UNIQUE", "VIRTUAL", "TEMP", "TEMPORARY"):
+        i += 1
+    return i + 1
 
 
 def unprefix_message(message: str) -> str:
@@ -115,6 +152,8 @@ class Scratch:
         self.client = client
         self.strategy = strategy
         self.declared: frozenset[str] = frozenset()
+        # prefix strategy: folded scratch name -> (stored tail, the user's tail)
+        self._tails: dict[str, tuple[str, str]] = {}
 
     # -- set-up and clean-up -------------------------------------------------------------
     def attach(self) -> None:
@@ -244,7 +283,9 @@ class Scratch:
 
     def _scratch_sql(self, d: Definition, names: set[str]) -> str:
         if self.strategy == "prefix":
-            return rewrite_names(d.sql, d.tokens, names, d.name_token)
+            sql, stored_tail, user_tail = _rewrite_with_tails(d, names)
+            self._tails[fold(PREFIX + d.name)] = (stored_tail, user_tail)
+            return sql
         # scratch-db: qualify the object's name with the scratch schema.
         base = d.tokens[0].start
         if d.schema_token is not None:
@@ -265,10 +306,18 @@ class Scratch:
         plen = len(PREFIX)
         unprefixed = [
             (kind, name[plen:], tbl[plen:] if fold(tbl).startswith(PREFIX) else tbl,
-             strip_prefix(sql))
+             self._unprefixed_sql(name, sql))
             for kind, name, tbl, sql in rows
         ]  # fmt: skip
         return unprefixed, {s[plen:] for s in shadow if fold(s).startswith(PREFIX)}
+
+    def _unprefixed_sql(self, name: str, sql: str) -> str:
+        """The stored text of a scratch copy as SQLite stores the user's own statement: the
+        tail from the name on is swapped back (literals and comments are never touched)."""
+        tails = self._tails.get(fold(name))
+        if tails is not None and sql.endswith(tails[0]):
+            return sql[: len(sql) - len(tails[0])] + tails[1]
+        return strip_prefix(sql, self.declared)  # e.g. a shadow table a module created
 
 
 def open_scratch(client: Client, requested: str) -> Scratch:

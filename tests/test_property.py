@@ -31,7 +31,7 @@ TYPES = ("INTEGER", "TEXT", "REAL", "BLOB", "NUMERIC", "")
 STRICT_TYPES = ("INTEGER", "TEXT", "REAL", "ANY")  # STRICT-legal; BLOB left out (see _value)
 DEFAULTS: dict[str, tuple[str, ...]] = {
     "INTEGER": ("0", "42", "-1"),
-    "TEXT": ("'x'", "''", "'it''s'"),
+    "TEXT": ("'x'", "''", "'it''s'", "'__sync_alpha'"),  # a literal holding the scratch prefix
     "REAL": ("1.5", "0.0"),
     "BLOB": ("x'00ff'",),
     "NUMERIC": ("0", "7"),
@@ -61,6 +61,7 @@ class Column:
     default: str | None = None
     nocase: bool = False
     check: int = 0
+    check_name: str = ""  # CONSTRAINT <name> CHECK (...)
     unique: bool = False
     references: str | None = None  # a parent table (its PRIMARY KEY), ON DELETE CASCADE
 
@@ -77,7 +78,8 @@ class Column:
         if self.nocase:
             parts.append("COLLATE NOCASE")
         if self.check:
-            parts.append(CHECKS[self.check].format(c=q(self.name)))
+            named = f"CONSTRAINT {q(self.check_name)} " if self.check_name else ""
+            parts.append(named + CHECKS[self.check].format(c=q(self.name)))
         if self.unique:
             parts.append("UNIQUE")
         if self.references:
@@ -174,6 +176,7 @@ def columns(draw: Any, name: str, strict: bool, allow_pk: bool) -> Column:
         default=default,
         nocase=draw(rarely),
         check=draw(st.sampled_from([0, 0, 1, 2])),
+        check_name=draw(st.sampled_from(["", "", f"ck_{name}"])),
         unique=draw(rarely),
     )
 
@@ -232,6 +235,8 @@ def mutate_table(draw: Any, table: Table, is_parent: bool) -> Table:
         ops += ["drop_column", "reorder"]
     if plain:
         ops += ["change_type", "toggle_not_null", "change_check", "toggle_unique", "nocase"]
+    if any(c.check for c in plain):
+        ops.append("rename_check")
     if table.indexes:
         ops.append("drop_index")
     op = draw(st.sampled_from(ops))
@@ -265,7 +270,7 @@ def mutate_table(draw: Any, table: Table, is_parent: bool) -> Table:
         )
     if op == "toggle_view":
         return dataclasses.replace(table, view=not table.view)
-    target = draw(st.sampled_from(plain))
+    target = draw(st.sampled_from([c for c in plain if c.check or op != "rename_check"]))
     pos = cols.index(target)
     if op == "change_type":
         choices = [t for t in (STRICT_TYPES if table.strict else TYPES) if t != target.type]
@@ -278,6 +283,11 @@ def mutate_table(draw: Any, table: Table, is_parent: bool) -> Table:
             cols[pos] = dataclasses.replace(target, not_null=True, default=default)
     elif op == "change_check":
         cols[pos] = dataclasses.replace(target, check=(target.check + draw(st.integers(1, 2))) % 3)
+    elif op == "rename_check":  # only the constraint's name changes
+        names = [
+            n for n in ("", f"ck_{target.name}", f"ck2_{target.name}") if n != target.check_name
+        ]
+        cols[pos] = dataclasses.replace(target, check_name=draw(st.sampled_from(names)))
     elif op == "toggle_unique":
         cols[pos] = dataclasses.replace(target, unique=not target.unique)
     else:
@@ -485,9 +495,9 @@ def test_sync_to_mutated_schema(client: str, pair: tuple[Schema, Schema], strate
         assert rows(conn, "PRAGMA foreign_key_check") == []
         assert rows(conn, "PRAGMA foreign_keys") == [(1,)], "foreign_keys not restored"
         check_rows(conn, before, first, second)
-        again = inline_sync.plan(conn, second_ddl, scratch_schema=strategy)
-        assert again.status == "up-to-date", "second plan:\n" + "\n".join(again.statements)
-        assert list(again.statements) == []
+        for other in ("scratch-db", "prefix"):  # idempotent, whichever strategy plans next
+            again = inline_sync.plan(conn, second_ddl, scratch_schema=other)
+            assert again.statements == [], f"second plan ({other}):\n" + "\n".join(again.statements)
     except AssertionError as exc:
         raise AssertionError(f"{exc}{context}") from None
     finally:

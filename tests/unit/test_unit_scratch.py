@@ -54,7 +54,8 @@ def test_rewrite_names_tricky_statements() -> None:
 
 def test_strip_prefix_round_trip() -> None:
     defs = parse_definitions(SCHEMA, ignore_filter())
-    assert [strip_prefix(s) for s in EXPECTED] == [d.sql for d in defs]
+    names = {d.key for d in defs}
+    assert [strip_prefix(s, names) for s in EXPECTED] == [d.sql for d in defs]
 
 
 def test_rewritten_statements_run_on_sqlite_next_to_the_originals() -> None:
@@ -70,9 +71,8 @@ def test_rewritten_statements_run_on_sqlite_next_to_the_originals() -> None:
     stored = con.execute(
         "SELECT sql FROM sqlite_schema WHERE name LIKE '\\_\\_sync\\_%' ESCAPE '\\' ORDER BY rowid"
     ).fetchall()
-    assert [strip_prefix(s) for (s,) in stored] == [
-        d.sql for d in parse_definitions(SCHEMA, ignore_filter())
-    ]
+    defs = parse_definitions(SCHEMA, ignore_filter())
+    assert [strip_prefix(s, {d.key for d in defs}) for (s,) in stored] == [d.sql for d in defs]
 
 
 def test_keywords_used_as_names() -> None:
@@ -102,10 +102,15 @@ def test_rewrite_with_offsets_from_a_larger_script() -> None:
 
 
 def test_strip_prefix_leaves_other_text_alone() -> None:
-    sql = "CREATE TABLE t (a DEFAULT 'x__sync_', b) -- __sync_c"
-    assert strip_prefix(sql) == sql
-    assert strip_prefix("SELECT \"__SYNC_x\", [__sync_y], `__sync_z`, '__sync_w'") == (
-        "SELECT \"x\", [y], `z`, 'w'"
+    names = {"t", "c", "w", "x", "y", "z"}
+    sql = "CREATE TABLE t (a DEFAULT 'x__sync_', b DEFAULT '__sync_t') -- __sync_c"
+    assert strip_prefix(sql, names) == sql
+    assert strip_prefix("SELECT \"__SYNC_x\", [__sync_y], `__sync_z`, '__sync_w'", names) == (
+        "SELECT \"x\", [y], `z`, '__sync_w'"
+    )
+    # only names of scratch objects lose the prefix; a column "__sync_q" keeps it
+    assert strip_prefix("CREATE TABLE '__sync_t' (\"__sync_q\")", names) == (
+        "CREATE TABLE 't' (\"__sync_q\")"
     )
 
 
