@@ -193,7 +193,7 @@ def test_column_level_key_constraints() -> None:
     assert t.checks == (
         Check("c != ''", "", "CHECK (c <> '')"),
         Check("d < 9", "", "CHECK (d < 9)"),
-        Check("d > 0", "named", "CHECK (d > 0)"),
+        Check("d > 0", "named", "CONSTRAINT named CHECK (d > 0)"),
     )
     assert t.rowid_alias() is None  # TEXT primary key
 
