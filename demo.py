@@ -49,12 +49,19 @@ CREATE VIEW post_authors AS
 
 
 def main() -> None:
-    """Run the demo against a database file in a temporary folder."""
-    folder = tempfile.mkdtemp(prefix="inline_sync_demo_")
-    path = os.path.join(folder, "demo.db")
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
+    """Run the demo against a database file in a temporary folder (removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="inline_sync_demo_") as folder:
+        path = os.path.join(folder, "demo.db")
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            run(conn, path)
+        finally:
+            conn.close()
 
+
+def run(conn: sqlite3.Connection, path: str) -> None:
+    """Sync ``conn`` to v1, add rows, show the plan to v2, sync to v2, and again."""
+    conn.execute("PRAGMA foreign_keys = ON")
     print(f"database: {path}\n")
     first = inline_sync.sync(conn, V1)
     print(f"v1: {first.status} ({len(first.statements)} statements)")
@@ -74,7 +81,6 @@ def main() -> None:
 
     again = inline_sync.sync(conn, V2)
     print(f"\nsecond sync: {again.status}")
-    conn.close()
 
 
 if __name__ == "__main__":

@@ -11,12 +11,39 @@ otherwise. No migration files.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from .clients import Client
 from .engine import plan, sync
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
 from .plan import Change, Step, SyncPlan, SyncResult
 
+if TYPE_CHECKING:
+    from .sources import SchemaFile
+
 __version__ = "0.1.0"
+
+
+def inspect(client: Any, *, ignore: Iterable[str] = ()) -> str:
+    """The database's schema as definitions: its tables, indexes, virtual tables, views and
+    triggers in dependency order, without SQLite's, the platform's, inline_sync's and migration
+    tools' objects, shadow tables, or what ``ignore`` names. ``plan(client, inspect(client))``
+    finds nothing to do. See :mod:`inline_sync.export`."""
+    from .export import inspect as run
+
+    return run(client, ignore=ignore)
+
+
+def read_schema(paths: str | Path | Iterable[str | Path]) -> list[SchemaFile]:
+    """Read schema files (a path, a directory of ``*.sql`` read in name order, ``"-"`` for
+    stdin, or several of these) into definitions that remember their file: errors then name
+    ``file:line``. See :func:`inline_sync.sources.read_schema`."""
+    from .sources import read_schema as run
+
+    return run(paths)
+
 
 __all__ = [
     "ApplyError",
@@ -29,6 +56,8 @@ __all__ = [
     "SyncPlan",
     "SyncResult",
     "__version__",
+    "inspect",
     "plan",
+    "read_schema",
     "sync",
 ]

@@ -3,6 +3,9 @@ transaction that :mod:`inline_sync.engine` opens, so any error rolls everything 
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -24,6 +27,22 @@ _HINTS = {
 }
 
 
+def _new_column_hint(client: Client, step: Step, message: str) -> str:
+    """When copying rows fails on a NOT NULL column the old table does not have, the cause is a
+    new NOT NULL column without a DEFAULT: say so, and what to do."""
+    failed = re.match(r"NOT NULL constraint failed: [^.]+\.(.+)$", message)
+    if step.action != "copy rows" or not step.source or failed is None:
+        return ""
+    column = failed.group(1)
+    old = {fold(str(r[1])) for r in client.query(f"PRAGMA main.table_info({quote(step.source)})")}
+    if fold(column) in old:
+        return ""
+    return (
+        f"the new column {column} is NOT NULL without a DEFAULT, and existing rows have no "
+        f"value for it: give it one, e.g. {column} ... NOT NULL DEFAULT 0"
+    )
+
+
 def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]:
     """Foreign-key violations in ``tables``, counted by (child, parent)."""
     found: Counter[tuple[str, str]] = Counter()
@@ -37,6 +56,8 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
 Progress = Callable[[Step, int, int], None]
 
 CHUNK_ROWS = 50_000
+
+log = logging.getLogger("inline_sync")
 
 
 def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]:
@@ -69,8 +90,10 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
         sql = f"{step.sql} WHERE 1{after}{upto}"
         client.execute(sql)
         executed.append(sql)
-        done = min(total, done + CHUNK_ROWS) if edge else total
-        progress(step, done, total)
+        now = min(total, done + CHUNK_ROWS) if edge else total
+        if now != done:  # a last, empty chunk has nothing new to report
+            progress(step, now, total)
+        done = now
         if not edge:
             return executed
         last = int(edge[0][0])
@@ -86,25 +109,32 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     before = fk_violations(client, before_tables) if before_tables else Counter()
     before = Counter({(renamed.get(k[0], k[0]), k[1]): n for k, n in before.items()})
     executed: list[str] = []
+    debug = log.isEnabledFor(logging.DEBUG)
     for step in plan.steps:
+        started = time.perf_counter() if debug else 0.0
         try:
             if progress is not None and step.action == "copy rows" and step.source:
                 executed.extend(_copy_in_chunks(client, step, progress))
-                continue
-            client.execute(step.sql)
+            else:
+                client.execute(step.sql)
+                executed.append(step.sql)
+            if debug:
+                took = (time.perf_counter() - started) * 1000
+                log.debug("%.2f ms  %s", took, step.sql)
         except Exception as exc:
             if not client.is_error(exc):
                 raise
             sqlite_message = client.error_message(exc)
             message = unprefix_message(sqlite_message)
-            hint = next((h for key, h in _HINTS.items() if key in message), "")
+            hint = _new_column_hint(client, step, message) or next(
+                (h for key, h in _HINTS.items() if key in message), ""
+            )
             where = f"{step.action} {step.kind} {step.name}".strip()
             text = f"SQLite refused to {where}: {message}"
             if hint:
                 text += f" ({hint})"
             text += f"\n  statement: {step.sql}\n  nothing was changed (rolled back)"
             raise ApplyError(text, step=step, sqlite_message=sqlite_message) from None
-        executed.append(step.sql)
     if plan.fk_checks:
         after = fk_violations(client, [c.after for c in plan.fk_checks])
         new = after - before

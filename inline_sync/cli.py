@@ -4,6 +4,9 @@ schema from a shell or a CI pipeline.
     inline-sync plan app.db schema/            # what would change, and the SQL
     inline-sync plan app.db schema/ --check    # exit 1 when changes are pending, 2 if destructive
     inline-sync sync app.db schema/ --yes      # apply them
+    inline-sync inspect app.db -o schema/      # write a database's schema out
+    inline-sync diff old.db schema/            # compare two schemas (databases or files)
+    inline-sync sync 'tenants/*.db' schema/ --yes --jobs 4
 
 Only the standard library is used (``argparse``, ``sqlite3``). :func:`main` is the entry point.
 """
@@ -11,21 +14,32 @@ Only the standard library is used (``argparse``, ``sqlite3``). :func:`main` is t
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import re
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from . import __version__
+from .cli_output import (
+    ProgressLine,
+    Style,
+    emit,
+    isatty,
+    json_text,
+    plan_json,
+    plan_text,
+    result_json,
+    result_text,
+    sql_text,
+)
+from .config import Config, ConfigError, load_config
 from .engine import plan as compute_plan
 from .engine import sync as run_sync
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError, excerpt
-from .plan import Change, Step, SyncPlan, SyncResult
-from .sources import SchemaFile, SchemaSourceError, read_schema_files
+from .plan import SyncPlan, SyncResult
+from .sources import STDIN, SchemaFile, SchemaSourceError, read_schema
 
 PROG = "inline-sync"
 
@@ -33,49 +47,60 @@ PROG = "inline-sync"
 EXIT_OK, EXIT_PENDING, EXIT_DESTRUCTIVE_PENDING, EXIT_USAGE = 0, 1, 2, 2
 EXIT_REFUSED, EXIT_SCHEMA, EXIT_DATABASE, EXIT_INTERRUPTED = 3, 4, 5, 130
 
-#: Row copies shorter than this are not worth a progress line.
-PROGRESS_MIN_ROWS = 10_000
-
 EXIT_CODES = """\
 exit codes:
   0  done: synced, already up to date, or the plan was shown
-  1  --check: changes are pending (none destructive); or the prompt was answered no
+  1  --check: changes are pending, or (diff) the schemas differ, none destructive; or the
+     prompt was answered no
   2  --check: a pending change is destructive; bad arguments; or `sync` without --yes
      when stdin is not a terminal and there is something to apply
   3  a destructive change (dropping a table or column) was refused: pass --allow-destructive
   4  a SCHEMA file is missing or unreadable, or the definitions are bad (SQL error, ...)
   5  the database cannot be opened, is not a database, stayed locked, or SQLite refused a step
      (the sync was rolled back)
-  130 interrupted"""
+  130 interrupted
+With many databases (a glob as DB), the code is that of the first database that failed.
+With --json, an error is also one JSON object on stdout: {"error": {"type", "message", ...}}."""
 
 
 class CliError(Exception):
     """An expected failure: printed as one ``inline-sync: error: ...`` line (unless the message
-    is empty), then exit with ``code``."""
+    is empty), then exit with ``code``. ``kind`` names it in ``--json`` output."""
 
-    def __init__(self, message: str, code: int) -> None:
+    def __init__(self, message: str, code: int, kind: str = "DatabaseError", **extra: Any) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.kind = kind
+        self.extra = extra
 
 
-def read_schema(paths: Sequence[str]) -> list[SchemaFile]:
-    """Read the SCHEMA arguments (see :func:`inline_sync.sources.read_schema_files`);
-    a problem is a :class:`CliError` (exit 4)."""
+def read_schema_args(paths: Sequence[str]) -> list[SchemaFile]:
+    """Read the SCHEMA arguments (see :func:`inline_sync.read_schema`); a problem is a
+    :class:`CliError` (exit 4)."""
     try:
-        return read_schema_files(paths)
+        return read_schema(paths)
     except SchemaSourceError as exc:
-        raise CliError(str(exc), EXIT_SCHEMA) from None
+        raise CliError(str(exc), EXIT_SCHEMA, "SchemaSourceError") from None
+
+
+def is_memory(path: str) -> bool:
+    """True for names that are not files: an in-memory database."""
+    return path in (":memory:", "")
+
+
+def exists(path: str) -> bool:
+    """True when the database is there already (an in-memory one always is)."""
+    return is_memory(path) or os.path.exists(path)
 
 
 def open_database(path: str, *, create: bool, writable: bool, timeout: float) -> sqlite3.Connection:
     """Connect to ``path`` in autocommit mode. A missing file is created when ``create``;
     otherwise an empty in-memory database stands in for it (planning against nothing means
     "create everything"). Without ``writable`` an existing file is opened read-only."""
-    if not os.path.exists(path):
-        if not create:
-            return sqlite3.connect(":memory:", isolation_level=None)
-    elif os.path.isdir(path):
+    if is_memory(path) or (not os.path.exists(path) and not create):
+        return sqlite3.connect(":memory:", isolation_level=None)
+    if os.path.isdir(path):
         raise CliError(f"{path}: is a directory, not a database file", EXIT_DATABASE)
     try:
         if writable:
@@ -93,30 +118,42 @@ def open_database(path: str, *, create: bool, writable: bool, timeout: float) ->
     return conn
 
 
-def database_message(path: str, exc: BaseException) -> str:
-    """One line for an error SQLite raised about the database file itself."""
-    text = str(exc)
+def database_message(path: str, exc: BaseException | str) -> str:
+    """One line for an error about the database file itself, naming the file."""
+    text = str(exc).split("\n", 1)[0]
     if "locked" in text or "busy" in text:
         return f"{path}: the database is locked (another process is using it); nothing was changed"
-    return f"{path}: {text}"
+    if "not a database" in text and _looks_like_text(path):
+        text += " (it looks like a schema file: the database comes first: DB SCHEMA...)"
+    elif "readonly" in text or "read-only" in text:
+        text += " (the file, or its folder, is read-only for this user); nothing was changed"
+    return text if text.startswith(f"{path}: ") else f"{path}: {text}"
 
 
-def engine_error(exc: SyncError, files: Sequence[SchemaFile]) -> CliError:
-    """Turn an engine exception into one line naming the file, statement or object."""
+def _looks_like_text(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            f.read(4096).decode("utf-8")
+        return True
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def engine_error(exc: SyncError, db: str = "") -> CliError:
+    """Turn an engine exception into one line naming the file and line, the object, and (for
+    errors of the database) the database file."""
     first = str(exc).split("\n", 1)[0]
+    kind = type(exc).__name__
     if isinstance(exc, DefinitionError):
-        where = ""
+        where = f"{exc.where}: " if exc.where else ""
+        text = exc.message.split("\n", 1)[0]
         if exc.statement:
-            for file in files:
-                at = file.text.find(exc.statement)
-                if at >= 0:
-                    at += _code_start(exc.statement)
-                    where = f"{file.path}:{file.text.count(chr(10), 0, at) + 1}: "
-                    break
-            if not where and exc.index is not None:
-                where = f"statement {exc.index}: "
-            first += f" (in: {excerpt(exc.statement[_code_start(exc.statement) :])})"
-        return CliError(where + first, EXIT_SCHEMA)
+            text += f" (in: {excerpt(exc.statement)})"
+        extra = {"file": exc.path, "line": exc.line} if exc.path else {}
+        return CliError(where + text, EXIT_SCHEMA, kind, **extra)
+    if isinstance(exc, (SchemaSourceError, ConfigError)):
+        return CliError(first, EXIT_SCHEMA if isinstance(exc, SchemaSourceError) else EXIT_USAGE,
+                        kind)  # fmt: skip
     if isinstance(exc, DestructiveChangeError):
         lost = "; ".join(
             f"{c.kind} {c.name}: {'; '.join(c.reasons)}" for c in exc.plan.changes if c.destructive
@@ -125,164 +162,28 @@ def engine_error(exc: SyncError, files: Sequence[SchemaFile]) -> CliError:
             f"refusing a change that loses data ({lost}); nothing was changed. Pass "
             "--allow-destructive to apply it (a rename? mark it: -- @renamed from=old_name)",
             EXIT_REFUSED,
+            kind,
         )
     if isinstance(exc, ApplyError):
-        return CliError(
-            first + ("" if "nothing was changed" in first else "; nothing was changed"),
-            EXIT_DATABASE,
-        )
-    return CliError(first, EXIT_DATABASE)
+        text = first + ("" if "nothing was changed" in first else "; nothing was changed")
+        return CliError(database_message(db, text) if db else text, EXIT_DATABASE, kind)
+    return CliError(database_message(db, first) if db else first, EXIT_DATABASE, kind)
 
 
-def _code_start(sql: str) -> int:
-    """Where the SQL starts after leading white space and comments."""
-    return _LEADING.match(sql).end()  # type: ignore[union-attr]  # always matches
-
-
-_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
-
-
-class Style:
-    """ANSI colours, or none: only on a terminal and never when ``NO_COLOR`` is set."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.enabled = "NO_COLOR" not in os.environ and _isatty(stream)
-
-    def __call__(self, text: str, code: str) -> str:
-        """``text`` in colour ``code`` (an SGR parameter such as ``"1;31"``)."""
-        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled and text else text
-
-
-_ACTION_COLOURS = {"create": "32", "drop": "31"}
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def change_line(change: Change, style: Style) -> str:
-    """One line for one table, index, view or trigger: action, kind, name, reasons, flag."""
-    action = style(f"{change.action:<8}", _ACTION_COLOURS.get(change.action, "33"))
-    why = f": {'; '.join(change.reasons)}" if change.reasons else ""
-    flag = "  " + style("[DESTRUCTIVE]", "1;31") if change.destructive else ""
-    return f"  {action} {change.kind:<7} {change.name}{why}{flag}"
-
-
-def sql_text(statements: Sequence[str]) -> str:
-    """The statements as a script, each ending with ``;``."""
-    return "".join(s.rstrip().rstrip(";").rstrip() + ";\n" for s in statements)
-
-
-def plan_text(
-    db: str, the_plan: SyncPlan, style: Style, *, exists: bool = True, allowed: bool = False
-) -> str:
-    """The human view of a plan: a header, one line per object, then the SQL."""
-    name = db if exists else f"{db} (does not exist yet)"
-    if not the_plan.steps:
-        return f"{name}: {style('up to date', '32')}\n"
-    counts = f"{len(the_plan.changes)} change(s), {len(the_plan.steps)} statement(s)"
-    lines = [f"{name}: {counts}"]
-    lines += [change_line(c, style) for c in the_plan.changes]
-    if the_plan.destructive:
-        needs = "" if allowed else ": sync needs --allow-destructive"
-        lines.append(style(f"  this loses data{needs}", "1;31"))
-    lines.append("")
-    lines.append(style(sql_text(the_plan.statements).rstrip("\n"), "2"))
-    return "\n".join(lines) + "\n"
-
-
-def plan_json(db: str, the_plan: SyncPlan) -> dict[str, Any]:
-    """The documented JSON form of a plan."""
-    return {
-        "database": db,
-        "status": the_plan.status,
-        "strategy": the_plan.strategy or None,
-        "sqlite_version": the_plan.sqlite_version or sqlite3.sqlite_version,
-        "destructive": the_plan.destructive,
-        "changes": [
-            {
-                "kind": c.kind,
-                "name": c.name,
-                "action": c.action,
-                "destructive": c.destructive,
-                "reasons": list(c.reasons),
-            }
-            for c in the_plan.changes
-        ],
-        "statements": the_plan.statements,
-    }
-
-
-def result_json(db: str, result: SyncResult) -> dict[str, Any]:
-    """The documented JSON form of a sync: the plan's fields plus what was executed."""
-    data = plan_json(db, result.plan)
-    data["status"] = result.status
-    data["executed"] = list(result.statements)
-    data["duration_ms"] = round(result.duration * 1000, 3)
-    return data
-
-
-class ProgressLine:
-    """Rows copied of total for each long row copy, on one terminal line rewritten with ``\\r``."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self.stream = stream
-        self.open = False
-
-    def __call__(self, step: Step, done: int, total: int) -> None:
-        """The engine's ``progress`` callback."""
-        if total < PROGRESS_MIN_ROWS:
-            return
-        percent = done * 100 // total
-        self.stream.write(f"\r  copying rows of {step.name}: {done:,} of {total:,} ({percent}%)")
-        self.open = done < total
-        self.stream.write("" if self.open else "\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        """End a line left open (the copy failed or was interrupted)."""
-        if self.open:
-            self.stream.write("\n")
-            self.stream.flush()
-            self.open = False
-
-
-def _emit(text: str, stream: IO[str] | None = None) -> None:
-    out = stream or sys.stdout
-    out.write(text)
-    out.flush()
-
-
-def _output(args: argparse.Namespace, item: SyncPlan | SyncResult, exists: bool = True) -> None:
+def output(args: argparse.Namespace, item: SyncPlan | SyncResult, present: bool = True) -> None:
     """Print a plan or a result as JSON, as SQL, or for people."""
     if args.json:
         data = (
             result_json(args.db, item) if isinstance(item, SyncResult) else plan_json(args.db, item)
         )
-        text = json.dumps(data, indent=2) + "\n"
+        text = json_text(data)
     elif args.sql:
         text = sql_text(item.statements)
     elif isinstance(item, SyncResult):
         text = result_text(args.db, item, Style(sys.stdout), args.shown)
     else:
-        text = plan_text(args.db, item, Style(sys.stdout), exists=exists)
-    _emit(text)
-
-
-def result_text(db: str, result: SyncResult, style: Style, plan_shown: bool = False) -> str:
-    """The human view of a sync: one line per object changed (unless the plan was just shown
-    for confirmation), then the outcome."""
-    if result.status == "up-to-date":
-        return f"{db}: {style('up to date', '32')}\n"
-    if result.status == "synced-by-peer":
-        return f"{db}: {style('already synced by another process', '32')}\n"
-    lines = [] if plan_shown else [change_line(c, style) for c in result.plan.changes]
-    took = f"{len(result.statements)} statement(s) in {result.duration * 1000:.1f} ms"
-    lines.append(f"{db}: {style('synced', '1;32')}, {took}")
-    return "\n".join(lines) + "\n"
+        text = plan_text(args.db, item, Style(sys.stdout), exists=present)
+    emit(text)
 
 
 def _preview(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan:
@@ -291,17 +192,16 @@ def _preview(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan:
     writable = args.scratch_schema == "prefix"
     conn = open_database(args.db, create=False, writable=writable, timeout=args.wait_timeout)
     try:
-        texts = [f.text for f in files]
-        return compute_plan(conn, texts, scratch_schema=args.scratch_schema, ignore=args.ignore)
+        return compute_plan(conn, files, scratch_schema=args.scratch_schema, ignore=args.ignore)
     finally:
         conn.close()
 
 
 def cmd_plan(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
     """``plan`` (and ``sync --check``): show what would change; never writes."""
-    exists = os.path.exists(args.db)
+    present = exists(args.db)
     the_plan = _preview(args, files)
-    _output(args, the_plan, exists)
+    output(args, the_plan, present)
     if args.check and the_plan.steps:
         return EXIT_DESTRUCTIVE_PENDING if the_plan.destructive else EXIT_PENDING
     return EXIT_OK
@@ -310,26 +210,27 @@ def cmd_plan(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
 def _confirm(args: argparse.Namespace, files: Sequence[SchemaFile]) -> SyncPlan:
     """Without ``--yes``: the plan, shown and accepted on a terminal (or empty: nothing to do).
     Raises :class:`CliError` when it is declined, cannot be applied or cannot be asked about."""
-    exists = os.path.exists(args.db)
+    present = exists(args.db)
     preview = _preview(args, files)
     if not preview.steps:
         return preview
     machine = args.json or args.sql
-    shown_on = sys.stderr if machine or not _isatty(sys.stdout) else sys.stdout
+    shown_on = sys.stderr if machine or not isatty(sys.stdout) else sys.stdout
     if preview.destructive and not args.allow_destructive:
-        _emit(plan_text(args.db, preview, Style(shown_on), exists=exists), shown_on)
-        raise engine_error(DestructiveChangeError(preview), files)
-    if not _isatty(sys.stdin):
+        emit(plan_text(args.db, preview, Style(shown_on), exists=present), shown_on)
+        raise engine_error(DestructiveChangeError(preview), args.db)
+    if STDIN in args.schema or not isatty(sys.stdin):
         raise CliError(
             f"{args.db}: {len(preview.changes)} change(s) to apply and no terminal to confirm "
             "them: pass --yes to apply without asking (`inline-sync plan` shows them)",
             EXIT_USAGE,
+            "UsageError",
         )
-    text = plan_text(args.db, preview, Style(shown_on), exists=exists, allowed=True)
-    _emit(text, shown_on)
-    _emit("Apply these changes? [y/N] ", shown_on)
+    text = plan_text(args.db, preview, Style(shown_on), exists=present, allowed=True)
+    emit(text, shown_on)
+    emit("Apply these changes? [y/N] ", shown_on)
     if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-        _emit(f"{args.db}: nothing was changed\n", shown_on)
+        emit(f"{args.db}: nothing was changed\n", shown_on)
         raise CliError("", EXIT_PENDING)
     args.shown = not machine
     return preview
@@ -341,15 +242,15 @@ def cmd_sync(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
         return cmd_plan(args, files)
     accepted = None if args.yes else _confirm(args, files)
     if accepted is not None and not accepted.steps:
-        _output(args, SyncResult("up-to-date", accepted))
+        output(args, SyncResult("up-to-date", accepted))
         return EXIT_OK
-    created = not os.path.exists(args.db)
+    created = not exists(args.db)
     conn = open_database(args.db, create=True, writable=True, timeout=args.wait_timeout)
-    progress = ProgressLine(sys.stderr) if _isatty(sys.stderr) else None
+    progress = ProgressLine(sys.stderr) if isatty(sys.stderr) else None
     try:
         result = run_sync(
             conn,
-            [f.text for f in files],
+            files,
             scratch_schema=args.scratch_schema,
             allow_destructive=args.allow_destructive,
             ignore=args.ignore,
@@ -377,89 +278,153 @@ def cmd_sync(args: argparse.Namespace, files: Sequence[SchemaFile]) -> int:
             file=sys.stderr,
             end="",
         )
-    _output(args, result)
+    output(args, result)
     return EXIT_OK
 
 
-_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
-    (("db",), {"metavar": "DB", "help": "the SQLite database file"}),
-    (("schema",), {"metavar": "SCHEMA", "nargs": "+",
-                   "help": ".sql files, or directories whose *.sql files are read in name order "
-                   "(not recursively)"}),
-    (("--check",), {"action": "store_true", "help": "change nothing; exit 0 when up to date, 1 "
-                    "when changes are pending, 2 when one is destructive"}),
-    (("--scratch-schema",), {"choices": ("auto", "scratch-db", "prefix"), "default": "auto",
-                             "help": "where the declared schema is built to be compared "
-                             "(default: auto)"}),
-    (("--ignore",), {"metavar": "PATTERN", "action": "append", "default": [],
-                     "help": "a table name or glob to leave alone (repeatable)"}),
-    (("--wait-timeout",), {"metavar": "SECONDS", "type": float, "default": 60.0,
-                           "help": "how long to wait for a database locked by another process "
-                           "(default: 60)"}),
-)  # fmt: skip
+Option = tuple[tuple[str, ...], dict[str, Any]]
 
-_SYNC_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+_PATHS: Option = (("paths",), {"metavar": "DB [SCHEMA ...]", "nargs": "*",
+    "help": "the SQLite database file, then .sql files or directories whose *.sql files are "
+    "read in name order (not recursively); - reads the schema from stdin. Both default to "
+    "[tool.inline-sync] in pyproject.toml"})  # fmt: skip
+
+_SCRATCH: Option = (("--scratch-schema",), {"choices": ("auto", "scratch-db", "prefix"),
+    "default": None, "help": "where the declared schema is built to be compared (default: "
+    "auto)"})  # fmt: skip
+_IGNORE: Option = (("--ignore",), {"metavar": "PATTERN", "action": "append", "default": None,
+    "help": "a table name or glob to leave alone (repeatable; replaces the configured "
+    "list)"})  # fmt: skip
+_CHECK: Option = (("--check",), {"action": "store_true", "help": "change nothing; exit 0 when "
+    "up to date, 1 when changes are pending, 2 when one is destructive"})  # fmt: skip
+_WAIT: Option = (("--wait-timeout",), {"metavar": "SECONDS", "type": float, "default": 60.0,
+    "help": "how long to wait for a database locked by another process (default: 60)"})  # fmt: skip
+_NO_CONFIG: Option = (("--no-config",), {"action": "store_true",
+    "help": "do not read [tool.inline-sync] from pyproject.toml"})  # fmt: skip
+
+_SYNC_OPTIONS: tuple[Option, ...] = (
     (("--yes", "-y"), {"action": "store_true",
                        "help": "apply without asking (needed when stdin is not a terminal)"}),
     (("--allow-destructive",), {"action": "store_true",
                                 "help": "allow dropping tables and columns"}),
     (("--force",), {"action": "store_true",
                     "help": "plan in full even when the state row says nothing changed"}),
+    (("--jobs", "-j"), {"metavar": "N", "type": int, "default": 1,
+                        "help": "with many databases (a glob as DB): how many processes sync "
+                        "them (default: 1)"}),
 )  # fmt: skip
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is a :class:`CliError` (so ``--json`` can report it)."""
+
+    def error(self, message: str) -> Any:
+        """Raise instead of exiting."""
+        raise CliError(f"{message} (see {self.prog} --help)", EXIT_USAGE, "UsageError")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser: ``plan`` and ``sync`` with their options."""
-    common = argparse.ArgumentParser(add_help=False)
-    for names, options in _OPTIONS:
-        common.add_argument(*names, **options)
-    out = common.add_mutually_exclusive_group()
+    """The argument parser: ``plan``, ``sync``, ``diff`` and ``inspect`` with their options."""
+    from .cli_commands import add_diff_and_inspect
+
+    def common(*options: Option) -> argparse.ArgumentParser:
+        parent = argparse.ArgumentParser(add_help=False)
+        for names, kwargs in options:
+            parent.add_argument(*names, **kwargs)
+        return parent
+
+    planning: Any = common(_PATHS, _CHECK, _SCRATCH, _IGNORE, _WAIT, _NO_CONFIG)
+    out = planning.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the plan or result as JSON")
     out.add_argument("--sql", action="store_true", help="print only the SQL statements")
     raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Bring a SQLite database to the schema declared in .sql files: preview the "
-        "change, apply it in one transaction, or check for pending changes in CI.",
+        "change, apply it in one transaction, or check for pending changes in CI; compare two "
+        "schemas; write a database's schema out.",
         epilog=EXIT_CODES + "\n\nColour only on a terminal, never when NO_COLOR is set.",
         formatter_class=raw,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_Parser)  # fmt: skip
     for name, summary in (
         ("plan", "show what sync would change (never writes; a missing DB is not created)"),
-        ("sync", "apply the changes (asks first on a terminal; creates a missing DB)"),
+        (
+            "sync",
+            "apply the changes (asks first on a terminal; creates a missing DB); a glob as "
+            "DB syncs every database it matches",
+        ),
     ):
-        sub = commands.add_parser(name, parents=[common], help=summary, description=summary,
+        sub = commands.add_parser(name, parents=[planning], help=summary, description=summary,
                                   epilog=EXIT_CODES, formatter_class=raw)  # fmt: skip
         for names, options in _SYNC_OPTIONS if name == "sync" else ():
             sub.add_argument(*names, **options)
-        sub.set_defaults(yes=False, allow_destructive=False, force=False, shown=False)
+        sub.set_defaults(yes=False, allow_destructive=False, force=False, shown=False, jobs=1)
+    add_diff_and_inspect(commands, common(_SCRATCH, _IGNORE, _NO_CONFIG), raw, EXIT_CODES)
     return parser
+
+
+def settings(args: argparse.Namespace) -> Config:
+    """The project's ``[tool.inline-sync]`` (empty with ``--no-config``); fills the options
+    the command line left out (``ignore``, ``scratch_schema``)."""
+    config = Config() if args.no_config else load_config()
+    if args.ignore is None:
+        args.ignore = list(config.ignore)
+    if args.scratch_schema is None:
+        args.scratch_schema = config.scratch_schema or "auto"
+    return config
+
+
+def resolve_paths(args: argparse.Namespace, config: Config) -> None:
+    """DB and SCHEMA from the command line, else from the configuration."""
+    paths = list(args.paths)
+    args.db = paths[0] if paths else config.database
+    args.schema = paths[1:] or list(config.schema)
+    missing = [n for n, v in (("DB", args.db), ("SCHEMA", args.schema)) if not v]
+    if missing:
+        where = f" in {config.path}" if config.path else " (no pyproject.toml has one)"
+        raise CliError(
+            f"{' and '.join(missing)} missing: give {'them' if len(missing) > 1 else 'it'} on "
+            f"the command line, or set {' and '.join(m.lower() for m in missing)} under "
+            f"[tool.inline-sync]{where}",
+            EXIT_USAGE,
+            "UsageError",
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed command."""
+    from .cli_commands import cmd_diff, cmd_inspect, cmd_many, is_glob
+
+    if args.wait_timeout < 0:
+        raise CliError("--wait-timeout must not be negative", EXIT_USAGE, "UsageError")
+    config = settings(args)
+    if args.command == "inspect":
+        return cmd_inspect(args, config)
+    if args.command == "diff":
+        return cmd_diff(args)
+    resolve_paths(args, config)
+    files = read_schema_args(args.schema)
+    if is_glob(args.db):
+        return cmd_many(args, files)
+    return (cmd_sync if args.command == "sync" else cmd_plan)(args, files)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see ``inline-sync --help``)."""
-    args = build_parser().parse_args(argv)
-    if args.wait_timeout < 0:
-        print(f"{PROG}: error: --wait-timeout must not be negative", file=sys.stderr)
-        return EXIT_USAGE
-    files: list[SchemaFile] = []
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = argparse.Namespace(json="--json" in argv, db="", wait_timeout=60.0)
     try:
-        files = read_schema(args.schema)
-        command = cmd_sync if args.command == "sync" else cmd_plan
-        return command(args, files)
+        args = build_parser().parse_args(argv, argparse.Namespace(db=""))
+        return run(args)
     except CliError as exc:
-        if exc.message:
-            print(f"{PROG}: error: {exc.message}", file=sys.stderr)
-        return exc.code
+        return fail(args, exc)
     except SyncError as exc:
-        error = engine_error(exc, files)
-        print(f"{PROG}: error: {error.message}", file=sys.stderr)
-        return error.code
+        return fail(args, engine_error(exc, args.db))
     except sqlite3.Error as exc:
-        print(f"{PROG}: error: {database_message(args.db, exc)}", file=sys.stderr)
-        return EXIT_DATABASE
+        return fail(args, CliError(database_message(args.db, exc), EXIT_DATABASE))
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted (an unfinished sync is rolled back)", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -467,3 +432,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
         return EXIT_OK
+
+
+def fail(args: argparse.Namespace, error: CliError) -> int:
+    """Report ``error``: one line on stderr and, with ``--json``, one object on stdout."""
+    if error.message:
+        print(f"{PROG}: error: {error.message}", file=sys.stderr)
+    if getattr(args, "json", False) and error.message:
+        detail = {"type": error.kind, "message": error.message, "exit_code": error.code}
+        detail.update({k: v for k, v in error.extra.items() if v is not None})
+        emit(json_text({"error": detail}))
+    return error.code

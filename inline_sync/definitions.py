@@ -49,6 +49,13 @@ class Definition:
     schema_token: int | None = None  # index of an explicit "main" qualifier, if any
     renamed_from: str | None = None  # table-level @renamed hint
     column_renames: dict[str, str] = field(default_factory=dict)  # new name (folded) -> old name
+    path: str | None = None  # the schema file it came from (see inline_sync.read_schema)
+
+    @property
+    def code_line(self) -> int:
+        """The line where the statement's code starts, after its leading comments."""
+        first = next((t for t in self.tokens if t.kind is not COMMENT), self.tokens[0])
+        return self.line + self.sql.count("\n", 0, first.start - self.tokens[0].start)
 
     @property
     def key(self) -> str:
@@ -56,7 +63,7 @@ class Definition:
         return fold(self.name)
 
 
-_CACHE: dict[tuple[tuple[str, ...], NameFilter], list[Definition]] = {}
+_CACHE: dict[tuple[tuple[str, ...], tuple[str | None, ...], NameFilter], list[Definition]] = {}
 _CACHE_SIZE = 16
 
 
@@ -67,7 +74,9 @@ def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> l
     serves many objects), so the result is kept for the same texts and ignore patterns.
     """
     texts = [definitions] if isinstance(definitions, str) else list(definitions)
-    key = (tuple(texts), ignore) if all(isinstance(t, str) for t in texts) else None
+    # The paths count: equal texts from two files must name their own file in errors.
+    paths = tuple(_path_of(t) for t in texts)
+    key = (tuple(texts), paths, ignore) if all(isinstance(t, str) for t in texts) else None
     if key is not None and key in _CACHE:
         return _CACHE[key]
     result = _parse(texts, ignore)
@@ -78,18 +87,37 @@ def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> l
     return result
 
 
+def _path_of(text: object) -> str | None:
+    path = getattr(text, "path", None)
+    return str(path) if path is not None else None
+
+
+def locate(error: DefinitionError, definitions: list[Definition]) -> DefinitionError:
+    """Give ``error`` the file and line of the statement it names (by its index)."""
+    if error.path is None and error.index is not None and 0 < error.index <= len(definitions):
+        d = definitions[error.index - 1]
+        error.locate(d.path, d.code_line)
+    return error
+
+
 def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
     result: list[Definition] = []
     seen: dict[tuple[str, str], Definition] = {}
     for text in texts:
+        path = _path_of(text)
         try:
             statements = split_statements(text)
         except SQLTokenError as exc:
             line = text.count("\n", 0, exc.offset) + 1
             snippet = text[exc.offset : exc.offset + 60]
-            raise DefinitionError(f"{exc} at line {line}", statement=snippet) from None
+            error = DefinitionError(f"{exc} at line {line}", statement=snippet)
+            raise error.locate(path, line) from None
         for stmt in statements:
-            definition = _classify(stmt, len(result) + 1)
+            try:
+                definition = _classify(stmt, len(result) + 1, path)
+            except DefinitionError as exc:
+                sig = next((t for t in stmt.tokens if t.kind is not COMMENT), stmt.tokens[0])
+                raise exc.locate(path, text.count("\n", 0, sig.start) + 1) from None
             if is_reserved(definition.name):
                 raise _error(definition, f"the name {definition.name!r} is reserved")
             if ignore(definition.name):
@@ -112,10 +140,11 @@ def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
 
 
 def _error(d: Definition, message: str) -> DefinitionError:
-    return DefinitionError(message, statement=d.sql, index=d.index, name=d.name)
+    error = DefinitionError(message, statement=d.sql, index=d.index, name=d.name)
+    return error.locate(d.path, d.code_line)
 
 
-def _classify(stmt: Statement, index: int) -> Definition:
+def _classify(stmt: Statement, index: int, path: str | None = None) -> Definition:
     tokens = stmt.tokens
     sig = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
 
@@ -189,6 +218,7 @@ def _classify(stmt: Statement, index: int) -> Definition:
         schema_token=schema_at,
         renamed_from=renamed_from,
         column_renames=column_renames,
+        path=path,
     )
 
 

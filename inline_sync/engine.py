@@ -3,13 +3,14 @@ plan and apply, in one transaction."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .clients import Client, make_client
-from .definitions import Definition, parse_definitions
+from .definitions import Definition, locate, parse_definitions
 from .errors import DefinitionError, DestructiveChangeError, SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter
 from .plan import SyncPlan, SyncResult
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from .scratch import Scratch
 
 STRATEGIES = ("auto", "scratch-db", "prefix")
+
+#: The library's logger: INFO says what each sync did and how long it took, DEBUG adds every
+#: statement with its duration. inline_sync never configures handlers.
+log = logging.getLogger("inline_sync")
 
 
 class _Rollback(Exception):
@@ -60,7 +65,10 @@ def plan(
     c = make_client(client)
     skip = ignore_filter(ignore)
     defs = parse_definitions(_texts(definitions), skip)  # before the database is touched
-    result, _, _ = _run(c, defs, skip, _Options(scratch_schema))
+    try:
+        result, _, _ = _run(c, defs, skip, _Options(scratch_schema))
+    except DefinitionError as exc:
+        raise locate(exc, defs) from None
     return result
 
 
@@ -100,7 +108,10 @@ def sync(
     if known is not None:
         row = _read_state_row(client)
         if row is not None and row[0] == known and row[1] == row[2]:
-            return SyncResult("up-to-date", _NOTHING, (), time.perf_counter() - started)
+            took = time.perf_counter() - started
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
+            return SyncResult("up-to-date", _NOTHING, (), took)
     c = make_client(client)
     skip = ignore_filter(ignore)
     texts = _texts(definitions)
@@ -113,11 +124,17 @@ def sync(
     if digest and not force:
         stored, fingerprint = read_state(c)
         if matches(stored, digest, fingerprint):
-            return SyncResult("up-to-date", SyncPlan(), (), time.perf_counter() - started)
+            took = time.perf_counter() - started
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
+            return SyncResult("up-to-date", SyncPlan(), (), took)
     options = _Options(
         scratch_schema, not dry_run, allow_destructive, force, progress, digest, wait_timeout
     )
-    the_plan, executed, by_peer = _run(c, defs, skip, options)
+    try:
+        the_plan, executed, by_peer = _run(c, defs, skip, options)
+    except DefinitionError as exc:
+        raise locate(exc, defs) from None
     if by_peer:
         status = "synced-by-peer"
     elif not the_plan.steps:
@@ -126,7 +143,37 @@ def sync(
         status = "changes-needed"
     else:
         status = "synced"
-    return SyncResult(status, the_plan, tuple(executed), time.perf_counter() - started)
+    result = SyncResult(status, the_plan, tuple(executed), time.perf_counter() - started)
+    if log.isEnabledFor(logging.INFO):
+        _log_result(client, result)
+    return result
+
+
+def _log_result(client: Any, result: SyncResult) -> None:
+    where, ms = _where(client), result.duration * 1000
+    if result.status == "synced":
+        changes = ", ".join(f"{c.action} {c.kind} {c.name}" for c in result.plan.changes)
+        log.info("%s: synced in %.1f ms, %d statement(s): %s", where, ms,
+                 len(result.statements), changes)  # fmt: skip
+    elif result.status == "up-to-date":
+        log.debug("%s: up to date in %.1f ms", where, ms)
+    else:
+        log.info("%s: %s in %.1f ms", where, result.status, ms)
+
+
+def _where(connection: Any) -> str:
+    """The database file behind a sqlite3 or apsw connection, for log lines."""
+    try:
+        if type(connection).__module__.startswith(("sqlite3", "_sqlite3")):
+            rows = connection.execute("PRAGMA database_list").fetchall()
+            name = next((str(r[2]) for r in rows if r[1] == "main"), "")
+            return name or ":memory:"
+        filename = getattr(connection, "filename", None)
+        if isinstance(filename, str):
+            return filename or ":memory:"
+    except Exception:  # a closed connection: the log line is not worth an error
+        pass
+    return type(connection).__name__
 
 
 _NOTHING = SyncPlan()
@@ -135,9 +182,9 @@ _KNOWN_DIGESTS: dict[object, str] = {}
 
 def _fast_key(definitions: str | Iterable[str], ignore: Iterable[str]) -> object | None:
     """A cheap dictionary key for (definitions, ignore); CPython caches a string's hash."""
-    if type(definitions) is str:
+    if isinstance(definitions, str):
         texts: object = definitions
-    elif isinstance(definitions, (list, tuple)) and all(type(t) is str for t in definitions):
+    elif isinstance(definitions, (list, tuple)) and all(isinstance(t, str) for t in definitions):
         texts = tuple(definitions)
     else:
         return None

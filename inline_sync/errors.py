@@ -17,6 +17,8 @@ class DefinitionError(SyncError):
 
     ``statement`` is the offending statement's text (or ``None`` when the problem spans several),
     ``index`` its 1-based position among the statements, ``name`` the object it declares.
+    When the definitions came from files (:func:`inline_sync.read_schema`), ``path`` and
+    ``line`` say where the statement starts, and the message names ``path:line``.
     """
 
     def __init__(
@@ -26,15 +28,35 @@ class DefinitionError(SyncError):
         statement: str | None = None,
         index: int | None = None,
         name: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
     ) -> None:
+        self.message = message
         self.statement = statement
         self.index = index
         self.name = name
-        detail = message
-        if statement is not None:
-            where = f"statement {index}" if index is not None else "statement"
-            detail = f"{message}\n  in {where}: {excerpt(statement)}"
-        super().__init__(detail)
+        self.path = path
+        self.line = line
+        super().__init__(self._detail())
+
+    def locate(self, path: str | None, line: int | None) -> DefinitionError:
+        """Record the file and line of the statement at fault (once); returns ``self``."""
+        if self.path is None and path:
+            self.path, self.line = path, line
+            self.args = (self._detail(),)
+        return self
+
+    @property
+    def where(self) -> str:
+        """``path:line``, ``statement N`` or ``""``: where the fault is."""
+        if self.path:
+            return f"{self.path}:{self.line}" if self.line else self.path
+        return f"statement {self.index}" if self.index is not None else ""
+
+    def _detail(self) -> str:
+        if self.statement is None:
+            return f"{self.where}: {self.message}" if self.path else self.message
+        return f"{self.message}\n  in {self.where or 'statement'}: {excerpt(self.statement)}"
 
 
 class DestructiveChangeError(SyncError):

@@ -20,14 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from .engine import sync
-from .sources import read_schema_files
+from .errors import SyncError
+from .sources import SchemaFile, read_schema
 
 _TEMPLATES: dict[tuple[object, ...], Any] = {}
 
 
-def read_definitions(*paths: str | Path) -> list[str]:
-    """The text of ``.sql`` files; a directory gives its ``*.sql`` files in name order."""
-    return [f.text for f in read_schema_files(paths)]
+class MissingClientError(SyncError, ModuleNotFoundError):
+    """The client asked for is not installed (the message says which extra to install)."""
+
+
+def read_definitions(*paths: str | Path) -> list[SchemaFile]:
+    """The ``.sql`` files (see :func:`inline_sync.read_schema`): errors name ``file:line``."""
+    return read_schema(paths)
 
 
 def _key(definitions: str | Iterable[str], client: str, ignore: Iterable[str]) -> tuple[Any, ...]:
@@ -51,7 +56,13 @@ def _new_connection(client: str) -> Any:
 
         return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     if client == "apsw":
-        import apsw
+        try:
+            import apsw
+        except ModuleNotFoundError:
+            raise MissingClientError(
+                "connect(client='apsw') needs the apsw package: pip install 'inline-sync[apsw]'",
+                name="apsw",
+            ) from None
 
         return apsw.Connection(":memory:")
     raise ValueError(f"client must be 'sqlite3' or 'apsw', not {client!r}")

@@ -1,0 +1,304 @@
+"""Many databases at once: :func:`sync_many`, behind ``inline-sync sync 'tenants/*.db' ...``.
+
+Database-per-tenant layouts hold hundreds or thousands of SQLite files with the same schema.
+:func:`sync_many` parses the definitions once, plans once per distinct current schema and
+applies that plan to every database that has exactly that schema, each in its own transaction
+(all or nothing per database), and reports what happened to each.
+
+Reusing a plan is safe only when the database is exactly the one that was planned against, so
+the check happens inside the database's write transaction (``BEGIN IMMEDIATE``): its
+``sqlite_schema`` text must be identical, and so must the answers the planner depended on (which
+of the tables it changes hold rows: that decides between ``ADD COLUMN`` and a rebuild).
+Anything else is planned afresh by :func:`inline_sync.sync`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clients import SQLite3Client
+from .definitions import parse_definitions
+from .engine import _texts, sync
+from .errors import DestructiveChangeError, SyncError
+from .names import ignore_filter
+from .plan import SyncPlan
+from .state import STATE_QUERY, definitions_hash
+from .tokenizer import fold, quote
+
+
+@dataclass(frozen=True)
+class DatabaseResult:
+    """What happened to one database of :func:`sync_many`.
+
+    ``status`` is ``"synced"``, ``"up-to-date"``, ``"synced-by-peer"`` or ``"failed"``;
+    ``statements`` the SQL executed; ``reused`` whether the plan was one made for another
+    database with the same schema; ``error_type`` and ``error`` the exception's class name and
+    message when it failed (nothing was changed in that database).
+    """
+
+    database: str
+    status: str
+    statements: tuple[str, ...] = ()
+    duration: float = 0.0
+    reused: bool = False
+    error_type: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """False when this database failed."""
+        return self.status != "failed"
+
+
+@dataclass(frozen=True)
+class FleetResult:
+    """The outcome of :func:`sync_many`: one :class:`DatabaseResult` per database, in the
+    order given, how many plans were computed, and the wall-clock ``duration`` in seconds."""
+
+    results: tuple[DatabaseResult, ...]
+    plans: int = 0
+    duration: float = 0.0
+
+    def count(self, status: str) -> int:
+        """How many databases ended with ``status``."""
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> list[DatabaseResult]:
+        """The databases that failed (each left as it was)."""
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        """True when no database failed."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """``"1,000 database(s): 998 synced, 1 up to date, 1 failed"``."""
+        parts = [f"{self.count('synced'):,} synced"]
+        if self.count("synced-by-peer"):
+            parts.append(f"{self.count('synced-by-peer'):,} synced by another process")
+        parts.append(f"{self.count('up-to-date'):,} up to date")
+        parts.append(f"{len(self.failed):,} failed")
+        return f"{len(self.results):,} database(s): {', '.join(parts)}"
+
+
+#: ``progress(result, done, total)``, called as each database finishes.
+FleetProgress = Callable[[DatabaseResult, int, int], None]
+
+
+@dataclass
+class _Job:
+    """What every database of one run shares (sent once to each worker process)."""
+
+    texts: list[str]
+    ignore: tuple[str, ...]
+    allow_destructive: bool
+    scratch_schema: str
+    wait_timeout: float
+    digest: str = ""
+    # schema text -> [(plan, {table: has rows})]: plans made in this process, reusable.
+    plans: dict[str, list[tuple[SyncPlan, dict[str, bool]]]] = field(default_factory=dict)
+    planned: int = 0
+
+
+def sync_many(
+    databases: Iterable[str | Path],
+    definitions: str | Iterable[str],
+    *,
+    jobs: int = 1,
+    allow_destructive: bool = False,
+    ignore: Iterable[str] = (),
+    scratch_schema: str = "auto",
+    wait_timeout: float = 60.0,
+    progress: FleetProgress | None = None,
+) -> FleetResult:
+    """Sync every database file in ``databases`` to ``definitions``.
+
+    Each database is synced all or nothing, as by :func:`inline_sync.sync`; one failing does
+    not stop the others (see :attr:`FleetResult.failed`). Bad definitions raise
+    :class:`~inline_sync.DefinitionError` before any database is opened. ``jobs`` > 1 spreads
+    the databases over that many processes (each plans once per distinct schema it meets).
+    A database file must exist: it is not created. ``progress(result, done, total)`` is called
+    as each database finishes.
+    """
+    started = time.perf_counter()
+    paths = [str(p) for p in databases]
+    texts = _texts(definitions)
+    skip = ignore_filter(ignore)
+    defs = parse_definitions(texts, skip)  # bad definitions fail before any database is opened
+    job = _Job(list(texts), tuple(ignore), allow_destructive, scratch_schema, wait_timeout)
+    job.digest = definitions_hash(tuple(texts), defs, skip)
+    results: list[DatabaseResult] = []
+    planned = 0
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            results.append(_sync_one(job, path))
+            if progress is not None:
+                progress(results[-1], len(results), len(paths))
+        planned = job.planned
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        size = max(1, min(64, len(paths) // (jobs * 8)))
+        chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                 initargs=(job,)) as pool:  # fmt: skip
+            for chunk_results, chunk_planned in pool.map(_sync_chunk, chunks):
+                planned += chunk_planned
+                for result in chunk_results:
+                    results.append(result)
+                    if progress is not None:
+                        progress(result, len(results), len(paths))
+    return FleetResult(tuple(results), planned, time.perf_counter() - started)
+
+
+_WORKER_JOB: _Job | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _WORKER_JOB
+    _WORKER_JOB = job
+
+
+def _sync_chunk(paths: Sequence[str]) -> tuple[list[DatabaseResult], int]:
+    assert _WORKER_JOB is not None
+    before = _WORKER_JOB.planned
+    results = [_sync_one(_WORKER_JOB, path) for path in paths]
+    return results, _WORKER_JOB.planned - before
+
+
+def _sync_one(job: _Job, path: str) -> DatabaseResult:
+    started = time.perf_counter()
+    conn: Any = None
+    try:
+        conn = _open(path, job.wait_timeout)
+        status, executed, reused = _sync_connection(job, conn)
+        return DatabaseResult(
+            path, status, tuple(executed), time.perf_counter() - started, reused=reused
+        )
+    except Exception as exc:
+        message = str(exc).split("\n", 1)[0]
+        if not isinstance(exc, SyncError):
+            message = _database_message(path, message)
+        return DatabaseResult(path, "failed", (), time.perf_counter() - started,
+                              error_type=type(exc).__name__, error=message)  # fmt: skip
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def _open(path: str, timeout: float) -> Any:
+    import sqlite3
+
+    if not Path(path).is_file():
+        raise SyncError(f"{path}: no such database file")
+    uri = Path(path).resolve().as_uri() + "?mode=rw"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+    # Every database gets the same connection settings, so that one plan fits them all.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    return conn
+
+
+def _database_message(path: str, message: str) -> str:
+    if "locked" in message or "busy" in message:
+        return f"{path}: the database stayed locked (another process is writing to it)"
+    return f"{path}: {message}"
+
+
+def _state_matches(conn: Any, digest: str) -> bool:
+    try:
+        row = conn.execute(STATE_QUERY).fetchone()
+    except Exception:  # no state table yet
+        return False
+    return row is not None and row[0] == digest and row[1] == row[2]
+
+
+def _schema_key(conn: Any) -> str:
+    rows = conn.execute(
+        "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name"
+    ).fetchall()
+    return "\x00".join("\x01".join(str(v) for v in row) for row in rows)
+
+
+def _has_rows(conn: Any, tables: Iterable[str]) -> dict[str, bool]:
+    return {
+        t: conn.execute(f"SELECT 1 FROM main.{quote(t)} LIMIT 1").fetchone() is not None
+        for t in tables
+    }
+
+
+def _tables(conn: Any) -> list[str]:
+    return [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND sql NOT LIKE "
+            "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite!_%' ESCAPE '!'"
+        )
+    ]
+
+
+def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
+    """Sync one open database: reuse a plan made for the same schema, or plan afresh."""
+    if _state_matches(conn, job.digest):
+        return "up-to-date", [], False
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _state_matches(conn, job.digest):
+            conn.execute("COMMIT")
+            return "synced-by-peer", [], False
+        key = _schema_key(conn)
+        for the_plan, needs in job.plans.get(key, ()):
+            if _has_rows(conn, needs) == needs:
+                executed = _apply(job, conn, the_plan)
+                conn.execute("COMMIT")
+                return "synced", executed, True
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("ROLLBACK")  # not planned yet: a full sync plans inside its own transaction
+    client = _RecordingClient(conn)
+    result = sync(client, job.texts, allow_destructive=job.allow_destructive, ignore=job.ignore,
+                  scratch_schema=job.scratch_schema, wait_timeout=job.wait_timeout)  # fmt: skip
+    if result.status == "synced" and client.key is not None:
+        job.planned += 1
+        touched = {fold(n) for s in result.plan.steps for n in (s.name, s.source) if n}
+        touched |= {fold(c.name) for c in result.plan.changes}
+        needs = {t: v for t, v in client.has_rows.items() if fold(t) in touched}
+        job.plans.setdefault(client.key, []).append((result.plan, needs))
+    return result.status, list(result.statements), False
+
+
+def _apply(job: _Job, conn: Any, the_plan: SyncPlan) -> list[str]:
+    from .apply import apply_plan
+    from .state import write_state
+
+    if the_plan.destructive and not job.allow_destructive:
+        raise DestructiveChangeError(the_plan)
+    client = SQLite3Client(conn)
+    executed = apply_plan(client, the_plan)
+    write_state(client, job.digest)
+    conn.execute("PRAGMA legacy_alter_table = OFF")
+    return executed
+
+
+class _RecordingClient(SQLite3Client):
+    """A sqlite3 client that notes, inside the sync's write transaction and before it plans,
+    the schema text and which tables hold rows: the conditions for reusing its plan."""
+
+    key: str | None = None
+    has_rows: dict[str, bool] = {}
+
+    def transaction(self, fn: Callable[[], Any], *, immediate: bool = False) -> Any:
+        def recorded() -> Any:
+            if immediate:
+                self.key = _schema_key(self.conn)
+                self.has_rows = _has_rows(self.conn, _tables(self.conn))
+            return fn()
+
+        return super().transaction(recorded, immediate=immediate)
