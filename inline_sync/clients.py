@@ -28,6 +28,10 @@ class Client:
     has_busy_timeout = True
     #: Whether ``PRAGMA schema_version`` may be read (for cheap drift detection).
     can_read_schema_version = True
+    #: Most columns in a table or a result set, and most bound parameters in one statement:
+    #: row copies stay within them.
+    max_columns = 2000
+    max_parameters = 32766
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement, discarding any rows."""
@@ -126,6 +130,17 @@ class SQLite3Client(Client):
     def sqlite_version(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self._sqlite3.sqlite_version.split("."))
 
+    # getlimit() is Python 3.11+; 2 and 9 are SQLITE_LIMIT_COLUMN and _VARIABLE_NUMBER.
+    @property
+    def max_columns(self) -> int:  # type: ignore[override]
+        get = getattr(self.conn, "getlimit", None)
+        return int(get(2)) if get else 2000
+
+    @property
+    def max_parameters(self) -> int:  # type: ignore[override]
+        get = getattr(self.conn, "getlimit", None)
+        return int(get(9)) if get else 999
+
     def is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._sqlite3.Error)
 
@@ -167,6 +182,14 @@ class APSWClient(Client):
 
     def sqlite_version(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self._apsw.sqlite_lib_version().split("."))
+
+    @property
+    def max_columns(self) -> int:  # type: ignore[override]
+        return int(self.conn.limit(self._apsw.SQLITE_LIMIT_COLUMN))
+
+    @property
+    def max_parameters(self) -> int:  # type: ignore[override]
+        return int(self.conn.limit(self._apsw.SQLITE_LIMIT_VARIABLE_NUMBER))
 
     def is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._apsw.Error)
@@ -217,6 +240,8 @@ class DurableObjectClient(Client):
     can_attach = False
     has_busy_timeout = False  # one object, one thread: nobody else holds a lock
     can_read_schema_version = False  # refused: drift is detected from sqlite_schema instead
+    max_columns = 100  # also bounds a result set: SELECT rowid, <100 columns> fails
+    max_parameters = 100
 
     def __init__(self, storage: Any, *, sqlite_version: tuple[int, ...] = (3, 46, 0)) -> None:
         self.storage = storage

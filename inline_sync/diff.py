@@ -14,27 +14,81 @@ from .ddl import parse_table
 from .models import Check, Column, ForeignKey, Table
 from .tokenizer import COMMENT, QIDENT, WORD, fold, quote, splice, tokenize
 
+#: Statement forms tried on a throwaway table ``{t}`` with columns a and b, by capability, and
+#: the SQLite release that introduced them (used only when nothing can be tried).
+PROBES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
+    "rename_column": ((3, 25), ("ALTER TABLE {t} RENAME COLUMN a TO c",)),
+    "drop_column": ((3, 35), ("ALTER TABLE {t} DROP COLUMN b",)),
+    "alter_not_null": (
+        (3, 53),
+        (
+            "ALTER TABLE {t} ALTER COLUMN a SET NOT NULL",
+            "ALTER TABLE {t} ALTER COLUMN a DROP NOT NULL",
+        ),
+    ),
+    "alter_checks": (
+        (3, 53),
+        ("ALTER TABLE {t} ADD CONSTRAINT c CHECK (a > 0)", "ALTER TABLE {t} DROP CONSTRAINT c"),
+    ),
+}
 
-@dataclass(frozen=True)
+
 class Capabilities:
-    """What the SQLite library behind the connection can do."""
+    """What the connection can do, and its limits.
 
-    version: tuple[int, ...]
+    With ``accepts`` (a function that runs statement forms on a throwaway table and says
+    whether SQLite took them all), each ALTER form is tried the first time a change could use
+    it: a Durable Object on SQLite 3.54 refuses the 3.53 forms through its authorizer, so a
+    version number cannot tell. Without it (unit tests), the version decides.
+    """
+
+    def __init__(
+        self,
+        version: tuple[int, ...],
+        accepts: Callable[[tuple[str, ...]], bool] | None = None,
+        *,
+        max_columns: int = 2000,
+        max_parameters: int = 32766,
+    ) -> None:
+        self.version = version
+        self.max_columns = max_columns
+        self.max_parameters = max_parameters
+        self._accepts = accepts
+        self._known: dict[str, bool] = {}
+
+    def _can(self, form: str) -> bool:
+        if form not in self._known:
+            since, statements = PROBES[form]
+            if self._accepts is None:
+                self._known[form] = self.version >= since
+            else:
+                self._known[form] = self._accepts(statements)
+        return self._known[form]
 
     @property
     def drop_column(self) -> bool:
         """ALTER TABLE … DROP COLUMN (3.35)."""
-        return self.version >= (3, 35)
+        return self._can("drop_column")
 
     @property
     def rename_column(self) -> bool:
         """ALTER TABLE … RENAME COLUMN (3.25)."""
-        return self.version >= (3, 25)
+        return self._can("rename_column")
+
+    @property
+    def alter_not_null(self) -> bool:
+        """ALTER TABLE … ALTER COLUMN … SET/DROP NOT NULL (3.53)."""
+        return self._can("alter_not_null")
+
+    @property
+    def alter_checks(self) -> bool:
+        """ALTER TABLE … ADD/DROP CONSTRAINT for CHECK constraints (3.53)."""
+        return self._can("alter_checks")
 
     @property
     def alter_constraints(self) -> bool:
-        """ALTER COLUMN … SET/DROP NOT NULL and ADD/DROP CONSTRAINT … CHECK (3.53)."""
-        return self.version >= (3, 53)
+        """Both 3.53 forms: NOT NULL and CHECK changes by ALTER."""
+        return self.alter_not_null and self.alter_checks
 
 
 @dataclass(frozen=True)
@@ -177,9 +231,9 @@ def compare_table(
             continue
         if (
             a.signature_without_not_null() == b.signature_without_not_null()
-            and caps.alter_constraints
             and not b.not_null_conflict
             and a.generated is None
+            and caps.alter_not_null
         ):
             (set_nn if b.not_null else drop_nn).append(b.name)
         else:
@@ -261,7 +315,7 @@ def compare_table(
     if any(set(c.expression.split()) & dropped_keys for c in remaining):
         rebuild.append("a remaining CHECK constraint uses a dropped column")
     if to_add or to_drop:
-        if not caps.alter_constraints:
+        if not caps.alter_checks:
             rebuild.append("CHECK constraints change")
         elif any(not c.name for c in to_drop):
             rebuild.append("an unnamed CHECK constraint is removed")

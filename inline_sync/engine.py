@@ -313,6 +313,7 @@ def _plan_inside(
     legacy: bool,
     strategy: str,
 ) -> SyncPlan:
+    from .diff import Capabilities
     from .introspect import build_schema, same_text
     from .planner import PlanInput, build_plan
     from .scratch import read_objects, read_shadow_tables
@@ -320,6 +321,9 @@ def _plan_inside(
     if strategy == "prefix":
         scratch.drop_prefixed()
     scratch.build(defs)
+    # ALTER forms are tried on the connection itself (lazily), not read off the version.
+    caps = Capabilities(caps.version, scratch.accepts, max_columns=client.max_columns,
+                        max_parameters=client.max_parameters)  # fmt: skip
     desired_rows, desired_shadow = scratch.read()
     current_rows = read_objects(client, "main")
     current_shadow = read_shadow_tables(client, "main", current_rows, scratch.declared)

@@ -293,6 +293,25 @@ class Scratch:
         name = d.tokens[d.name_token]
         return splice(d.sql, [(name, f"{SCRATCH_DB}.{name.text}")], base)
 
+    # -- probing -------------------------------------------------------------------------
+    def accepts(self, statements: tuple[str, ...]) -> bool:
+        """True when SQLite runs every statement (``{t}`` is a throwaway table with columns a
+        and b, made in the scratch space and dropped again). Inside the sync's transaction, so
+        a Durable Object's authorizer answers exactly as it would for the real change."""
+        where = f"{SCRATCH_DB}." if self.strategy == "scratch-db" else "main."
+        table = f"{where}{quote(PREFIX + 'probe')}"
+        self.client.execute(f"CREATE TABLE {table} (a INT, b INT)")
+        try:
+            for sql in statements:
+                self.client.execute(sql.format(t=table))
+        except Exception as exc:
+            if not self.client.is_error(exc):
+                raise
+            return False
+        finally:
+            self.client.execute(f"DROP TABLE {table}")
+        return True
+
     # -- reading -------------------------------------------------------------------------
     def read(self) -> tuple[list[Row], set[str]]:
         """The scratch objects as (type, name, tbl_name, sql) rows with the user's names,

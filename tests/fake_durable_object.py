@@ -3,7 +3,9 @@
 It mimics what real Durable Object SQLite does (see tests/test_workerd_*.py for the real thing):
 foreign keys always on, ``transactionSync(fn)`` as a savepoint that rolls back when ``fn``
 raises, and refusals of ATTACH, BEGIN/SAVEPOINT, temp objects, ``PRAGMA database_list`` and
-``sqlite_version()``.
+``sqlite_version()``. Over an apsw connection (SQLite 3.54) it also plays workerd's
+authorizer, which refuses the SQLite 3.53 forms ``ALTER COLUMN … SET/DROP NOT NULL`` and
+``ADD/DROP CONSTRAINT`` through the internal functions they call.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ _REFUSED = re.compile(
     r"|^\s*CREATE\s+TEMP|^\s*PRAGMA\s+(database_list|user_version|schema_version)"
     r"|sqlite_version\s*\(|\b_cf_",
     re.IGNORECASE,
+)
+
+
+#: The internal functions of the 3.53 ALTER forms that workerd's authorizer refuses.
+REFUSED_FUNCTIONS = frozenset(
+    {"sqlite_add_constraint", "sqlite_drop_constraint", "sqlite_find_constraint", "sqlite_fail"}
 )
 
 
@@ -42,9 +50,14 @@ class _Cursor:
 
 
 class _Sql:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.log: list[str] = []
+        self.errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+        if not isinstance(conn, sqlite3.Connection):
+            import apsw
+
+            self.errors = (apsw.Error,)
 
     def exec(self, query: str, *params: Any) -> _Cursor:
         self.log.append(query)
@@ -53,17 +66,29 @@ class _Sql:
         if re.match(r"^\s*PRAGMA\s+foreign_keys\s*=", query, re.IGNORECASE):
             return _Cursor([])  # has no effect in a Durable Object
         try:
-            return _Cursor(self.conn.execute(query, params).fetchall())
-        except sqlite3.Error as exc:
-            raise FakeJsError(f"Error: {exc}: SQLITE_ERROR") from None
+            return _Cursor(list(self.conn.execute(query, params).fetchall()))
+        except self.errors as exc:
+            message = str(exc).split(": ", 1)[1] if "Error: " in str(exc) else str(exc)
+            raise FakeJsError(f"Error: {message}: SQLITE_ERROR") from None
 
 
 class FakeStorage:
-    """``ctx.storage`` look-alike over an in-memory sqlite3 database."""
+    """``ctx.storage`` look-alike over an in-memory sqlite3 database, or over ``conn`` (a
+    sqlite3 connection in autocommit mode, or an apsw connection). ``authorizer=True`` refuses
+    what workerd's authorizer refuses among the forms SQLite can parse."""
 
-    def __init__(self, conn: sqlite3.Connection | None = None) -> None:
+    def __init__(self, conn: Any = None, *, authorizer: bool = True) -> None:
         self.conn = conn or sqlite3.connect(":memory:", isolation_level=None)
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if authorizer and not isinstance(self.conn, sqlite3.Connection):
+            import apsw
+
+            def authorize(op: int, name: str | None, arg: str | None, *_: Any) -> int:
+                if op == apsw.SQLITE_FUNCTION and arg in REFUSED_FUNCTIONS:
+                    return apsw.SQLITE_DENY
+                return apsw.SQLITE_OK
+
+            self.conn.authorizer = authorize
         self.sql = _Sql(self.conn)
         self._depth = 0
 
