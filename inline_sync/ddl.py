@@ -174,7 +174,7 @@ def _split_commas(tokens: list[Token]) -> list[list[Token]]:
     return parts
 
 
-def _foreign_key(cur: _Cursor, columns: tuple[str, ...]) -> ForeignKey:
+def _foreign_key(cur: _Cursor, columns: tuple[str, ...], name: str = "") -> ForeignKey:
     cur.expect("REFERENCES")
     table = fold(cur.name())
     ref_cols: tuple[str, ...] = ()
@@ -205,7 +205,7 @@ def _foreign_key(cur: _Cursor, columns: tuple[str, ...]) -> ForeignKey:
             deferrable = " ".join(words)
         else:
             break
-    return ForeignKey(columns, table, ref_cols, on_delete, on_update, match, deferrable)
+    return ForeignKey(columns, table, ref_cols, on_delete, on_update, match, deferrable, name)
 
 
 def _next_is(cur: _Cursor, word: str) -> bool:
@@ -260,6 +260,7 @@ def _column(
                     conflict,
                     autoinc,
                     column_level_desc=desc,
+                    name=constraint_name,
                 )
             )
             has_key = True
@@ -270,7 +271,9 @@ def _column(
         elif cur.accept("NULL"):
             _conflict(cur)
         elif cur.accept("UNIQUE"):
-            uniques.append(KeyConstraint((IndexedColumn(fold(name)),), _conflict(cur)))
+            uniques.append(
+                KeyConstraint((IndexedColumn(fold(name)),), _conflict(cur), name=constraint_name)
+            )
             has_key = True
         elif cur.at("CHECK"):
             start_tok = cur.take()
@@ -293,7 +296,7 @@ def _column(
         elif cur.accept("COLLATE"):
             collate = fold(cur.name())
         elif cur.at("REFERENCES"):
-            fks.append(_foreign_key(cur, (fold(name),)))
+            fks.append(_foreign_key(cur, (fold(name),), constraint_name))
             references = True
         elif cur.at("GENERATED", "AS"):
             if cur.accept("GENERATED"):
@@ -340,10 +343,10 @@ def _table_constraint(
         cols, inner_autoinc = _key_columns(cur.balanced())
         conflict = _conflict(cur)
         autoinc = cur.accept("AUTOINCREMENT") or inner_autoinc
-        pks.append(KeyConstraint(cols, conflict, autoinc))
+        pks.append(KeyConstraint(cols, conflict, autoinc, name=name))
     elif cur.accept("UNIQUE"):
         cols = _indexed_columns(cur.balanced())
-        uniques.append(KeyConstraint(cols, _conflict(cur)))
+        uniques.append(KeyConstraint(cols, _conflict(cur), name=name))
     elif cur.at("CHECK"):
         cur.take()
         expr = cur.balanced()
@@ -351,7 +354,7 @@ def _table_constraint(
     elif cur.accept("FOREIGN"):
         cur.expect("KEY")
         fk_cols = tuple(t.folded for t in cur.balanced() if t.is_name)
-        fks.append(_foreign_key(cur, fk_cols))
+        fks.append(_foreign_key(cur, fk_cols, name))
     else:
         raise ParseError(f"unexpected {cur.peek()!r} in table constraint")
 

@@ -251,7 +251,7 @@ def _hints(
     if kind != TABLE:
         # Indexes, views and triggers are recreated under the new name anyway.
         return None, {}
-    columns, open_at, close_at = _column_spans(tokens, name_at)
+    spans, open_at, close_at = _body_spans(tokens, name_at)
     table_hint: str | None = None
     column_renames: dict[str, str] = {}
     name_line = line_of(tokens[name_at])
@@ -262,31 +262,43 @@ def _hints(
             continue
         comment_line = line_of(tokens[i])
         owner: int | None = None
-        for start, end in columns:
+        for start, end in spans:
             if start < i and (i < end or line_of(tokens[end]) == comment_line):
-                owner = start  # inside the column's definition, or after it on its last line
+                owner = start  # inside the definition, or after it on its last line
         if owner is None:
-            for start, _end in columns:
+            for start, _end in spans:
                 if start > i and line_of(tokens[start]) == comment_line:
                     owner = start
                     break
-        if owner is not None:
+        if owner is not None and _is_constraint(tokens[owner]):
+            # A constraint keeps no rows: its new name is applied whatever the hint says, so
+            # the hint only documents the rename. It must name the constraint it is on.
+            if not tokens[owner].keyword("CONSTRAINT"):
+                raise fail(  # type: ignore[operator]
+                    "an @renamed hint on a table constraint needs the constraint's name: "
+                    f"write CONSTRAINT <name> before it (from={value})"
+                )
+        elif owner is not None:
             column_renames[fold(tokens[owner].value)] = value
         elif comment_line == name_line:
             table_hint = value
         else:
             raise fail(  # type: ignore[operator]
-                "cannot tell which column an @renamed hint belongs to: put it on the line of "
-                "the column (or of CREATE TABLE for the table)"
+                "cannot tell which column or constraint an @renamed hint belongs to: put it on "
+                "the line of the column or constraint (or of CREATE TABLE for the table)"
             )
     return table_hint, column_renames
 
 
-def _column_spans(
+def _is_constraint(first: Token) -> bool:
+    return first.keyword("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+
+
+def _body_spans(
     tokens: tuple[Token, ...] | list[Token], name_at: int
 ) -> tuple[list[tuple[int, int]], int, int]:
-    """(first, last) token indexes of each column definition in a CREATE TABLE body, and the
-    indexes of the body's opening and closing parentheses."""
+    """(first, last) token indexes of each column definition and table constraint in a CREATE
+    TABLE body, and the indexes of the body's opening and closing parentheses."""
     spans: list[tuple[int, int]] = []
     open_at = close_at = len(tokens)
     depth = 0
@@ -318,10 +330,4 @@ def _column_spans(
             if start is None:
                 start = i
             last_sig = i
-    # Keep only column definitions, not table constraints.
-    columns = [
-        (s, e)
-        for s, e in spans
-        if not tokens[s].keyword("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
-    ]
-    return columns, open_at, close_at
+    return spans, open_at, close_at

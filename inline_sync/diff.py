@@ -7,11 +7,12 @@ changes) whenever SQLite can make it and the result is the same schema, otherwis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from .ddl import parse_table
-from .models import Check, Column, ForeignKey, Table
+from .models import Check, Column, ForeignKey, KeyConstraint, Table
 from .tokenizer import COMMENT, QIDENT, WORD, fold, quote, splice, tokenize
 
 #: Statement forms tried on a throwaway table ``{t}`` with columns a and b, by capability, and
@@ -175,6 +176,33 @@ def _describe(a: Column, b: Column) -> list[str]:
     return what
 
 
+_Constraint = TypeVar("_Constraint", KeyConstraint, ForeignKey)
+
+
+def _unnamed(item: _Constraint | None) -> _Constraint | None:
+    return None if item is None else replace(item, name="")
+
+
+def _unnamed_all(items: Iterable[_Constraint]) -> list[str]:
+    return sorted(repr(replace(i, name="")) for i in items)
+
+
+def _renamed(
+    kind: str, current: Iterable[_Constraint | None], desired: Iterable[_Constraint | None]
+) -> list[str]:
+    """Reasons for constraints that differ only by their CONSTRAINT name (SQLite keeps names
+    in the schema text and in error messages, so the declared ones are applied)."""
+    by_shape = {repr(_unnamed(c)): c.name for c in current if c is not None}
+    reasons = []
+    for c in desired:
+        if c is None:
+            continue
+        old = by_shape.get(repr(_unnamed(c)), c.name)
+        if old != c.name:
+            reasons.append(f"{kind} constraint name {old or '(none)'} -> {c.name or '(none)'}")
+    return reasons
+
+
 def _is_constant_default(col: Column) -> bool:
     d = col.default
     if d is None:
@@ -243,10 +271,14 @@ def compare_table(
         rebuild.append("STRICT " + ("added" if desired.strict else "removed"))
     if current.without_rowid != desired.without_rowid:
         rebuild.append("WITHOUT ROWID " + ("added" if desired.without_rowid else "removed"))
-    if current.primary_key != desired.primary_key:
+    if _unnamed(current.primary_key) != _unnamed(desired.primary_key):
         rebuild.append("PRIMARY KEY or AUTOINCREMENT changes")
-    if current.uniques != desired.uniques:
+    else:
+        rebuild += _renamed("PRIMARY KEY", [current.primary_key], [desired.primary_key])
+    if _unnamed_all(current.uniques) != _unnamed_all(desired.uniques):
         rebuild.append("UNIQUE constraints change")
+    else:
+        rebuild += _renamed("UNIQUE", current.uniques, desired.uniques)
 
     added_keys = {c.key for c in added}
     dropped_keys = {c.key for c in dropped}
@@ -276,8 +308,10 @@ def compare_table(
     des_fks = [fk for fk in desired.foreign_keys if not fk_of_added(fk)]
     if any(set(fk.columns) & dropped_keys for fk in current.foreign_keys):
         rebuild.append("a dropped column is part of a foreign key")
-    elif Counter(map(repr, des_fks)) != Counter(map(repr, current.foreign_keys)):
+    elif _unnamed_all(des_fks) != _unnamed_all(current.foreign_keys):
         rebuild.append("foreign keys change")
+    else:
+        rebuild += _renamed("FOREIGN KEY", current.foreign_keys, des_fks)
 
     for col in dropped:
         if (

@@ -80,6 +80,7 @@ class KeyConstraint:
     # Column-level "INTEGER PRIMARY KEY DESC" is not a rowid alias while the table-level form
     # is (an SQLite quirk), so the two are told apart when DESC is involved.
     column_level_desc: bool = False
+    name: str = ""  # folded CONSTRAINT name, "" when none
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class ForeignKey:
     on_update: str = "NO ACTION"
     match: str = ""
     deferrable: str = ""
+    name: str = ""  # folded CONSTRAINT name, "" when none
 
 
 @dataclass(frozen=True)

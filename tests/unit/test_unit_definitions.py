@@ -132,14 +132,14 @@ def test_hint_after_comma_belongs_to_the_column_before() -> None:
     "text",
     [
         "CREATE TABLE t (\n a,\n -- @renamed from=z\n b\n)",
-        "CREATE TABLE t (\n a,\n b,\n PRIMARY KEY (a) -- @renamed from=zz\n)",
+        "CREATE TABLE t (\n a,\n b,\n -- @renamed from=zz\n CONSTRAINT p PRIMARY KEY (a)\n)",
     ],
 )
 def test_hint_on_a_line_of_its_own_is_an_error(text: str) -> None:
     err = error(text)
     assert str(err).startswith(
-        "cannot tell which column an @renamed hint belongs to: put it on the line of the column "
-        "(or of CREATE TABLE for the table)"
+        "cannot tell which column or constraint an @renamed hint belongs to: put it on the line "
+        "of the column or constraint (or of CREATE TABLE for the table)"
     )
     assert err.index == 1
     assert err.statement == text
@@ -274,3 +274,10 @@ def test_tokenizer_error_names_the_line() -> None:
     err = error("CREATE TABLE t (a);\n\nCREATE TABLE u (b DEFAULT 'x)")
     assert str(err) == "unterminated string literal at line 3\n  in statement: 'x)"
     assert (err.index, err.statement) == (None, "'x)")
+
+
+def test_hint_on_a_constraint_line_is_accepted_and_needs_a_name() -> None:
+    d = one("CREATE TABLE t (\n a,\n CONSTRAINT uq UNIQUE (a) -- @renamed from=uq_old\n)")
+    assert (d.renamed_from, d.column_renames) == (None, {})
+    err = error("CREATE TABLE t (\n a,\n b,\n PRIMARY KEY (a) -- @renamed from=zz\n)")
+    assert "needs the constraint's name" in str(err)
