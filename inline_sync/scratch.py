@@ -229,32 +229,90 @@ class Scratch:
         their dependencies allow. Raises DefinitionError naming the statement SQLite refused."""
         names = {d.key for d in definitions}
         self.declared = frozenset(names)
-        pending = sorted(definitions, key=lambda d: (_CREATE_ORDER[d.kind], d.index))
+        pending = sorted(
+            (d for d in definitions if d.kind != TRIGGER),
+            key=lambda d: (_CREATE_ORDER[d.kind], d.index),
+        )
         # Views may depend on views declared later: retry until no progress.
         while pending:
             failed: list[tuple[Definition, str]] = []
             progress = False
             for d in pending:
-                sql = self._scratch_sql(d, names)
                 try:
-                    self.client.execute(sql)
+                    self.client.execute(self._scratch_sql(d, names))
                     progress = True
                 except Exception as exc:
                     if not self.client.is_error(exc):
                         raise
                     failed.append((d, self.client.error_message(exc)))
-            if not failed:
-                self._check_views([d for d in definitions if d.kind == VIEW])
-                return
-            if not progress or all(d.kind != VIEW for d, _ in failed):
+            if failed and (not progress or all(d.kind != VIEW for d, _ in failed)):
                 d, message = failed[0]
-                raise DefinitionError(
-                    f"SQLite refused the {d.kind} {d.name!r}: {unprefix_message(message)}",
-                    statement=d.sql,
-                    index=d.index,
-                    name=d.name,
-                )
+                raise _refused(d, f"SQLite refused the {d.kind} {d.name!r}", message)
             pending = [d for d, _ in failed]
+        self._check_views([d for d in definitions if d.kind == VIEW])
+        # Triggers one at a time, each fired (compiled) right after it is made: the statement
+        # compiles every trigger of its table, and the earlier ones are known to be good.
+        for d in sorted((d for d in definitions if d.kind == TRIGGER), key=lambda d: d.index):
+            try:
+                self.client.execute(self._scratch_sql(d, names))
+            except Exception as exc:
+                if not self.client.is_error(exc):
+                    raise
+                message = self.client.error_message(exc)
+                raise _refused(d, f"SQLite refused the trigger {d.name!r}", message) from None
+            self._check_trigger(d)
+
+    def _check_trigger(self, d: Definition) -> None:
+        """CREATE TRIGGER accepts a body that names missing tables or columns; compiling a
+        statement that fires it does not. The statement changes no row (``WHERE 0``)."""
+        event = _trigger_event(d)
+        if event is None or event[1] not in self.declared:
+            return  # a trigger on an ignored table: the live database decides
+        kind, table, of_columns = event
+        where = SCRATCH_DB if self.strategy == "scratch-db" else "main"
+        target = f"{where}.{quote(table if self.strategy == 'scratch-db' else PREFIX + table)}"
+        # The scratch copy's own column names (a column named like a table is prefixed too).
+        ordinary = [
+            str(r[1])
+            for r in self.client.query(f"PRAGMA {where}.table_xinfo({target.split('.', 1)[1]})")
+            if int(r[6]) in (0, 1)  # not generated
+        ]
+        by_name = {fold(c): c for c in ordinary}
+        for c in ordinary:
+            if fold(c).startswith(PREFIX):
+                by_name.setdefault(fold(c)[len(PREFIX) :], c)
+        # A generated column cannot be SET: such an OF column is left out.
+        columns = [by_name[fold(c)] for c in of_columns if fold(c) in by_name] or ordinary[:1]
+        if kind == "DELETE":
+            sql = f"DELETE FROM {target} WHERE 0"
+        elif not columns:
+            return
+        elif kind == "INSERT":
+            sql = f"INSERT INTO {target} ({quote(columns[0])}) SELECT NULL WHERE 0"
+        else:
+            sets = ", ".join(f"{quote(c)} = {quote(c)}" for c in columns)
+            sql = f"UPDATE {target} SET {sets} WHERE 0"
+        try:
+            self.client.execute(sql)
+        except Exception as exc:
+            if not self.client.is_error(exc):
+                raise
+            message = unprefix_message(self.client.error_message(exc))
+            if self._exists_only_in_main(message):
+                return
+            raise _refused(d, f"the trigger {d.name!r} cannot run", message) from None
+
+    def _exists_only_in_main(self, message: str) -> bool:
+        """True for "no such table: x" where x exists in the live database (an ignored table
+        that a view or trigger of the definitions uses)."""
+        missing = re.match(r"no such table: (?:\w+\.)?(.+)$", message)
+        return bool(
+            missing
+            and self.client.query(
+                "SELECT 1 FROM main.sqlite_master WHERE name = ? COLLATE NOCASE",
+                (missing.group(1),),
+            )
+        )
 
     def _check_views(self, views: list[Definition]) -> None:
         """CREATE VIEW accepts a missing table or column; reading the view does not. A table
@@ -268,18 +326,9 @@ class Scratch:
                 if not self.client.is_error(exc):
                     raise
                 message = unprefix_message(self.client.error_message(exc))
-                missing = re.match(r"no such table: (?:\w+\.)?(.+)$", message)
-                if missing and self.client.query(
-                    "SELECT 1 FROM main.sqlite_master WHERE name = ? COLLATE NOCASE",
-                    (missing.group(1),),
-                ):
+                if self._exists_only_in_main(message):
                     continue
-                raise DefinitionError(
-                    f"the view {d.name!r} cannot be read: {message}",
-                    statement=d.sql,
-                    index=d.index,
-                    name=d.name,
-                ) from None
+                raise _refused(d, f"the view {d.name!r} cannot be read", message) from None
 
     def _scratch_sql(self, d: Definition, names: set[str]) -> str:
         if self.strategy == "prefix":
@@ -337,6 +386,35 @@ class Scratch:
         if tails is not None and sql.endswith(tails[0]):
             return sql[: len(sql) - len(tails[0])] + tails[1]
         return strip_prefix(sql, self.declared)  # e.g. a shadow table a module created
+
+
+def _refused(d: Definition, what: str, message: str) -> DefinitionError:
+    return DefinitionError(
+        f"{what}: {unprefix_message(message)}", statement=d.sql, index=d.index, name=d.name
+    )
+
+
+def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:
+    """(INSERT, UPDATE or DELETE; folded table or view; the UPDATE OF columns) of a trigger."""
+    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+    for i, tok in enumerate(sig):
+        if tok.keyword("INSERT", "UPDATE", "DELETE"):
+            kind = tok.text.upper()
+            of: list[str] = []
+            j = i + 1
+            if kind == "UPDATE" and j < len(sig) and sig[j].keyword("OF"):
+                j += 1
+                while j < len(sig) and sig[j].is_name:
+                    of.append(sig[j].value)
+                    j += 1
+                    if j >= len(sig) or sig[j].text != ",":
+                        break
+                    j += 1
+            if j + 1 < len(sig) and sig[j].keyword("ON"):
+                k = j + 3 if j + 2 < len(sig) and sig[j + 2].text == "." else j + 1
+                return (kind, sig[k].folded, of) if k < len(sig) else None
+            return None
+    return None
 
 
 def open_scratch(client: Client, requested: str) -> Scratch:
