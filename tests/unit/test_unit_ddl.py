@@ -91,7 +91,7 @@ def test_big_table_constraints() -> None:
     assert t.rowid_alias() == "id"
     assert t.uniques == (
         KeyConstraint((IndexedColumn("a", "binary"), IndexedColumn("b", "", True))),
-        KeyConstraint((IndexedColumn("h"),), "IGNORE"),
+        KeyConstraint((IndexedColumn("h"),), "IGNORE", name="u_h"),
     )
     assert t.checks == (
         Check("b > 0", "", "CHECK (b > 0)"),
