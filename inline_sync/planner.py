@@ -91,7 +91,8 @@ class _Planner:
             real_name = current.name
             if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
                 current = parse_table(rename_names(current.sql, {old_key: table.name}))
-            elif any(fk.table in moved or fk.table in moved_columns for fk in current.foreign_keys):
+            # A renamed table's parents may be renamed too: SQLite rewrites both.
+            if any(fk.table in moved or fk.table in moved_columns for fk in current.foreign_keys):
                 current = parse_table(rename_references(current.sql, moved, moved_columns))
             diffs[key] = compare_table(
                 current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
@@ -125,7 +126,7 @@ class _Planner:
         self._table_creates(creates, vt_creates)
         self._alters(diffs, rebuild, renames)
         if closure:
-            self._closure_rebuild(sorted(rebuild), diffs)
+            self._closure_rebuild(sorted(rebuild), diffs, renames)
         else:
             for key in sorted(rebuild):
                 old = self.cur.tables[renames[key]].name if key in renames else None
@@ -301,7 +302,9 @@ class _Planner:
             reasons = (*reasons, *(f"drop column {c}" for c in lost))
         self.changes.append(Change("table", name, "rebuild", bool(lost), reasons))
 
-    def _closure_rebuild(self, keys: list[str], diffs: dict[str, TableDiff]) -> None:
+    def _closure_rebuild(
+        self, keys: list[str], diffs: dict[str, TableDiff], renames: dict[str, str]
+    ) -> None:
         ordered = self._fk_order(keys)
         items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
         steps, lost = rebuild_closure(items, self.inp.legacy_alter_table)
@@ -312,6 +315,8 @@ class _Planner:
                 "references a rebuilt table (foreign keys stay enforced here, so referencing "
                 "tables are rebuilt together)",
             )  # fmt: skip
+            if k in renames:  # as _rebuild says it: the rename is part of this change
+                reasons = (f"renamed from {self.cur.tables[renames[k]].name}", *reasons)
             cols = lost.get(k, [])
             reasons = (*reasons, *(f"drop column {c}" for c in cols))
             self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons))
