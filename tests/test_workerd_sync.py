@@ -322,6 +322,25 @@ def test_5_cf_kv_and_miniflare_tables_are_left_alone(live: WorkerdHarness) -> No
     assert user_objects(live, do) == [("table", "other")]
 
 
+def test_5b_drift_in_real_storage_is_noticed_and_platform_tables_are_not_drift(
+    live: WorkerdHarness,
+) -> None:
+    """The sqlite_schema digest in a real Durable Object: an index dropped behind the library's
+    back is restored; the runtime's _cf_KV appearing is not drift (no full plan)."""
+    do = "drift"
+    assert sync_now(live, SCHEMA, do)["status"] == "synced"
+    live.request("POST", at("/kv", do), {"key": "k", "value": "v"})  # creates _cf_KV
+    quiet = sync_now(live, SCHEMA, do)
+    assert (quiet["status"], quiet["strategy"]) == ("up-to-date", ""), quiet
+    sql(live, "DROP INDEX notes_by_created", do=do)
+    result = sync_now(live, SCHEMA, do)
+    assert result["status"] == "synced"
+    assert result["executed"] == ["CREATE INDEX notes_by_created ON notes (created_at)"], result
+    assert ("index", "notes_by_created") in user_objects(live, do)
+    again = sync_now(live, SCHEMA, do)
+    assert (again["status"], again["strategy"]) == ("up-to-date", ""), again
+
+
 VIEWED = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price INTEGER);
 CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT NOT NULL);
