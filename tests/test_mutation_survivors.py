@@ -326,3 +326,63 @@ def test_child_and_parent_both_renamed_is_two_renames_not_a_rebuild(opener: str)
     ]
     assert conn.execute("SELECT * FROM animals").fetchall() == [(7, 1)]
     assert inline_sync.plan(client, desired).status == "up-to-date"
+
+
+# ------------------------------------------------------------------ state: hash, cache, stamp
+
+
+def test_definitions_hash_is_fnv1a_of_version_ignores_and_tokens() -> None:
+    """Pins the documented scheme (README, "Start-up"): FNV-1a 64 over the planner's version,
+    the sorted ignore patterns and the normalized statements, NUL-separated. Kills a changed
+    separator or a part left out (a stored state would then match other definitions)."""
+    from inline_sync.definitions import parse_definitions
+    from inline_sync.names import ignore_filter
+    from inline_sync.state import PLANNER_VERSION, definitions_hash, fnv1a_64
+    from inline_sync.tokenizer import normalize
+
+    sql = "CREATE TABLE t (a TEXT DEFAULT 'x');\nCREATE INDEX t_a ON t (a);"
+    skip = ignore_filter(("legacy_*", "audit"))
+    defs = parse_definitions(sql, skip)
+    parts = [f"inline_sync planner {PLANNER_VERSION}", *sorted(skip.exact), *sorted(skip.globs)]
+    parts += [normalize(d.tokens) for d in defs]
+    expected = f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}"
+    assert definitions_hash((sql,), defs, skip) == expected
+
+
+def test_definitions_hash_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-process cache keeps at most 64 entries, dropping the oldest (kills an
+    off-by-one in the bound and a broken eviction)."""
+    from inline_sync import state
+    from inline_sync.definitions import parse_definitions
+    from inline_sync.names import ignore_filter
+
+    monkeypatch.setattr(state, "_HASHES", {})
+    skip = ignore_filter()
+    texts = [f"CREATE TABLE t{i} (a);" for i in range(70)]
+    for sql in texts:
+        state.definitions_hash((sql,), parse_definitions(sql, skip), skip)
+        assert len(state._HASHES) <= 64
+    assert len(state._HASHES) == 64
+    assert ((texts[5],), skip) not in state._HASHES
+    assert ((texts[6],), skip) in state._HASHES and ((texts[-1],), skip) in state._HASHES
+
+
+def test_state_row_records_the_sync_time_in_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``synced_at`` is the UTC time of the sync as ISO 8601 (kills a changed format and a
+    stamp taken in local time)."""
+    import time as real_time
+
+    from inline_sync import state
+
+    class Clock:
+        strftime = staticmethod(real_time.strftime)
+
+        @staticmethod
+        def gmtime() -> real_time.struct_time:
+            return real_time.struct_time((2001, 2, 3, 4, 5, 6, 5, 34, 0))
+
+    monkeypatch.setattr(state, "time", Clock)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, "CREATE TABLE t (a);")
+    stamp = conn.execute(f"SELECT synced_at FROM {state.STATE_TABLE}").fetchone()
+    assert stamp == ("2001-02-03T04:05:06Z",)

@@ -1,0 +1,156 @@
+"""Mutation testing of the planning stages, by hand (not part of CI): docs/mutation-testing.md.
+
+    pip install -e '.[mutation]'
+    python tools/mutation.py                 # every planning module
+    python tools/mutation.py diff state      # some of them
+    python tools/mutation.py --report        # only summarise the last run's results
+
+Runs mutmut (configured in pyproject.toml, ``[tool.mutmut]``) at the lowest CPU priority with
+one worker, then prints per module: mutants, killed, survivors, those judged equivalent
+(tools/mutation_equivalents.txt) and the score, killed / (mutants - equivalent). Each survivor
+not judged equivalent is listed with its diff (``mutmut show NAME``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = (
+    "diff", "planner", "rebuild", "scratch", "state", "ddl", "definitions", "apply", "introspect",
+)  # fmt: skip
+EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.txt"
+_RESULT = re.compile(r"^\s+(?P<name>inline_sync\.(?P<module>\w+)\.\S+): (?P<status>.+)$")
+
+
+def mutmut(*args: str, capture: bool = False) -> str:
+    """Run the mutmut of this interpreter's environment in the repository root."""
+    exe = Path(sys.executable).parent / "mutmut"
+    proc = subprocess.run(
+        [str(exe), *args], cwd=ROOT, check=True, text=True, capture_output=capture
+    )
+    return proc.stdout if capture else ""
+
+
+def load_equivalents() -> list[tuple[str, str, str]]:
+    """(function, text of a line the mutant changes, reason) per judged-equivalent mutant.
+
+    One entry per line: ``module.function | mutated line (stripped) | why``. Keyed by text,
+    not by mutant number, so the judgement survives edits elsewhere in the module."""
+    entries = []
+    for line in EQUIVALENTS.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            function, text, reason = (part.strip() for part in line.split(" | ", 2))
+            entries.append((function, text, reason))
+    return entries
+
+
+def function_of(name: str) -> str:
+    """``module.function`` (or ``module.Class.method``) of a mutant name."""
+    module, _, rest = name.removeprefix("inline_sync.").partition(".")
+    rest = re.sub(r"__mutmut_\d+$", "", rest).removeprefix("x_").removeprefix("xǁ")
+    return module + "." + rest.replace("ǁ", ".")
+
+
+def added_lines(diff: str) -> list[str]:
+    return [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and ln[1:].strip()]
+
+
+def report(modules: list[str]) -> int:
+    """Print the per-module table and the survivors; 0 when every module reaches 95 %."""
+    results: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name, status in statuses(modules).items():
+        results[name.split(".")[1]].append((name, status))
+    equivalents = load_equivalents()
+    used: set[int] = set()
+    rows = []
+    open_survivors: list[tuple[str, str, str]] = []
+    for module in modules:
+        counts: dict[str, int] = defaultdict(int)
+        equivalent = 0
+        for name, status in results.get(module, []):
+            counts[status] += 1
+            if status in ("killed", "not checked", "caught by type check"):
+                continue
+            diff = mutmut("show", name, capture=True)
+            changed = added_lines(diff.split("\n", 1)[1] if "\n" in diff else diff)
+            match = next(
+                (
+                    i
+                    for i, (fn, text, _) in enumerate(equivalents)
+                    if fn == function_of(name) and any(text == c for c in changed)
+                ),
+                None,
+            )
+            if match is not None:
+                equivalent += 1
+                used.add(match)
+            else:
+                open_survivors.append((module, name, status + "\n" + diff))
+        total = sum(counts.values())
+        tested = total - counts["not checked"]
+        killed = counts["killed"] + counts["caught by type check"]
+        score = killed / (tested - equivalent) if tested > equivalent else 1.0
+        rows.append((module, total, tested, killed, tested - killed, equivalent, score))
+    print(
+        f"\n{'module':<12}{'mutants':>8}{'tested':>8}{'killed':>8}{'alive':>7}{'equiv':>7}"
+        f"{'score':>8}"
+    )
+    for module, total, tested, killed, alive, equivalent, score in rows:
+        print(f"{module:<12}{total:>8}{tested:>8}{killed:>8}{alive:>7}{equivalent:>7}{score:>8.1%}")
+    for module, name, text in open_survivors:
+        print(f"\n== {module}: {name}: {text.rstrip()}")
+    complete = {r[0] for r in rows if r[1] == r[2]}  # a module whose every mutant was tested
+    stale = [
+        e for i, e in enumerate(equivalents) if i not in used and e[0].split(".")[0] in complete
+    ]
+    for fn, text, _ in stale:
+        print(f"\n(equivalence entry matched no survivor; delete it if it is stale: {fn} | {text})")
+    untested = sum(r[1] - r[2] for r in rows)
+    if untested:
+        print(f"\n{untested} mutant(s) not tested yet: run again to go on where this run stopped")
+    return 0 if not untested and all(r[6] >= 0.95 for r in rows) else 1
+
+
+def statuses(modules: list[str]) -> dict[str, str]:
+    """The last known status of every mutant of ``modules`` (empty before the first run)."""
+    if not (ROOT / "mutants").is_dir():
+        return {}
+    found = {}
+    for line in mutmut("results", "--all", "true", capture=True).splitlines():
+        m = _RESULT.match(line)
+        if m and m["module"] in modules:
+            found[m["name"]] = m["status"]
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", choices=[[], *MODULES], metavar="MODULE")
+    parser.add_argument("--report", action="store_true", help="summarise the last run only")
+    parser.add_argument(
+        "--retest", action="store_true", help="test the survivors again (after adding tests)"
+    )
+    args = parser.parse_args(argv)
+    modules = list(args.modules or MODULES)
+    if not args.report:
+        os.nice(19)  # others' work first: the mutants run on idle CPU only
+        known = statuses(modules)
+        # mutmut re-tests every mutant it is given by name: name only those still to decide.
+        redo = {"not checked", *(["survived", "timeout", "suspicious"] if args.retest else [])}
+        names = [n for n, status in known.items() if status in redo]
+        if not known:
+            names = [f"inline_sync.{m}.*" for m in modules]
+        if names:
+            mutmut("run", "--max-children", "1", *names)
+    return report(modules)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
