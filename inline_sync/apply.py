@@ -52,6 +52,24 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
     return found
 
 
+def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyError:
+    """The ApplyError for a step SQLite refused (``None``: the step is not known, as when
+    the refusal came at commit), naming it with ``hint`` or a hint at the likely cause."""
+    message = unprefix_message(sqlite_message)
+    hint = hint or next((h for key, h in _HINTS.items() if key in message), "")
+    if step is None:
+        text = f"SQLite refused the change: {message}"
+    else:
+        where = f"{step.action} {step.kind} {step.name}".strip()
+        text = f"SQLite refused to {where}: {message}"
+    if hint:
+        text += f" ({hint})"
+    if step is not None:
+        text += f"\n  statement: {step.sql}"
+    text += "\n  nothing was changed (rolled back)"
+    return ApplyError(text, step=step, sqlite_message=sqlite_message)
+
+
 #: ``progress(step, rows_done, rows_total)``, called while rows are copied.
 Progress = Callable[[Step, int, int], None]
 
@@ -125,16 +143,8 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             if not client.is_error(exc):
                 raise
             sqlite_message = client.error_message(exc)
-            message = unprefix_message(sqlite_message)
-            hint = _new_column_hint(client, step, message) or next(
-                (h for key, h in _HINTS.items() if key in message), ""
-            )
-            where = f"{step.action} {step.kind} {step.name}".strip()
-            text = f"SQLite refused to {where}: {message}"
-            if hint:
-                text += f" ({hint})"
-            text += f"\n  statement: {step.sql}\n  nothing was changed (rolled back)"
-            raise ApplyError(text, step=step, sqlite_message=sqlite_message) from None
+            hint = _new_column_hint(client, step, unprefix_message(sqlite_message))
+            raise refused(step, sqlite_message, hint) from None
     if plan.fk_checks:
         after = fk_violations(client, [c.after for c in plan.fk_checks])
         new = after - before

@@ -454,12 +454,11 @@ def read_shadow_tables(
     theirs (sqlite-vec's ``*_vector_chunks00``), so a table named ``<virtual table>_…`` that the
     definitions do not declare counts as a shadow table too. ``declared`` holds folded names.
     """
-    vtabs = [fold(n) + "_" for _, n, _, s in rows if is_virtual(s)]
-    if not vtabs:
+    if not any(is_virtual(s) for _, _, _, s in rows):
         return set()
-    found: set[str] = set()
+    listed: set[str] = set()
     try:
-        found = {
+        listed = {
             str(r[0])
             for r in client.query(
                 "SELECT name FROM pragma_table_list WHERE schema = ? AND type = 'shadow'",
@@ -469,8 +468,21 @@ def read_shadow_tables(
     except Exception as exc:  # SQLite before 3.37: the name rule below still applies
         if not client.is_error(exc):
             raise
+    return shadow_names(rows, declared, listed)
+
+
+def shadow_names(
+    rows: list[Row], declared: frozenset[str] | set[str], listed: set[str]
+) -> set[str]:
+    """The shadow tables among ``rows``: those ``PRAGMA table_list`` reported (``listed``) that
+    belong to a virtual table in ``rows``, and the undeclared tables named after one."""
+    vtabs = tuple(fold(n) + "_" for _, n, _, s in rows if is_virtual(s))
+    if not vtabs:
+        return set()
+    names = {fold(n) for _, n, _, _ in rows}
+    found = {n for n in listed if fold(n) in names}
     for kind, name, _, _ in rows:
         key = fold(name)
-        if kind == "table" and key not in declared and any(key.startswith(v) for v in vtabs):
+        if kind == "table" and key not in declared and key.startswith(vtabs):
             found.add(name)
     return found

@@ -24,6 +24,12 @@ PLANNER_VERSION = "1"
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"
 
+#: Creates the state table when it is missing.
+STATE_TABLE_SQL = (
+    f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+    "definitions_hash TEXT NOT NULL, fingerprint TEXT NOT NULL, synced_at TEXT NOT NULL)"
+)
+
 #: One query reads the stored state and the schema cookie it must match.
 STATE_QUERY = (
     "SELECT definitions_hash, fingerprint, (SELECT 'v' || schema_version FROM "
@@ -127,10 +133,7 @@ def schema_fingerprint(client: Client) -> str:
 
 def write_state(client: Client, digest: str) -> None:
     """Record a successful sync of definitions with hash ``digest`` (inside its transaction)."""
-    client.execute(
-        f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
-        "definitions_hash TEXT NOT NULL, fingerprint TEXT NOT NULL, synced_at TEXT NOT NULL)"
-    )
+    client.execute(STATE_TABLE_SQL)
     # The fingerprint is read after the table exists, so creating it does not count as drift.
     fingerprint = schema_fingerprint(client)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
