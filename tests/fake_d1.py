@@ -176,6 +176,10 @@ class FakeD1:
         """Rows of one query, straight from the database (not through the simulated API)."""
         return [tuple(r) for r in self.conn.execute(sql).fetchall()]
 
+    def script(self, sql: str) -> None:
+        """Run several statements straight on the database."""
+        self.conn.executescript(sql)
+
     def dump(self) -> tuple[list[tuple[Any, ...]], dict[str, list[tuple[Any, ...]]]]:
         """The schema and every row of every table: to check that nothing changed."""
         schema = self.q("SELECT type, name, sql FROM sqlite_master ORDER BY name")
