@@ -349,7 +349,7 @@ def describe(conn: Any) -> dict[str, Any]:
     """Describe the ``main`` schema of a connection as a nested dict of plain values.
 
     Names are lower-cased (SQLite compares them case-insensitively). ``sqlite_*`` tables,
-    inline_sync's own state table ``_inline_sync_state``,
+    inline_sync's own state table ``_inline_sync_state``, Cloudflare's ``_cf_*`` tables,
     auto-index names and virtual-table shadow tables are left out; auto-indexes are described
     by their columns and flags under their table.
     """
@@ -363,6 +363,7 @@ def describe(conn: Any) -> dict[str, Any]:
         conn,
         "SELECT type, name, tbl_name, sql FROM main.sqlite_schema "
         "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name != '_inline_sync_state' "
+        "AND lower(substr(name, 1, 4)) != '_cf_' "
         "ORDER BY type, name",
     )
     tables: dict[str, Any] = {}

@@ -111,7 +111,7 @@ def base_tables(conn: Any) -> list[str]:
         for name, kind in rows(
             conn, "SELECT name, type FROM pragma_table_list WHERE schema = 'main'"
         )
-        if kind == "table" and not name.lower().startswith(("sqlite_", "_inline_sync"))
+        if kind == "table" and not name.lower().startswith(("sqlite_", "_inline_sync", "_cf_"))
     ]
     by_lower = {n.lower(): n for n in names}
     parents = {
