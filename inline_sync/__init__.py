@@ -21,6 +21,7 @@ from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncErr
 from .plan import Change, Step, SyncPlan, SyncResult
 
 if TYPE_CHECKING:
+    from .d1 import plan_async, sync_async
     from .sources import SchemaFile
 
 __version__ = "0.1.0"
@@ -58,6 +59,18 @@ __all__ = [
     "__version__",
     "inspect",
     "plan",
+    "plan_async",
     "read_schema",
     "sync",
+    "sync_async",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The async entry points (for D1) load their driver on first use: `import inline_sync`
+    # stays as cheap as it is for everyone else.
+    if name in ("sync_async", "plan_async"):
+        from . import d1
+
+        return getattr(d1, name)
+    raise AttributeError(f"module 'inline_sync' has no attribute {name!r}")

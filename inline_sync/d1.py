@@ -14,7 +14,6 @@ from typing import Any
 
 from .clients import Client, make_client
 from .definitions import parse_definitions
-from .diff import Capabilities
 from .errors import SyncError
 from .names import ignore_filter
 from .plan import Step, SyncPlan, SyncResult
@@ -167,7 +166,7 @@ async def plan_async(
     _check_strategy(scratch_schema)
     skip = ignore_filter(ignore)
     defs = parse_definitions(_texts(definitions), skip)
-    rounds = sync_rounds(defs, skip, Capabilities(D1_SQLITE_VERSION), RoundOptions())
+    rounds = sync_rounds(defs, skip, D1_SQLITE_VERSION, RoundOptions())
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     return outcome.plan
 
@@ -209,7 +208,7 @@ async def sync_async(
     defs = parse_definitions(texts, skip)
     digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
     options = RoundOptions(not dry_run, allow_destructive, force, digest, progress)
-    rounds = sync_rounds(defs, skip, Capabilities(D1_SQLITE_VERSION), options)
+    rounds = sync_rounds(defs, skip, D1_SQLITE_VERSION, options)
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     status = "changes-needed" if dry_run and outcome.plan.steps else outcome.status
     return SyncResult(status, outcome.plan, outcome.executed, time.perf_counter() - started)
@@ -234,4 +233,4 @@ def sync_rounds_on(
     defs = parse_definitions(texts, skip)
     digest = definitions_hash(tuple(texts), defs, skip) if apply else ""
     opts = RoundOptions(apply=apply, digest=digest, **options)
-    return run_rounds(c, sync_rounds(defs, skip, Capabilities(c.sqlite_version()), opts))  # type: ignore[no-any-return]
+    return run_rounds(c, sync_rounds(defs, skip, c.sqlite_version(), opts))  # type: ignore[no-any-return]

@@ -30,14 +30,10 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .ddl import ParseError, parse_table, parse_view
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
-from .diff import Capabilities
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
-from .models import dependency_order
 from .names import PREFIX, NameFilter
 from .plan import Step, SyncPlan
-from .scratch import rewrite_names, shadow_names, strip_prefix, unprefix_message
 from .state import STATE_TABLE, STATE_TABLE_SQL
 from .tokenizer import fold, literal, quote
 
@@ -131,9 +127,10 @@ def _drop(kind: str, name: str) -> Statement:
 
 # --------------------------------------------------------------------------- the core
 def sync_rounds(
-    defs: list[Definition], skip: NameFilter, caps: Capabilities, opts: RoundOptions
+    defs: list[Definition], skip: NameFilter, version: tuple[int, ...], opts: RoundOptions
 ) -> Rounds:
-    """The whole sync (or plan, with ``opts.apply`` false) as rounds; returns an Outcome."""
+    """The whole sync (or plan, with ``opts.apply`` false) as rounds; returns an Outcome.
+    ``version`` is the SQLite version the client states (what the planner may use)."""
     tables: dict[str, tuple[str, bool]] | None = None
     if opts.digest and not opts.force:
         matched, tables = yield from _read_state(opts.digest)
@@ -149,7 +146,7 @@ def sync_rounds(
         except RoundError as exc:
             yield from scratch.diagnose(exc)
             continue  # a table vanished between the rounds: plan again
-        the_plan, fingerprint = scratch.plan(reply, caps)
+        the_plan, fingerprint = scratch.plan(reply, version)
         if not opts.apply:
             return Outcome(the_plan.status, the_plan)
         if the_plan.destructive and not opts.allow_destructive:
@@ -236,9 +233,17 @@ _CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
 
 
 class ScratchRound:
-    """Build the scratch copies, read back what planning needs, drop them: one round."""
+    """Build the scratch copies, read back what planning needs, drop them: one round.
+
+    The planning stages are imported here, not at module level: recognizing an up-to-date
+    database never loads them."""
 
     def __init__(self, defs: list[Definition], skip: NameFilter, tables: Tables) -> None:
+        from .clients import Client
+        from .ddl import ParseError, parse_view
+        from .models import dependency_order
+        from .scratch import Scratch
+
         self.defs = defs
         self.skip = skip
         self.names = {d.key for d in defs}
@@ -255,6 +260,8 @@ class ScratchRound:
         self.creates = sorted(
             defs, key=lambda d: (_CREATE_ORDER[d.kind], view_order.get(d.key, 0), d.index)
         )
+        self.scratch = Scratch(Client(), "prefix")  # for its SQL only: this round does the I/O
+        self.scratch.declared = frozenset(self.names)
         self.statements: list[Statement] = []
         self.owner: list[Definition | None] = []  # the definition each statement builds
         self.at: dict[str, int] = {}
@@ -267,6 +274,9 @@ class ScratchRound:
     def _drops(self) -> list[Statement]:
         """Drop statements for every scratch object: triggers, views, then tables with
         children before parents (with foreign keys on, a child cannot outlive its parent)."""
+        from .ddl import ParseError, parse_table
+        from .models import dependency_order
+
         tables = [d for d in self.defs if d.kind in (TABLE, VIRTUAL)]
         by_key = {d.key: d for d in tables}
 
@@ -292,7 +302,7 @@ class ScratchRound:
         for sql, _ in self._drops():  # leftovers (none, unless someone made them)
             self._add("", sql)
         for d in self.creates:
-            self._add("", rewrite_names(d.sql, d.tokens, self.names, d.name_token), d)
+            self._add("", self.scratch.statement(d, self.names), d)
         for d in self.creates:
             if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
                 self._add("", f"SELECT * FROM {quote(PREFIX + d.name)} LIMIT 0", d)
@@ -325,6 +335,8 @@ class ScratchRound:
     def diagnose(self, exc: RoundError) -> Generator[Round, Reply, None]:
         """Raise the DefinitionError that names the refused statement; return when the
         failure was not the definitions' (a table read for its rows vanished meanwhile)."""
+        from .scratch import unprefix_message
+
         index = yield from _failed_at(exc, self.statements)
         owner = self.owner[index] if index is not None else None
         message = unprefix_message(exc.message)
@@ -337,10 +349,14 @@ class ScratchRound:
         if index is None or "no such table" not in exc.message:
             raise SyncError(f"building the scratch schema failed: {message}")
 
-    def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:
+    def plan(self, reply: Reply, version: tuple[int, ...]) -> tuple[SyncPlan, str]:
         """The plan, and the schema fingerprint it was made against."""
+        from .diff import Capabilities
         from .introspect import build_schema, same_text
         from .planner import PlanInput, build_plan
+        from .scratch import shadow_names
+
+        caps = Capabilities(version)
 
         def one(label: str) -> Any:
             return reply[self.at[label]][0][0]
@@ -349,22 +365,14 @@ class ScratchRound:
         listed = {str(r[0]) for r in reply[self.at["shadow"]]}
         current = [r for r in rows if not fold(r[1]).startswith(PREFIX)]
         scratch = [r for r in rows if fold(r[1]).startswith(PREFIX)]
-        plen = len(PREFIX)
-        desired = [
-            (kind, name[plen:], tbl[plen:] if fold(tbl).startswith(PREFIX) else tbl,
-             strip_prefix(sql))
-            for kind, name, tbl, sql in scratch
-        ]  # fmt: skip
         current_shadow = shadow_names(current, self.names, listed)
-        desired_shadow = {
-            s[plen:]
-            for s in shadow_names(scratch, {PREFIX + k for k in self.names}, listed)
-            if fold(s).startswith(PREFIX)
-        }
+        desired, desired_shadow = self.scratch.unprefixed(
+            scratch, shadow_names(scratch, {PREFIX + k for k in self.names}, listed)
+        )
         fingerprint = str(one("fingerprint"))
-        version = ".".join(map(str, caps.version))
+        version_text = ".".join(map(str, caps.version))
         if same_text(current, desired, self.skip, current_shadow, desired_shadow):
-            return SyncPlan(strategy="prefix", sqlite_version=version), fingerprint
+            return SyncPlan(strategy="prefix", sqlite_version=version_text), fingerprint
         has_rows = {
             fold(name): bool(value)
             for i, chunk in enumerate(self.has_rows_names)
@@ -459,6 +467,9 @@ class ApplyRound:
 
     def diagnose(self, exc: RoundError) -> Generator[Round, Reply, ApplyError]:
         """The ApplyError naming the refused step (or the foreign keys that broke)."""
+        from .apply import refused
+        from .scratch import unprefix_message
+
         index = yield from _failed_at(exc, self.statements)
         message = unprefix_message(exc.message)
         if (index is not None and index in self.fk_at) or _FK_BROKEN in message:
@@ -469,6 +480,4 @@ class ApplyRound:
                 sqlite_message="FOREIGN KEY constraint failed",
             )
         step = self.step_at.get(index) if index is not None else None
-        from .apply import refused
-
         return refused(step, exc.message)

@@ -370,7 +370,16 @@ class Scratch:
             return rows, read_shadow_tables(self.client, SCRATCH_DB, rows, self.declared)
         rows = [r for r in read_objects(self.client, "main") if fold(r[1]).startswith(PREFIX)]
         declared = frozenset(PREFIX + k for k in self.declared)
-        shadow = read_shadow_tables(self.client, "main", rows, declared)
+        return self.unprefixed(rows, read_shadow_tables(self.client, "main", rows, declared))
+
+    def statement(self, d: Definition, names: set[str]) -> str:
+        """The statement that builds ``d`` in the scratch space (``names``: the folded names
+        of every definition). :meth:`build` runs these; so does a caller that batches them."""
+        return self._scratch_sql(d, names)
+
+    def unprefixed(self, rows: list[Row], shadow: set[str]) -> tuple[list[Row], set[str]]:
+        """Prefixed rows and shadow-table names read back from the copies (prefix strategy),
+        with the user's names and, for the statements this scratch built, the user's text."""
         plen = len(PREFIX)
         unprefixed = [
             (kind, name[plen:], tbl[plen:] if fold(tbl).startswith(PREFIX) else tbl,
