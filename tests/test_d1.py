@@ -293,3 +293,8 @@ def test_other_clients_are_handed_to_sync() -> None:
     conn = sqlite3.connect(":memory:")
     assert run(sync_async(conn, PEERS)).status == "synced"
     assert run(plan_async(conn, PEERS)).status == "up-to-date"
+
+
+def test_the_package_exports_the_async_entry_points() -> None:
+    assert inline_sync.sync_async is sync_async and inline_sync.plan_async is plan_async
+    assert {"sync_async", "plan_async"} <= set(inline_sync.__all__)
