@@ -318,7 +318,10 @@ class ScratchRound:
         for i in range(0, len(plain), 50):  # 100 columns at most in a result on D1
             chunk = plain[i : i + 50]
             self.has_rows_names.append(chunk)
-            exists = ", ".join(f"EXISTS (SELECT 1 FROM main.{quote(n)})" for n in chunk)
+            # Named columns: D1 returns rows as objects, where equal names would collapse.
+            exists = ", ".join(
+                f"EXISTS (SELECT 1 FROM main.{quote(n)}) AS h{j}" for j, n in enumerate(chunk)
+            )
             self._add(f"rows {len(self.has_rows_names) - 1}", f"SELECT {exists}")
         self.vtab_columns: list[tuple[str, str]] = []
         for d in self.defs:

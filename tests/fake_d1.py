@@ -153,6 +153,8 @@ class FakeD1:
                 "state.storage.transaction() or state.storage.transactionSync() APIs instead of "
                 "the SQL BEGIN TRANSACTION or SAVEPOINT statements."
             )
+        if len(sql.encode("utf-8")) > 100_000:
+            raise FakeJsError("Error: D1_ERROR: statement too long: SQLITE_TOOBIG")
         if re.match(r"^\s*PRAGMA\s+foreign_keys\s*=", sql, re.IGNORECASE):
             return []  # accepted, and no effect
         self.conn.set_authorizer(self._authorize)

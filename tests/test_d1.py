@@ -298,3 +298,34 @@ def test_other_clients_are_handed_to_sync() -> None:
 def test_the_package_exports_the_async_entry_points() -> None:
     assert inline_sync.sync_async is sync_async and inline_sync.plan_async is plan_async
     assert {"sync_async", "plan_async"} <= set(inline_sync.__all__)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("ATTACH ':memory:' AS x", "not authorized"),
+        ("BEGIN", "To execute a transaction"),
+        ("SAVEPOINT s", "To execute a transaction"),
+        ("CREATE TEMP TABLE t (a)", "not authorized"),
+        ("PRAGMA schema_version", "not authorized"),
+        ("SELECT * FROM pragma_schema_version", "not authorized"),
+        ("PRAGMA user_version = 3", "not authorized"),
+        ("PRAGMA database_list", "not authorized"),
+        ("SELECT sqlite_version()", "not authorized to use function: sqlite_version"),
+        ("CREATE TABLE _cf_mine (a)", "not authorized"),
+        ("CREATE VIRTUAL TABLE r USING rtree(id, a, b)", "not authorized"),
+        ("SELECT " + ", ".join("?" for _ in range(101)), "too many SQL variables"),
+        ("SELECT '" + "x" * 100_000 + "'", "too long"),
+    ],
+)
+def test_the_stand_in_refuses_what_d1_refuses(d1: Database, sql: str, message: str) -> None:
+    """Checked against real local D1 on every run, so the stand-in cannot drift from it."""
+    params = tuple(range(101)) if "?" in sql else ()
+    statement = d1.prepare(sql).bind(*params) if params else d1.prepare(sql)
+    with pytest.raises(RuntimeError, match=message):
+        run(d1.batch([statement]))
+
+
+def test_foreign_keys_cannot_be_switched_off(d1: Database) -> None:
+    run(d1.batch([d1.prepare("PRAGMA foreign_keys = OFF")]))
+    assert d1.q("PRAGMA foreign_keys") == [(1,)]
