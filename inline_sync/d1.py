@@ -9,7 +9,7 @@ The same rounds run on any synchronous client through :func:`run_rounds`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from .clients import Client, make_client
@@ -98,7 +98,7 @@ class D1Driver:
 def run_rounds(client: Client, rounds: Rounds) -> Any:
     """Drive ``rounds`` on a synchronous client, each round in one transaction of its own."""
 
-    def run(rnd: Round) -> Reply:
+    async def run(rnd: Round) -> Reply:
         def body() -> Reply:
             out: Reply = []
             for i, (sql, params) in enumerate(rnd.statements):
@@ -112,20 +112,18 @@ def run_rounds(client: Client, rounds: Rounds) -> Any:
 
         return client.transaction(body)
 
-    request = next(rounds)
-    while True:
-        try:
-            try:
-                reply = run(request)
-            except RoundError as exc:
-                request = rounds.throw(exc)
-            else:
-                request = rounds.send(reply)
-        except StopIteration as done:
-            return done.value
+    # The one driving loop is the async one; nothing in it waits here, so it runs to the end
+    # on its first step.
+    coroutine = drive_async(rounds, run)
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a synchronous round waited for something")  # pragma: no cover
 
 
-async def drive_async(rounds: Rounds, run: Callable[[Round], Any]) -> Any:
+async def drive_async(rounds: Rounds, run: Callable[[Round], Awaitable[Reply]]) -> Any:
     """Drive ``rounds`` with an async ``run(round) -> reply``; returns the core's result."""
     request = next(rounds)
     while True:
