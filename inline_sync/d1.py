@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clients import Client, make_client
 from .definitions import parse_definitions
@@ -20,10 +20,21 @@ from .plan import Step, SyncPlan, SyncResult
 from .rounds import Outcome, Reply, Round, RoundError, RoundOptions, Rounds, sync_rounds
 from .state import definitions_hash
 
+if TYPE_CHECKING:
+    from .diff import Capabilities
+
 #: Probed in local D1 (miniflare 4.20260426, 2026-11-29): ``sqlite_version()`` is refused;
 #: ``jsonb()`` works (3.45+), two-argument ``iif()`` and ``ALTER COLUMN … SET NOT NULL`` do not
 #: (< 3.48). Only the 3.25 / 3.35 / 3.53 thresholds matter to the planner.
 D1_SQLITE_VERSION = (3, 45, 0)
+
+
+def d1_capabilities() -> Capabilities:
+    """What D1 can do: its measured SQLite version's ALTER forms, 100 columns and 100 bound
+    parameters (docs/d1.md)."""
+    from .diff import Capabilities
+
+    return Capabilities(D1_SQLITE_VERSION, max_columns=100, max_parameters=100)
 
 
 def d1_binding(database: Any) -> Any | None:
@@ -164,7 +175,7 @@ async def plan_async(
     _check_strategy(scratch_schema)
     skip = ignore_filter(ignore)
     defs = parse_definitions(_texts(definitions), skip)
-    rounds = sync_rounds(defs, skip, D1_SQLITE_VERSION, RoundOptions())
+    rounds = sync_rounds(defs, skip, d1_capabilities, RoundOptions())
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     return outcome.plan
 
@@ -206,7 +217,7 @@ async def sync_async(
     defs = parse_definitions(texts, skip)
     digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
     options = RoundOptions(not dry_run, allow_destructive, force, digest, progress)
-    rounds = sync_rounds(defs, skip, D1_SQLITE_VERSION, options)
+    rounds = sync_rounds(defs, skip, d1_capabilities, options)
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     status = "changes-needed" if dry_run and outcome.plan.steps else outcome.status
     return SyncResult(status, outcome.plan, outcome.executed, time.perf_counter() - started)
@@ -231,4 +242,12 @@ def sync_rounds_on(
     defs = parse_definitions(texts, skip)
     digest = definitions_hash(tuple(texts), defs, skip) if apply else ""
     opts = RoundOptions(apply=apply, digest=digest, **options)
-    return run_rounds(c, sync_rounds(defs, skip, c.sqlite_version(), opts))  # type: ignore[no-any-return]
+
+    def capabilities() -> Capabilities:
+        from .diff import Capabilities
+
+        return Capabilities(
+            c.sqlite_version(), max_columns=c.max_columns, max_parameters=c.max_parameters
+        )
+
+    return run_rounds(c, sync_rounds(defs, skip, capabilities, opts))  # type: ignore[no-any-return]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
@@ -36,6 +36,9 @@ from .names import PREFIX, NameFilter
 from .plan import Step, SyncPlan
 from .state import STATE_TABLE, STATE_TABLE_SQL
 from .tokenizer import fold, literal, quote
+
+if TYPE_CHECKING:  # the planning stages load only when a plan is made
+    from .diff import Capabilities
 
 Row = tuple[Any, ...]
 Statement = tuple[str, tuple[Any, ...]]
@@ -127,10 +130,13 @@ def _drop(kind: str, name: str) -> Statement:
 
 # --------------------------------------------------------------------------- the core
 def sync_rounds(
-    defs: list[Definition], skip: NameFilter, version: tuple[int, ...], opts: RoundOptions
+    defs: list[Definition],
+    skip: NameFilter,
+    capabilities: Callable[[], Capabilities],
+    opts: RoundOptions,
 ) -> Rounds:
     """The whole sync (or plan, with ``opts.apply`` false) as rounds; returns an Outcome.
-    ``version`` is the SQLite version the client states (what the planner may use)."""
+    ``capabilities()`` says what the client can do (called only when a plan is made)."""
     tables: dict[str, tuple[str, bool]] | None = None
     if opts.digest and not opts.force:
         matched, tables = yield from _read_state(opts.digest)
@@ -146,7 +152,7 @@ def sync_rounds(
         except RoundError as exc:
             yield from scratch.diagnose(exc)
             continue  # a table vanished between the rounds: plan again
-        the_plan, fingerprint = scratch.plan(reply, version)
+        the_plan, fingerprint = scratch.plan(reply, capabilities())
         if not opts.apply:
             return Outcome(the_plan.status, the_plan)
         if the_plan.destructive and not opts.allow_destructive:
@@ -249,6 +255,7 @@ class ScratchRound:
         self.names = {d.key for d in defs}
         self.tables = tables
         views = {d.key: d for d in defs if d.kind == VIEW}
+        self.by_key = {d.key: d for d in defs if d.kind != TRIGGER}
 
         def view_deps(key: str) -> frozenset[str]:
             try:
@@ -301,11 +308,23 @@ class ScratchRound:
         self._add("fingerprint", f"SELECT {FINGERPRINT}")
         for sql, _ in self._drops():  # leftovers (none, unless someone made them)
             self._add("", sql)
+        built: dict[str, str] = {}
         for d in self.creates:
-            self._add("", self.scratch.statement(d, self.names), d)
+            if d.kind != TRIGGER:
+                built[d.key] = self.scratch.statement(d, self.names)
+                self._add("", built[d.key], d)
         for d in self.creates:
             if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
                 self._add("", f"SELECT * FROM {quote(PREFIX + d.name)} LIMIT 0", d)
+        # Triggers one at a time, each fired right after it is made (as Scratch.build does):
+        # CREATE TRIGGER accepts a body that cannot run; compiling a statement that fires it
+        # does not, and the earlier triggers of the table are known to be good by then.
+        for d in self.creates:
+            if d.kind == TRIGGER:
+                self._add("", self.scratch.statement(d, self.names), d)
+                fire = self._fire(d, built)
+                if fire is not None:
+                    self._add("", fire, d)
         self._add("objects", _OBJECTS)
         self._add("shadow", "SELECT name FROM pragma_table_list WHERE type = 'shadow'")
         vtabs = tuple(k + "_" for k, (_, virtual) in self.tables.items() if virtual)
@@ -335,6 +354,24 @@ class ScratchRound:
             self._add("", sql)
         return Round("scratch", tuple(self.statements))
 
+    def _fire(self, d: Definition, built: dict[str, str]) -> str | None:
+        """The statement that fires trigger ``d`` on its scratch table or view, changing no
+        row; the columns come from the scratch statement itself (the round reads nothing)."""
+        from .ddl import ParseError, parse_table
+        from .scratch import trigger_check, trigger_table
+
+        table = trigger_table(d)
+        owner = self.by_key.get(table or "")
+        if table is None or owner is None:
+            return None  # on an ignored table: the live database decides
+        columns: list[str] = []
+        if owner.kind == TABLE:
+            try:
+                columns = [c.name for c in parse_table(built[table]).columns if c.generated is None]
+            except ParseError:
+                return None
+        return trigger_check(d, f"main.{quote(PREFIX + owner.name)}", columns)
+
     def diagnose(self, exc: RoundError) -> Generator[Round, Reply, None]:
         """Raise the DefinitionError that names the refused statement; return when the
         failure was not the definitions' (a table read for its rows vanished meanwhile)."""
@@ -344,22 +381,22 @@ class ScratchRound:
         owner = self.owner[index] if index is not None else None
         message = unprefix_message(exc.message)
         if owner is not None:
-            if self.statements[index or 0][0].startswith("SELECT"):
+            sql = self.statements[index or 0][0]
+            if owner.kind == VIEW and sql.startswith("SELECT"):
                 text = f"the view {owner.name!r} cannot be read: {message}"
+            elif owner.kind == TRIGGER and not sql.startswith("CREATE"):
+                text = f"the trigger {owner.name!r} cannot run: {message}"
             else:
                 text = f"SQLite refused the {owner.kind} {owner.name!r}: {message}"
             raise DefinitionError(text, statement=owner.sql, index=owner.index, name=owner.name)
         if index is None or "no such table" not in exc.message:
             raise SyncError(f"building the scratch schema failed: {message}")
 
-    def plan(self, reply: Reply, version: tuple[int, ...]) -> tuple[SyncPlan, str]:
+    def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:
         """The plan, and the schema fingerprint it was made against."""
-        from .diff import Capabilities
         from .introspect import build_schema, same_text
         from .planner import PlanInput, build_plan
         from .scratch import shadow_names
-
-        caps = Capabilities(version)
 
         def one(label: str) -> Any:
             return reply[self.at[label]][0][0]

@@ -265,33 +265,19 @@ class Scratch:
     def _check_trigger(self, d: Definition) -> None:
         """CREATE TRIGGER accepts a body that names missing tables or columns; compiling a
         statement that fires it does not. The statement changes no row (``WHERE 0``)."""
-        event = _trigger_event(d)
-        if event is None or event[1] not in self.declared:
+        table = trigger_table(d)
+        if table is None or table not in self.declared:
             return  # a trigger on an ignored table: the live database decides
-        kind, table, of_columns = event
         where = SCRATCH_DB if self.strategy == "scratch-db" else "main"
         target = f"{where}.{quote(table if self.strategy == 'scratch-db' else PREFIX + table)}"
-        # The scratch copy's own column names (a column named like a table is prefixed too).
         ordinary = [
             str(r[1])
             for r in self.client.query(f"PRAGMA {where}.table_xinfo({target.split('.', 1)[1]})")
             if int(r[6]) in (0, 1)  # not generated
         ]
-        by_name = {fold(c): c for c in ordinary}
-        for c in ordinary:
-            if fold(c).startswith(PREFIX):
-                by_name.setdefault(fold(c)[len(PREFIX) :], c)
-        # A generated column cannot be SET: such an OF column is left out.
-        columns = [by_name[fold(c)] for c in of_columns if fold(c) in by_name] or ordinary[:1]
-        if kind == "DELETE":
-            sql = f"DELETE FROM {target} WHERE 0"
-        elif not columns:
+        sql = trigger_check(d, target, ordinary)
+        if sql is None:
             return
-        elif kind == "INSERT":
-            sql = f"INSERT INTO {target} ({quote(columns[0])}) SELECT NULL WHERE 0"
-        else:
-            sets = ", ".join(f"{quote(c)} = {quote(c)}" for c in columns)
-            sql = f"UPDATE {target} SET {sets} WHERE 0"
         try:
             self.client.execute(sql)
         except Exception as exc:
@@ -401,6 +387,37 @@ def _refused(d: Definition, what: str, message: str) -> DefinitionError:
     return DefinitionError(
         f"{what}: {unprefix_message(message)}", statement=d.sql, index=d.index, name=d.name
     )
+
+
+def trigger_table(d: Definition) -> str | None:
+    """The folded name of the table or view trigger ``d`` is on (None if it cannot be read)."""
+    event = _trigger_event(d)
+    return event[1] if event is not None else None
+
+
+def trigger_check(d: Definition, target: str, ordinary: list[str]) -> str | None:
+    """A statement that fires trigger ``d`` on ``target`` (its scratch table or view) without
+    changing a row, so SQLite compiles the trigger's body; ``ordinary`` are the target's
+    columns that can be set, as named there. None when there is nothing to fire."""
+    event = _trigger_event(d)
+    if event is None:
+        return None
+    kind, _, of_columns = event
+    # The scratch copy's own column names (a column named like a table is prefixed too).
+    by_name = {fold(c): c for c in ordinary}
+    for c in ordinary:
+        if fold(c).startswith(PREFIX):
+            by_name.setdefault(fold(c)[len(PREFIX) :], c)
+    # A generated column cannot be SET: such an OF column is left out.
+    columns = [by_name[fold(c)] for c in of_columns if fold(c) in by_name] or ordinary[:1]
+    if kind == "DELETE":
+        return f"DELETE FROM {target} WHERE 0"
+    if not columns:
+        return None
+    if kind == "INSERT":
+        return f"INSERT INTO {target} ({quote(columns[0])}) SELECT NULL WHERE 0"
+    sets = ", ".join(f"{quote(c)} = {quote(c)}" for c in columns)
+    return f"UPDATE {target} SET {sets} WHERE 0"
 
 
 def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:

@@ -329,3 +329,30 @@ def test_the_stand_in_refuses_what_d1_refuses(d1: Database, sql: str, message: s
 def test_foreign_keys_cannot_be_switched_off(d1: Database) -> None:
     run(d1.batch([d1.prepare("PRAGMA foreign_keys = OFF")]))
     assert d1.q("PRAGMA foreign_keys") == [(1,)]
+
+
+def test_a_trigger_body_that_cannot_run_is_a_definition_error(d1: Database) -> None:
+    run(sync_async(d1, PEERS))
+    before = everything(d1)
+    good = (
+        "CREATE TRIGGER stamp AFTER INSERT ON kid_null BEGIN "
+        "UPDATE parent SET name = 'x' WHERE id = new.parent_id; END;"
+    )
+    bad = good.replace("stamp", "broken").replace("name = 'x'", "nope = 'x'")
+    with pytest.raises(inline_sync.DefinitionError) as failed:
+        run(sync_async(d1, PEERS + good + bad))
+    assert failed.value.name == "broken" and "cannot run" in str(failed.value)
+    assert "nope" in str(failed.value)
+    assert everything(d1) == before
+    assert run(sync_async(d1, PEERS + good)).status == "synced"
+
+
+def test_a_table_at_the_column_limit_is_rebuilt_with_its_rows(d1: Database) -> None:
+    """100 columns is D1's limit, also for a result: the copy cannot add the rowid."""
+    columns = ", ".join(f"c{i} INTEGER" for i in range(99))
+    wide = f"CREATE TABLE wide (id INTEGER PRIMARY KEY, {columns});"
+    run(sync_async(d1, wide))
+    d1.script("INSERT INTO wide (id, c0, c98) VALUES (1, 10, 980), (2, 20, 981);")
+    changed = wide.replace("c98 INTEGER", "c98 TEXT")
+    assert run(sync_async(d1, changed)).status == "synced"
+    assert d1.q("SELECT id, c0, c98 FROM wide ORDER BY id") == [(1, 10, "980"), (2, 20, "981")]
