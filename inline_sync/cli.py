@@ -177,8 +177,8 @@ def output(args: argparse.Namespace, item: SyncPlan | SyncResult, present: bool 
             result_json(args.db, item) if isinstance(item, SyncResult) else plan_json(args.db, item)
         )
         text = json_text(data)
-    elif args.sql:
-        text = sql_text(item.statements)
+    elif args.sql:  # a plan as a script that cannot half-apply; a result as what ran
+        text = item.script() if isinstance(item, SyncPlan) else sql_text(item.statements)
     elif isinstance(item, SyncResult):
         text = result_text(args.db, item, Style(sys.stdout), args.shown)
     else:

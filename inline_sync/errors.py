@@ -65,23 +65,7 @@ class DestructiveChangeError(SyncError):
 
     def __init__(self, plan: SyncPlan) -> None:
         self.plan = plan
-        lost = [
-            f"  - {change.kind} {change.name}: {'; '.join(change.reasons)}"
-            for change in plan.changes
-            if change.destructive
-        ]
-        hint = ""
-        if any(c.action == "drop" or any("drop column" in r for r in c.reasons)
-               for c in plan.changes if c.destructive):  # fmt: skip
-            hint = (
-                "\nIf a table or column was renamed, mark it with a comment on the line of its "
-                "new name: -- @renamed from=old_name"
-            )
-        super().__init__(
-            "the schema change would lose data; pass allow_destructive=True to apply it:\n"
-            + "\n".join(lost)
-            + hint
-        )
+        super().__init__(plan.loss_report())
 
 
 class ApplyError(SyncError):

@@ -25,6 +25,7 @@ class Step:
     sql: str
     reason: str
     source: str = ""  # for "copy rows": the table the rows come from (progress reports)
+    target: str = ""  # for "copy rows" into a new, empty table: that table (script guards)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Change:
     action: str
     destructive: bool = False
     reasons: tuple[str, ...] = ()
+    #: What exactly is lost ("table t", "column t.c", "the rows of the contentless fts5 table
+    #: docs"); empty unless ``destructive``.
+    lost: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         flag = "  [DESTRUCTIVE]" if self.destructive else ""
@@ -67,6 +71,8 @@ class SyncPlan:
     sqlite_version: str = ""
     foreign_keys: str = "off"  # "off": switched off during apply; "enforced": kept on
     fk_checks: tuple[ForeignKeyCheck, ...] = field(default=(), repr=False)
+    #: Where a lost table or column may really have been renamed: what hint to add.
+    suggestions: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def status(self) -> str:
@@ -82,6 +88,30 @@ class SyncPlan:
     def destructive(self) -> bool:
         """True when applying would drop a table or a column, or otherwise lose data."""
         return any(c.destructive for c in self.changes)
+
+    def loss_report(self) -> str:
+        """What applying would lose, one line each, and the @renamed hints that could avoid it
+        (only where a rename is plausible: something new appeared next to what goes)."""
+        lines = ["the schema change would lose data; pass allow_destructive=True to apply it:"]
+        lines += [
+            f"  - {item}"
+            for c in self.changes
+            if c.destructive
+            for item in (c.lost or (f"{c.kind} {c.name}: {'; '.join(c.reasons)}",))
+        ]
+        lines += self.suggestions
+        return "\n".join(lines)
+
+    def script(self) -> str:
+        """The plan as an SQL script that is safe to run by hand (``plan --sql`` prints it).
+
+        See :func:`inline_sync.script.plan_script`: one transaction, any failed step rolls the
+        whole script back (under either ``PRAGMA foreign_keys`` setting, with or without the
+        ``sqlite3`` shell's ``-bail``), and success gives what :func:`inline_sync.sync` gives.
+        """
+        from .script import plan_script
+
+        return plan_script(self)
 
     def __bool__(self) -> bool:
         return bool(self.steps)

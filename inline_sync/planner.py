@@ -52,6 +52,7 @@ class _Planner:
         }
         self.steps: list[Step] = []
         self.changes: list[Change] = []
+        self._lost_columns: dict[str, list[str]] = {}  # folded table -> lost column names
 
     def step(self, action: str, kind: str, name: str, sql: str, reason: str) -> None:
         self.steps.append(Step(action, kind, name, sql, reason))
@@ -136,6 +137,7 @@ class _Planner:
         self._create_dependents()
         fk_checks = self._fk_checks(renames, rebuild, drops, diffs)
         return SyncPlan(
+            suggestions=self._suggestions(creates, drops),
             steps=tuple(self.steps),
             changes=tuple(self.changes),
             strategy=self.inp.strategy,
@@ -220,13 +222,14 @@ class _Planner:
         for key in order:
             name = self.cur.tables[key].name
             self.step("drop", "table", name, f"DROP TABLE {quote(name)}", "not in the definitions")
-            self.changes.append(Change("table", name, "drop", True, ("not in the definitions",)))
+            self.changes.append(Change("table", name, "drop", True, ("not in the definitions",),
+                                       (f"table {name}",)))  # fmt: skip
         for key in vt_drops:
             name = self.cur.virtual_tables[key].name
             self.step("drop", "virtual table", name, f"DROP TABLE {quote(name)}", "not declared")
-            self.changes.append(
-                Change("virtual table", name, "drop", True, ("not in the definitions",))
-            )
+            why = ("not in the definitions",)
+            lost = (f"virtual table {name}",)
+            self.changes.append(Change("virtual table", name, "drop", True, why, lost))
 
     def _table_creates(self, creates: list[str], vt_creates: list[str]) -> None:
         for key in self._fk_order(creates):
@@ -282,7 +285,8 @@ class _Planner:
             reasons = dt.reasons
             if renamed:
                 reasons = (f"renamed from {old_name}", *reasons)
-            self.changes.append(Change("table", name, "alter", bool(dt.dropped), reasons))
+            self.changes.append(Change("table", name, "alter", bool(dt.dropped), reasons,
+                                       self._lose(name, dt.dropped)))  # fmt: skip
 
     def _drop_columns(self, table: str, columns: tuple[str, ...]) -> None:
         for column in columns:
@@ -293,21 +297,22 @@ class _Planner:
     def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
         name = dt.desired.name
         sql = self.sql_of("table", fold(name))
-        steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table)
+        steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns)
         self.steps.extend(steps)
         reasons = tuple(dt.reasons)
         if renamed_from:
             reasons = (f"renamed from {renamed_from}", *reasons)
         if lost:
             reasons = (*reasons, *(f"drop column {c}" for c in lost))
-        self.changes.append(Change("table", name, "rebuild", bool(lost), reasons))
+        self.changes.append(Change("table", name, "rebuild", bool(lost), reasons,
+                                   self._lose(name, lost)))  # fmt: skip
 
     def _closure_rebuild(
         self, keys: list[str], diffs: dict[str, TableDiff], renames: dict[str, str]
     ) -> None:
         ordered = self._fk_order(keys)
         items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
-        steps, lost = rebuild_closure(items, self.inp.legacy_alter_table)
+        steps, lost = rebuild_closure(items, self.inp.legacy_alter_table, self.inp.caps.max_columns)
         self.steps.extend(steps)
         for k in ordered:
             dt = diffs[k]
@@ -319,7 +324,8 @@ class _Planner:
                 reasons = (f"renamed from {self.cur.tables[renames[k]].name}", *reasons)
             cols = lost.get(k, [])
             reasons = (*reasons, *(f"drop column {c}" for c in cols))
-            self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons))
+            self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons,
+                                       self._lose(dt.desired.name, cols)))  # fmt: skip
 
     def _recreate_vtab(self, cur: VirtualTable, des: VirtualTable) -> None:
         steps, destructive, reason = recreate_virtual_table(
@@ -330,7 +336,46 @@ class _Planner:
             self.inp.legacy_alter_table,
         )
         self.steps.extend(steps)
-        self.changes.append(Change("virtual table", des.name, "recreate", destructive, (reason,)))
+        lost: tuple[str, ...] = ()
+        if destructive and "contentless" in reason:
+            lost = (f"the rows of the contentless fts5 table {des.name}",)
+        elif destructive:
+            kept = {fold(c) for c in self.inp.columns_of("desired", des.name)}
+            gone = [c for c in self.inp.columns_of("current", cur.name) if fold(c) not in kept]
+            lost = tuple(f"column {des.name}.{c}" for c in gone)
+        self.changes.append(
+            Change("virtual table", des.name, "recreate", destructive, (reason,), lost)
+        )
+
+    def _lose(self, table: str, columns: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        """The lost columns of ``table``, remembered for rename suggestions."""
+        if columns:
+            self._lost_columns[fold(table)] = list(columns)
+        return tuple(f"column {table}.{c}" for c in columns)
+
+    def _suggestions(self, creates: list[str], drops: list[str]) -> tuple[str, ...]:
+        """@renamed hints worth suggesting: a table dropped while another is created, a column
+        lost while its table gains one (not the target of a hinted rename). A hinted rename or
+        a type change is never a loss, so never gets a suggestion."""
+        out = []
+        new_tables = [self.des.tables[k].name for k in creates]
+        for key in drops:
+            old = self.cur.tables[key].name
+            if new_tables:
+                out.append(_hint_line("table", old, new_tables, "CREATE TABLE"))
+        for key, lost in self._lost_columns.items():
+            dt = self.diffs.get(key)
+            if dt is None:
+                continue
+            hinted = {fold(new) for _, new in dt.column_renames}
+            new_cols = [
+                c.name for c in dt.desired.columns
+                if dt.current.column(c.key) is None and c.key not in hinted and c.generated is None
+            ]  # fmt: skip
+            for column in lost:
+                if new_cols:
+                    out.append(_hint_line(f"column {dt.desired.name}.", column, new_cols, "column"))
+        return tuple(out)
 
     # ------------------------------------------------------- indexes, views, triggers
     def _index_changed(self, key: str, renames: dict[str, str], diffs_cols: dict[str, str]) -> bool:
@@ -458,3 +503,16 @@ class _Planner:
                 before = self.cur.tables[old].name if old in self.cur.tables else None
                 checks.append(ForeignKeyCheck(before, table.name))
         return tuple(checks)
+
+
+def _hint_line(what: str, old: str, candidates: list[str], line_of: str) -> str:
+    """One suggestion: "If table people was renamed to users, put -- @renamed from=people on
+    the line of CREATE TABLE users"."""
+    sep = "" if what.endswith(".") else " "
+    hint = old if old.replace("_", "a").isalnum() and old[:1].isalpha() else quote(old)
+    to = candidates[0] if len(candidates) == 1 else "one of " + ", ".join(candidates)
+    where = f"{line_of} {candidates[0]}" if len(candidates) == 1 else f"that {line_of.lower()}"
+    return (
+        f"If {what}{sep}{old} was renamed to {to}, put -- @renamed from={hint} on the line of "
+        f"{where}."
+    )

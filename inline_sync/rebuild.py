@@ -83,19 +83,50 @@ def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
     ]
 
 
-def _copy(target: str, source: str, dt: TableDiff) -> Step | None:
+def _copy(target: str, source: str, dt: TableDiff, max_columns: int = 2000) -> list[Step]:
+    """Copy every row, rowids included, in statements of at most ``max_columns`` columns."""
     targets, sources, _lost = column_mapping(dt)
     if not targets:
-        return None
-    sql = (
-        f"INSERT INTO {quote(target)} ({', '.join(targets)}) "
-        f"SELECT {', '.join(sources)} FROM {quote(source)}"
-    )
+        return []
+    name, t, s = dt.desired.name, quote(target), quote(source)
     why = "copy every row into the new table"
-    return Step("copy rows", "table", dt.desired.name, sql, why, source=source)
+    with_rowid = targets[0] in _ROWID_NAMES
+    if len(targets) <= max_columns or not with_rowid:
+        sql = f"INSERT INTO {t} ({', '.join(targets)}) SELECT {', '.join(sources)} FROM {s}"
+        return [Step("copy rows", "table", name, sql, why, source=source, target=target)]
+    # One column too many for the host (a Durable Object counts result columns too): copy the
+    # columns in rowid order, so the empty new table numbers the rows 1, 2, … in that order,
+    # then give each row its old rowid back through a table of (position, rowid). The rows are
+    # first moved past every old rowid and every position, so no two ever collide.
+    new_id, old_id = targets[0], sources[0]
+    cols, vals = ", ".join(targets[1:]), ", ".join(sources[1:])
+    ids = quote(PREFIX + "rowids")
+    shift = f"(SELECT count(*) + max(0, coalesce(max(r), 0)) FROM {ids})"
+    keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
+    return [
+        Step("copy columns", "table", name,
+             f"INSERT INTO {t} ({cols}) SELECT {vals} FROM {s} ORDER BY {old_id}", why,
+             source=source, target=target),
+        Step("copy rowids", "table", name,
+             f"CREATE TABLE {ids} (n INTEGER PRIMARY KEY, r INTEGER)", keep),
+        Step("copy rowids", "table", name,
+             f"INSERT INTO {ids} (r) SELECT {old_id} FROM {s} ORDER BY {old_id}", keep,
+             source=source, target=PREFIX + "rowids"),
+        Step("copy rowids", "table", name,
+             f"UPDATE {t} SET {new_id} = {new_id} + {shift}", keep, target=target),
+        Step("copy rowids", "table", name,
+             f"UPDATE {t} SET {new_id} = (SELECT r FROM {ids} WHERE n = {t}.{new_id} - {shift})",
+             keep, target=target),
+        Step("copy rowids", "table", name, f"DROP TABLE {ids}", keep),
+    ]  # fmt: skip
 
 
-def rebuild_steps(dt: TableDiff, create_sql: str, legacy: bool) -> tuple[list[Step], list[str]]:
+_ROWID_NAMES = frozenset({"rowid", "_rowid_", "oid"})
+
+
+def rebuild_steps(
+    dt: TableDiff, create_sql: str, legacy: bool, max_columns: int = 2000
+) -> tuple[list[Step], list[str]]:
     """Rebuild one table with foreign keys off. Returns the steps and the lost columns."""
     name = dt.desired.name
     aside = PREFIX + "old_" + name
@@ -108,9 +139,7 @@ def rebuild_steps(dt: TableDiff, create_sql: str, legacy: bool) -> tuple[list[St
                       f"ALTER TABLE {quote(name)} RENAME TO {quote(aside)}",
                       f"rebuild ({why}): move the old table aside"))  # fmt: skip
     steps.append(Step("rebuild", "table", name, create_sql, f"rebuild ({why}): new definition"))
-    copy = _copy(name, aside, dt)
-    if copy is not None:
-        steps.append(copy)
+    steps += _copy(name, aside, dt, max_columns)
     steps += _sequence_steps(name, aside, dt)
     steps.append(Step("rebuild", "table", name, f"DROP TABLE {quote(aside)}",
                       "drop the old copy"))  # fmt: skip
@@ -139,7 +168,7 @@ def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
 
 
 def rebuild_closure(
-    items: list[tuple[TableDiff, str]], legacy: bool
+    items: list[tuple[TableDiff, str]], legacy: bool, max_columns: int = 2000
 ) -> tuple[list[Step], dict[str, list[str]]]:
     """Rebuild tables together with foreign keys enforced. ``items`` are parents first."""
     temp = {fold(dt.desired.name): PREFIX + "new_" + dt.desired.name for dt, _ in items}
@@ -154,9 +183,7 @@ def rebuild_closure(
                           "new copy under a temporary name"))  # fmt: skip
     for dt, _ in items:
         name = dt.desired.name
-        copy = _copy(temp[fold(name)], name, dt)
-        if copy is not None:
-            steps.append(copy)
+        steps += _copy(temp[fold(name)], name, dt, max_columns)
         steps += _sequence_steps(temp[fold(name)], name, dt)
         lost[fold(name)] = column_mapping(dt)[2]
     for dt, _ in reversed(items):
@@ -228,7 +255,7 @@ def recreate_virtual_table(
         steps.append(Step("copy rows", "virtual table", name,
                           f"INSERT INTO {quote(name)} ({', '.join(targets)}) "
                           f"SELECT {', '.join(sources)} FROM {quote(holding)}",
-                          "copy the rows back"))  # fmt: skip
+                          "copy the rows back", source=holding, target=name))  # fmt: skip
         steps.append(Step("drop", "table", holding, f"DROP TABLE {quote(holding)}",
                           "drop the holding table"))  # fmt: skip
     dropped = [c for c in old_cols if c not in {fold(x) for x in new_cols}]

@@ -80,6 +80,9 @@ class FakeStorage:
     def __init__(self, conn: Any = None, *, authorizer: bool = True) -> None:
         self.conn = conn or sqlite3.connect(":memory:", isolation_level=None)
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if hasattr(self.conn, "setlimit"):  # workerd's limits: 100 columns, 100 parameters
+            self.conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, 100)
+            self.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
         if authorizer and not isinstance(self.conn, sqlite3.Connection):
             import apsw
 

@@ -145,7 +145,7 @@ def test_plan_step_order_with_foreign_keys_off() -> None:
 def test_plan_changes_with_foreign_keys_off() -> None:
     p = inline_sync.plan(db(CURRENT), DESIRED)
     assert list(p.changes) == [
-        Change("table", "gone", "drop", True, ("not in the definitions",)),
+        Change("table", "gone", "drop", True, ("not in the definitions",), ("table gone",)),
         Change("table", "child2", "create", False, ("new table",)),
         Change("table", "grand", "create", False, ("new table",)),
         Change("table", "parent", "rebuild", False, ("column name: NOT NULL False -> True",)),
@@ -282,7 +282,7 @@ def test_alter_steps_and_destructive_flag() -> None:
         "ALTER TABLE \"t\" ADD COLUMN d TEXT DEFAULT 'x'",
     ]
     assert list(p.changes) == [
-        Change("table", "t", "alter", True, ("drop column c", "add column d"))
+        Change("table", "t", "alter", True, ("drop column c", "add column d"), ("column t.c",))
     ]
     assert p.destructive is True
     assert "[DESTRUCTIVE]" in str(p.changes[0])

@@ -162,6 +162,7 @@ def test_rebuild_steps_shape() -> None:
             'INSERT INTO "t" (rowid, "a", "b") SELECT rowid, "a", "b" FROM "__sync_old_t"',
             "copy every row into the new table",
             source="__sync_old_t",
+            target="t",
         ),
         Step("rebuild", "table", "t", 'DROP TABLE "__sync_old_t"', "drop the old copy"),
         Step(
