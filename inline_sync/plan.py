@@ -63,6 +63,7 @@ class SyncPlan:
     ``statements`` is exactly the SQL applying runs, in order, inside one transaction (before
     it, inline_sync may switch ``PRAGMA foreign_keys`` off when the connection allows, and
     restores it afterwards; the transaction itself is opened and closed around the steps).
+    Those bare statements are not a script to run by hand: :meth:`script` is.
     """
 
     steps: tuple[Step, ...] = ()

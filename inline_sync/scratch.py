@@ -276,29 +276,26 @@ class Scratch:
             if int(r[6]) in (0, 1)  # not generated
         ]
         sql = trigger_check(d, target, ordinary)
-        if sql is None:
-            return
+        if sql is not None:
+            self._must_compile(d, sql, f"the trigger {d.name!r} cannot run")
+
+    def _must_compile(self, d: Definition, sql: str, what: str) -> None:
+        """Run ``sql`` (it changes nothing); SQLite's refusal is a DefinitionError about ``d``,
+        unless it names a table that exists only in the live database (an ignored one that a
+        view or trigger of the definitions uses)."""
         try:
-            self.client.execute(sql)
+            self.client.query(sql)
         except Exception as exc:
             if not self.client.is_error(exc):
                 raise
             message = unprefix_message(self.client.error_message(exc))
-            if self._exists_only_in_main(message):
-                return
-            raise _refused(d, f"the trigger {d.name!r} cannot run", message) from None
-
-    def _exists_only_in_main(self, message: str) -> bool:
-        """True for "no such table: x" where x exists in the live database (an ignored table
-        that a view or trigger of the definitions uses)."""
-        missing = re.match(r"no such table: (?:\w+\.)?(.+)$", message)
-        return bool(
-            missing
-            and self.client.query(
+            missing = re.match(r"no such table: (?:\w+\.)?(.+)$", message)
+            if missing and self.client.query(
                 "SELECT 1 FROM main.sqlite_master WHERE name = ? COLLATE NOCASE",
                 (missing.group(1),),
-            )
-        )
+            ):
+                return
+            raise _refused(d, what, message) from None
 
     def _check_views(self, views: list[Definition]) -> None:
         """CREATE VIEW accepts a missing table or column; reading the view does not. A table
@@ -306,15 +303,8 @@ class Scratch:
         for d in views:
             where = f"{SCRATCH_DB}." if self.strategy == "scratch-db" else ""
             name = quote(d.name if self.strategy == "scratch-db" else PREFIX + d.name)
-            try:
-                self.client.query(f"SELECT * FROM {where}{name} LIMIT 0")
-            except Exception as exc:
-                if not self.client.is_error(exc):
-                    raise
-                message = unprefix_message(self.client.error_message(exc))
-                if self._exists_only_in_main(message):
-                    continue
-                raise _refused(d, f"the view {d.name!r} cannot be read", message) from None
+            sql = f"SELECT * FROM {where}{name} LIMIT 0"
+            self._must_compile(d, sql, f"the view {d.name!r} cannot be read")
 
     def _scratch_sql(self, d: Definition, names: set[str]) -> str:
         if self.strategy == "prefix":
