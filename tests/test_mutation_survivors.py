@@ -191,7 +191,7 @@ def test_column_hint_that_cannot_apply_on_a_referenced_parent(opener: str) -> No
     conn.execute("INSERT INTO parent VALUES (1, 'x', 'x'), (2, 'y', 'y')")
     conn.execute("INSERT INTO child VALUES (10, 'x'), (20, 'y')")
 
-    with pytest.raises(inline_sync.DestructiveChangeError, match="column parent.code"):
+    with pytest.raises(inline_sync.DestructiveChangeError, match=r"column parent\.code"):
         inline_sync.sync(client, HINT_AFTER)
     planned = inline_sync.plan(client, HINT_AFTER)
     by_name = {c.name: c for c in planned.changes}
