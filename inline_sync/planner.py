@@ -18,6 +18,7 @@ from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
+from .names import PREFIX
 from .plan import Change, ForeignKeyCheck, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
 from .tokenizer import fold, quote
@@ -332,7 +333,7 @@ class _Planner:
             cur,
             des,
             self.sql_of("table", des.key),
-            self.inp.columns_of,
+            self._columns_of,
             self.inp.legacy_alter_table,
         )
         self.steps.extend(steps)
@@ -340,12 +341,22 @@ class _Planner:
         if destructive and "contentless" in reason:
             lost = (f"the rows of the contentless fts5 table {des.name}",)
         elif destructive:
-            kept = {fold(c) for c in self.inp.columns_of("desired", des.name)}
-            gone = [c for c in self.inp.columns_of("current", cur.name) if fold(c) not in kept]
+            kept = {fold(c) for c in self._columns_of("desired", des.name)}
+            gone = [c for c in self._columns_of("current", cur.name) if fold(c) not in kept]
             lost = tuple(f"column {des.name}.{c}" for c in gone)
         self.changes.append(
             Change("virtual table", des.name, "recreate", destructive, (reason,), lost)
         )
+
+    def _columns_of(self, side: str, name: str) -> list[str]:
+        """A table's columns as the user named them: the prefix strategy's scratch copy also
+        prefixes a column named like a declared object (consistently), so that comes off."""
+        columns = self.inp.columns_of(side, name)
+        if side != "desired" or self.inp.strategy != "prefix":
+            return columns
+        declared = {d.key for d in self.inp.definitions}
+        n = len(PREFIX)
+        return [c[n:] if fold(c)[:n] == PREFIX and fold(c)[n:] in declared else c for c in columns]
 
     def _lose(self, table: str, columns: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         """The lost columns of ``table``, remembered for rename suggestions."""

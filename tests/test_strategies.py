@@ -97,3 +97,20 @@ def test_prefix_inside_literals_comments_and_quoted_names(
     assert list(conn.execute("SELECT a, b FROM t")) == [("__sync_a", b"__sync_t")]
     if step == 1:
         assert list(conn.execute("SELECT c FROM t")) == [("__sync_t",)]
+
+
+@pytest.mark.parametrize("client", ["sqlite3", "apsw"])
+def test_a_virtual_table_column_named_like_a_table(client: str) -> None:
+    """The prefix strategy renames a column named like a declared table inside its scratch
+    copy; the columns read back from it must be the user's, or a recreated fts5 table would
+    lose that column."""
+    before = "CREATE TABLE body (x); CREATE VIRTUAL TABLE docs USING fts5(body, title);"
+    after = "CREATE TABLE body (x); CREATE VIRTUAL TABLE docs USING fts5(body, title, extra);"
+    conn = _connect(client)
+    inline_sync.sync(conn, before)
+    conn.execute("INSERT INTO docs (body, title) VALUES ('b', 't')")
+    plans = {s: inline_sync.plan(conn, after, scratch_schema=s) for s in ("scratch-db", "prefix")}
+    assert _summary(plans["scratch-db"]) == _summary(plans["prefix"])
+    assert not plans["prefix"].destructive
+    inline_sync.sync(conn, after, scratch_schema="prefix")
+    assert list(conn.execute("SELECT body, title, extra FROM docs")) == [("b", "t", None)]
