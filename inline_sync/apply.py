@@ -12,9 +12,10 @@ from collections.abc import Callable
 from .clients import Client
 from .errors import ApplyError
 from .models import free_rowid_name
+from .names import in_main
 from .plan import Step, SyncPlan
 from .scratch import unprefix_message
-from .tokenizer import fold, quote
+from .tokenizer import COMMENT, fold, quote, splice, tokenize
 
 _HINTS = {
     "UNIQUE constraint failed": "existing rows hold duplicates under the new UNIQUE constraint",
@@ -47,7 +48,7 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
     """Foreign-key violations in ``tables``, counted by (child, parent)."""
     found: Counter[tuple[str, str]] = Counter()
     for table in tables:
-        for row in client.query(f"PRAGMA foreign_key_check({quote(table)})"):
+        for row in client.query(f"PRAGMA main.foreign_key_check({quote(table)})"):
             found[(fold(str(row[0])), fold(str(row[2])))] += 1
     return found
 
@@ -83,10 +84,11 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
 
     The rows copied are exactly those of the single statement; only the reporting differs.
     """
-    source = quote(step.source)
+    source = in_main(step.source)
     total = int(client.query(f"SELECT count(*) FROM {source}")[0][0])
     progress(step, 0, total)
-    columns = {fold(str(r[1])) for r in client.query(f"PRAGMA main.table_xinfo({source})")}
+    xinfo = client.query(f"PRAGMA main.table_xinfo({quote(step.source)})")
+    columns = {fold(str(r[1])) for r in xinfo}
     rowid = free_rowid_name(columns)
     without_rowid = client.query(
         "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ? AND wr", (step.source,)
@@ -117,11 +119,69 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
         last = int(edge[0][0])
 
 
+def _caller_triggers(client: Client, plan: SyncPlan) -> list[tuple[str, str]]:
+    """The caller's TEMP triggers on main tables that the plan rebuilds, as (name, sql).
+
+    They belong to the caller's connection, not to the definitions: a rebuild would drop them
+    with the old copy of the table, so they are set aside and created again afterwards.
+    """
+    rebuilt = {fold(s.name) for s in plan.steps if s.kind == "table" and s.action == "rebuild"}
+    if not rebuilt:
+        return []
+    try:
+        rows = client.query("SELECT type, name, tbl_name, sql FROM temp.sqlite_master")
+    except Exception as exc:  # no temp schema here (a Durable Object)
+        if not client.is_error(exc):
+            raise
+        return []
+    temp_tables = {fold(str(r[1])) for r in rows if r[0] == "table"}
+    found = []
+    for kind, name, table, sql in rows:
+        if kind != "trigger" or fold(str(table)) not in rebuilt:
+            continue
+        schema = _trigger_schema(str(sql))
+        if schema == "main" or (schema is None and fold(str(table)) not in temp_tables):
+            found.append((str(name), str(sql)))
+    return found
+
+
+def _trigger_schema(sql: str) -> str | None:
+    """The schema named in a trigger's ``ON schema.table``, or None when it names none."""
+    sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
+    for i, tok in enumerate(sig):
+        if tok.text.upper() == "ON" and i + 2 < len(sig) and sig[i + 2].text == ".":
+            return sig[i + 1].folded
+        if tok.text.upper() == "ON":
+            return None
+    return None
+
+
+def _recreate_triggers(client: Client, triggers: list[tuple[str, str]]) -> None:
+    for name, sql in triggers:
+        trigger_word = next(t for t in tokenize(sql) if t.text.upper() == "TRIGGER")
+        try:
+            client.execute(splice(sql, [(trigger_word, "TEMP TRIGGER")]))
+        except Exception as exc:
+            if not client.is_error(exc):
+                raise
+            message = client.error_message(exc)
+            raise ApplyError(
+                f"the connection's own TEMP trigger {name!r} cannot be created again on the "
+                f"rebuilt table: {unprefix_message(message)}; drop it first, or keep what it "
+                "uses; nothing was changed (rolled back)",
+                sqlite_message=message,
+            ) from None
+
+
 def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None) -> list[str]:
     """Run every step; raise ApplyError naming the step SQLite refused.
 
-    With ``progress``, row copies run in chunks and report how far they are.
+    With ``progress``, row copies run in chunks and report how far they are. The caller's
+    TEMP triggers on rebuilt tables are there again afterwards.
     """
+    triggers = _caller_triggers(client, plan)
+    for name, _ in triggers:
+        client.execute(f"DROP TRIGGER temp.{quote(name)}")
     before_tables = [c.before for c in plan.fk_checks if c.before is not None]
     renamed = {fold(c.before): fold(c.after) for c in plan.fk_checks if c.before is not None}
     before = fk_violations(client, before_tables) if before_tables else Counter()
@@ -155,4 +215,5 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
                 f"without their {parent} row; nothing was changed (rolled back)",
                 sqlite_message="FOREIGN KEY constraint failed",
             )
+    _recreate_triggers(client, triggers)
     return executed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
-from .tokenizer import fold
+from .tokenizer import fold, quote
 
 #: Prefix of every object inline_sync creates for itself (scratch copies, rebuild copies).
 PREFIX = "__sync_"
@@ -84,3 +84,14 @@ def ignore_filter(extra: Iterable[str] = ()) -> NameFilter:
 
 
 is_reserved = NameFilter(RESERVED)
+
+
+# -- every statement names its schema -------------------------------------------------------
+# A caller's TEMP table with the name of a main table would otherwise receive the ALTER, DROP or
+# INSERT meant for main (SQLite looks in temp first), and an unqualified CREATE INDEX or CREATE
+# TRIGGER on such a name would be created in temp. So every name inline_sync writes is "main.".
+
+
+def in_main(name: str) -> str:
+    """``name`` quoted and qualified with ``main``."""
+    return "main." + quote(name)

@@ -18,10 +18,10 @@ from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
-from .names import PREFIX
+from .names import PREFIX, in_main
 from .plan import Change, ForeignKeyCheck, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
-from .tokenizer import fold, quote
+from .tokenizer import fold, quote, splice
 
 
 @dataclass
@@ -59,8 +59,14 @@ class _Planner:
         self.steps.append(Step(action, kind, name, sql, reason))
 
     def sql_of(self, kind: str, key: str) -> str:
+        """The user's CREATE statement for ``key``, naming ``main`` as its schema."""
         d = self.defs.get((kind, key))
-        return d.sql if d is not None else ""
+        if d is None:
+            return ""
+        if d.schema_token is not None:
+            return d.sql
+        name = d.tokens[d.name_token]
+        return splice(d.sql, [(name, "main." + name.text)], d.tokens[0].start)
 
     # ------------------------------------------------------------------ tables
     def run(self) -> SyncPlan:
@@ -190,7 +196,7 @@ class _Planner:
             new_name = self.des.tables[new].name
             self.step(
                 "rename", "table", new_name,
-                f"ALTER TABLE {quote(old_name)} RENAME TO {quote(new_name)}",
+                f"ALTER TABLE {in_main(old_name)} RENAME TO {quote(new_name)}",
                 f"@renamed hint: {old_name} -> {new_name}",
             )  # fmt: skip
         if self.inp.legacy_alter_table:
@@ -222,12 +228,13 @@ class _Planner:
         )
         for key in order:
             name = self.cur.tables[key].name
-            self.step("drop", "table", name, f"DROP TABLE {quote(name)}", "not in the definitions")
+            why = "not in the definitions"
+            self.step("drop", "table", name, f"DROP TABLE {in_main(name)}", why)
             self.changes.append(Change("table", name, "drop", True, ("not in the definitions",),
                                        (f"table {name}",)))  # fmt: skip
         for key in vt_drops:
             name = self.cur.virtual_tables[key].name
-            self.step("drop", "virtual table", name, f"DROP TABLE {quote(name)}", "not declared")
+            self.step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", "not declared")
             why = ("not in the definitions",)
             lost = (f"virtual table {name}",)
             self.changes.append(Change("virtual table", name, "drop", True, why, lost))
@@ -254,7 +261,7 @@ class _Planner:
                     why = f"@renamed hint: {old_name} -> {name}"
                     self.changes.append(Change("table", name, "rename", False, (why,)))
                 continue
-            t = quote(name)
+            t = in_main(name)
             for old, new in dt.column_renames:
                 self.step("rename column", "table", name,
                           f"ALTER TABLE {t} RENAME COLUMN {quote(old)} TO {quote(new)}",
@@ -292,7 +299,7 @@ class _Planner:
     def _drop_columns(self, table: str, columns: tuple[str, ...]) -> None:
         for column in columns:
             self.step("drop column", "table", table,
-                      f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}",
+                      f"ALTER TABLE {in_main(table)} DROP COLUMN {quote(column)}",
                       "column not in the definition")  # fmt: skip
 
     def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
@@ -433,12 +440,12 @@ class _Planner:
                 trig_reason[key] = f"depends on {sorted(hit)[0]}, which changes"
         for key in trig_reason:
             name = cur.triggers[key].name
-            self.step("drop", "trigger", name, f"DROP TRIGGER {quote(name)}", trig_reason[key])
+            self.step("drop", "trigger", name, f"DROP TRIGGER {in_main(name)}", trig_reason[key])
             self._dropped_triggers.add(key)
         view_order = dependency_order(list(view_reason), lambda k: cur.views[k].names)
         for key in reversed(view_order):
             name = cur.views[key].name
-            self.step("drop", "view", name, f"DROP VIEW {quote(name)}", view_reason[key])
+            self.step("drop", "view", name, f"DROP VIEW {in_main(name)}", view_reason[key])
             self._dropped_views.add(key)
         self._view_reason = view_reason
         self._trig_reason = trig_reason
@@ -464,7 +471,7 @@ class _Planner:
                 index_reason[key] = "definition changed"
         for key, why in index_reason.items():
             name = cur.indexes[key].name
-            self.step("drop", "index", name, f"DROP INDEX {quote(name)}", why)
+            self.step("drop", "index", name, f"DROP INDEX {in_main(name)}", why)
             self._dropped_indexes.add(key)
         self._index_reason = index_reason
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from .diff import TableDiff
 from .models import Table, VirtualTable, free_rowid_name
-from .names import PREFIX
+from .names import PREFIX, in_main
 from .plan import Step
 from .tokenizer import COMMENT, QIDENT, WORD, Token, fold, literal, quote, splice, tokenize
 
@@ -69,12 +69,12 @@ def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
         return []
     n, s = literal(name), literal(source)
     sql_update = (
-        f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
+        f"UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT seq FROM main.sqlite_sequence "
         f"WHERE name = {s})) WHERE name = {n}"
     )
     sql_insert = (
-        f"INSERT INTO sqlite_sequence (name, seq) SELECT {n}, seq FROM sqlite_sequence "
-        f"WHERE name = {s} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {n})"
+        f"INSERT INTO main.sqlite_sequence (name, seq) SELECT {n}, seq FROM main.sqlite_sequence "
+        f"WHERE name = {s} AND NOT EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = {n})"
     )
     why = "keep the AUTOINCREMENT counter"
     return [
@@ -88,7 +88,7 @@ def _copy(target: str, source: str, dt: TableDiff, max_columns: int = 2000) -> l
     targets, sources, _lost = column_mapping(dt)
     if not targets:
         return []
-    name, t, s = dt.desired.name, quote(target), quote(source)
+    name, t, s = dt.desired.name, in_main(target), in_main(source)
     why = "copy every row into the new table"
     with_rowid = targets[0] in _ROWID_NAMES
     if len(targets) <= max_columns or not with_rowid:
@@ -100,7 +100,7 @@ def _copy(target: str, source: str, dt: TableDiff, max_columns: int = 2000) -> l
     # first moved past every old rowid and every position, so no two ever collide.
     new_id, old_id = targets[0], sources[0]
     cols, vals = ", ".join(targets[1:]), ", ".join(sources[1:])
-    ids = quote(PREFIX + "rowids")
+    ids = in_main(PREFIX + "rowids")
     shift = f"(SELECT count(*) + max(0, coalesce(max(r), 0)) FROM {ids})"
     keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
     return [
@@ -136,12 +136,12 @@ def rebuild_steps(
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = ON",
                           "rename aside without rewriting other objects"))  # fmt: skip
     steps.append(Step("rebuild", "table", name,
-                      f"ALTER TABLE {quote(name)} RENAME TO {quote(aside)}",
+                      f"ALTER TABLE {in_main(name)} RENAME TO {quote(aside)}",
                       f"rebuild ({why}): move the old table aside"))  # fmt: skip
     steps.append(Step("rebuild", "table", name, create_sql, f"rebuild ({why}): new definition"))
     steps += _copy(name, aside, dt, max_columns)
     steps += _sequence_steps(name, aside, dt)
-    steps.append(Step("rebuild", "table", name, f"DROP TABLE {quote(aside)}",
+    steps.append(Step("rebuild", "table", name, f"DROP TABLE {in_main(aside)}",
                       "drop the old copy"))  # fmt: skip
     if not legacy:
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = OFF",
@@ -154,9 +154,11 @@ def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
     edits: list[tuple[Token, str]] = []
     named = False
     prev_sig = ""
-    for tok in tokenize(sql):
-        if tok.kind is COMMENT:
-            continue
+    sig = [tok for tok in tokenize(sql) if tok.kind is not COMMENT]
+    for i, tok in enumerate(sig):
+        qualifier = i + 1 < len(sig) and sig[i + 1].text == "."
+        if prev_sig in ("TABLE", "EXISTS") and (qualifier or tok.text == "."):
+            continue  # the "main." before the table's own name
         if tok.kind is WORD or tok.kind is QIDENT:
             if not named and prev_sig in ("TABLE", "EXISTS") and tok.folded == fold(own):
                 edits.append((tok, quote(temp[fold(own)])))
@@ -188,7 +190,7 @@ def rebuild_closure(
         lost[fold(name)] = column_mapping(dt)[2]
     for dt, _ in reversed(items):
         steps.append(Step("rebuild", "table", dt.desired.name,
-                          f"DROP TABLE {quote(dt.desired.name)}",
+                          f"DROP TABLE {in_main(dt.desired.name)}",
                           "drop the old table (nothing references it any more)"))  # fmt: skip
     if not legacy:
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = ON",
@@ -196,7 +198,7 @@ def rebuild_closure(
     for dt, _ in items:
         name = dt.desired.name
         steps.append(Step("rebuild", "table", name,
-                          f"ALTER TABLE {quote(temp[fold(name)])} RENAME TO {quote(name)}",
+                          f"ALTER TABLE {in_main(temp[fold(name)])} RENAME TO {quote(name)}",
                           "move the new table into place"))  # fmt: skip
     if not legacy:
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = OFF",
@@ -225,10 +227,10 @@ def recreate_virtual_table(
     destructive = False
     reason = "definition changed"
     if content is not None and content.group(1) != "''":
-        steps.append(Step("drop", "virtual table", name, f"DROP TABLE {quote(name)}", reason))
+        steps.append(Step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", reason))
         steps.append(Step("create", "virtual table", name, create_sql, reason))
         steps.append(Step("copy rows", "virtual table", name,
-                          f"INSERT INTO {quote(name)} ({quote(name)}) VALUES ('rebuild')",
+                          f"INSERT INTO {in_main(name)} ({quote(name)}) VALUES ('rebuild')",
                           "rebuild the index from its external content table"))  # fmt: skip
         return steps, False, reason
     old_cols = {fold(c): c for c in columns_of("current", cur.name)}
@@ -243,9 +245,10 @@ def recreate_virtual_table(
     ]
     if new_cols or (keep_rowid and not destructive):
         steps.append(Step("copy rows", "virtual table", name,
-                          f"CREATE TABLE {quote(holding)} AS SELECT {', '.join(select)} "
-                          f"FROM {quote(cur.name)}", "hold the rows while recreating"))  # fmt: skip
-    steps.append(Step("drop", "virtual table", name, f"DROP TABLE {quote(cur.name)}", reason))
+                          f"CREATE TABLE {in_main(holding)} AS SELECT {', '.join(select)} "
+                          f"FROM {in_main(cur.name)}",
+                          "hold the rows while recreating"))  # fmt: skip
+    steps.append(Step("drop", "virtual table", name, f"DROP TABLE {in_main(cur.name)}", reason))
     steps.append(Step("create", "virtual table", name, create_sql, reason))
     if new_cols or (keep_rowid and not destructive):
         targets = (["rowid"] if keep_rowid else []) + [quote(c) for c in new_cols]
@@ -253,10 +256,10 @@ def recreate_virtual_table(
             quote(old_cols[fold(c)]) for c in new_cols
         ]
         steps.append(Step("copy rows", "virtual table", name,
-                          f"INSERT INTO {quote(name)} ({', '.join(targets)}) "
-                          f"SELECT {', '.join(sources)} FROM {quote(holding)}",
+                          f"INSERT INTO {in_main(name)} ({', '.join(targets)}) "
+                          f"SELECT {', '.join(sources)} FROM {in_main(holding)}",
                           "copy the rows back", source=holding, target=name))  # fmt: skip
-        steps.append(Step("drop", "table", holding, f"DROP TABLE {quote(holding)}",
+        steps.append(Step("drop", "table", holding, f"DROP TABLE {in_main(holding)}",
                           "drop the holding table"))  # fmt: skip
     dropped = [c for c in old_cols if c not in {fold(x) for x in new_cols}]
     if dropped and not destructive:

@@ -301,7 +301,7 @@ class Scratch:
         """CREATE VIEW accepts a missing table or column; reading the view does not. A table
         that exists only in the live database (one that is ignored) is fine."""
         for d in views:
-            where = f"{SCRATCH_DB}." if self.strategy == "scratch-db" else ""
+            where = f"{SCRATCH_DB}." if self.strategy == "scratch-db" else "main."
             name = quote(d.name if self.strategy == "scratch-db" else PREFIX + d.name)
             sql = f"SELECT * FROM {where}{name} LIMIT 0"
             self._must_compile(d, sql, f"the view {d.name!r} cannot be read")
@@ -310,6 +310,9 @@ class Scratch:
         if self.strategy == "prefix":
             sql, stored_tail, user_tail = _rewrite_with_tails(d, names)
             self._tails[fold(PREFIX + d.name)] = (stored_tail, user_tail)
+            if d.schema_token is None:  # main.__sync_x: never a caller's TEMP object
+                cut = len(sql) - len(stored_tail)
+                sql = sql[:cut] + "main." + sql[cut:]
             return sql
         # scratch-db: qualify the object's name with the scratch schema.
         base = d.tokens[0].start

@@ -33,7 +33,7 @@ STATE_TABLE_SQL = (
 #: One query reads the stored state and the schema cookie it must match.
 STATE_QUERY = (
     "SELECT definitions_hash, fingerprint, (SELECT 'v' || schema_version FROM "
-    f"pragma_schema_version) FROM {STATE_TABLE} WHERE id = 1"
+    f"main.pragma_schema_version) FROM main.{STATE_TABLE} WHERE id = 1"
 )
 
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -106,7 +106,7 @@ def read_state(client: Client) -> tuple[State | None, str]:
         f"SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = '{STATE_TABLE}'"
     )
     rows = (
-        client.query(f"SELECT definitions_hash, fingerprint FROM {STATE_TABLE} WHERE id = 1")
+        client.query(f"SELECT definitions_hash, fingerprint FROM main.{STATE_TABLE} WHERE id = 1")
         if exists
         else []
     )
@@ -118,7 +118,7 @@ def read_state(client: Client) -> tuple[State | None, str]:
 def schema_fingerprint(client: Client) -> str:
     """A fingerprint of the whole schema as it is now (inside the sync's transaction)."""
     if _uses_schema_version(client):
-        return f"v{client.query('PRAGMA schema_version')[0][0]}"
+        return f"v{client.query('PRAGMA main.schema_version')[0][0]}"
     # Platform tables (_cf_KV appears with the first kv.put) are not the user's schema.
     rows = client.query(
         "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
@@ -133,12 +133,12 @@ def schema_fingerprint(client: Client) -> str:
 
 def write_state(client: Client, digest: str) -> None:
     """Record a successful sync of definitions with hash ``digest`` (inside its transaction)."""
-    client.execute(STATE_TABLE_SQL)
+    client.execute(STATE_TABLE_SQL.replace(" EXISTS ", " EXISTS main.", 1))
     # The fingerprint is read after the table exists, so creating it does not count as drift.
     fingerprint = schema_fingerprint(client)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     client.execute(
-        f"INSERT OR REPLACE INTO {STATE_TABLE} (id, definitions_hash, fingerprint, synced_at) "
+        f"INSERT OR REPLACE INTO main.{STATE_TABLE} (id, definitions_hash, fingerprint, synced_at) "
         f"VALUES (1, {literal(digest)}, {literal(fingerprint)}, {literal(stamp)})"
     )
 

@@ -109,7 +109,7 @@ def test_plan_of_a_missing_database_creates_nothing(tmp_path: Path, schema: Path
     assert out.returncode == 0, out.stderr
     assert "does not exist yet" in out.stdout
     assert "create   table   users: new table" in out.stdout
-    assert "CREATE TABLE users" in out.stdout
+    assert "CREATE TABLE main.users" in out.stdout
     assert "\x1b[" not in out.stdout  # no colour off a terminal
     assert not db.exists()
     assert run("plan", db, schema, "--check").returncode == 1
@@ -178,7 +178,7 @@ def test_json_output(tmp_path: Path, schema: Path) -> None:
                 "reasons": ["drop column name"],
             }
         ],
-        "statements": ['ALTER TABLE "users" DROP COLUMN "name"'],
+        "statements": ['ALTER TABLE main."users" DROP COLUMN "name"'],
     }
     out = run("sync", db, schema, "--yes", "--allow-destructive", "--json")
     synced = json.loads(out.stdout)
@@ -217,12 +217,12 @@ def test_directory_read_in_name_order(tmp_path: Path) -> None:
     creates = [
         line
         for line in out.stdout.split("\n")
-        if line.startswith(("CREATE TABLE b", "CREATE TABLE a", "CREATE VIEW"))
+        if line.startswith(("CREATE TABLE main.b", "CREATE TABLE main.a", "CREATE VIEW"))
     ]
     assert creates[:3] == [
-        "CREATE TABLE b (x);",
-        "CREATE TABLE a (x);",
-        "CREATE VIEW va AS SELECT x FROM a;",
+        "CREATE TABLE main.b (x);",
+        "CREATE TABLE main.a (x);",
+        "CREATE VIEW main.va AS SELECT x FROM a;",
     ]
     (folder / "3_again.sql").write_text("-- oops\n\nCREATE TABLE b (y);")
     dup = run("plan", tmp_path / "app.db", folder)

@@ -94,7 +94,7 @@ def test_schema_changed_behind_our_back_is_noticed(conn: sqlite3.Connection) -> 
     conn.execute("DROP INDEX users_by_name")
     result = inline_sync.sync(conn, SCHEMA)
     assert result.status == "synced"
-    assert result.statements == ("CREATE INDEX users_by_name ON users(name)",)
+    assert result.statements == ("CREATE INDEX main.users_by_name ON users(name)",)
     assert inline_sync.sync(conn, SCHEMA).status == "up-to-date"
 
 

@@ -860,7 +860,7 @@ def test_rename_table_by_hint_is_alter(sdb: DB) -> None:
     before = table_rows(sdb, "users")
     defs = "CREATE TABLE people ( -- @renamed from=users\n    id INTEGER PRIMARY KEY, name TEXT);\n"
     result = sdb.sync(defs)
-    assert result.statements == ('ALTER TABLE "users" RENAME TO "people"',)
+    assert result.statements == ('ALTER TABLE main."users" RENAME TO "people"',)
     assert "rebuild" not in all_actions(result.plan)
     assert not result.plan.destructive
     # The plan's summary says what happens to the table.
@@ -1075,7 +1075,7 @@ def test_renaming_a_referenced_column_by_hint_leaves_children_alone(locked: bool
     conn.execute("INSERT INTO p VALUES (1, 'a')")
     conn.execute("INSERT INTO ch VALUES (1, 'a')")
     result = inline_sync.sync(client, v2)
-    assert result.statements == ('ALTER TABLE "p" RENAME COLUMN "code" TO "ref"',)
+    assert result.statements == ('ALTER TABLE main."p" RENAME COLUMN "code" TO "ref"',)
     assert inline_sync.plan(client, v2).status == "up-to-date"
     assert conn.execute("SELECT * FROM ch").fetchall() == [(1, "a")]
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -151,8 +151,8 @@ def test_2_redeploy_adds_a_column_and_a_unique_index(redeploy: dict[str, Any]) -
     result = h.request("GET", "/__sync")["on_start"]
     assert result["status"] == "synced"
     assert result["executed"] == [
-        'ALTER TABLE "notes" ADD COLUMN tag TEXT',
-        "CREATE UNIQUE INDEX notes_by_tag ON notes (tag)",
+        'ALTER TABLE main."notes" ADD COLUMN tag TEXT',
+        "CREATE UNIQUE INDEX main.notes_by_tag ON notes (tag)",
     ], result
     assert h.request("GET", "/notes")["notes"] == redeploy["notes"]  # ids and timestamps too
     columns = [r[1] for r in sql(h, "PRAGMA table_info(notes)")]

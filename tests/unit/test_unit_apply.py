@@ -171,7 +171,7 @@ COPY = Step(
     "copy rows",
     "table",
     "dst",
-    'INSERT INTO "dst" (rowid, "a") SELECT rowid, "a" FROM "src"',
+    'INSERT INTO main."dst" (rowid, "a") SELECT rowid, "a" FROM main."src"',
     "copy",
     source="src",
 )
@@ -215,7 +215,7 @@ def test_copy_in_chunks_without_rowid_is_one_statement(monkeypatch: pytest.Monke
         "copy rows",
         "table",
         "dst",
-        'INSERT INTO "dst" ("a") SELECT "a" FROM "src"',
+        'INSERT INTO main."dst" ("a") SELECT "a" FROM main."src"',
         "copy",
         source="src",
     )

@@ -130,10 +130,11 @@ def test_plan_step_order_with_foreign_keys_off() -> None:
     ]
     assert p.statements[6:12] == [
         "PRAGMA legacy_alter_table = ON",
-        'ALTER TABLE "parent" RENAME TO "__sync_old_parent"',
-        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-        'INSERT INTO "parent" ("id", "name") SELECT "id", "name" FROM "__sync_old_parent"',
-        'DROP TABLE "__sync_old_parent"',
+        'ALTER TABLE main."parent" RENAME TO "__sync_old_parent"',
+        "CREATE TABLE main.parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        'INSERT INTO main."parent" ("id", "name") SELECT "id", "name" FROM'
+        ' main."__sync_old_parent"',
+        'DROP TABLE main."__sync_old_parent"',
         "PRAGMA legacy_alter_table = OFF",
     ]
     assert p.foreign_keys == "off"
@@ -161,18 +162,20 @@ def test_closure_rebuild_when_foreign_keys_are_enforced() -> None:
     assert p.foreign_keys == "enforced"
     rebuild = [s.sql for s in p.steps if s.kind in ("pragma", "table") and s.action != "create"]
     assert rebuild == [
-        'DROP TABLE "gone"',
+        'DROP TABLE main."gone"',
         "PRAGMA defer_foreign_keys = ON",
-        'CREATE TABLE "__sync_new_parent" (id INTEGER PRIMARY KEY, name TEXT NOT NULL)',
-        'CREATE TABLE "__sync_new_child" (id INTEGER PRIMARY KEY, '
+        'CREATE TABLE main."__sync_new_parent" (id INTEGER PRIMARY KEY, name TEXT NOT NULL)',
+        'CREATE TABLE main."__sync_new_child" (id INTEGER PRIMARY KEY, '
         'pid INTEGER REFERENCES "__sync_new_parent"(id), x)',
-        'INSERT INTO "__sync_new_parent" ("id", "name") SELECT "id", "name" FROM "parent"',
-        'INSERT INTO "__sync_new_child" ("id", "pid", "x") SELECT "id", "pid", "x" FROM "child"',
-        'DROP TABLE "child"',
-        'DROP TABLE "parent"',
+        'INSERT INTO main."__sync_new_parent" ("id", "name") SELECT "id", "name" FROM'
+        ' main."parent"',
+        'INSERT INTO main."__sync_new_child" ("id", "pid", "x") SELECT "id", "pid", "x" FROM'
+        ' main."child"',
+        'DROP TABLE main."child"',
+        'DROP TABLE main."parent"',
         "PRAGMA legacy_alter_table = ON",
-        'ALTER TABLE "__sync_new_parent" RENAME TO "parent"',
-        'ALTER TABLE "__sync_new_child" RENAME TO "child"',
+        'ALTER TABLE main."__sync_new_parent" RENAME TO "parent"',
+        'ALTER TABLE main."__sync_new_child" RENAME TO "child"',
         "PRAGMA legacy_alter_table = OFF",
     ]
     # The index on the child is dropped before and recreated after.
@@ -231,8 +234,8 @@ def test_rename_table_and_column() -> None:
     )
     p = inline_sync.plan(con, desired)
     assert p.statements == [
-        'ALTER TABLE "people" RENAME TO "users"',
-        'ALTER TABLE "users" RENAME COLUMN "fullname" TO "name"',
+        'ALTER TABLE main."people" RENAME TO "users"',
+        'ALTER TABLE main."users" RENAME COLUMN "fullname" TO "name"',
     ]
     assert list(p.changes) == [
         Change(
@@ -248,7 +251,7 @@ def test_rename_table_and_column() -> None:
 def test_rename_table_only_is_a_rename_change() -> None:
     con = db("CREATE TABLE a (x)")
     p = inline_sync.plan(con, "CREATE TABLE b (x) -- @renamed from=a")
-    assert p.statements == ['ALTER TABLE "a" RENAME TO "b"']
+    assert p.statements == ['ALTER TABLE main."a" RENAME TO "b"']
     assert list(p.changes) == [Change("table", "b", "rename", False, ("@renamed hint: a -> b",))]
 
 
@@ -258,7 +261,7 @@ def test_rename_under_legacy_alter_table_switches_it_off_and_back() -> None:
     p = inline_sync.plan(con, "CREATE TABLE b (x) -- @renamed from=a")
     assert p.statements == [
         "PRAGMA legacy_alter_table = OFF",
-        'ALTER TABLE "a" RENAME TO "b"',
+        'ALTER TABLE main."a" RENAME TO "b"',
         "PRAGMA legacy_alter_table = ON",
     ]
 
@@ -270,7 +273,7 @@ def test_drop_tables_children_before_parents() -> None:
         "CREATE TABLE keep (a);"
     )
     p = inline_sync.plan(con, "CREATE TABLE keep (a)")
-    assert p.statements == ['DROP TABLE "c"', 'DROP TABLE "p"']
+    assert p.statements == ['DROP TABLE main."c"', 'DROP TABLE main."p"']
     assert changes(p) == [("drop", "table", "c", True), ("drop", "table", "p", True)]
 
 
@@ -278,8 +281,8 @@ def test_alter_steps_and_destructive_flag() -> None:
     con = db("CREATE TABLE t (a, b, c)")
     p = inline_sync.plan(con, "CREATE TABLE t (a, b, d TEXT DEFAULT 'x')")
     assert p.statements == [
-        'ALTER TABLE "t" DROP COLUMN "c"',
-        "ALTER TABLE \"t\" ADD COLUMN d TEXT DEFAULT 'x'",
+        'ALTER TABLE main."t" DROP COLUMN "c"',
+        "ALTER TABLE main.\"t\" ADD COLUMN d TEXT DEFAULT 'x'",
     ]
     assert list(p.changes) == [
         Change("table", "t", "alter", True, ("drop column c", "add column d"), ("column t.c",))
@@ -298,7 +301,7 @@ def test_only_adding_columns_keeps_views_and_triggers() -> None:
         "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;"
     )
     p = inline_sync.plan(con, desired)
-    assert p.statements == ['ALTER TABLE "t" ADD COLUMN b']
+    assert p.statements == ['ALTER TABLE main."t" ADD COLUMN b']
     assert changes(p) == [("alter", "table", "t", False)]
 
 
@@ -400,12 +403,12 @@ def test_build_plan_closure_includes_grandchildren_parents_first() -> None:
     ]
     renames = [s.sql for s in p.steps if s.sql.startswith("ALTER TABLE")]
     assert renames == [
-        'ALTER TABLE "__sync_new_a" RENAME TO "a"',
-        'ALTER TABLE "__sync_new_b" RENAME TO "b"',
-        'ALTER TABLE "__sync_new_c" RENAME TO "c"',
+        'ALTER TABLE main."__sync_new_a" RENAME TO "a"',
+        'ALTER TABLE main."__sync_new_b" RENAME TO "b"',
+        'ALTER TABLE main."__sync_new_c" RENAME TO "c"',
     ]
     drops = [s.sql for s in p.steps if s.sql.startswith("DROP TABLE")]
-    assert drops == ['DROP TABLE "c"', 'DROP TABLE "b"', 'DROP TABLE "a"']
+    assert drops == ['DROP TABLE main."c"', 'DROP TABLE main."b"', 'DROP TABLE main."a"']
     assert p.fk_checks == (ForeignKeyCheck("c", "c"), ForeignKeyCheck("b", "b"))
 
 
@@ -414,7 +417,7 @@ def test_build_plan_new_column_with_references_is_checked() -> None:
         "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (a)",
         "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (a, pid REFERENCES p)",
     )
-    assert p.statements == ['ALTER TABLE "t" ADD COLUMN pid REFERENCES p']
+    assert p.statements == ['ALTER TABLE main."t" ADD COLUMN pid REFERENCES p']
     assert p.fk_checks == (ForeignKeyCheck("t", "t"),)
 
 
@@ -431,4 +434,4 @@ def test_enforced_foreign_keys_refuse_dropping_a_referenced_table() -> None:
         "switched off here (dropping it would cascade into that table); remove the reference first"
     )
     p = direct_plan(current, desired, fk_enforced=False)
-    assert p.statements == ['DROP TABLE "p"']
+    assert p.statements == ['DROP TABLE main."p"']

@@ -145,7 +145,7 @@ def test_rebuild_steps_shape() -> None:
             "rebuild",
             "table",
             "t",
-            'ALTER TABLE "t" RENAME TO "__sync_old_t"',
+            'ALTER TABLE main."t" RENAME TO "__sync_old_t"',
             "rebuild (why): move the old table aside",
         ),
         Step(
@@ -159,12 +159,13 @@ def test_rebuild_steps_shape() -> None:
             "copy rows",
             "table",
             "t",
-            'INSERT INTO "t" (rowid, "a", "b") SELECT rowid, "a", "b" FROM "__sync_old_t"',
+            'INSERT INTO main."t" (rowid, "a", "b") SELECT rowid, "a", "b" FROM'
+            ' main."__sync_old_t"',
             "copy every row into the new table",
             source="__sync_old_t",
             target="t",
         ),
-        Step("rebuild", "table", "t", 'DROP TABLE "__sync_old_t"', "drop the old copy"),
+        Step("rebuild", "table", "t", 'DROP TABLE main."__sync_old_t"', "drop the old copy"),
         Step(
             "setting",
             "pragma",
@@ -180,10 +181,10 @@ def test_rebuild_steps_under_legacy_alter_table_have_no_settings() -> None:
     d = dt("CREATE TABLE t (a, b)", "CREATE TABLE t (a)")
     steps, lost = rebuild_steps(d, "CREATE TABLE t (a)", legacy=True)
     assert [s.sql for s in steps] == [
-        'ALTER TABLE "t" RENAME TO "__sync_old_t"',
+        'ALTER TABLE main."t" RENAME TO "__sync_old_t"',
         "CREATE TABLE t (a)",
-        'INSERT INTO "t" (rowid, "a") SELECT rowid, "a" FROM "__sync_old_t"',
-        'DROP TABLE "__sync_old_t"',
+        'INSERT INTO main."t" (rowid, "a") SELECT rowid, "a" FROM main."__sync_old_t"',
+        'DROP TABLE main."__sync_old_t"',
     ]
     assert lost == ["b"]
 
@@ -216,11 +217,12 @@ def test_sequence_steps_only_when_both_sides_autoincrement(
     assert len(seq) == sequence_steps
     if seq:
         assert [s.sql for s in seq] == [
-            "UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM sqlite_sequence "
+            "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT seq FROM main.sqlite_sequence "
             "WHERE name = '__sync_old_t')) WHERE name = 't'",
-            "INSERT INTO sqlite_sequence (name, seq) SELECT 't', seq FROM sqlite_sequence "
+            "INSERT INTO main.sqlite_sequence (name, seq) SELECT 't', seq FROM"
+            " main.sqlite_sequence "
             "WHERE name = '__sync_old_t' AND NOT EXISTS "
-            "(SELECT 1 FROM sqlite_sequence WHERE name = 't')",
+            "(SELECT 1 FROM main.sqlite_sequence WHERE name = 't')",
         ]
         assert [s.action for s in steps].index("copy sequence") == 3  # right after the copy
 
@@ -236,7 +238,7 @@ def test_rebuild_steps_run_on_sqlite_keep_rows_rowids_and_counter() -> None:
     for s in steps:
         con.execute(s.sql)
     assert con.execute("SELECT * FROM t").fetchall() == [(5, "x")]
-    assert con.execute("SELECT name, seq FROM sqlite_sequence").fetchall() == [("t", 9)]
+    assert con.execute("SELECT name, seq FROM main.sqlite_sequence").fetchall() == [("t", 9)]
 
 
 def test_rebuild_keeps_rowids_without_alias_on_sqlite() -> None:
@@ -274,12 +276,13 @@ def test_rebuild_closure_retargets_references() -> None:
         'CREATE TABLE "__sync_new_P" (id INTEGER PRIMARY KEY, v TEXT)',
         'CREATE TABLE IF NOT EXISTS "__sync_new_c" (id INTEGER PRIMARY KEY, '
         'pid REFERENCES "__sync_new_P" (id), oid REFERENCES other)',
-        'INSERT INTO "__sync_new_P" ("id", "v") SELECT "id", "v" FROM "P"',
-        'INSERT INTO "__sync_new_c" ("id", "pid", "oid") SELECT "id", "pid", "oid" FROM "c"',
-        'DROP TABLE "c"',
-        'DROP TABLE "P"',
-        'ALTER TABLE "__sync_new_P" RENAME TO "P"',
-        'ALTER TABLE "__sync_new_c" RENAME TO "c"',
+        'INSERT INTO main."__sync_new_P" ("id", "v") SELECT "id", "v" FROM main."P"',
+        'INSERT INTO main."__sync_new_c" ("id", "pid", "oid") SELECT "id", "pid", "oid" FROM'
+        ' main."c"',
+        'DROP TABLE main."c"',
+        'DROP TABLE main."P"',
+        'ALTER TABLE main."__sync_new_P" RENAME TO "P"',
+        'ALTER TABLE main."__sync_new_c" RENAME TO "c"',
     ]
     assert lost == {"p": [], "c": []}
 
@@ -303,9 +306,9 @@ def test_fts5_external_content_uses_rebuild_command(content: str) -> None:
         cur, des, "NEW SQL", columns({}), legacy=False
     )
     assert vt_sql(steps) == [
-        'DROP TABLE "ft"',
+        'DROP TABLE main."ft"',
         "NEW SQL",
-        'INSERT INTO "ft" ("ft") VALUES (\'rebuild\')',
+        'INSERT INTO main."ft" ("ft") VALUES (\'rebuild\')',
     ]
     assert (destructive, reason) == (False, "definition changed")
 
@@ -315,7 +318,7 @@ def test_contentless_fts5_is_destructive_and_copies_nothing() -> None:
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b, content='')")
     cols = columns({("current", "ft"): ["a"], ("desired", "ft"): ["a", "b"]})
     steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
-    assert vt_sql(steps) == ['DROP TABLE "ft"', "NEW SQL"]
+    assert vt_sql(steps) == ['DROP TABLE main."ft"', "NEW SQL"]
     assert destructive is True
     assert reason == (
         "definition changed; a contentless fts5 index cannot be copied, it starts empty"
@@ -328,11 +331,13 @@ def test_fts5_with_own_content_copies_through_holding_table() -> None:
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["a", "b", "c"]})
     steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
     assert vt_sql(steps) == [
-        'CREATE TABLE "__sync_copy_ft" AS SELECT rowid AS "__sync_rowid", "a", "b" FROM "ft"',
-        'DROP TABLE "ft"',
+        'CREATE TABLE main."__sync_copy_ft" AS SELECT rowid AS "__sync_rowid", "a", "b" FROM'
+        ' main."ft"',
+        'DROP TABLE main."ft"',
         "NEW SQL",
-        'INSERT INTO "ft" (rowid, "a", "b") SELECT "__sync_rowid", "a", "b" FROM "__sync_copy_ft"',
-        'DROP TABLE "__sync_copy_ft"',
+        'INSERT INTO main."ft" (rowid, "a", "b") SELECT "__sync_rowid", "a", "b" FROM'
+        ' main."__sync_copy_ft"',
+        'DROP TABLE main."__sync_copy_ft"',
     ]
     assert (destructive, reason) == (False, "definition changed")
 
@@ -343,7 +348,7 @@ def test_virtual_table_dropped_column_is_destructive() -> None:
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["A"]})
     steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
     assert vt_sql(steps)[3] == (
-        'INSERT INTO "ft" (rowid, "A") SELECT "__sync_rowid", "a" FROM "__sync_copy_ft"'
+        'INSERT INTO main."ft" (rowid, "A") SELECT "__sync_rowid", "a" FROM main."__sync_copy_ft"'
     )
     assert (destructive, reason) == (True, "definition changed; columns dropped: b")
 
@@ -356,11 +361,11 @@ def test_rtree_copies_no_rowid_column() -> None:
     )
     steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
     assert vt_sql(steps) == [
-        'CREATE TABLE "__sync_copy_r" AS SELECT "id", "x0", "x1" FROM "r"',
-        'DROP TABLE "r"',
+        'CREATE TABLE main."__sync_copy_r" AS SELECT "id", "x0", "x1" FROM main."r"',
+        'DROP TABLE main."r"',
         "NEW SQL",
-        'INSERT INTO "r" ("id", "x0", "x1") SELECT "id", "x0", "x1" FROM "__sync_copy_r"',
-        'DROP TABLE "__sync_copy_r"',
+        'INSERT INTO main."r" ("id", "x0", "x1") SELECT "id", "x0", "x1" FROM main."__sync_copy_r"',
+        'DROP TABLE main."__sync_copy_r"',
     ]
     assert (destructive, reason) == (False, "definition changed")
 
