@@ -228,8 +228,8 @@ class _Planner:
         )
         for key in order:
             name = self.cur.tables[key].name
-            why = "not in the definitions"
-            self.step("drop", "table", name, f"DROP TABLE {in_main(name)}", why)
+            gone = "not in the definitions"
+            self.step("drop", "table", name, f"DROP TABLE {in_main(name)}", gone)
             self.changes.append(Change("table", name, "drop", True, ("not in the definitions",),
                                        (f"table {name}",)))  # fmt: skip
         for key in vt_drops:

@@ -101,7 +101,7 @@ def test_logging(caplog: pytest.LogCaptureFixture) -> None:
     assert len(info) == 2 and info[1].startswith(":memory:: synced in ")
     assert "alter table t" in info[1]
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
-    assert any(m.endswith('ALTER TABLE "t" ADD COLUMN b TEXT') and " ms  " in m for m in debug)
+    assert any(m.endswith('ALTER TABLE main."t" ADD COLUMN b TEXT') and " ms  " in m for m in debug)
     assert not logging.getLogger("inline_sync").handlers  # never configured by the library
 
 
