@@ -95,7 +95,13 @@ def test_temp_tables_named_like_main_tables_are_left_alone(
 
     assert result.status == "synced"
     assert list(result.statements) == list(planned.statements)
-    assert _user_master(db.conn) == _expected_master(tmp_path, locked)
+    # The same objects as without the caller's TEMP tables. (Their text may differ in quoting:
+    # SQLite's own check after ALTER TABLE … DROP COLUMN resolves an index's table TEMP first,
+    # so with a TEMP table shadowing an indexed main table that form is refused, and the
+    # column goes by a rebuild instead.)
+    names = [r[:3] for r in _user_master(db.conn)]
+    assert names == [r[:3] for r in _expected_master(tmp_path, locked)]
+    assert inline_sync.sync(target, V2, scratch_schema=strategy, force=True).statements == ()
     assert db.q("SELECT id, x, added FROM main.a") == [(1, "a1", 7), (2, "a2", 7)]
     assert db.q("SELECT id, x, y FROM main.c") == [(5, "c5", None), (9, "c9", None)]
     assert temp_objects(db.conn) == temp_before
