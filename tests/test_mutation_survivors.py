@@ -55,7 +55,7 @@ def test_do_index_dropped_behind_our_back_is_restored_with_platform_tables_prese
 
     result = inline_sync.sync(storage, NOTES)
     assert result.status == "synced"
-    assert result.statements == ("CREATE INDEX notes_by_tag ON notes (tag)",)
+    assert result.statements == ("CREATE INDEX main.notes_by_tag ON notes (tag)",)
     assert "notes_by_tag" in names(storage.conn)
     again = inline_sync.sync(storage, NOTES)
     assert (again.status, again.plan.strategy) == ("up-to-date", "")  # the fast path
@@ -128,7 +128,7 @@ def test_prefix_strategy_with_main_qualified_names(opener: str) -> None:
     assert again.status == "up-to-date"
     widened = QUALIFIED.replace("a TEXT)", "a TEXT, b TEXT)")
     changed = inline_sync.plan(client, widened, scratch_schema="prefix")
-    assert list(changed.statements) == ['ALTER TABLE "t" ADD COLUMN b TEXT']
+    assert list(changed.statements) == ['ALTER TABLE main."t" ADD COLUMN b TEXT']
 
 
 # ----------------------------------- 3. a declared table named like a virtual table's shadow
@@ -159,7 +159,7 @@ def test_declared_table_named_like_a_shadow_table_is_created_and_diffed(
     assert inline_sync.plan(client, SEARCH, scratch_schema=strategy).status == "up-to-date"
     grown = SEARCH.replace("owner TEXT)", "owner TEXT, title TEXT)")
     result = inline_sync.sync(client, grown, scratch_schema=strategy)
-    assert result.statements == ('ALTER TABLE "docs_meta" ADD COLUMN title TEXT',)
+    assert result.statements == ('ALTER TABLE main."docs_meta" ADD COLUMN title TEXT',)
     # The real shadow tables stay out of every plan.
     assert not [
         c for c in result.plan.changes if c.name.startswith("docs_") and c.name != ("docs_meta")
@@ -284,7 +284,7 @@ def test_table_renamed_by_hint_and_rebuilt_reports_exactly_that(opener: str) -> 
     assert [(c.kind, c.name, c.action) for c in planned.changes if c.kind == "index"] == [
         ("index", "people_by_name", "recreate")
     ]
-    assert 'ALTER TABLE "people" RENAME TO "users"' in planned.statements
+    assert 'ALTER TABLE main."people" RENAME TO "users"' in planned.statements
     inline_sync.sync(client, USERS)
     assert conn.execute("SELECT * FROM users ORDER BY id").fetchall() == [(1, "ada"), (2, "Bob")]
     assert conn.execute("SELECT * FROM pets").fetchall() == [(7, 1)]
@@ -321,8 +321,8 @@ def test_child_and_parent_both_renamed_is_two_renames_not_a_rebuild(opener: str)
     ]
     result = inline_sync.sync(client, desired)
     assert [s for s in result.statements if not s.startswith("PRAGMA")] == [
-        'ALTER TABLE "people" RENAME TO "users"',
-        'ALTER TABLE "pets" RENAME TO "animals"',
+        'ALTER TABLE main."people" RENAME TO "users"',
+        'ALTER TABLE main."pets" RENAME TO "animals"',
     ]
     assert conn.execute("SELECT * FROM animals").fetchall() == [(7, 1)]
     assert inline_sync.plan(client, desired).status == "up-to-date"
