@@ -336,7 +336,8 @@ def test_5b_drift_in_real_storage_is_noticed_and_platform_tables_are_not_drift(
     sql(live, "DROP INDEX notes_by_created", do=do)
     result = sync_now(live, SCHEMA, do)
     assert result["status"] == "synced"
-    assert result["executed"] == ["CREATE INDEX main.notes_by_created ON notes (created_at)"], result
+    created = "CREATE INDEX main.notes_by_created ON notes (created_at)"
+    assert result["executed"] == [created], result
     assert ("index", "notes_by_created") in user_objects(live, do)
     again = sync_now(live, SCHEMA, do)
     assert (again["status"], again["strategy"]) == ("up-to-date", ""), again
