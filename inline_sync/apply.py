@@ -126,7 +126,7 @@ def _caller_triggers(client: Client, plan: SyncPlan) -> list[tuple[str, str]]:
     with the old copy of the table, so they are set aside and created again afterwards.
     """
     rebuilt = {fold(s.name) for s in plan.steps if s.kind == "table" and s.action == "rebuild"}
-    if not rebuilt:
+    if not rebuilt or not getattr(client, "has_temp_schema", True):
         return []
     try:
         rows = client.query("SELECT type, name, tbl_name, sql FROM temp.sqlite_master")

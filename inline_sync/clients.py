@@ -28,6 +28,9 @@ class Client:
     has_busy_timeout = True
     #: Whether ``PRAGMA schema_version`` may be read (for cheap drift detection).
     can_read_schema_version = True
+    #: Whether the connection has a TEMP schema of the caller's (whose triggers on a rebuilt
+    #: table are set aside and created again).
+    has_temp_schema = True
     #: Most columns in a table or a result set, and most bound parameters in one statement:
     #: row copies stay within them.
     max_columns = 2000
@@ -240,6 +243,7 @@ class DurableObjectClient(Client):
     can_attach = False
     has_busy_timeout = False  # one object, one thread: nobody else holds a lock
     can_read_schema_version = False  # refused: drift is detected from sqlite_schema instead
+    has_temp_schema = False  # temporary objects are refused
     max_columns = 100  # also bounds a result set: SELECT rowid, <100 columns> fails
     max_parameters = 100
 
