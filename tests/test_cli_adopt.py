@@ -76,8 +76,7 @@ def test_diff_between_schemas_and_databases(tmp_path: Path, db: Path) -> None:
     data = json.loads(run("diff", db, "-", "--json", stdin=V1).stdout)
     assert data["status"] == "changes-needed" and data["destructive"] is True
     sql = run("diff", "-", db, "--sql", stdin=V1).stdout
-    assert '
-ALTER TABLE main."users" ADD COLUMN joined' in sql  # inside the safe script
+    assert '\nALTER TABLE main."users" ADD COLUMN joined' in sql  # inside the safe script
     bad = run("diff", "-", "-")
     assert bad.returncode == 2 and "only one of FROM and TO" in bad.stderr
 
