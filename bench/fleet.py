@@ -2,6 +2,7 @@
 
     python bench/fleet.py [DATABASES [FOLDER]]   # default 1,000, in a temporary folder
     python bench/fleet.py 1000 /dev/shm          # in memory: no fsync, the CPU cost shows
+    FLEET_ROUNDS=3 python bench/fleet.py         # fewer rounds (default 5)
 
 1,000 tenant databases (files) with a 20-table schema, synced to a schema with one added column
 and one new table. The floor is running the same statements by hand on each database in turn:
@@ -32,7 +33,7 @@ import inline_sync
 from inline_sync.fleet import sync_many
 
 TABLES = 20
-ROUNDS = 5
+ROUNDS = int(os.environ.get("FLEET_ROUNDS", "5"))
 
 
 def schema(version: int) -> str:

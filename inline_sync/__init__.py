@@ -12,7 +12,6 @@ otherwise. No migration files.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .clients import Client
@@ -21,6 +20,8 @@ from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncErr
 from .plan import Change, Step, SyncPlan, SyncResult
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .d1 import plan_async, sync_async
     from .sources import SchemaFile
 

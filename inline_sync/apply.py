@@ -3,7 +3,6 @@ transaction that :mod:`inline_sync.engine` opens, so any error rolls everything 
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections import Counter
@@ -11,6 +10,7 @@ from collections.abc import Callable
 
 from .clients import Client
 from .errors import ApplyError
+from .log import DEBUG, enabled
 from .models import free_rowid_name
 from .names import in_main
 from .plan import Step, SyncPlan
@@ -75,8 +75,6 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
 Progress = Callable[[Step, int, int], None]
 
 CHUNK_ROWS = 50_000
-
-log = logging.getLogger("inline_sync")
 
 
 def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]:
@@ -187,18 +185,18 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     before = fk_violations(client, before_tables) if before_tables else Counter()
     before = Counter({(renamed.get(k[0], k[0]), k[1]): n for k, n in before.items()})
     executed: list[str] = []
-    debug = log.isEnabledFor(logging.DEBUG)
+    debug = enabled(DEBUG)
     for step in plan.steps:
-        started = time.perf_counter() if debug else 0.0
+        started = time.perf_counter() if debug is not None else 0.0
         try:
             if progress is not None and step.action == "copy rows" and step.source:
                 executed.extend(_copy_in_chunks(client, step, progress))
             else:
                 client.execute(step.sql)
                 executed.append(step.sql)
-            if debug:
+            if debug is not None:
                 took = (time.perf_counter() - started) * 1000
-                log.debug("%.2f ms  %s", took, step.sql)
+                debug.debug("%.2f ms  %s", took, step.sql)
         except Exception as exc:
             if not client.is_error(exc):
                 raise

@@ -3,7 +3,6 @@ plan and apply, in one transaction."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .clients import Client, make_client
 from .definitions import Definition, locate, parse_definitions
 from .errors import DefinitionError, DestructiveChangeError, SyncError
+from .log import DEBUG, INFO, enabled
 from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter
 from .plan import SyncPlan, SyncResult
 from .state import STATE_QUERY, definitions_hash, matches, read_state, write_state
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
     from .scratch import Scratch
 
 STRATEGIES = ("auto", "scratch-db", "prefix")
-
-#: The library's logger: INFO says what each sync did and how long it took, DEBUG adds every
-#: statement with its duration. inline_sync never configures handlers.
-log = logging.getLogger("inline_sync")
 
 
 class _Rollback(Exception):
@@ -109,7 +105,7 @@ def sync(
         row = _read_state_row(client)
         if row is not None and row[0] == known and row[1] == row[2]:
             took = time.perf_counter() - started
-            if log.isEnabledFor(logging.DEBUG):
+            if (log := enabled(DEBUG)) is not None:
                 log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
             return SyncResult("up-to-date", _NOTHING, (), took)
     c = make_client(client)
@@ -125,7 +121,7 @@ def sync(
         stored, fingerprint = read_state(c)
         if matches(stored, digest, fingerprint):
             took = time.perf_counter() - started
-            if log.isEnabledFor(logging.DEBUG):
+            if (log := enabled(DEBUG)) is not None:
                 log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
             return SyncResult("up-to-date", SyncPlan(), (), took)
     options = _Options(
@@ -144,12 +140,12 @@ def sync(
     else:
         status = "synced"
     result = SyncResult(status, the_plan, tuple(executed), time.perf_counter() - started)
-    if log.isEnabledFor(logging.INFO):
-        _log_result(client, result)
+    if (log := enabled(INFO)) is not None:
+        _log_result(log, client, result)
     return result
 
 
-def _log_result(client: Any, result: SyncResult) -> None:
+def _log_result(log: Any, client: Any, result: SyncResult) -> None:
     where, ms = _where(client), result.duration * 1000
     if result.status == "synced":
         changes = ", ".join(f"{c.action} {c.kind} {c.name}" for c in result.plan.changes)

@@ -14,6 +14,7 @@ Anything else is planned afresh by :func:`inline_sync.sync`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .clients import SQLite3Client
 from .definitions import parse_definitions
 from .engine import _texts, sync
 from .errors import DestructiveChangeError, SyncError
+from .log import INFO, enabled
 from .names import ignore_filter
 from .plan import SyncPlan
 from .state import STATE_QUERY, definitions_hash
@@ -101,8 +103,10 @@ class _Job:
     scratch_schema: str
     wait_timeout: float
     digest: str = ""
-    # schema text -> [(plan, {table: has rows})]: plans made in this process, reusable.
-    plans: dict[str, list[tuple[SyncPlan, dict[str, bool]]]] = field(default_factory=dict)
+    # schema rows -> [(plan, {table: has rows})]: plans made in this process, reusable.
+    plans: dict[tuple[Any, ...], list[tuple[SyncPlan, dict[str, bool]]]] = field(
+        default_factory=dict
+    )
     planned: int = 0
 
 
@@ -178,9 +182,11 @@ def _sync_one(job: _Job, path: str) -> DatabaseResult:
     try:
         conn = _open(path, job.wait_timeout)
         status, executed, reused = _sync_connection(job, conn)
-        return DatabaseResult(
-            path, status, tuple(executed), time.perf_counter() - started, reused=reused
-        )
+        took = time.perf_counter() - started
+        if reused and (log := enabled(INFO)) is not None:  # sync() logs the others itself
+            log.info("%s: synced in %.1f ms, %d statement(s), with the plan made for the same "
+                     "schema", path, took * 1000, len(executed))  # fmt: skip
+        return DatabaseResult(path, status, tuple(executed), took, reused=reused)
     except Exception as exc:
         message = str(exc).split("\n", 1)[0]
         if not isinstance(exc, SyncError):
@@ -194,14 +200,13 @@ def _sync_one(job: _Job, path: str) -> DatabaseResult:
 
 def _open(path: str, timeout: float) -> Any:
     import sqlite3
+    from urllib.parse import quote as quote_uri
 
-    if not Path(path).is_file():
+    if not os.path.isfile(path):
         raise SyncError(f"{path}: no such database file")
-    uri = Path(path).resolve().as_uri() + "?mode=rw"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
-    # Every database gets the same connection settings, so that one plan fits them all.
-    conn.execute("PRAGMA foreign_keys = OFF")
-    return conn
+    # mode=rw: a file deleted meanwhile is an error, not a new empty database.
+    uri = "file:" + quote_uri(os.path.abspath(path)) + "?mode=rw"
+    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
 
 
 def _database_message(path: str, message: str) -> str:
@@ -218,11 +223,13 @@ def _state_matches(conn: Any, digest: str) -> bool:
     return row is not None and row[0] == digest and row[1] == row[2]
 
 
-def _schema_key(conn: Any) -> str:
-    rows = conn.execute(
-        "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name"
-    ).fetchall()
-    return "\x00".join("\x01".join(str(v) for v in row) for row in rows)
+def _schema_key(conn: Any) -> tuple[Any, ...]:
+    """The whole schema, as rows: equal only when every object's SQL text is identical."""
+    return tuple(
+        conn.execute(
+            "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name"
+        ).fetchall()
+    )
 
 
 def _has_rows(conn: Any, tables: Iterable[str]) -> dict[str, bool]:
@@ -246,11 +253,13 @@ def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
     """Sync one open database: reuse a plan made for the same schema, or plan afresh."""
     if _state_matches(conn, job.digest):
         return "up-to-date", [], False
+    # Every database gets the same connection settings, so that one plan fits them all.
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if _state_matches(conn, job.digest):
-            conn.execute("COMMIT")
-            return "synced-by-peer", [], False
+        # No second look at the state row: a database another process synced meanwhile has
+        # the target schema, for which no plan is ever kept (its plan is empty), so it goes to
+        # the full path below, which reports it as synced by that peer.
         key = _schema_key(conn)
         for the_plan, needs in job.plans.get(key, ()):
             if _has_rows(conn, needs) == needs:
@@ -291,7 +300,7 @@ class _RecordingClient(SQLite3Client):
     """A sqlite3 client that notes, inside the sync's write transaction and before it plans,
     the schema text and which tables hold rows: the conditions for reusing its plan."""
 
-    key: str | None = None
+    key: tuple[Any, ...] | None = None
     has_rows: dict[str, bool] = {}
 
     def transaction(self, fn: Callable[[], Any], *, immediate: bool = False) -> Any:
