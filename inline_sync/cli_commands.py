@@ -6,8 +6,9 @@ import argparse
 import glob
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cli import (
     EXIT_DATABASE,
@@ -22,11 +23,14 @@ from .cli import (
     output,
     read_schema_args,
 )
-from .cli_output import Style, emit, isatty, json_text
+from .cli_output import Style, emit, isatty, json_text, plan_json, plan_text, sql_text
 from .config import Config
 from .engine import plan as compute_plan
 from .engine import sync as run_sync
 from .sources import STDIN, SchemaFile, is_database_file
+
+if TYPE_CHECKING:
+    from .fleet import DatabaseResult
 
 
 def add_diff_and_inspect(
@@ -170,21 +174,21 @@ def is_glob(path: str | None) -> bool:
 
 
 def cmd_many(args: argparse.Namespace, files: list[SchemaFile]) -> int:
-    """``sync 'tenants/*.db' SCHEMA --yes``: every matching database, each all or nothing."""
-    from .fleet import DatabaseResult, sync_many
+    """``sync 'tenants/*.db' SCHEMA --yes``: every matching database, each all or nothing
+    (``plan`` or ``--check``: what that would do)."""
+    from .fleet import sync_many
 
+    databases = sorted(p for p in glob.glob(args.db) if os.path.isfile(p))
+    if not databases:
+        raise CliError(f"{args.db}: no database file matches", EXIT_DATABASE)
     if args.command != "sync" or args.check:
-        raise CliError(f"{args.db}: a glob of databases works with `sync --yes` only; `plan` "
-                       "and --check take one database", EXIT_USAGE, "UsageError")  # fmt: skip
+        return _plan_many(args, files, databases)
     if not args.yes:
         raise CliError(f"{args.db}: syncing many databases needs --yes (there is no prompt per "
                        "database); check one first with `inline-sync plan`", EXIT_USAGE,
                        "UsageError")  # fmt: skip
     if args.jobs < 1:
         raise CliError("--jobs must be at least 1", EXIT_USAGE, "UsageError")
-    databases = sorted(p for p in glob.glob(args.db) if os.path.isfile(p))
-    if not databases:
-        raise CliError(f"{args.db}: no database file matches", EXIT_DATABASE)
     live = isatty(sys.stderr) and not args.json
     failed = 0
 
@@ -222,9 +226,53 @@ def cmd_many(args: argparse.Namespace, files: list[SchemaFile]) -> int:
         took = f" in {fleet.duration:.2f} s, {fleet.plans} plan(s) made"
         lines.append(fleet.summary() + took)
         emit("\n".join(lines) + "\n")
-    if not fleet.failed:
+    return _failure_code(fleet.failed)
+
+
+def _failure_code(failed: Sequence[DatabaseResult]) -> int:
+    """0 when nothing failed, else the exit code of the first failure."""
+    if not failed:
         return EXIT_OK
-    first = fleet.failed[0].error_type
+    first = failed[0].error_type
     if first == "DestructiveChangeError":
         return EXIT_REFUSED
     return EXIT_SCHEMA if first == "DefinitionError" else EXIT_DATABASE
+
+
+def _plan_many(args: argparse.Namespace, files: list[SchemaFile], databases: list[str]) -> int:
+    """``plan 'tenants/*.db' SCHEMA``: one plan per distinct schema, and which databases."""
+    from .fleet import plan_many
+
+    preview = plan_many(databases, files, ignore=args.ignore, scratch_schema=args.scratch_schema,
+                        wait_timeout=args.wait_timeout)  # fmt: skip
+    pending = preview.pending
+    if args.sql and len(pending) > 1:
+        raise CliError(f"{args.db}: {len(pending)} different plans: --sql shows one; use --json "
+                       "or plan the databases one by one", EXIT_USAGE, "UsageError")  # fmt: skip
+    if args.json:
+        emit(json_text({
+            "databases": len(databases),
+            "up_to_date": len(preview.up_to_date),
+            "failed": [{"database": r.database, "error": {"type": r.error_type,
+                        "message": r.error}} for r in preview.failed],
+            "plans": [{**plan_json(dbs[0], p), "databases": list(dbs)} for p, dbs in pending],
+        }))  # fmt: skip
+    elif args.sql:
+        emit(sql_text(pending[0][0].statements) if pending else "")
+    else:
+        style = Style(sys.stdout)
+        waiting = sum(len(dbs) for _, dbs in pending)
+        lines = [f"{args.db}: {len(databases):,} database(s): {waiting:,} to change "
+                 f"({len(pending)} distinct plan(s)), {len(preview.up_to_date):,} up to date, "
+                 f"{len(preview.failed):,} failed"]  # fmt: skip
+        for the_plan, dbs in pending:
+            shown = ", ".join(dbs[:3]) + (", ..." if len(dbs) > 3 else "")
+            lines.append("\n" + plan_text(f"{len(dbs):,} database(s) ({shown})", the_plan,
+                                          style).rstrip("\n"))  # fmt: skip
+        lines += [f"  {r.database}: {style('failed', '1;31')}: {r.error}" for r in preview.failed]
+        emit("\n".join(lines) + "\n")
+    if preview.failed:
+        return _failure_code(preview.failed)
+    if args.check and pending:
+        return EXIT_DESTRUCTIVE_PENDING if preview.destructive else EXIT_PENDING
+    return EXIT_OK

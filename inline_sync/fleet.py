@@ -161,6 +161,76 @@ def sync_many(
     return FleetResult(tuple(results), planned, time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class FleetPlan:
+    """What :func:`sync_many` would do: ``groups`` holds each distinct plan with the databases
+    it applies to (the up-to-date ones under an empty plan), ``failed`` the databases that could
+    not be planned."""
+
+    groups: tuple[tuple[SyncPlan, tuple[str, ...]], ...]
+    failed: tuple[DatabaseResult, ...] = ()
+
+    @property
+    def pending(self) -> list[tuple[SyncPlan, tuple[str, ...]]]:
+        """The groups with something to do."""
+        return [(p, dbs) for p, dbs in self.groups if p.steps]
+
+    @property
+    def up_to_date(self) -> tuple[str, ...]:
+        """The databases with nothing to do."""
+        return tuple(db for p, dbs in self.groups if not p.steps for db in dbs)
+
+    @property
+    def destructive(self) -> bool:
+        """True when a pending plan would drop a table or a column."""
+        return any(p.destructive for p, _ in self.pending)
+
+
+def plan_many(
+    databases: Iterable[str | Path],
+    definitions: str | Iterable[str],
+    *,
+    ignore: Iterable[str] = (),
+    scratch_schema: str = "auto",
+    wait_timeout: float = 60.0,
+) -> FleetPlan:
+    """Preview :func:`sync_many`: plan once per distinct schema, change nothing. Databases are
+    opened read-only (read-write for ``scratch_schema="prefix"``, rolled back)."""
+    from .engine import plan
+
+    paths = [str(p) for p in databases]
+    texts = _texts(definitions)
+    skip = ignore_filter(ignore)
+    digest = definitions_hash(tuple(texts), parse_definitions(texts, skip), skip)
+    known: dict[tuple[Any, ...], list[tuple[SyncPlan, dict[str, bool]]]] = {}
+    groups: dict[tuple[str, ...], tuple[SyncPlan, list[str]]] = {}
+    failed: list[DatabaseResult] = []
+    for path in paths:
+        conn: Any = None
+        try:
+            conn = _open(path, wait_timeout, read_only=scratch_schema != "prefix")
+            if _state_matches(conn, digest):
+                the_plan = SyncPlan()
+            else:
+                key = _schema_key(conn)
+                found = [p for p, needs in known.get(key, ()) if _has_rows(conn, needs) == needs]
+                if found:
+                    the_plan = found[0]
+                else:
+                    client = _RecordingClient(conn, always=True)
+                    the_plan = plan(client, texts, ignore=ignore, scratch_schema=scratch_schema)
+                    known.setdefault(client.key or key, []).append(
+                        (the_plan, _needs(the_plan, client.has_rows))
+                    )
+            groups.setdefault(tuple(the_plan.statements), (the_plan, []))[1].append(path)
+        except Exception as exc:
+            failed.append(_failure(path, exc, 0.0))
+        finally:
+            if conn is not None:
+                conn.close()
+    return FleetPlan(tuple((p, tuple(dbs)) for p, dbs in groups.values()), tuple(failed))
+
+
 _WORKER_JOB: _Job | None = None
 
 
@@ -188,24 +258,28 @@ def _sync_one(job: _Job, path: str) -> DatabaseResult:
                      "schema", path, took * 1000, len(executed))  # fmt: skip
         return DatabaseResult(path, status, tuple(executed), took, reused=reused)
     except Exception as exc:
-        message = str(exc).split("\n", 1)[0]
-        if not isinstance(exc, SyncError):
-            message = _database_message(path, message)
-        return DatabaseResult(path, "failed", (), time.perf_counter() - started,
-                              error_type=type(exc).__name__, error=message)  # fmt: skip
+        return _failure(path, exc, time.perf_counter() - started)
     finally:
         if conn is not None:
             conn.close()
 
 
-def _open(path: str, timeout: float) -> Any:
+def _failure(path: str, exc: Exception, took: float) -> DatabaseResult:
+    message = str(exc).split("\n", 1)[0]
+    if not isinstance(exc, SyncError):
+        message = _database_message(path, message)
+    return DatabaseResult(path, "failed", (), took, error_type=type(exc).__name__, error=message)
+
+
+def _open(path: str, timeout: float, *, read_only: bool = False) -> Any:
     import sqlite3
     from urllib.parse import quote as quote_uri
 
     if not os.path.isfile(path):
         raise SyncError(f"{path}: no such database file")
     # mode=rw: a file deleted meanwhile is an error, not a new empty database.
-    uri = "file:" + quote_uri(os.path.abspath(path)) + "?mode=rw"
+    mode = "?mode=ro" if read_only else "?mode=rw"
+    uri = "file:" + quote_uri(os.path.abspath(path)) + mode
     return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
 
 
@@ -276,11 +350,18 @@ def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
                   scratch_schema=job.scratch_schema, wait_timeout=job.wait_timeout)  # fmt: skip
     if result.status == "synced" and client.key is not None:
         job.planned += 1
-        touched = {fold(n) for s in result.plan.steps for n in (s.name, s.source) if n}
-        touched |= {fold(c.name) for c in result.plan.changes}
-        needs = {t: v for t, v in client.has_rows.items() if fold(t) in touched}
-        job.plans.setdefault(client.key, []).append((result.plan, needs))
+        job.plans.setdefault(client.key, []).append(
+            (result.plan, _needs(result.plan, client.has_rows))
+        )
     return result.status, list(result.statements), False
+
+
+def _needs(the_plan: SyncPlan, has_rows: dict[str, bool]) -> dict[str, bool]:
+    """The conditions for reusing ``the_plan``: whether each table it touches holds rows (the
+    planner asks only about tables it changes)."""
+    touched = {fold(n) for s in the_plan.steps for n in (s.name, s.source) if n}
+    touched |= {fold(c.name) for c in the_plan.changes}
+    return {t: v for t, v in has_rows.items() if fold(t) in touched}
 
 
 def _apply(job: _Job, conn: Any, the_plan: SyncPlan) -> list[str]:
@@ -303,9 +384,13 @@ class _RecordingClient(SQLite3Client):
     key: tuple[Any, ...] | None = None
     has_rows: dict[str, bool] = {}
 
+    def __init__(self, conn: Any, *, always: bool = False) -> None:
+        super().__init__(conn)
+        self.always = always  # also in a read-only transaction (plan_many)
+
     def transaction(self, fn: Callable[[], Any], *, immediate: bool = False) -> Any:
         def recorded() -> Any:
-            if immediate:
+            if immediate or self.always:
                 self.key = _schema_key(self.conn)
                 self.has_rows = _has_rows(self.conn, _tables(self.conn))
             return fn()

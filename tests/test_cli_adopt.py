@@ -299,3 +299,26 @@ def test_pytest_fixture_reads_the_project_config(pytester: pytest.Pytester) -> N
         "    assert inline_sync_db.execute('SELECT count(*) FROM users').fetchone() == (0,)\n"
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_plan_many_command(tmp_path: Path) -> None:
+    folder = _tenants(tmp_path, 5)
+    odd = sqlite3.connect(folder / "t04.db")
+    odd.execute("ALTER TABLE users ADD COLUMN joined TEXT NOT NULL DEFAULT '2026-01-01'")
+    odd.close()
+    schema = tmp_path / "s.sql"
+    schema.write_text(V2)
+    glob = f"{folder}/*.db"
+    before = {p: p.read_bytes() for p in folder.iterdir()}
+    out = run("plan", glob, schema)
+    assert out.returncode == 0, out.stderr
+    assert "5 database(s): 5 to change (2 distinct plan(s)), 0 up to date, 0 failed" in out.stdout
+    assert "4 database(s) (" in out.stdout and ", ...): 2 change(s)" in out.stdout
+    assert run("sync", glob, schema, "--check").returncode == 1
+    assert run("plan", glob, schema, "--sql").returncode == 2  # two plans: which one?
+    data = json.loads(run("plan", glob, schema, "--json").stdout)
+    assert [len(p["databases"]) for p in data["plans"]] == [4, 1]
+    assert {p: p.read_bytes() for p in folder.iterdir()} == before  # nothing written
+    assert run("sync", glob, schema, "--yes").returncode == 0
+    out = run("plan", glob, schema, "--check")
+    assert out.returncode == 0 and "0 to change (0 distinct plan(s)), 5 up to date" in out.stdout
