@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -139,6 +140,10 @@ def _looks_like_text(path: str) -> bool:
         return False
 
 
+#: White space and comments before a statement's code (left out of excerpts).
+_LEADING = re.compile(r"\A(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+
+
 def engine_error(exc: SyncError, db: str = "") -> CliError:
     """Turn an engine exception into one line naming the file and line, the object, and (for
     errors of the database) the database file."""
@@ -148,7 +153,7 @@ def engine_error(exc: SyncError, db: str = "") -> CliError:
         where = f"{exc.where}: " if exc.where else ""
         text = exc.message.split("\n", 1)[0]
         if exc.statement:
-            text += f" (in: {excerpt(exc.statement)})"
+            text += f" (in: {excerpt(_LEADING.sub('', exc.statement, count=1))})"
         extra = {"file": exc.path, "line": exc.line} if exc.path else {}
         return CliError(where + text, EXIT_SCHEMA, kind, **extra)
     if isinstance(exc, (SchemaSourceError, ConfigError)):

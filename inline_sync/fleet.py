@@ -275,12 +275,14 @@ def _open(path: str, timeout: float, *, read_only: bool = False) -> Any:
     import sqlite3
     from urllib.parse import quote as quote_uri
 
-    if not os.path.isfile(path):
-        raise SyncError(f"{path}: no such database file")
-    # mode=rw: a file deleted meanwhile is an error, not a new empty database.
-    mode = "?mode=ro" if read_only else "?mode=rw"
-    uri = "file:" + quote_uri(os.path.abspath(path)) + mode
-    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+    # mode=rw: a missing file (or one deleted meanwhile) is an error, not a new empty database.
+    uri = f"file:{quote_uri(path)}?mode={'ro' if read_only else 'rw'}"
+    try:
+        return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
+    except sqlite3.OperationalError:
+        if not os.path.isfile(path):
+            raise SyncError(f"{path}: no such database file") from None
+        raise
 
 
 def _database_message(path: str, message: str) -> str:
