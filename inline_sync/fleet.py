@@ -103,10 +103,8 @@ class _Job:
     scratch_schema: str
     wait_timeout: float
     digest: str = ""
-    # schema rows -> [(plan, {table: has rows})]: plans made in this process, reusable.
-    plans: dict[tuple[Any, ...], list[tuple[SyncPlan, dict[str, bool]]]] = field(
-        default_factory=dict
-    )
+    # schema text -> [(plan, {table: has rows})]: plans made in this process, reusable.
+    plans: dict[str, list[tuple[SyncPlan, dict[str, bool]]]] = field(default_factory=dict)
     planned: int = 0
 
 
@@ -202,7 +200,7 @@ def plan_many(
     texts = _texts(definitions)
     skip = ignore_filter(ignore)
     digest = definitions_hash(tuple(texts), parse_definitions(texts, skip), skip)
-    known: dict[tuple[Any, ...], list[tuple[SyncPlan, dict[str, bool]]]] = {}
+    known: dict[str, list[tuple[SyncPlan, dict[str, bool]]]] = {}
     groups: dict[tuple[str, ...], tuple[SyncPlan, list[str]]] = {}
     failed: list[DatabaseResult] = []
     for path in paths:
@@ -299,13 +297,18 @@ def _state_matches(conn: Any, digest: str) -> bool:
     return row is not None and row[0] == digest and row[1] == row[2]
 
 
-def _schema_key(conn: Any) -> tuple[Any, ...]:
-    """The whole schema, as rows: equal only when every object's SQL text is identical."""
-    return tuple(
-        conn.execute(
-            "SELECT type, name, tbl_name, sql FROM main.sqlite_master ORDER BY type, name"
-        ).fetchall()
-    )
+#: The schema's SQL text, object after object in the order SQLite stores them. The text of each
+#: object determines its type and names (automatic indexes, whose text is NULL, follow from
+#: their tables'), so equal keys mean identical schemas; one string, built by SQLite, is the
+#: cheapest form to read and compare.
+_SCHEMA_KEY = (
+    "SELECT group_concat(sql, char(0)) FROM "
+    "(SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL ORDER BY rowid)"
+)
+
+
+def _schema_key(conn: Any) -> str:
+    return str(conn.execute(_SCHEMA_KEY).fetchone()[0] or "")
 
 
 def _has_rows(conn: Any, tables: Iterable[str]) -> dict[str, bool]:
@@ -375,7 +378,8 @@ def _apply(job: _Job, conn: Any, the_plan: SyncPlan) -> list[str]:
     client = SQLite3Client(conn)
     executed = apply_plan(client, the_plan)
     write_state(client, job.digest)
-    conn.execute("PRAGMA legacy_alter_table = OFF")
+    if any("legacy_alter_table" in s.sql for s in the_plan.steps):
+        conn.execute("PRAGMA legacy_alter_table = OFF")  # as the connection was opened
     return executed
 
 
@@ -383,7 +387,7 @@ class _RecordingClient(SQLite3Client):
     """A sqlite3 client that notes, inside the sync's write transaction and before it plans,
     the schema text and which tables hold rows: the conditions for reusing its plan."""
 
-    key: tuple[Any, ...] | None = None
+    key: str | None = None
     has_rows: dict[str, bool] = {}
 
     def __init__(self, conn: Any, *, always: bool = False) -> None:

@@ -322,3 +322,20 @@ def test_plan_many_command(tmp_path: Path) -> None:
     assert run("sync", glob, schema, "--yes").returncode == 0
     out = run("plan", glob, schema, "--check")
     assert out.returncode == 0 and "0 to change (0 distinct plan(s)), 5 up to date" in out.stdout
+
+
+def test_sync_many_reuses_a_rebuild(tmp_path: Path) -> None:
+    from inline_sync.fleet import sync_many
+
+    folder = _tenants(tmp_path, 3)
+    target = V1.replace("email TEXT NOT NULL", "email TEXT NOT NULL COLLATE NOCASE")
+    result = sync_many(sorted(folder.glob("*.db")), target)
+    assert [r.reused for r in result.results] == [False, True, True] and result.plans == 1
+    assert result.results[1].statements == result.results[0].statements
+    assert any("RENAME" in s for s in result.results[2].statements)
+    for path in folder.glob("*.db"):
+        conn = sqlite3.connect(path)
+        assert conn.execute("SELECT email FROM users").fetchall() == [("a@x",)]
+        assert inline_sync.plan(conn, target).statements == []
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.close()
