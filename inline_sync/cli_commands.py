@@ -23,7 +23,7 @@ from .cli import (
     output,
     read_schema_args,
 )
-from .cli_output import Style, emit, isatty, json_text, plan_json, plan_text, sql_text
+from .cli_output import Style, emit, isatty, json_text, plan_json, plan_text
 from .config import Config
 from .engine import plan as compute_plan
 from .engine import sync as run_sync
@@ -258,7 +258,7 @@ def _plan_many(args: argparse.Namespace, files: list[SchemaFile], databases: lis
             "plans": [{**plan_json(dbs[0], p), "databases": list(dbs)} for p, dbs in pending],
         }))  # fmt: skip
     elif args.sql:
-        emit(sql_text(pending[0][0].statements) if pending else "")
+        emit(pending[0][0].script() if pending else "")  # the safe script, as `plan --sql`
     else:
         style = Style(sys.stdout)
         waiting = sum(len(dbs) for _, dbs in pending)

@@ -339,3 +339,14 @@ def test_sync_many_reuses_a_rebuild(tmp_path: Path) -> None:
         assert inline_sync.plan(conn, target).statements == []
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         conn.close()
+
+
+def test_plan_many_sql_is_the_safe_script(tmp_path: Path) -> None:
+    folder = _tenants(tmp_path, 2)
+    schema = tmp_path / "s.sql"
+    schema.write_text(V2)
+    out = run("plan", f"{folder}/*.db", schema, "--sql")
+    assert out.returncode == 0, out.stderr
+    conn = sqlite3.connect(folder / "t00.db")
+    assert out.stdout == inline_sync.plan(conn, V2).script()
+    conn.close()
