@@ -11,17 +11,17 @@ otherwise. No migration files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-from .clients import Client
 from .engine import plan, sync
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
 from .plan import Change, Step, SyncPlan, SyncResult
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
+    from typing import Any
 
+    from .clients import Client
     from .d1 import plan_async, sync_async
     from .sources import SchemaFile
 
@@ -68,10 +68,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The async entry points (for D1) load their driver on first use: `import inline_sync`
-    # stays as cheap as it is for everyone else.
+    # The async entry points (for D1) load their driver on first use, and the client adapters
+    # (with typing, which they use) too: `import inline_sync`, and a start-up sync on a sqlite3
+    # or apsw connection that finds nothing to do, never need them.
     if name in ("sync_async", "plan_async"):
         from . import d1
 
         return getattr(d1, name)
+    if name == "Client":
+        from .clients import Client
+
+        return Client
     raise AttributeError(f"module 'inline_sync' has no attribute {name!r}")

@@ -4,23 +4,35 @@ plan and apply, in one transaction."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from .clients import Client, make_client
-from .definitions import Definition, locate, parse_definitions
 from .errors import DefinitionError, DestructiveChangeError, SyncError
 from .log import DEBUG, INFO, enabled
-from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter
+from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter, quote
 from .plan import SyncPlan, SyncResult
-from .state import STATE_QUERY, definitions_hash, matches, read_state, write_state
-from .tokenizer import quote
+from .state import (
+    STATE_QUERY,
+    definitions_hash,
+    from_row,
+    matches,
+    matches_text,
+    read_state,
+    stored_text_hash,
+    text_hash,
+    write_state,
+)
 
-# The planning stages are imported when a sync needs them, not at import time: a cold start
-# whose schema is up to date never loads them.
+# The client adapters, the tokenizer and the planning stages are imported when a sync
+# needs them, not at import time: a cold start whose definitions and schema are unchanged loads
+# none of them (nor typing, re or dataclasses).
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    import logging
+    from collections.abc import Iterable
+    from typing import Any
+
     from .apply import Progress
+    from .clients import Client
+    from .definitions import Definition
     from .diff import Capabilities
     from .scratch import Scratch
 
@@ -34,15 +46,28 @@ class _Rollback(Exception):
         self.plan = plan
 
 
-@dataclass(frozen=True)
 class _Options:
-    scratch_schema: str = "auto"
-    apply: bool = False
-    allow_destructive: bool = False
-    force: bool = False
-    progress: Progress | None = None
-    digest: str = ""  # definitions hash to check and record; "" for plan() and dry runs
-    wait_timeout: float = 60.0
+    """How :func:`_run` should proceed."""
+
+    def __init__(
+        self,
+        scratch_schema: str = "auto",
+        apply: bool = False,
+        allow_destructive: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+        digest: str = "",  # definitions hash to check and record; "" for plan() and dry runs
+        wait_timeout: float = 60.0,
+        text_digest: str = "",  # hash of the exact texts, recorded with ``digest``
+    ) -> None:
+        self.scratch_schema = scratch_schema
+        self.apply = apply
+        self.allow_destructive = allow_destructive
+        self.force = force
+        self.progress = progress
+        self.digest = digest
+        self.wait_timeout = wait_timeout
+        self.text_digest = text_digest
 
 
 def plan(
@@ -58,6 +83,9 @@ def plan(
     ``ctx.storage``; ``definitions`` one string of CREATE statements or an iterable of them.
     Nothing is left behind, whichever strategy.
     """
+    from .clients import make_client
+    from .definitions import locate, parse_definitions
+
     c = make_client(client)
     skip = ignore_filter(ignore)
     defs = parse_definitions(_texts(definitions), skip)  # before the database is touched
@@ -97,36 +125,45 @@ def sync(
     then runs in chunks of rowids).
     """
     started = time.perf_counter()
-    # The fast path: these definitions were hashed before in this process, and the stored
-    # state matches them and the schema cookie. One query, no parsing, no client wrapper.
-    fast_key = _fast_key(definitions, ignore) if not (force or dry_run) else None
-    known = _KNOWN_DIGESTS.get(fast_key) if fast_key is not None else None
-    if known is not None:
+    # The fast path: the stored state matches the exact text of these definitions and the
+    # schema cookie. One query, no parsing, no client wrapper; the text's hash is computed once
+    # per process.
+    patterns = (ignore,) if isinstance(ignore, str) else tuple(ignore)  # may be an iterator
+    fast_key = _fast_key(definitions, patterns) if not (force or dry_run) else None
+    row = None
+    if fast_key is not None:
+        known = _KNOWN_TEXTS.get(fast_key)
+        if known is None:
+            texts_key, ignore_key = fast_key
+            known = text_hash(
+                texts_key if type(texts_key) is tuple else (texts_key,), ignore_filter(ignore_key)
+            )
+            if len(_KNOWN_TEXTS) >= 64:
+                _KNOWN_TEXTS.pop(next(iter(_KNOWN_TEXTS)))
+            _KNOWN_TEXTS[fast_key] = known
         row = _read_state_row(client)
-        if row is not None and row[0] == known and row[1] == row[2]:
-            took = time.perf_counter() - started
-            if (log := enabled(DEBUG)) is not None:
-                log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
-            return SyncResult("up-to-date", _NOTHING, (), took)
+        if row is not None and stored_text_hash(row[0]) == known and row[1] == row[2]:
+            return _up_to_date(client, _NOTHING, started)
+    from .clients import make_client
+    from .definitions import locate, parse_definitions
+
     c = make_client(client)
-    skip = ignore_filter(ignore)
+    skip = ignore_filter(patterns)
     texts = _texts(definitions)
-    defs = parse_definitions(texts, skip)  # before the database is touched
+    text_digest = "" if dry_run else text_hash(tuple(texts), skip)
+    stored, fingerprint = None, ""
+    if text_digest and not force:
+        stored, fingerprint = from_row(row) if row is not None else read_state(c)
+    if matches_text(stored, text_digest, fingerprint):
+        return _up_to_date(client, SyncPlan(), started)
+    defs = parse_definitions(texts, skip)  # before the database is changed
     digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
-    if fast_key is not None and digest:
-        if len(_KNOWN_DIGESTS) >= 64:
-            _KNOWN_DIGESTS.pop(next(iter(_KNOWN_DIGESTS)))
-        _KNOWN_DIGESTS[fast_key] = digest
-    if digest and not force:
-        stored, fingerprint = read_state(c)
-        if matches(stored, digest, fingerprint):
-            took = time.perf_counter() - started
-            if (log := enabled(DEBUG)) is not None:
-                log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
-            return SyncResult("up-to-date", SyncPlan(), (), took)
+    if matches(stored, digest, fingerprint):  # the same tokens: only cosmetic edits
+        return _up_to_date(client, SyncPlan(), started)
     options = _Options(
-        scratch_schema, not dry_run, allow_destructive, force, progress, digest, wait_timeout
-    )
+        scratch_schema, not dry_run, allow_destructive, force, progress, digest, wait_timeout,
+        text_digest,
+    )  # fmt: skip
     try:
         the_plan, executed, by_peer = _run(c, defs, skip, options)
     except DefinitionError as exc:
@@ -140,12 +177,22 @@ def sync(
     else:
         status = "synced"
     result = SyncResult(status, the_plan, tuple(executed), time.perf_counter() - started)
-    if (log := enabled(INFO)) is not None:
+    log = enabled(INFO)
+    if log is not None:
         _log_result(log, client, result)
     return result
 
 
-def _log_result(log: Any, client: Any, result: SyncResult) -> None:
+def _up_to_date(client: Any, plan: SyncPlan, started: float) -> SyncResult:
+    """The result of a sync the state row answered."""
+    took = time.perf_counter() - started
+    log = enabled(DEBUG)
+    if log is not None:
+        log.debug("%s: up to date (state row) in %.1f ms", _where(client), took * 1000)
+    return SyncResult("up-to-date", plan, (), took)
+
+
+def _log_result(log: logging.Logger, client: Any, result: SyncResult) -> None:
     where, ms = _where(client), result.duration * 1000
     if result.status == "synced":
         changes = ", ".join(f"{c.action} {c.kind} {c.name}" for c in result.plan.changes)
@@ -173,22 +220,18 @@ def _where(connection: Any) -> str:
 
 
 _NOTHING = SyncPlan()
-_KNOWN_DIGESTS: dict[object, str] = {}
+_KNOWN_TEXTS: dict[tuple[object, tuple[str, ...]], str] = {}
 
 
-def _fast_key(definitions: str | Iterable[str], ignore: Iterable[str]) -> object | None:
+def _fast_key(
+    definitions: str | Iterable[str], ignore: tuple[str, ...]
+) -> tuple[object, tuple[str, ...]] | None:
     """A cheap dictionary key for (definitions, ignore); CPython caches a string's hash."""
-    if isinstance(definitions, str):
-        texts: object = definitions
-    elif isinstance(definitions, (list, tuple)) and all(isinstance(t, str) for t in definitions):
-        texts = tuple(definitions)
-    else:
-        return None
-    if type(ignore) is tuple:
-        return (texts, ignore)
-    if type(ignore) is str:
-        return (texts, (ignore,))
-    return (texts, tuple(ignore))
+    if type(definitions) is str:
+        return (definitions, ignore)
+    if isinstance(definitions, (list, tuple)) and all(type(t) is str for t in definitions):
+        return (tuple(definitions), ignore)
+    return None
 
 
 def _read_state_row(connection: Any) -> tuple[Any, ...] | None:
@@ -253,6 +296,7 @@ def _run(
 
         def work() -> tuple[SyncPlan, list[str], bool]:
             assert scratch is not None
+            stored, fingerprint = None, ""
             if opts.digest:
                 stored, fingerprint = read_state(client)
                 if not opts.force and matches(stored, opts.digest, fingerprint):
@@ -264,8 +308,13 @@ def _run(
             if the_plan.destructive and not opts.allow_destructive:
                 raise DestructiveChangeError(the_plan)
             executed = apply_plan(client, the_plan, opts.progress) if the_plan.steps else []
-            if opts.digest:
-                write_state(client, opts.digest)
+            if opts.digest and not (
+                not the_plan.steps
+                and matches(stored, opts.digest, fingerprint)
+                and stored is not None
+                and stored.text_hash == opts.text_digest
+            ):  # (a forced sync that found nothing to do leaves the state row alone)
+                write_state(client, opts.digest, opts.text_digest)
             return the_plan, executed, False
 
         try:

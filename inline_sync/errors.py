@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
 if TYPE_CHECKING:
     from .plan import Step, SyncPlan
 

@@ -9,8 +9,8 @@ the cost of a dictionary lookup. inline_sync never configures handlers.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
 if TYPE_CHECKING:
     import logging
 

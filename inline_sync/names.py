@@ -1,11 +1,27 @@
-"""Which names inline_sync never touches, and which it reserves for itself."""
+"""Which names inline_sync never touches, and which it reserves for itself; how names fold.
+
+This module is on the start-up path (a sync that finds nothing to do), so it imports nothing
+heavy: no ``re``, no ``fnmatch`` for the built-in patterns.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from fnmatch import fnmatchcase
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
-from .tokenizer import fold, quote
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(name: str) -> str:
+    """Fold a name for comparison the way SQLite does: ASCII letters only."""
+    return name.lower() if name.isascii() else name.translate(_ASCII_LOWER)
+
+
+def quote(name: str) -> str:
+    """Quote a name as an SQL identifier, always with double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
 
 #: Prefix of every object inline_sync creates for itself (scratch copies, rebuild copies).
 PREFIX = "__sync_"
@@ -51,10 +67,16 @@ class NameFilter:
         self.exact: set[str] = set()
         self._seen: dict[str, bool] = {}
         self.globs: list[str] = []
+        self._starred: list[list[str]] = []  # globs whose only wildcard is *, split on it
+        self._others: list[str] = []  # globs with ? or [...]: fnmatch, imported when needed
         for pattern in patterns:
             folded = fold(pattern)
-            if any(ch in folded for ch in "*?["):
+            if "?" in folded or "[" in folded:
                 self.globs.append(folded)
+                self._others.append(folded)
+            elif "*" in folded:
+                self.globs.append(folded)
+                self._starred.append(folded.split("*"))
             else:
                 self.exact.add(folded)
 
@@ -71,16 +93,53 @@ class NameFilter:
         folded = fold(name)
         hit = self._seen.get(folded)
         if hit is None:
-            hit = folded in self.exact or any(fnmatchcase(folded, glob) for glob in self.globs)
+            hit = (
+                folded in self.exact
+                or any(_star_match(folded, parts) for parts in self._starred)
+                or (bool(self._others) and _fnmatch_any(folded, self._others))
+            )
             self._seen[folded] = hit
         return hit
 
 
+def _star_match(name: str, parts: list[str]) -> bool:
+    """``fnmatchcase(name, "*".join(parts))`` for a glob whose only wildcard is ``*``."""
+    first, *middle, last = parts
+    if not name.startswith(first) or not name.endswith(last):
+        return False
+    pos, end = len(first), len(name) - len(last)
+    if pos > end:
+        return False
+    for part in middle:
+        found = name.find(part, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
+
+
+def _fnmatch_any(name: str, globs: list[str]) -> bool:
+    from fnmatch import fnmatchcase  # only for ? and [...] patterns: fnmatch imports re
+
+    return any(fnmatchcase(name, glob) for glob in globs)
+
+
+_FILTERS: dict[tuple[str, ...], NameFilter] = {}
+
+
 def ignore_filter(extra: Iterable[str] = ()) -> NameFilter:
-    """The filter for the built-in ignore list plus the caller's ``ignore`` patterns."""
-    if isinstance(extra, str):
-        extra = (extra,)
-    return NameFilter((*DEFAULT_IGNORE, *extra))
+    """The filter for the built-in ignore list plus the caller's ``ignore`` patterns.
+
+    The same patterns give the same filter object within a process, so what it has already
+    matched is remembered across syncs.
+    """
+    key = (extra,) if isinstance(extra, str) else tuple(extra)
+    found = _FILTERS.get(key)
+    if found is None:
+        if len(_FILTERS) >= 64:
+            _FILTERS.pop(next(iter(_FILTERS)))
+        found = _FILTERS[key] = NameFilter((*DEFAULT_IGNORE, *key))
+    return found
 
 
 is_reserved = NameFilter(RESERVED)

@@ -7,11 +7,51 @@ applies. Each :class:`Step` carries one SQL statement and the reason for it; eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass(frozen=True)
-class Step:
+class _Value:
+    """Immutable plain data compared by value, like a frozen dataclass.
+
+    Written out by hand because a sync that finds nothing to do returns these, and importing
+    ``dataclasses`` (which imports ``inspect``) would cost every cold start several
+    milliseconds. Fields are the ``__slots__``; ``_hidden`` ones are left out of ``repr``.
+    """
+
+    __slots__: tuple[str, ...] = ()
+    _hidden: tuple[str, ...] = ()
+
+    def _init(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name not in self._hidden
+        )
+        return f"{self.__class__.__name__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{self.__class__.__name__} is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{self.__class__.__name__} is immutable: cannot delete {name!r}")
+
+
+class Step(_Value):
     """One statement of the plan.
 
     ``action`` says what it does (``create``, ``drop``, ``rename``, ``add column``,
@@ -24,23 +64,51 @@ class Step:
     name: str
     sql: str
     reason: str
-    source: str = ""  # for "copy rows": the table the rows come from (progress reports)
-    target: str = ""  # for "copy rows" into a new, empty table: that table (script guards)
+    source: str  # for "copy rows": the table the rows come from (progress reports)
+    target: str  # for "copy rows" into a new, empty table: that table (script guards)
+
+    __slots__ = ("action", "kind", "name", "sql", "reason", "source", "target")  # noqa: RUF023
+
+    def __init__(
+        self,
+        action: str,
+        kind: str,
+        name: str,
+        sql: str,
+        reason: str,
+        source: str = "",
+        target: str = "",
+    ) -> None:
+        self._init(action=action, kind=kind, name=name, sql=sql, reason=reason, source=source,
+                   target=target)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(_Value):
     """What happens to one object: ``action`` is create, alter, rebuild, rename, recreate or
     drop; ``destructive`` is true when rows or columns are lost."""
 
     kind: str
     name: str
     action: str
-    destructive: bool = False
-    reasons: tuple[str, ...] = ()
+    destructive: bool
+    reasons: tuple[str, ...]
     #: What exactly is lost ("table t", "column t.c", "the rows of the contentless fts5 table
     #: docs"); empty unless ``destructive``.
-    lost: tuple[str, ...] = ()
+    lost: tuple[str, ...]
+
+    __slots__ = ("kind", "name", "action", "destructive", "reasons", "lost")  # noqa: RUF023
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        action: str,
+        destructive: bool = False,
+        reasons: tuple[str, ...] = (),
+        lost: tuple[str, ...] = (),
+    ) -> None:
+        self._init(kind=kind, name=name, action=action, destructive=destructive,
+                   reasons=reasons, lost=lost)  # fmt: skip
 
     def __str__(self) -> str:
         flag = "  [DESTRUCTIVE]" if self.destructive else ""
@@ -48,16 +116,18 @@ class Change:
         return f"{self.action} {self.kind} {self.name}{why}{flag}"
 
 
-@dataclass(frozen=True)
-class ForeignKeyCheck:
+class ForeignKeyCheck(_Value):
     """A table whose foreign keys are verified before commit (its name before and after)."""
 
+    __slots__ = ("before", "after")  # noqa: RUF023 (field order)
     before: str | None
     after: str
 
+    def __init__(self, before: str | None, after: str) -> None:
+        self._init(before=before, after=after)
 
-@dataclass(frozen=True)
-class SyncPlan:
+
+class SyncPlan(_Value):
     """What it takes to bring the database to the definitions.
 
     ``statements`` is exactly the SQL applying runs, in order, inside one transaction (before
@@ -66,14 +136,39 @@ class SyncPlan:
     Those bare statements are not a script to run by hand: :meth:`script` is.
     """
 
-    steps: tuple[Step, ...] = ()
-    changes: tuple[Change, ...] = ()
-    strategy: str = ""
-    sqlite_version: str = ""
-    foreign_keys: str = "off"  # "off": switched off during apply; "enforced": kept on
-    fk_checks: tuple[ForeignKeyCheck, ...] = field(default=(), repr=False)
+    steps: tuple[Step, ...]
+    changes: tuple[Change, ...]
+    strategy: str
+    sqlite_version: str
+    foreign_keys: str  # "off": switched off during apply; "enforced": kept on
+    fk_checks: tuple[ForeignKeyCheck, ...]
     #: Where a lost table or column may really have been renamed: what hint to add.
-    suggestions: tuple[str, ...] = field(default=(), repr=False)
+    suggestions: tuple[str, ...]
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "steps",
+        "changes",
+        "strategy",
+        "sqlite_version",
+        "foreign_keys",
+        "fk_checks",
+        "suggestions",
+    )
+    _hidden = ("fk_checks", "suggestions")
+
+    def __init__(
+        self,
+        steps: tuple[Step, ...] = (),
+        changes: tuple[Change, ...] = (),
+        strategy: str = "",
+        sqlite_version: str = "",
+        foreign_keys: str = "off",
+        fk_checks: tuple[ForeignKeyCheck, ...] = (),
+        suggestions: tuple[str, ...] = (),
+    ) -> None:
+        self._init(steps=steps, changes=changes, strategy=strategy,
+                   sqlite_version=sqlite_version, foreign_keys=foreign_keys,
+                   fk_checks=fk_checks, suggestions=suggestions)  # fmt: skip
 
     @property
     def status(self) -> str:
@@ -127,8 +222,7 @@ class SyncPlan:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class SyncResult:
+class SyncResult(_Value):
     """The outcome of :func:`inline_sync.sync`.
 
     ``status`` is ``"up-to-date"`` (nothing to do), ``"synced"`` (the plan was applied) or
@@ -138,8 +232,19 @@ class SyncResult:
 
     status: str
     plan: SyncPlan
-    statements: tuple[str, ...] = ()
-    duration: float = 0.0
+    statements: tuple[str, ...]
+    duration: float
+
+    __slots__ = ("status", "plan", "statements", "duration")  # noqa: RUF023 (field order)
+
+    def __init__(
+        self,
+        status: str,
+        plan: SyncPlan,
+        statements: tuple[str, ...] = (),
+        duration: float = 0.0,
+    ) -> None:
+        self._init(status=status, plan=plan, statements=statements, duration=duration)
 
     def __str__(self) -> str:
         return f"{self.status} in {self.duration * 1000:.1f} ms\n{self.plan}"

@@ -6,20 +6,29 @@ still match, ``sync()`` is done after reading that one row — no scratch object
 introspection. The fingerprint catches a schema changed behind the library's back: SQLite's
 ``schema_version`` cookie where the client may read it, a digest of ``sqlite_schema`` where it
 may not (Durable Objects refuse ``PRAGMA schema_version``).
+
+Two hashes of the definitions are stored: one of their tokens, which cosmetic edits (white
+space, comments, quoting) leave alone, and one of their exact text, which a fresh process can
+compute without tokenizing. This module is on the start-up path, so the tokenizer (and ``re``)
+load only when the tokens are hashed.
 """
 
 from __future__ import annotations
 
 import time
 
-from .clients import Client
-from .definitions import Definition
-from .names import NameFilter
-from .tokenizer import literal, normalize
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .clients import Client
+    from .definitions import Definition
+    from .names import NameFilter
 
 #: Bumped whenever the planner changes what it would do for the same definitions, so that a
-#: database synced by an older planner is planned again once.
-PLANNER_VERSION = "1"
+#: database synced by an older planner is planned again once. (2: the state row also holds the
+#: hash of the exact text.)
+PLANNER_VERSION = "2"
 
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"
@@ -50,6 +59,34 @@ def fnv1a_64(data: bytes) -> int:
 
 
 _HASHES: dict[tuple[tuple[str, ...], NameFilter], str] = {}
+_TEXT_HASHES: dict[tuple[tuple[str, ...], NameFilter], str] = {}
+
+
+def _remember(
+    cache: dict[tuple[tuple[str, ...], NameFilter], str],
+    key: tuple[tuple[str, ...], NameFilter],
+    digest: str,
+) -> str:
+    if len(cache) >= 64:
+        cache.pop(next(iter(cache)))
+    cache[key] = digest
+    return digest
+
+
+def _preamble(ignore: NameFilter) -> list[str]:
+    return [f"inline_sync planner {PLANNER_VERSION}", *sorted(ignore.exact), *sorted(ignore.globs)]
+
+
+def text_hash(texts: tuple[str, ...], ignore: NameFilter) -> str:
+    """The hash of the definitions' exact text, the ignore patterns and the planner's version:
+    what lets a fresh process recognise unchanged definitions without tokenizing them.
+    Computed once per process for the same texts."""
+    key = (texts, ignore)
+    cached = _TEXT_HASHES.get(key)
+    if cached is not None:
+        return cached
+    parts = [*_preamble(ignore), "text", *texts]
+    return _remember(_TEXT_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
 
 
 def definitions_hash(
@@ -62,22 +99,27 @@ def definitions_hash(
     cached = _HASHES.get(key)
     if cached is not None:
         return cached
-    parts = [f"inline_sync planner {PLANNER_VERSION}"]
-    parts += sorted(ignore.exact) + sorted(ignore.globs)
+    from .tokenizer import normalize
+
+    parts = _preamble(ignore)
     for d in definitions:
         parts.append(normalize(d.tokens))  # comments and white space do not count
-    digest = f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}"
-    if len(_HASHES) >= 64:
-        _HASHES.pop(next(iter(_HASHES)))
-    _HASHES[key] = digest
-    return digest
+    return _remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
+
+
+def stored_text_hash(stored: object) -> str:
+    """The exact-text hash within the stored ``definitions_hash`` value ("" when none)."""
+    return str(stored).partition(" ")[2]
 
 
 class State:
-    """The stored row: definitions hash and schema fingerprint of the last successful sync."""
+    """The stored row: definitions hashes and schema fingerprint of the last successful sync.
+
+    The ``definitions_hash`` column holds the token hash, then a space and the text hash.
+    """
 
     def __init__(self, definitions_hash: str, fingerprint: str) -> None:
-        self.definitions_hash = definitions_hash
+        self.definitions_hash, _, self.text_hash = definitions_hash.partition(" ")
         self.fingerprint = fingerprint
 
 
@@ -97,10 +139,7 @@ def read_state(client: Client) -> tuple[State | None, str]:
             if not client.is_error(exc):
                 raise
             return None, ""
-        if not rows:
-            return None, ""
-        row = rows[0]
-        return State(str(row[0]), str(row[1])), str(row[2])
+        return from_row(rows[0]) if rows else (None, "")
     # Look before reading: a failed statement inside a Durable Object transaction is best avoided.
     exists = client.query(
         f"SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = '{STATE_TABLE}'"
@@ -113,6 +152,11 @@ def read_state(client: Client) -> tuple[State | None, str]:
     if not rows:
         return None, ""
     return State(str(rows[0][0]), str(rows[0][1])), schema_fingerprint(client)
+
+
+def from_row(row: Sequence[object]) -> tuple[State, str]:
+    """The stored state and the schema's fingerprint from a row of :data:`STATE_QUERY`."""
+    return State(str(row[0]), str(row[1])), str(row[2])
 
 
 def schema_fingerprint(client: Client) -> str:
@@ -131,15 +175,19 @@ def schema_fingerprint(client: Client) -> str:
     return "d" + hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def write_state(client: Client, digest: str) -> None:
-    """Record a successful sync of definitions with hash ``digest`` (inside its transaction)."""
+def write_state(client: Client, digest: str, text_digest: str = "") -> None:
+    """Record a successful sync of definitions with hashes ``digest`` (tokens) and
+    ``text_digest`` (exact text), inside its transaction."""
+    from .tokenizer import literal
+
     client.execute(STATE_TABLE_SQL.replace(" EXISTS ", " EXISTS main.", 1))
     # The fingerprint is read after the table exists, so creating it does not count as drift.
     fingerprint = schema_fingerprint(client)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     client.execute(
         f"INSERT OR REPLACE INTO main.{STATE_TABLE} (id, definitions_hash, fingerprint, synced_at) "
-        f"VALUES (1, {literal(digest)}, {literal(fingerprint)}, {literal(stamp)})"
+        f"VALUES (1, {literal(f'{digest} {text_digest}'.rstrip())}, {literal(fingerprint)}, "
+        f"{literal(stamp)})"
     )
 
 
@@ -147,4 +195,14 @@ def matches(state: State | None, digest: str, fingerprint: str) -> bool:
     """True when the stored state says the database is already synced to ``digest``."""
     return (
         state is not None and state.definitions_hash == digest and state.fingerprint == fingerprint
+    )
+
+
+def matches_text(state: State | None, text_digest: str, fingerprint: str) -> bool:
+    """True when the stored state says the database is synced to these exact texts."""
+    return (
+        state is not None
+        and bool(state.text_hash)
+        and state.text_hash == text_digest
+        and state.fingerprint == fingerprint
     )

@@ -143,9 +143,71 @@ def test_definitions_are_hashed_once_per_process(monkeypatch: pytest.MonkeyPatch
     real = state.fnv1a_64
     monkeypatch.setattr(state, "fnv1a_64", lambda data: calls.append(1) or real(data))
     state._HASHES.clear()
+    state._TEXT_HASHES.clear()
     sql = SCHEMA + "CREATE TABLE once_only (x);"
     for _ in range(3):
         c = sqlite3.connect(":memory:", isolation_level=None)
         inline_sync.sync(c, sql)
         inline_sync.sync(c, sql)
-    assert len(calls) == 1
+    assert len(calls) == 2  # once the exact text, once the tokens
+
+
+def test_unchanged_text_is_recognised_without_tokenizing(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh process (caches empty) finds the exact text's hash in the state row."""
+    from inline_sync import definitions, engine, state, tokenizer
+
+    assert inline_sync.sync(conn, SCHEMA).status == "synced"
+    for cache in (engine._KNOWN_TEXTS, state._TEXT_HASHES, state._HASHES, definitions._CACHE):
+        cache.clear()
+
+    def refuse(sql: str) -> list[tokenizer.Token]:
+        raise AssertionError("tokenized")
+
+    monkeypatch.setattr(tokenizer, "tokenize", refuse)
+    seen = traced(conn)
+    assert inline_sync.sync(conn, SCHEMA).status == "up-to-date"
+    assert len(seen) == 1 and STATE_TABLE in seen[0], seen
+
+
+def test_cosmetic_edit_is_recognised_by_tokens_without_writing(conn: sqlite3.Connection) -> None:
+    inline_sync.sync(conn, SCHEMA)
+    before = conn.execute(f"SELECT * FROM {STATE_TABLE}").fetchall()
+    assert inline_sync.sync(conn, SCHEMA + "\n-- a comment").status == "up-to-date"
+    assert conn.execute(f"SELECT * FROM {STATE_TABLE}").fetchall() == before
+
+
+def test_forced_sync_that_finds_nothing_leaves_the_state_row_alone(
+    conn: sqlite3.Connection,
+) -> None:
+    inline_sync.sync(conn, SCHEMA)
+    changes = conn.total_changes
+    seen = traced(conn)
+    assert inline_sync.sync(conn, SCHEMA, force=True).status == "up-to-date"
+    assert conn.total_changes == changes
+    assert not [s for s in seen if s.upper().startswith(("INSERT", "CREATE TABLE IF"))], seen
+
+
+def test_state_of_an_older_planner_is_planned_once_then_recognised(
+    conn: sqlite3.Connection,
+) -> None:
+    from inline_sync import engine
+
+    inline_sync.sync(conn, SCHEMA)
+    conn.execute(f"UPDATE {STATE_TABLE} SET definitions_hash = '0123456789abcdef'")
+    seen = traced(conn)
+    assert inline_sync.sync(conn, SCHEMA).status == "up-to-date"  # planned in full: no change
+    assert len(seen) > 1
+    engine._KNOWN_TEXTS.clear()
+    seen.clear()
+    assert inline_sync.sync(conn, SCHEMA).status == "up-to-date"
+    assert len(seen) == 1
+
+
+def test_ignore_may_be_a_one_shot_iterator(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE legacy_x (a)")
+    result = inline_sync.sync(conn, SCHEMA, ignore=iter(["legacy_*"]))
+    assert result.status == "synced"
+    assert conn.execute("SELECT count(*) FROM legacy_x").fetchone() == (0,)
+    assert inline_sync.sync(conn, SCHEMA, ignore=iter(["legacy_*"])).status == "up-to-date"

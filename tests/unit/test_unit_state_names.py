@@ -4,6 +4,8 @@ patterns and reserved names)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inline_sync.definitions import parse_definitions
 from inline_sync.names import DEFAULT_IGNORE, NameFilter, ignore_filter, is_reserved
@@ -46,7 +48,7 @@ def test_hash_format_and_stability() -> None:
     assert len(h) == 16
     assert int(h, 16) >= 0
     assert digest(BASE) == h
-    assert PLANNER_VERSION == "1"
+    assert PLANNER_VERSION == "2"
 
 
 @pytest.mark.parametrize(
@@ -187,3 +189,54 @@ def test_ignore_filter_extra_patterns() -> None:
 )
 def test_reserved_names(name: str, reserved: bool) -> None:
     assert is_reserved(name) is reserved
+
+
+# --------------------------------------------------------------------------- exact-text hash
+
+
+def test_text_hash_sees_every_character_and_the_options() -> None:
+    from inline_sync.state import text_hash
+
+    skip = ignore_filter()
+    base = text_hash((BASE,), skip)
+    assert len(base) == 16
+    assert text_hash((BASE + " ",), skip) != base
+    assert text_hash((BASE,), ignore_filter(("audit_*",))) != base
+    assert text_hash(("CREATE TABLE t (a", "); "), skip) != text_hash(
+        ("CREATE TABLE t (a); ",), skip
+    )
+    parts = [f"inline_sync planner {PLANNER_VERSION}", *sorted(skip.exact), *sorted(skip.globs)]
+    expected = fnv1a_64(chr(0).join([*parts, "text", BASE]).encode("utf-8"))
+    assert base == f"{expected:016x}"
+
+
+def test_state_row_holds_both_hashes() -> None:
+    from inline_sync.state import matches_text, stored_text_hash
+
+    both = State("aaaa bbbb", "v1")
+    assert (both.definitions_hash, both.text_hash) == ("aaaa", "bbbb")
+    assert matches(both, "aaaa", "v1") and matches_text(both, "bbbb", "v1")
+    assert not matches_text(both, "bbbb", "v2")
+    old = State("aaaa", "v1")  # written by planner version 1: no text hash
+    assert matches(old, "aaaa", "v1") and not matches_text(old, "", "v1")
+    assert stored_text_hash("aaaa bbbb") == "bbbb" and stored_text_hash("aaaa") == ""
+
+
+def test_ignore_filter_is_reused_for_the_same_patterns() -> None:
+    assert ignore_filter(("a_*",)) is ignore_filter(["a_*"])
+    assert ignore_filter("a_*") is ignore_filter(("a_*",))
+    assert ignore_filter() is ignore_filter(())
+    assert ignore_filter(("b_*",)) is not ignore_filter(("a_*",))
+
+
+@given(
+    st.lists(st.sampled_from("ab*"), max_size=6).map("".join),
+    st.text(alphabet="ab", max_size=6),
+)
+def test_star_globs_match_like_fnmatch(pattern: str, name: str) -> None:
+    from fnmatch import fnmatchcase
+
+    pattern = pattern or "*"
+    assert NameFilter([pattern])(name) is (
+        fnmatchcase(name, pattern) if any(c in pattern for c in "*?[") else name == pattern
+    )

@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inline_sync.tokenizer import (
+    _TOKEN_RE,
+    WORD,
     SQLTokenError,
     Token,
     fold,
@@ -432,3 +434,28 @@ def test_property_split_statements_partitions_the_tokens(case: tuple[str, list[s
         assert s.text == sql[s.tokens[0].start : s.tokens[-1].end]
         assert s.line == sql.count("\n", 0, s.tokens[0].start) + 1
         assert any(t.kind != "comment" for t in s.tokens)
+
+
+def _is_word_start(ch: str) -> bool:
+    return not ch.isascii() or ch.isalpha() or ch == "_"
+
+
+@pytest.mark.parametrize("block", [0, 1, 2, 0xD7, 0xFF, 0x1F6, 0x10FF])
+def test_word_characters_are_ascii_letters_underscore_and_all_non_ascii(block: int) -> None:
+    """The scanner's word classes are written as negated ASCII sets (cheap to compile); they
+    must be exactly [A-Za-z_\\u0080-\\U0010FFFF] to start and add [0-9$] after."""
+    for code in range(block * 256, block * 256 + 256):
+        ch = chr(code)
+        if ch.isspace() or ch.isdecimal():  # \s and \d (Unicode) come first in the scanner
+            continue
+        first = _TOKEN_RE.match(ch)
+        after = _TOKEN_RE.match(f"x{ch}")
+        continues = _is_word_start(ch) or (ch.isdigit() and ch.isascii()) or ch == "$"
+        assert (after is not None and after.group() == f"x{ch}") is continues, hex(code)
+        assert (first is not None and first.lastgroup == WORD) is _is_word_start(ch), hex(code)
+
+
+def test_split_line_numbers_of_many_statements() -> None:
+    script = "".join(f"CREATE TABLE t{i} (\n  a,\n  b\n);\n\n" for i in range(2000))
+    statements = split_statements(script)
+    assert [s.line for s in statements] == [1 + 5 * i for i in range(2000)]
