@@ -13,7 +13,7 @@ from .errors import ApplyError
 from .log import DEBUG, enabled
 from .models import free_rowid_name
 from .names import in_main
-from .plan import Step, SyncPlan
+from .plan import ForeignKeyCheck, Step, SyncPlan
 from .scratch import unprefix_message
 from .tokenizer import COMMENT, fold, quote, splice, tokenize
 
@@ -69,6 +69,27 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
         text += f"\n  statement: {step.sql}"
     text += "\n  nothing was changed (rolled back)"
     return ApplyError(text, step=step, sqlite_message=sqlite_message)
+
+
+def _counted(
+    client: Client, checks: tuple[ForeignKeyCheck, ...], *, before: bool
+) -> Counter[tuple[str, str]]:
+    """Violations of the checked (child, parent) pairs, by their names after the plan.
+
+    Only the pairs a check names count (all of a table's when it names none), so violations
+    that were there before under other foreign keys neither hide new ones nor fail the plan.
+    """
+    found: Counter[tuple[str, str]] = Counter()
+    for check in checks:
+        table = check.before if before else check.after
+        if table is None:
+            continue
+        parents = {b if before else a: a for b, a in check.parents}
+        for (_, parent), n in fk_violations(client, [table]).items():
+            if parents and parent not in parents:
+                continue
+            found[(fold(check.after), parents.get(parent, parent))] += n
+    return found
 
 
 #: ``progress(step, rows_done, rows_total)``, called while rows are copied.
@@ -180,10 +201,7 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     triggers = _caller_triggers(client, plan)
     for name, _ in triggers:
         client.execute(f"DROP TRIGGER temp.{quote(name)}")
-    before_tables = [c.before for c in plan.fk_checks if c.before is not None]
-    renamed = {fold(c.before): fold(c.after) for c in plan.fk_checks if c.before is not None}
-    before = fk_violations(client, before_tables) if before_tables else Counter()
-    before = Counter({(renamed.get(k[0], k[0]), k[1]): n for k, n in before.items()})
+    before = _counted(client, plan.fk_checks, before=True)
     executed: list[str] = []
     debug = enabled(DEBUG)
     for step in plan.steps:
@@ -204,8 +222,7 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             hint = _new_column_hint(client, step, unprefix_message(sqlite_message))
             raise refused(step, sqlite_message, hint) from None
     if plan.fk_checks:
-        after = fk_violations(client, [c.after for c in plan.fk_checks])
-        new = after - before
+        new = _counted(client, plan.fk_checks, before=False) - before
         if new:
             (child, parent), count = next(iter(new.items()))
             raise ApplyError(

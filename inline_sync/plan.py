@@ -117,14 +117,19 @@ class Change(_Value):
 
 
 class ForeignKeyCheck(_Value):
-    """A table whose foreign keys are verified before commit (its name before and after)."""
+    """A table whose foreign keys are verified before commit: its name before (None when it
+    is not counted before) and after, and the parents whose references count, as (folded name
+    before, folded name after) pairs; no pairs means every parent."""
 
-    __slots__ = ("before", "after")  # noqa: RUF023 (field order)
+    __slots__ = ("before", "after", "parents")  # noqa: RUF023 (field order)
     before: str | None
     after: str
+    parents: tuple[tuple[str, str], ...]
 
-    def __init__(self, before: str | None, after: str) -> None:
-        self._init(before=before, after=after)
+    def __init__(
+        self, before: str | None, after: str, parents: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        self._init(before=before, after=after, parents=parents)
 
 
 class SyncPlan(_Value):

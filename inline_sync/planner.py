@@ -19,9 +19,10 @@ from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_r
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import PREFIX, in_main
-from .plan import Change, ForeignKeyCheck, Step, SyncPlan
+from .plan import Change, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
 from .tokenizer import fold, quote, splice
+from .verify import foreign_key_checks
 
 
 @dataclass
@@ -142,7 +143,7 @@ class _Planner:
         for key in vt_changed:
             self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
         self._create_dependents()
-        fk_checks = self._fk_checks(renames, rebuild, drops, diffs)
+        fk_checks = foreign_key_checks(cur, des, diffs, renames, rebuild, drops)
         return SyncPlan(
             suggestions=self._suggestions(creates, drops),
             steps=tuple(self.steps),
@@ -499,28 +500,6 @@ class _Planner:
 
     def _note(self, kind: str, name: str, existed: bool, why: str) -> None:
         self.changes.append(Change(kind, name, "recreate" if existed else "create", False, (why,)))
-
-    # ------------------------------------------------------------ verification
-    def _fk_checks(
-        self,
-        renames: dict[str, str],
-        rebuild: set[str],
-        drops: list[str],
-        diffs: dict[str, TableDiff],
-    ) -> tuple[ForeignKeyCheck, ...]:
-        touched = set(rebuild) | set(renames) | set(renames.values()) | set(drops)
-        touched |= {k for k, dt in diffs.items() if any(c.references for c in dt.added)}
-        if not touched:
-            return ()
-        checks = []
-        for key, table in self.des.tables.items():
-            if not table.foreign_keys:
-                continue
-            if key in touched or any(fk.table in touched for fk in table.foreign_keys):
-                old = renames.get(key, key)
-                before = self.cur.tables[old].name if old in self.cur.tables else None
-                checks.append(ForeignKeyCheck(before, table.name))
-        return tuple(checks)
 
 
 def _hint_line(what: str, old: str, candidates: list[str], line_of: str) -> str:

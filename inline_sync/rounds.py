@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
 from .names import PREFIX, NameFilter
-from .plan import Step, SyncPlan
+from .plan import ForeignKeyCheck, Step, SyncPlan
 from .state import STATE_TABLE, STATE_TABLE_SQL
 from .tokenizer import fold, literal, quote
 
@@ -462,8 +462,9 @@ class ApplyRound:
                 if c.before is not None:
                     sql = (
                         f"INSERT INTO {quote(PREFIX + 'fk_before')} SELECT "
-                        f"{literal(fold(c.after))}, lower(parent), count(*) FROM "
-                        f"pragma_foreign_key_check({literal(c.before)}) GROUP BY parent"
+                        f"{literal(fold(c.after))}, {_parent_after(c)}, count(*) FROM "
+                        f"pragma_foreign_key_check({literal(c.before)}){_only(c, 0)} "
+                        "GROUP BY parent"
                     )
                     self.statements.append((sql, ()))
         for step in the_plan.steps:
@@ -480,7 +481,8 @@ class ApplyRound:
             self.statements.append((
                 f"INSERT INTO {quote(PREFIX + guard)} SELECT NOT EXISTS (SELECT 1 FROM (SELECT "
                 f"lower(parent) AS p, count(*) AS n FROM pragma_foreign_key_check("
-                f"{literal(c.after)}) GROUP BY 1) AS a WHERE a.n > coalesce((SELECT sum(b.n) FROM "
+                f"{literal(c.after)}){_only(c, 1)} GROUP BY 1) AS a WHERE a.n > coalesce((SELECT "
+                f"sum(b.n) FROM "
                 f"{quote(PREFIX + 'fk_before')} AS b WHERE b.child = {literal(fold(c.after))} "
                 "AND b.parent = a.p), 0))", ()))  # fmt: skip
             self.statements.append(_drop("table", PREFIX + guard))
@@ -521,3 +523,20 @@ class ApplyRound:
             )
         step = self.step_at.get(index) if index is not None else None
         return refused(step, exc.message)
+
+
+def _only(check: ForeignKeyCheck, side: int) -> str:
+    """The WHERE clause keeping the parents a check counts (0: names before, 1: after)."""
+    if not check.parents:
+        return ""
+    names = ", ".join(literal(pair[side]) for pair in check.parents)
+    return f" WHERE lower(parent) IN ({names})"
+
+
+def _parent_after(check: ForeignKeyCheck) -> str:
+    """The parent's folded name after the plan, from a row counted before it."""
+    renamed = [(b, a) for b, a in check.parents if b != a]
+    if not renamed:
+        return "lower(parent)"
+    whens = " ".join(f"WHEN {literal(b)} THEN {literal(a)}" for b, a in renamed)
+    return f"CASE lower(parent) {whens} ELSE lower(parent) END"

@@ -138,7 +138,7 @@ def test_plan_step_order_with_foreign_keys_off() -> None:
         "PRAGMA legacy_alter_table = OFF",
     ]
     assert p.foreign_keys == "off"
-    assert p.fk_checks == (ForeignKeyCheck("child", "child"),)
+    assert p.fk_checks == ()  # the parent's key (id) is copied unchanged: nothing can break
     assert p.status == "changes-needed"
     assert p.destructive is True
 
@@ -409,7 +409,7 @@ def test_build_plan_closure_includes_grandchildren_parents_first() -> None:
     ]
     drops = [s.sql for s in p.steps if s.sql.startswith("DROP TABLE")]
     assert drops == ['DROP TABLE main."c"', 'DROP TABLE main."b"', 'DROP TABLE main."a"']
-    assert p.fk_checks == (ForeignKeyCheck("c", "c"), ForeignKeyCheck("b", "b"))
+    assert p.fk_checks == ()  # every key column copied unchanged
 
 
 def test_build_plan_new_column_with_references_is_checked() -> None:
@@ -418,7 +418,12 @@ def test_build_plan_new_column_with_references_is_checked() -> None:
         "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (a, pid REFERENCES p)",
     )
     assert p.statements == ['ALTER TABLE main."t" ADD COLUMN pid REFERENCES p']
-    assert p.fk_checks == (ForeignKeyCheck("t", "t"),)
+    assert p.fk_checks == ()  # the new column is NULL in every row: nothing to violate
+    p = direct_plan(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (a)",
+        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (a, pid REFERENCES p DEFAULT 7)",
+    )
+    assert p.fk_checks == (ForeignKeyCheck(None, "t", (("p", "p"),)),)
 
 
 def test_enforced_foreign_keys_refuse_dropping_a_referenced_table() -> None:

@@ -1,0 +1,130 @@
+"""Which foreign keys a plan can break, so that only those are verified before commit.
+
+A foreign key (child columns -> parent key) gains a violation only when a value on one of its
+two sides can change or disappear. Rows are never lost by a rebuild (the copy takes every row or
+fails), so that happens only when
+
+* the foreign key is new (added by a rebuild, or by ``ADD COLUMN … REFERENCES`` with a default
+  that is not NULL: a NULL never violates);
+* the child is rebuilt and one of its key columns may hold different values afterwards: a
+  changed type (affinity) or collation, a different STRICT setting, or a changed generated
+  expression;
+* the parent is dropped or created, or its referenced key may hold different values or stop
+  being a key: a referenced column changes type, collation, STRICT or generation, goes away,
+  or loses the PRIMARY KEY / UNIQUE constraint that makes it a key (a UNIQUE index, which this
+  module does not follow, always counts as a possible change).
+
+Everything else — a parent rebuilt or altered with its key columns copied unchanged, renamed
+tables and columns (SQLite rewrites the references), children rebuilt together with a parent
+— cannot create a violation, and is not scanned. What is left is checked per (child, parent)
+pair: only the pairs that can gain a violation count, before and after, so violations that were
+already there elsewhere neither hide nor fail anything.
+"""
+
+from __future__ import annotations
+
+from .diff import TableDiff
+from .models import ForeignKey, Schema, Table
+from .plan import ForeignKeyCheck
+
+
+def _same_values(a: Table, b: Table, column: str) -> bool:
+    """True when ``column`` holds the same values in ``b`` as in ``a`` after a copy."""
+    x, y = a.column(column), b.column(column)
+    return (
+        x is not None
+        and y is not None
+        and (x.type, x.collate, x.generated) == (y.type, y.collate, y.generated)
+        and a.strict == b.strict
+    )
+
+
+def _key_columns(table: Table, fk: ForeignKey) -> tuple[str, ...]:
+    if fk.ref_columns:
+        return fk.ref_columns
+    pk = table.primary_key
+    return tuple(c.name for c in pk.columns) if pk is not None else ()
+
+
+def _is_key(table: Table, columns: tuple[str, ...]) -> bool:
+    """True when a PRIMARY KEY or UNIQUE constraint of ``table`` covers exactly ``columns``."""
+    wanted = set(columns)
+    keys = ([table.primary_key] if table.primary_key is not None else []) + list(table.uniques)
+    return any({c.name for c in k.columns} == wanted for k in keys)
+
+
+def _parent_key_stable(dt: TableDiff, fk: ForeignKey) -> bool:
+    """True when the parent's referenced key keeps its values and stays a key."""
+    columns = _key_columns(dt.desired, fk)
+    return (
+        bool(columns)
+        and columns == _key_columns(dt.current, fk)
+        and all(_same_values(dt.current, dt.desired, c) for c in columns)
+        and _is_key(dt.current, columns)
+        and _is_key(dt.desired, columns)
+    )
+
+
+def _adds_non_null_reference(dt: TableDiff, fk: ForeignKey) -> bool:
+    added = {c.key: c for c in dt.added}
+    if not all(c in added for c in fk.columns):
+        return True  # not a column of its own that ADD COLUMN brings
+    return any(added[c].default not in (None, "null") for c in fk.columns)
+
+
+def _can_break(
+    fk: ForeignKey,
+    dt: TableDiff,
+    diffs: dict[str, TableDiff],
+    desired: Schema,
+    rebuilt: set[str],
+    dropped: list[str],
+) -> bool:
+    """True when applying the plan may leave rows of ``dt``'s table violating ``fk``."""
+    child_rebuilt = dt.desired.key in rebuilt
+    same = (fk.columns, fk.table, fk.ref_columns)
+    if all((f.columns, f.table, f.ref_columns) != same for f in dt.current.foreign_keys):
+        return child_rebuilt or _adds_non_null_reference(dt, fk)  # a new foreign key
+    if child_rebuilt and not all(_same_values(dt.current, dt.desired, c) for c in fk.columns):
+        return True
+    parent = diffs.get(fk.table)
+    if parent is None:
+        # Created (empty, so every reference breaks), dropped, or absent on both sides (a
+        # dangling reference that stays exactly as it was).
+        return fk.table in desired.tables or fk.table in dropped
+    changed = fk.table in rebuilt or parent.changed
+    return changed and not _parent_key_stable(parent, fk)
+
+
+def foreign_key_checks(
+    current: Schema,
+    desired: Schema,
+    diffs: dict[str, TableDiff],
+    renames: dict[str, str],
+    rebuilt: set[str],
+    dropped: list[str],
+) -> tuple[ForeignKeyCheck, ...]:
+    """The checks to run around applying a plan: one per child table that can gain a violation,
+    naming the parents whose foreign keys need counting.
+
+    ``diffs`` holds the tables on both sides by desired key (their ``current`` side already
+    speaks the desired names), ``renames`` desired key -> current key, ``rebuilt`` the desired
+    keys whose rows are copied, ``dropped`` the current keys of dropped tables. Tables created by
+    the plan are empty: they cannot violate anything.
+    """
+    checks: list[ForeignKeyCheck] = []
+    for key, dt in diffs.items():
+        parents = {
+            fk.table: None
+            for fk in dt.desired.foreign_keys
+            if _can_break(fk, dt, diffs, desired, rebuilt, dropped)
+        }
+        if not parents:
+            continue
+        # Counting before matters only where the child already referenced those parents.
+        before_key = renames.get(key, key)
+        known = any(f.table in parents for f in dt.current.foreign_keys)
+        before = current.tables[before_key].name if known else None
+        pairs = tuple((renames.get(p, p), p) for p in parents)
+        checks.append(ForeignKeyCheck(before, dt.desired.name, pairs))
+    return tuple(checks)
