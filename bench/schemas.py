@@ -1,20 +1,84 @@
-"""Schemas and timing helpers shared by the benchmarks."""
+"""Schemas and the measuring discipline shared by the benchmarks.
+
+Every figure is the median of at least 11 runs, and a measurement and its baseline run in
+turn (ours, baseline, ours, baseline, …), so that load from other processes falls on both
+alike. Best-of-a-few figures swing with the machine's load; medians of alternating runs do not
+swing much, and a ratio of two medians from the same run means the same on any machine.
+"""
 
 from __future__ import annotations
 
+import os
+import platform
+import sqlite3
+import statistics
+import sys
 import time
 from collections.abc import Callable
 
+#: The fewest runs any median is taken over.
+MIN_RUNS = 11
 
-def per_call(fn: Callable[[], object], number: int = 50, repeat: int = 7) -> float:
-    """Best-of-``repeat`` mean seconds per call over ``number`` calls (the least disturbed)."""
-    best = float("inf")
-    for _ in range(repeat):
+
+def timed(fn: Callable[[], object]) -> Callable[[], float]:
+    """A sample function that times one call of ``fn`` (in seconds)."""
+
+    def sample() -> float:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    return sample
+
+
+def batched(fn: Callable[[], object], number: int) -> Callable[[], float]:
+    """A sample function that times ``number`` calls of ``fn`` and returns seconds per call
+    (for operations of a few microseconds, below the timer's useful resolution alone)."""
+
+    def sample() -> float:
         start = time.perf_counter()
         for _ in range(number):
             fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
+        return (time.perf_counter() - start) / number
+
+    return sample
+
+
+def alternate(samples: dict[str, Callable[[], float]], runs: int = MIN_RUNS) -> dict[str, float]:
+    """Median seconds of each sample function, taking one sample of each in turn per round.
+
+    A sample function returns the seconds it measured, so that setting up and resetting (a
+    database to rebuild again, a subprocess to start) stay outside the figure.
+    """
+    runs = max(runs, MIN_RUNS)
+    got: dict[str, list[float]] = {name: [] for name in samples}
+    for round_ in range(runs):
+        order = list(samples.items())
+        if round_ % 2:
+            order.reverse()  # neither side always runs first (caches, page cache, CPU clock)
+        for name, sample in order:
+            got[name].append(sample())
+    return {name: statistics.median(values) for name, values in got.items()}
+
+
+def machine() -> str:
+    """One line naming the machine, the versions and the load."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            names = [
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            ]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = ", load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores{load}; Python {sys.version.split()[0]}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
 
 
 def wide_schema(tables: int = 100) -> str:
