@@ -267,7 +267,6 @@ class _SyncedByPeer(Exception):
 def _run(
     client: Client, defs: list[Definition], skip: NameFilter, opts: _Options
 ) -> tuple[SyncPlan, list[str], bool]:
-    from .apply import apply_plan
     from .diff import Capabilities
     from .scratch import open_scratch
 
@@ -307,7 +306,11 @@ def _run(
                 raise _Rollback(the_plan)
             if the_plan.destructive and not opts.allow_destructive:
                 raise DestructiveChangeError(the_plan)
-            executed = apply_plan(client, the_plan, opts.progress) if the_plan.steps else []
+            executed: list[str] = []
+            if the_plan.steps:
+                from .apply import apply_plan  # loaded only when there is something to apply
+
+                executed = apply_plan(client, the_plan, opts.progress)
             if opts.digest and not (
                 not the_plan.steps
                 and matches(stored, opts.digest, fingerprint)
@@ -359,8 +362,7 @@ def _plan_inside(
     strategy: str,
 ) -> SyncPlan:
     from .diff import Capabilities
-    from .introspect import build_schema, same_text
-    from .planner import PlanInput, build_plan
+    from .introspect import same_text
     from .scratch import read_objects, read_shadow_tables
 
     if strategy == "prefix":
@@ -376,6 +378,10 @@ def _plan_inside(
         if strategy == "prefix":
             scratch.drop_prefixed()
         return SyncPlan(strategy=strategy, sqlite_version=".".join(map(str, caps.version)))
+    # Something differs: only now the planning stages load.
+    from .introspect import build_schema
+    from .planner import PlanInput, build_plan
+
     desired = build_schema(desired_rows, skip, desired_shadow)
     current = build_schema(current_rows, skip, current_shadow)
 

@@ -90,15 +90,16 @@ class NameFilter:
         return hash(self._key())
 
     def __call__(self, name: str) -> bool:
-        folded = fold(name)
-        hit = self._seen.get(folded)
+        hit = self._seen.get(name)  # by the name as given: no folding for a name seen before
         if hit is None:
+            folded = fold(name)
             hit = (
                 folded in self.exact
                 or any(_star_match(folded, parts) for parts in self._starred)
                 or (bool(self._others) and _fnmatch_any(folded, self._others))
             )
-            self._seen[folded] = hit
+            if len(self._seen) < 10_000:  # a memo, not a leak, under endless new names
+                self._seen[name] = hit
         return hit
 
 

@@ -31,9 +31,9 @@ HEAVY = (
 )
 
 
-def loaded_after(code: str) -> set[str]:
-    """The modules of HEAVY loaded by ``code`` in a fresh interpreter without site-packages (whose
-    .pth hooks may import re and more before we look)."""
+def loaded_after(code: str, watched: set[str] | tuple[str, ...] = HEAVY) -> set[str]:
+    """The modules of ``watched`` loaded by ``code`` in a fresh interpreter without
+    site-packages (whose .pth hooks may import re and more before we look)."""
     script = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
         f"before = set(sys.modules); {code}; new = sorted(set(sys.modules) - before); "
@@ -47,7 +47,7 @@ def loaded_after(code: str) -> set[str]:
         env=env,
         check=True,
     ).stdout
-    return set(json.loads(out.splitlines()[-1])) & set(HEAVY)
+    return set(json.loads(out.splitlines()[-1])) & set(watched)
 
 
 def test_import_loads_nothing_heavy() -> None:
@@ -75,3 +75,18 @@ def test_client_is_still_importable_from_the_package() -> None:
 
     assert inline_sync.Client is Client
     assert "Client" in inline_sync.__all__
+
+
+def test_plan_that_finds_nothing_loads_no_planning_stages(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE u (t_id REFERENCES t);"
+    connect = f"import sqlite3, inline_sync; c = sqlite3.connect({str(path)!r}); "
+    stages = {
+        "inline_sync.planner",
+        "inline_sync.rebuild",
+        "inline_sync.verify",
+        "inline_sync.apply",
+    }
+    assert loaded_after(connect + f"inline_sync.sync(c, {schema!r})", stages) == stages
+    plan = connect + f"assert inline_sync.plan(c, {schema!r}).status == 'up-to-date'"
+    assert loaded_after(plan, stages) == set()
