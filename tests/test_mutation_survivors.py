@@ -74,8 +74,12 @@ def test_do_any_user_schema_change_is_drift(change: str) -> None:
     storage = FakeStorage()
     inline_sync.sync(storage, NOTES)
     storage.conn.execute(change)
-    result = inline_sync.plan(storage, NOTES)
-    assert result.strategy == "prefix"  # planned in full, not answered by the state row
+    # Noticed: a full plan (plan() and dry runs always make one), which finds the change.
+    if change.startswith("DROP"):
+        assert inline_sync.sync(storage, NOTES).status == "synced"
+    else:  # what was added behind our back would be dropped
+        with pytest.raises(inline_sync.DestructiveChangeError):
+            inline_sync.sync(storage, NOTES)
 
 
 def test_do_platform_tables_appearing_are_not_drift() -> None:
@@ -386,3 +390,25 @@ def test_state_row_records_the_sync_time_in_utc(monkeypatch: pytest.MonkeyPatch)
     inline_sync.sync(conn, "CREATE TABLE t (a);")
     stamp = conn.execute(f"SELECT synced_at FROM {state.STATE_TABLE}").fetchone()
     assert stamp == ("2001-02-03T04:05:06Z",)
+
+
+# ------------------------------------------------------------------- diff: non-constant defaults
+
+
+@pytest.mark.parametrize("default", ["CURRENT_TIME", "CURRENT_DATE", "current_timestamp"])
+def test_every_time_keyword_default_is_non_constant(default: str) -> None:
+    """ADD COLUMN refuses all three time keywords on a non-empty table, not only
+    CURRENT_TIMESTAMP (kills a mutated keyword in ``_is_constant_default``)."""
+    d = compare_table(
+        parse_table("CREATE TABLE t (a)"),
+        parse_table(f"CREATE TABLE t (a, b DEFAULT {default})"),
+        {},
+        Capabilities((3, 45, 0)),
+        lambda: True,
+    )
+    assert d.rebuild is True
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, "CREATE TABLE t (a);")
+    conn.execute("INSERT INTO t VALUES (1)")
+    inline_sync.sync(conn, f"CREATE TABLE t (a, b DEFAULT {default});")
+    assert conn.execute("SELECT count(*) FROM t WHERE b IS NOT NULL").fetchone() == (1,)
