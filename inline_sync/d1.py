@@ -23,18 +23,22 @@ from .state import definitions_hash
 if TYPE_CHECKING:
     from .diff import Capabilities
 
-#: Probed in local D1 (miniflare 4.20260426, 2026-11-29): ``sqlite_version()`` is refused;
-#: ``jsonb()`` works (3.45+), two-argument ``iif()`` and ``ALTER COLUMN … SET NOT NULL`` do not
-#: (< 3.48). Only the 3.25 / 3.35 / 3.53 thresholds matter to the planner.
+#: The SQLite version plans report for D1. ``sqlite_version()`` is refused; in local D1
+#: (miniflare 4.20260426, 2026-11-29) ``jsonb()`` works (3.45+) and two-argument ``iif()`` does
+#: not (< 3.48). The planner does not go by it: it tries the ALTER forms it would use.
 D1_SQLITE_VERSION = (3, 45, 0)
 
 
-def d1_capabilities() -> Capabilities:
-    """What D1 can do: its measured SQLite version's ALTER forms, 100 columns and 100 bound
+def d1_capabilities(accepts: Callable[[tuple[str, ...]], bool]) -> Capabilities:
+    """What D1 can do: the ALTER forms it accepts when tried, 100 columns and 100 bound
     parameters (docs/d1.md)."""
     from .diff import Capabilities
 
-    return Capabilities(D1_SQLITE_VERSION, max_columns=100, max_parameters=100)
+    return Capabilities(D1_SQLITE_VERSION, accepts, max_columns=100, max_parameters=100)
+
+
+#: The statement forms D1 was seen to accept or refuse, for the life of the isolate.
+_ACCEPTED: dict[tuple[str, ...], bool] = {}
 
 
 def d1_binding(database: Any) -> Any | None:
@@ -175,7 +179,7 @@ async def plan_async(
     _check_strategy(scratch_schema)
     skip = ignore_filter(ignore)
     defs = parse_definitions(_texts(definitions), skip)
-    rounds = sync_rounds(defs, skip, d1_capabilities, RoundOptions())
+    rounds = sync_rounds(defs, skip, d1_capabilities, RoundOptions(), _ACCEPTED)
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     return outcome.plan
 
@@ -217,7 +221,7 @@ async def sync_async(
     defs = parse_definitions(texts, skip)
     digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
     options = RoundOptions(not dry_run, allow_destructive, force, digest, progress)
-    rounds = sync_rounds(defs, skip, d1_capabilities, options)
+    rounds = sync_rounds(defs, skip, d1_capabilities, options, _ACCEPTED)
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     status = "changes-needed" if dry_run and outcome.plan.steps else outcome.status
     return SyncResult(status, outcome.plan, outcome.executed, time.perf_counter() - started)
@@ -243,11 +247,11 @@ def sync_rounds_on(
     digest = definitions_hash(tuple(texts), defs, skip) if apply else ""
     opts = RoundOptions(apply=apply, digest=digest, **options)
 
-    def capabilities() -> Capabilities:
+    def capabilities(accepts: Callable[[tuple[str, ...]], bool]) -> Capabilities:
         from .diff import Capabilities
 
         return Capabilities(
-            c.sqlite_version(), max_columns=c.max_columns, max_parameters=c.max_parameters
+            c.sqlite_version(), accepts, max_columns=c.max_columns, max_parameters=c.max_parameters
         )
 
     return run_rounds(c, sync_rounds(defs, skip, capabilities, opts))  # type: ignore[no-any-return]

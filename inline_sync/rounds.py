@@ -129,14 +129,37 @@ def _drop(kind: str, name: str) -> Statement:
 
 
 # --------------------------------------------------------------------------- the core
+Accepts = Callable[[tuple[str, ...]], bool]
+
+
+class _Unknown(Exception):
+    """The planner asked whether the client accepts a statement form nobody has tried yet."""
+
+    def __init__(self, statements: tuple[str, ...]) -> None:
+        super().__init__(statements)
+        self.statements = statements
+
+
 def sync_rounds(
     defs: list[Definition],
     skip: NameFilter,
-    capabilities: Callable[[], Capabilities],
+    capabilities: Callable[[Accepts], Capabilities],
     opts: RoundOptions,
+    accepted: dict[tuple[str, ...], bool] | None = None,
 ) -> Rounds:
     """The whole sync (or plan, with ``opts.apply`` false) as rounds; returns an Outcome.
-    ``capabilities()`` says what the client can do (called only when a plan is made)."""
+
+    ``capabilities(accepts)`` says what the client can do, asking ``accepts(statements)``
+    whether the client runs a statement form (an ALTER the planner would like to use). That is
+    answered by trying it in a round of its own that fails on purpose, once per form: the
+    answers are kept in ``accepted`` (a D1 isolate keeps them for every later sync)."""
+    known = accepted if accepted is not None else {}
+
+    def accepts(statements: tuple[str, ...]) -> bool:
+        if statements not in known:
+            raise _Unknown(statements)
+        return known[statements]
+
     tables: dict[str, tuple[str, bool]] | None = None
     if opts.digest and not opts.force:
         matched, tables = yield from _read_state(opts.digest)
@@ -152,7 +175,12 @@ def sync_rounds(
         except RoundError as exc:
             yield from scratch.diagnose(exc)
             continue  # a table vanished between the rounds: plan again
-        the_plan, fingerprint = scratch.plan(reply, capabilities())
+        while True:  # planning is pure: plan again once an unknown form has been tried
+            try:
+                the_plan, fingerprint = scratch.plan(reply, capabilities(accepts))
+                break
+            except _Unknown as need:
+                known[need.statements] = yield from _try_form(need.statements)
         if not opts.apply:
             return Outcome(the_plan.status, the_plan)
         if the_plan.destructive and not opts.allow_destructive:
@@ -224,6 +252,22 @@ def _probe(statements: Sequence[Statement]) -> Generator[Round, Reply, int | Non
             continue
         raise SyncError("a probe round did not fail as it must")  # pragma: no cover
     return lo if found else None
+
+
+def _try_form(statements: tuple[str, ...]) -> Generator[Round, Reply, bool]:
+    """Whether the client runs ``statements`` (``{t}``: a throwaway table with columns a and
+    b), tried in a round that then fails on purpose, so it changes nothing."""
+    table = f"main.{quote(PREFIX + 'form')}"
+    try:
+        yield Round("try a statement form", (
+            _guard_table("probe", _PROBE_END),
+            (f"CREATE TABLE {table} (a INT, b INT)", ()),
+            *((sql.format(t=table), ()) for sql in statements),
+            (f"INSERT INTO {quote(PREFIX + 'probe')} VALUES (0)", ()),
+        ))  # fmt: skip
+    except RoundError as exc:
+        return _PROBE_END in exc.message
+    raise SyncError("a probe round did not fail as it must")  # pragma: no cover
 
 
 def _failed_at(

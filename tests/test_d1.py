@@ -356,3 +356,25 @@ def test_a_table_at_the_column_limit_is_rebuilt_with_its_rows(d1: Database) -> N
     changed = wide.replace("c98 INTEGER", "c98 TEXT")
     assert run(sync_async(d1, changed)).status == "synced"
     assert d1.q("SELECT id, c0, c98 FROM wide ORDER BY id") == [(1, 10, "980"), (2, 20, "981")]
+
+
+def test_alter_forms_are_tried_once_then_known(d1: Database) -> None:
+    """What D1 can ALTER is found by trying each form the plan needs (in a batch that fails on
+    purpose), not from a version number; the answer is kept for later syncs."""
+    from inline_sync import d1 as d1_module
+    from inline_sync.diff import PROBES
+
+    d1_module._ACCEPTED.clear()
+    run(sync_async(d1, PEERS))
+    d1.script(ROWS)
+    not_null = PEERS.replace("name TEXT", "name TEXT NOT NULL, note TEXT")
+    result = run(sync_async(d1, not_null))
+    assert ("parent", "rebuild") in {(c.name, c.action) for c in result.plan.changes}
+    assert dict(d1_module._ACCEPTED) == {PROBES["alter_not_null"][1]: False}
+    dropped = not_null.replace(", note TEXT", "")
+    before = d1.batches
+    result = run(sync_async(d1, dropped, allow_destructive=True))
+    assert 'ALTER TABLE "parent" DROP COLUMN "note"' in result.statements
+    assert d1_module._ACCEPTED[PROBES["drop_column"][1]] is True
+    assert d1.batches - before == 4  # state, scratch, the DROP COLUMN form, apply
+    assert d1.q("SELECT count(*) FROM kid_cascade") == [(2,)]
