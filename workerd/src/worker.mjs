@@ -139,6 +139,8 @@ function json(status, value, headers = {}) {
 export class HarnessDO extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    // The worker's bindings (a D1 database among them), for Python apps: `js.harnessEnv`.
+    globalThis.harnessEnv = env;
     this.startupError = null;
     this.rt = null;
     // on_construct: like a Python DO's __init__, synchronously in the constructor when Pyodide is
