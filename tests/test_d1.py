@@ -374,7 +374,7 @@ def test_alter_forms_are_tried_once_then_known(d1: Database) -> None:
     dropped = not_null.replace(", note TEXT", "")
     before = d1.batches
     result = run(sync_async(d1, dropped, allow_destructive=True))
-    assert 'ALTER TABLE "parent" DROP COLUMN "note"' in result.statements
+    assert 'ALTER TABLE main."parent" DROP COLUMN "note"' in result.statements
     assert d1_module._ACCEPTED[PROBES["drop_column"][1]] is True
     assert d1.batches - before == 4  # state, scratch, the DROP COLUMN form, apply
     assert d1.q("SELECT count(*) FROM kid_cascade") == [(2,)]
