@@ -6,14 +6,17 @@ Run: python -m pytest -m workerd tests/test_workerd_smoke.py -v
 
 from __future__ import annotations
 
+import socket
 import statistics
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from workerd_harness import WorkerdHarness, WorkerdHTTPError
+from workerd_harness import WorkerdHTTPError
+from workerd_python import HARNESS_MODES, make_harness
+from workerd_python import AnyHarness as WorkerdHarness
 
 pytestmark = pytest.mark.workerd
 
@@ -25,9 +28,9 @@ SCHEMA_V2 = (
 )
 
 
-@pytest.fixture
-def harness(tmp_path: Path) -> Iterator[WorkerdHarness]:
-    h = WorkerdHarness(tmp_path)
+@pytest.fixture(params=HARNESS_MODES)
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WorkerdHarness]:
+    h = make_harness(request.param, tmp_path)
     try:
         yield h
     finally:
@@ -182,3 +185,37 @@ def test_first_request_timing(harness: WorkerdHarness, capsys: pytest.CaptureFix
         f"new DO in warm isolate {new_do * 1000:.0f} ms",
     )
     assert first < 30, "the Durable Object would have been reset"
+
+
+@pytest.mark.parametrize("taken", ["port", "inspector"])
+def test_start_retries_on_other_ports_when_a_port_is_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taken: str
+) -> None:
+    # A port found free can be taken by another process before workerd binds it (CI saw
+    # "bind ... Address already in use" for the inspector port): start() must try new ports.
+    import workerd_harness
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        busy_port = busy.getsockname()[1]
+        real_free_port = workerd_harness.free_port
+        calls: list[int] = []
+
+        def racing_free_port(exclude: Sequence[int] = ()) -> int:
+            calls.append(1)
+            # calls 1 and 2 are the first launch's HTTP and inspector ports
+            if len(calls) == (1 if taken == "port" else 2):
+                return int(busy_port)
+            return real_free_port(exclude)
+
+        monkeypatch.setattr(workerd_harness, "free_port", racing_free_port)
+        h = make_harness("js", tmp_path)
+        try:
+            h.build(schema_sql="CREATE TABLE t (x);")
+            h.start()
+            assert h.start_attempts == 2, h.output()
+            assert h.port != busy_port
+            assert h.sql("SELECT count(*) FROM t") == [(0,)]
+        finally:
+            h.stop()

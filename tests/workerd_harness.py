@@ -15,6 +15,11 @@
 The worker boots Pyodide, unpacks ``inline_sync/`` from the working tree plus the app module, and
 calls ``app.on_start(storage)`` / ``app.handle(storage, method, path, body)`` with the real
 ``ctx.storage``. See workerd/README.md. Stdlib only (plus pytest for skip/fail).
+
+``DevServer`` is the part every mode shares: ``wrangler dev`` in its own process group, on
+loopback ports picked so that a collision (another process taking the port between the check
+and workerd's bind) only costs a retry with new ports. The real Python Workers runtime's modes
+live in ``workerd_python.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json as jsonlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -57,14 +63,37 @@ def require_workerd() -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+# Ports are drawn below Linux's ephemeral range (32768-60999): the kernel hands those out to
+# every bind(0) and outgoing connection on the machine, so a port found free there is the most
+# likely to be taken again before workerd binds it.
+PORT_RANGE = (20_000, 32_000)
+START_ATTEMPTS = 5
+BIND_ERRORS = ("Address already in use", "EADDRINUSE", "address in use")
+
+
+def free_port(exclude: Sequence[int] = ()) -> int:
+    """A loopback TCP port that was free a moment ago (the caller must cope with losing it)."""
+    for _ in range(200):
+        port = random.randint(*PORT_RANGE)
+        if port in exclude:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:  # crowded range: let the OS pick
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 class WorkerdError(RuntimeError):
     pass
+
+
+class PortInUse(WorkerdError):
+    """wrangler or workerd could not bind one of its ports: start again on other ports."""
 
 
 class WorkerdHTTPError(WorkerdError):
@@ -80,15 +109,19 @@ class WorkerdHTTPError(WorkerdError):
         super().__init__(f"{method} {path} -> HTTP {status}: {body[:2000]}")
 
 
-class WorkerdHarness:
-    """One local worker + Durable Object, built from the working tree into ``tmp_path``.
+class DevServer:
+    """``wrangler dev`` for one worker, started and stopped by the tests; HTTP helpers.
 
-    The persisted state (``persist_dir``) outlives ``stop()``; ``build()`` and ``start()`` may be
-    called again to restart with new code or schema definitions against the same storage.
+    Subclasses say what to run: ``_config()`` (the wrangler.toml), ``_extra_args()`` and
+    ``_extra_env()``. The persisted state (``persist_dir``) outlives ``stop()``, so ``start()``
+    after ``stop()`` restarts on the same Durable Object storage (and D1 databases).
     """
 
+    #: readiness probe: a path and the statuses that mean "the worker answers"
+    ready_path = "/__ping"
+    ready_statuses: tuple[int, ...] = (200,)
+
     def __init__(self, tmp_path: Path, *, persist_dir: Path | None = None) -> None:
-        require_workerd()
         self.root = Path(tmp_path) / "workerd-harness"
         self.out = self.root / "build"
         self.persist_dir = Path(persist_dir) if persist_dir else self.root / "state"
@@ -96,54 +129,21 @@ class WorkerdHarness:
         self.root.mkdir(parents=True, exist_ok=True)
         self.proc: subprocess.Popen[bytes] | None = None
         self.port: int | None = None
-        self.build_info: dict[str, Any] | None = None
-        self._builds = 0
+        self.start_attempts = 0  # wrangler launches by the last start(), retries included
         self._log_offset = 0
 
-    # ---- build ---------------------------------------------------------------------------
-    def build(
-        self,
-        app_module: str | Path = DEFAULT_APP,
-        schema_sql: str | None = None,
-        *,
-        schema_path: str | Path | None = None,
-        module: str | None = None,
-        extra: Sequence[str | Path] = (),
-        on_start_timeout_ms: int | None = None,
-    ) -> dict[str, Any]:
-        """Build the worker: ``inline_sync/`` from the working tree + ``app_module`` (a .py
-        file, a package dir, or a plain dir with ``module`` naming the entry module; relative
-        paths are taken from the repository root) + the schema text (``schema_sql``, or the
-        file ``schema_path``), which the worker puts at /harness/schema.sql. ``extra``: more module
-        files or package directories for the top of site-packages (relative to the repository)."""
-        if self.proc is not None:
-            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
-        if schema_sql is not None and schema_path is not None:
-            raise ValueError("give schema_sql or schema_path, not both")
-        if schema_sql is not None:
-            self._builds += 1
-            schema_path = self.root / f"schema-{self._builds}.sql"
-            Path(schema_path).write_text(schema_sql)
-        app = Path(app_module)
-        if not app.is_absolute():
-            app = REPO / app
-        cmd = [sys.executable, str(BUILD), "--out", str(self.out), "--app", str(app)]
-        if module:
-            cmd += ["--module", module]
-        for item in extra:
-            path = Path(item)
-            cmd += ["--extra", str(path if path.is_absolute() else REPO / path)]
-        if on_start_timeout_ms is not None:
-            cmd += ["--on-start-timeout-ms", str(on_start_timeout_ms)]
-        if schema_path is not None:
-            cmd += ["--schema", str(schema_path)]
-        res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
-        if res.returncode != 0:
-            raise WorkerdError(
-                f"workerd/build.py failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
-            )
-        self.build_info = jsonlib.loads(res.stdout.strip().splitlines()[-1])
-        return self.build_info
+    # ---- what to run (subclasses) ----------------------------------------------------------
+    def _config(self) -> Path:
+        return self.out / "wrangler.toml"
+
+    def _extra_args(self) -> list[str]:
+        return []
+
+    def _extra_env(self) -> dict[str, str]:
+        return {}
+
+    def _prepare(self) -> None:
+        """Called by start() before launching: build what is missing."""
 
     # ---- process -------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
@@ -162,28 +162,43 @@ class WorkerdHarness:
                 "FORCE_COLOR": "0",
             }
         )
+        env.update(self._extra_env())
         return env
 
     def start(self, timeout: float = START_TIMEOUT_S) -> float:
-        """Start ``wrangler dev`` on a free loopback port; return seconds until it answered.
+        """Start ``wrangler dev`` on free loopback ports; return seconds until it answered.
 
-        Readiness is ``GET /__ping``, answered by the worker without touching the Durable
-        Object, so the next request to the DO is the first one in a fresh isolate."""
-        if self.build_info is None:
-            self.build()
+        A launch that fails because a port was taken meanwhile (by anything on the machine) is
+        retried with new ports, up to START_ATTEMPTS times. Readiness is ``ready_path``
+        (``GET /__ping``, answered by the worker without touching the Durable Object, so the
+        next request to the DO is the first one in a fresh isolate)."""
+        self._prepare()
         if self.proc is not None:
             raise WorkerdError("already started")
-        self.port = free_port()
-        inspector = free_port()
+        self.start_attempts = 0
+        tried: list[int] = []
+        while True:
+            self.start_attempts += 1
+            try:
+                return self._launch(timeout, tried)
+            except PortInUse:
+                if self.start_attempts >= START_ATTEMPTS:
+                    raise
+
+    def _launch(self, timeout: float, tried: list[int]) -> float:
+        self.port = free_port(tried)
+        inspector = free_port([*tried, self.port])
+        tried += [self.port, inspector]
         cmd = [
             str(WRANGLER), "dev",
-            "--config", str(self.out / "wrangler.toml"),
+            "--config", str(self._config()),
             "--ip", "127.0.0.1",
             "--port", str(self.port),
             "--inspector-port", str(inspector),
             "--persist-to", str(self.persist_dir),
             "--show-interactive-dev-session=false",
             "--log-level", "log",
+            *self._extra_args(),
         ]  # fmt: skip
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
@@ -191,27 +206,43 @@ class WorkerdHarness:
             log.flush()
             t0 = time.monotonic()
             self.proc = subprocess.Popen(
-                cmd, cwd=self.out, env=self._env(), stdin=subprocess.DEVNULL,
+                cmd, cwd=self._config().parent, env=self._env(), stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         deadline = t0 + timeout
         last_error: Exception | None = None
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
+            exited = self.proc.poll() is not None
+            output = self.output(tail=1_000_000)
+            if any(text in output for text in BIND_ERRORS):
+                self.stop()
+                raise PortInUse(f"port taken (attempt {self.start_attempts})\n{output[-4000:]}")
+            if exited:
                 code = self.proc.returncode
                 self.proc = None
-                raise WorkerdError(f"wrangler exited with {code} before answering\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/__ping", timeout=2) as r:
-                    if r.status == 200:
-                        return time.monotonic() - t0
-            except (urllib.error.URLError, OSError) as e:
-                last_error = e
+                raise WorkerdError(
+                    f"wrangler exited with {code} before answering\n{output[-12_000:]}"
+                )
+            status = self._probe()
+            if isinstance(status, int) and status in self.ready_statuses:
+                return time.monotonic() - t0
+            last_error = status if isinstance(status, Exception) else None
             time.sleep(0.1)
         self.stop()
         raise WorkerdError(
             f"wrangler did not answer within {timeout:.0f} s ({last_error})\n{self.output()}"
         )
+
+    def _probe(self) -> int | Exception:
+        """Status of GET ready_path, or the connection error. The probe may wait long for its
+        answer: wrangler accepts connections before workerd has loaded the worker."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=30) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+        except (urllib.error.URLError, OSError) as e:
+            return e
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop wrangler and its workerd children (the whole process group): SIGTERM, then
@@ -230,7 +261,7 @@ class WorkerdHarness:
                 time.sleep(0.05)
         raise WorkerdError(f"process group {proc.pid} survived SIGKILL")
 
-    def __enter__(self) -> WorkerdHarness:
+    def __enter__(self) -> DevServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -304,6 +335,85 @@ class WorkerdHarness:
         A dict: phase ("boot", "import", "on_start"), type, message (with the Python
         traceback), python (whether it was a Python exception)."""
         return self.request("GET", "/startup-error")  # type: ignore[no-any-return]
+
+
+class WorkerdHarness(DevServer):
+    """The JavaScript-hosted mode: a JS Durable Object that boots npm ``pyodide`` (0.28, the
+    production Python Workers' Pyodide line) and runs a Python app against its ``ctx.storage``;
+    built from the working tree into ``tmp_path`` by ``workerd/build.py``.
+
+    ``workerd``: which workerd binary runs it: ``"wrangler"`` (the one wrangler bundles,
+    default), or a key of ``workerd_runtime.WORKERD_PACKAGES`` (``"pinned"``, ``"next"``),
+    passed to wrangler through ``MINIFLARE_WORKERD_PATH``.
+    """
+
+    mode = "js"
+
+    def __init__(
+        self, tmp_path: Path, *, persist_dir: Path | None = None, workerd: str = "wrangler"
+    ) -> None:
+        require_workerd()
+        self.workerd = workerd
+        self._workerd_env: dict[str, str] = {}
+        if workerd != "wrangler":
+            from workerd_runtime import require_workerd_binary
+
+            self._workerd_env = {"MINIFLARE_WORKERD_PATH": str(require_workerd_binary(workerd))}
+        super().__init__(tmp_path, persist_dir=persist_dir)
+        self.build_info: dict[str, Any] | None = None
+        self._builds = 0
+
+    def _extra_env(self) -> dict[str, str]:
+        return self._workerd_env
+
+    def _prepare(self) -> None:
+        if self.build_info is None:
+            self.build()
+
+    # ---- build ---------------------------------------------------------------------------
+    def build(
+        self,
+        app_module: str | Path = DEFAULT_APP,
+        schema_sql: str | None = None,
+        *,
+        schema_path: str | Path | None = None,
+        module: str | None = None,
+        extra: Sequence[str | Path] = (),
+        on_start_timeout_ms: int | None = None,
+    ) -> dict[str, Any]:
+        """Build the worker: ``inline_sync/`` from the working tree + ``app_module`` (a .py
+        file, a package dir, or a plain dir with ``module`` naming the entry module; relative
+        paths are taken from the repository root) + the schema text (``schema_sql``, or the
+        file ``schema_path``), which the worker puts at /harness/schema.sql. ``extra``: more module
+        files or package directories for the top of site-packages (relative to the repository)."""
+        if self.proc is not None:
+            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
+        if schema_sql is not None and schema_path is not None:
+            raise ValueError("give schema_sql or schema_path, not both")
+        if schema_sql is not None:
+            self._builds += 1
+            schema_path = self.root / f"schema-{self._builds}.sql"
+            Path(schema_path).write_text(schema_sql)
+        app = Path(app_module)
+        if not app.is_absolute():
+            app = REPO / app
+        cmd = [sys.executable, str(BUILD), "--out", str(self.out), "--app", str(app)]
+        if module:
+            cmd += ["--module", module]
+        for item in extra:
+            path = Path(item)
+            cmd += ["--extra", str(path if path.is_absolute() else REPO / path)]
+        if on_start_timeout_ms is not None:
+            cmd += ["--on-start-timeout-ms", str(on_start_timeout_ms)]
+        if schema_path is not None:
+            cmd += ["--schema", str(schema_path)]
+        res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+        if res.returncode != 0:
+            raise WorkerdError(
+                f"workerd/build.py failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
+            )
+        self.build_info = jsonlib.loads(res.stdout.strip().splitlines()[-1])
+        return self.build_info
 
 
 def _group_alive(pgid: int) -> bool:
