@@ -69,6 +69,8 @@ def require_workerd() -> None:
 PORT_RANGE = (20_000, 32_000)
 START_ATTEMPTS = 5
 BIND_ERRORS = ("Address already in use", "EADDRINUSE", "address in use")
+RESTARTED = "Your worker restarted mid-request"  # wrangler's proxy: "send the request again"
+RESTART_RETRIES = 2
 
 
 def free_port(exclude: Sequence[int] = ()) -> int:
@@ -130,6 +132,7 @@ class DevServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.port: int | None = None
         self.start_attempts = 0  # wrangler launches by the last start(), retries included
+        self.restart_retries = 0  # requests sent again after "restarted mid-request"
         self._log_offset = 0
 
     # ---- what to run (subclasses) ----------------------------------------------------------
@@ -299,8 +302,25 @@ class DevServer:
     def raw_request(
         self, method: str, path: str, json: Any = None, *, timeout: float = REQUEST_TIMEOUT_S
     ) -> tuple[int, dict[str, str], str]:
-        """(status, headers, body text); never raises for HTTP errors."""
+        """(status, headers, body text); never raises for HTTP errors.
+
+        wrangler's proxy answers 503 "Your worker restarted mid-request" when its connection to
+        workerd broke before the request got through (seen under load right after a slow
+        first boot, in either mode); it retries GET and HEAD itself and asks the client to
+        retry the others, which this does (RESTART_RETRIES times, counted in
+        ``restart_retries``)."""
         data = None if json is None else jsonlib.dumps(json).encode()
+        for attempt in range(RESTART_RETRIES + 1):
+            status, headers, body = self._send(method, path, data, timeout)
+            if not (status == 503 and body.startswith(RESTARTED)) or attempt == RESTART_RETRIES:
+                break
+            self.restart_retries += 1
+            time.sleep(0.2)
+        return status, headers, body
+
+    def _send(
+        self, method: str, path: str, data: bytes | None, timeout: float
+    ) -> tuple[int, dict[str, str], str]:
         req = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
         if data is not None:
             req.add_header("content-type", "application/json")

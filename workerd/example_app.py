@@ -17,6 +17,8 @@ Cloudflare's ``workers`` SDK, which exists only in a real Python Worker.
                                      now (``pass_sql``: pass ``storage.sql`` instead of storage)
     POST /__plan {"definitions"}     -> plan now
     POST /__time {"definitions", "repeat"} -> run sync `repeat` times; perf_counter figures
+    POST /__profile {"definitions", "step", "repeat"} -> run one stage of a no-op sync
+                                     `repeat` times (``PROFILE_STEPS``), to time it from outside
     POST /__kv_get {"key"}           -> {"value": storage.kv.get(key)}
     POST /sql, POST /kv              -> as in harness_app.py
 
@@ -68,6 +70,29 @@ def error_json(exc: inline_sync.SyncError) -> dict[str, Any]:
     }
 
 
+def _profile_steps() -> dict[str, Any]:
+    """The stages of a no-op ``sync()`` on Durable Object storage, one callable each
+    (``step(storage, definitions)``). workerd's clocks stand still while a request runs, so
+    bench/durable_object.py times ``repeat`` runs of a step from outside instead."""
+    from inline_sync.clients import make_client
+    from inline_sync.definitions import parse_definitions
+    from inline_sync.names import ignore_filter
+    from inline_sync.state import definitions_hash, read_state
+
+    def parse_and_hash(storage: Any, text: str) -> Any:
+        skip = ignore_filter(())
+        return definitions_hash((text,), parse_definitions([text], skip), skip)
+
+    return {
+        "nothing": lambda storage, text: None,
+        "sql_exec": lambda storage, text: storage.sql.exec("SELECT 1").raw().toArray(),
+        "make_client": lambda storage, text: make_client(storage),
+        "parse_and_hash": parse_and_hash,
+        "read_state": lambda storage, text: read_state(make_client(storage)),
+        "sync": lambda storage, text: inline_sync.sync(storage, text),
+    }
+
+
 def on_construct(ctx: Any) -> Any:
     name = getattr(ctx.id, "name", None)
     if not (isinstance(name, str) and name.startswith("ctor-")):
@@ -112,6 +137,11 @@ def handle(storage: Any, method: str, path: str, body: str) -> Any:
                 times.append(time.perf_counter() - t0)
                 statuses.append(result.status)
             return {"perf_counter": times, "statuses": statuses}
+        if path == "/__profile" and method == "POST":
+            step = _profile_steps()[data["step"]]
+            for _ in range(int(data.get("repeat", 1))):
+                step(storage, data["definitions"])
+            return {"step": data["step"], "repeat": int(data.get("repeat", 1))}
         if path == "/__kv_get" and method == "POST":
             return {"value": harness_app.py_value(storage.kv.get(data["key"]))}
     except inline_sync.SyncError as exc:
