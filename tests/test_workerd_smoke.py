@@ -6,6 +6,7 @@ Run: python -m pytest -m workerd tests/test_workerd_smoke.py -v
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import textwrap
@@ -14,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from workerd_harness import WorkerdHTTPError
+from workerd_harness import REPO, WorkerdHTTPError
 from workerd_python import HARNESS_MODES, make_harness
 from workerd_python import AnyHarness as WorkerdHarness
 
@@ -219,3 +220,32 @@ def test_start_retries_on_other_ports_when_a_port_is_taken(
             assert h.sql("SELECT count(*) FROM t") == [(0,)]
         finally:
             h.stop()
+
+
+def test_links_to_the_runtime_files_elsewhere_do_not_reload_the_worker(
+    tmp_path: Path,
+) -> None:
+    # wrangler watches every file of the worker; Linux reports a change of a file's link count
+    # as a change of the file. The build used to hard-link Pyodide's files from node_modules,
+    # so any test (or pytest's clean-up of old temporary folders) linking or deleting those
+    # inodes made a running wrangler reload the worker mid-test.
+    h = make_harness("js", tmp_path / "h")
+    try:
+        h.build(schema_sql="CREATE TABLE t (x);")
+        h.start()
+        assert h.startup_error() is None
+        h.sql("INSERT INTO t VALUES (1)")
+        source = Path(h.build_info["out"] if h.build_info else "") / "workerd" / "src" / "gen"
+        pyodide = REPO / "node_modules" / "pyodide"
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        for path in sorted(source.iterdir()):
+            if (pyodide / path.name).exists():
+                os.link(pyodide / path.name, elsewhere / path.name)
+                (elsewhere / path.name).unlink()
+        time.sleep(2)  # give the watcher time to react (it must not)
+        assert h.sql("SELECT x FROM t") == [(1,)]
+        assert h.restart_retries == 0, h.output()
+        assert "Reloading" not in h.output() and "reload" not in h.output().lower(), h.output()
+    finally:
+        h.stop()

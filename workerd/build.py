@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -72,12 +71,13 @@ def _add_tree(zf: zipfile.ZipFile, root: Path, prefix: str) -> int:
     return count
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
+def _copy(src: Path, dst: Path) -> None:
+    # A copy, never a hard link: wrangler watches every file of the worker, and Linux reports a
+    # change of a file's link count (another test linking or deleting the same inode, pytest
+    # removing an old temporary folder) as a change of the file, so a running `wrangler dev`
+    # reloaded the worker in the middle of a test ("Your worker restarted mid-request").
     dst.unlink(missing_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+    shutil.copyfile(src, dst)
 
 
 def build_app_zip(
@@ -161,7 +161,7 @@ def build(
     gen = src / "gen"
     gen.mkdir(parents=True, exist_ok=True)
     for name in PYODIDE_FILES:
-        _link_or_copy(pyodide_dir / name, gen / name)
+        _copy(pyodide_dir / name, gen / name)
 
     module, tops = build_app_zip(gen / "app.zip", app, module, extra)
     schema_text = schema.read_text() if schema else ""
