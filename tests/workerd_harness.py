@@ -71,6 +71,7 @@ START_ATTEMPTS = 5
 BIND_ERRORS = ("Address already in use", "EADDRINUSE", "address in use")
 RESTARTED = "Your worker restarted mid-request"  # wrangler's proxy: "send the request again"
 RESTART_RETRIES = 2
+LOST_REQUEST_S = 30.0  # a GET with no answer by then was lost (see raw_request)
 
 
 def free_port(exclude: Sequence[int] = ()) -> int:
@@ -304,15 +305,26 @@ class DevServer:
     ) -> tuple[int, dict[str, str], str]:
         """(status, headers, body text); never raises for HTTP errors.
 
-        wrangler's proxy answers 503 "Your worker restarted mid-request" when its connection to
-        workerd broke before the request got through (seen under load right after a slow
-        first boot, in either mode); it retries GET and HEAD itself and asks the client to
-        retry the others, which this does (RESTART_RETRIES times, counted in
-        ``restart_retries``)."""
+        Under load, the request that follows a long first request (the JS-hosted mode boots
+        Pyodide in the Durable Object, 10-15 s on a busy machine) can be lost while workerd
+        replaces the isolate: wrangler's proxy answers 503 "Your worker restarted mid-request"
+        (it retries GET and HEAD itself and asks the client to retry the others), or the
+        request never gets an answer. This sends it again, RESTART_RETRIES times at most
+        (counted in ``restart_retries``): after that 503, and for GET/HEAD after
+        LOST_REQUEST_S without an answer (then with the full ``timeout``)."""
         data = None if json is None else jsonlib.dumps(json).encode()
+        idempotent = method in ("GET", "HEAD")
         for attempt in range(RESTART_RETRIES + 1):
-            status, headers, body = self._send(method, path, data, timeout)
-            if not (status == 503 and body.startswith(RESTARTED)) or attempt == RESTART_RETRIES:
+            last = attempt == RESTART_RETRIES
+            wait = timeout if last or not idempotent else min(timeout, LOST_REQUEST_S)
+            try:
+                status, headers, body = self._send(method, path, data, wait)
+            except WorkerdError:
+                if last or not idempotent or wait >= timeout:
+                    raise
+                self.restart_retries += 1
+                continue
+            if not (status == 503 and body.startswith(RESTARTED)) or last:
                 break
             self.restart_retries += 1
             time.sleep(0.2)

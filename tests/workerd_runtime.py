@@ -30,6 +30,8 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -192,15 +194,108 @@ def dev_bundle_dir() -> Path:
 
 WRAPPER = """#!/bin/sh
 # wrangler (miniflare) runs this instead of its own workerd (MINIFLARE_WORKERD_PATH): the binary
-# the harness chose, plus where to find the Pyodide dev bundle (tests/workerd_runtime.py).
-exec "$INLINE_SYNC_WORKERD_BIN" "$@" \\
-    --pyodide-bundle-disk-cache-dir "$INLINE_SYNC_PYODIDE_BUNDLE_DIR"
+# the harness chose, where to find the Pyodide dev bundle, and the memory snapshot to start from
+# when there is one (tests/workerd_runtime.py writes this file).
+set -- "$@" --pyodide-bundle-disk-cache-dir "$INLINE_SYNC_PYODIDE_BUNDLE_DIR"
+if [ -n "$INLINE_SYNC_PYTHON_SNAPSHOT_DIR" ]; then
+    set -- "$@" --python-snapshot-dir "$INLINE_SYNC_PYTHON_SNAPSHOT_DIR" \\
+        --python-load-snapshot snapshot.bin
+fi
+exec "$INLINE_SYNC_WORKERD_BIN" "$@"
 """
+
+
+SNAPSHOT_ENV = "INLINE_SYNC_PYTHON_SNAPSHOT"  # "0": start without a memory snapshot
+SNAPSHOT_WORKER = """from workers import Response, WorkerEntrypoint
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response("ok")
+"""
+SNAPSHOT_CONFIG = """using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .w)],
+  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+);
+const w :Workerd.Worker = (
+  compatibilityDate = "2026-04-20",
+  compatibilityFlags = [FLAGS],
+  modules = [(name = "entry.py", pythonModule = embed "entry.py")],
+);
+"""
+
+
+def snapshot_dir(which: str = BUNDLE_WORKERD) -> Path | None:
+    """A directory with ``snapshot.bin``: workerd's baseline memory snapshot of the Python
+    runtime (Pyodide booted, no user code), made once per bundle and binary by running a
+    one-line Python Worker with ``--python-save-snapshot``. Starting from it (the wrapper adds
+    ``--python-load-snapshot``) takes a Python Worker's start-up from several seconds to about
+    one; production also starts Python Workers from a baseline snapshot. None when it cannot
+    be made (then workers start without one) or INLINE_SYNC_PYTHON_SNAPSHOT=0."""
+    if os.environ.get(SNAPSHOT_ENV) == "0":
+        return None
+    binary = require_workerd_binary(which)
+    bundle = dev_bundle_dir()
+    version = json.loads((binary.parent.parent / "package.json").read_text())["version"]
+    target = cache_root() / f"snapshot-{bundle.name.removeprefix('pyodide-dev-')}-{version}"
+    if (target / "snapshot.bin").exists():
+        return target
+    with open(cache_root() / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / "snapshot.bin").exists():
+            return target
+        made = _save_snapshot(binary, bundle)
+        if made is None:
+            return None
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(target)
+        made.rename(target)
+        shutil.rmtree(made.parent, ignore_errors=True)
+    return target
+
+
+def _save_snapshot(binary: Path, bundle: Path) -> Path | None:
+    work = Path(tempfile.mkdtemp(prefix="snapshot-", dir=cache_root()))
+    (work / "entry.py").write_text(SNAPSHOT_WORKER)
+    flags = ", ".join(f'"{flag}"' for flag in PYTHON_FLAGS)
+    (work / "config.capnp").write_text(SNAPSHOT_CONFIG.replace("FLAGS", flags))
+    out = work / "snapshot"
+    out.mkdir()
+    cmd = [
+        str(binary), "serve", "config.capnp", "--experimental",
+        "--pyodide-bundle-disk-cache-dir", str(bundle),
+        "--python-snapshot-dir", str(out), "--python-save-snapshot",
+    ]  # fmt: skip
+    log = open(work / "workerd.log", "wb")  # noqa: SIM115  (closed below, after the process)
+    proc = subprocess.Popen(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT)
+    snapshot, last_size, stable_since = out / "snapshot.bin", -1, 0.0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            size = snapshot.stat().st_size if snapshot.exists() else -1
+            if size != last_size:
+                last_size, stable_since = size, time.monotonic()
+            elif size > 0 and time.monotonic() - stable_since > 1.0:
+                break  # written and no longer growing: workerd serves from here on
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+        log.close()
+    if last_size <= 0 or not snapshot.exists() or snapshot.stat().st_size != last_size:
+        print(
+            f"[workerd_runtime] no memory snapshot ({work / 'workerd.log'}); starting without",
+            file=sys.stderr,
+        )
+        return None  # the work folder stays, with workerd's log
+    return out
 
 
 def real_runtime_env(which: str = BUNDLE_WORKERD) -> dict[str, str]:
     """Environment for ``wrangler dev`` to run a Python Worker on workerd ``which``."""
     bundle = dev_bundle_dir()
+    snapshot = snapshot_dir(which)
     wrapper = cache_root() / "workerd-wrapper.sh"
     if not wrapper.exists() or wrapper.read_text() != WRAPPER:
         tmp = wrapper.with_suffix(f".{os.getpid()}")
@@ -211,6 +306,7 @@ def real_runtime_env(which: str = BUNDLE_WORKERD) -> dict[str, str]:
         "MINIFLARE_WORKERD_PATH": str(wrapper),
         "INLINE_SYNC_WORKERD_BIN": str(require_workerd_binary(which)),
         "INLINE_SYNC_PYODIDE_BUNDLE_DIR": str(bundle),
+        "INLINE_SYNC_PYTHON_SNAPSHOT_DIR": str(snapshot) if snapshot else "",
     }
 
 
