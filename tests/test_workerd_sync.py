@@ -131,7 +131,7 @@ def test_1_first_start_creates_the_schema(redeploy: dict[str, Any]) -> None:
     h: WorkerdHarness = redeploy["h"]
     restart(h, SCHEMA)
     assert h.startup_error() is None  # the first request constructs the object: on_start syncs
-    result = h.request("GET", "/__sync")["on_start"]
+    result = h.request("GET", "/__sync")["last_synced"]
     assert result["status"] == "synced"
     assert result["strategy"] == "prefix"
     assert ["table", "notes", "create"] in result["changes"]
@@ -155,7 +155,7 @@ def test_2_redeploy_adds_a_column_and_a_unique_index(redeploy: dict[str, Any]) -
         pytest.skip("needs test_1")
     restart(h, V2)
     assert h.startup_error() is None
-    result = h.request("GET", "/__sync")["on_start"]
+    result = h.request("GET", "/__sync")["last_synced"]
     assert result["status"] == "synced"
     assert result["executed"] == [
         'ALTER TABLE main."notes" ADD COLUMN tag TEXT',

@@ -149,6 +149,14 @@ class DevServer:
     def _prepare(self) -> None:
         """Called by start() before launching: build what is missing."""
 
+    def _check_build(self, schema_sql: str | None, schema_path: str | Path | None) -> None:
+        """The arguments every harness's ``build(app_module, schema_sql, *, schema_path, ...)``
+        checks first."""
+        if self.proc is not None:
+            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
+        if schema_sql is not None and schema_path is not None:
+            raise ValueError("give schema_sql or schema_path, not both")
+
     # ---- process -------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -418,10 +426,7 @@ class WorkerdHarness(DevServer):
         paths are taken from the repository root) + the schema text (``schema_sql``, or the
         file ``schema_path``), which the worker puts at /harness/schema.sql. ``extra``: more module
         files or package directories for the top of site-packages (relative to the repository)."""
-        if self.proc is not None:
-            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
-        if schema_sql is not None and schema_path is not None:
-            raise ValueError("give schema_sql or schema_path, not both")
+        self._check_build(schema_sql, schema_path)
         if schema_sql is not None:
             self._builds += 1
             schema_path = self.root / f"schema-{self._builds}.sql"

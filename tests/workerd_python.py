@@ -122,10 +122,7 @@ class PythonWorkerHarness(RealRuntime):
         from the working tree, the app module, ``extra`` modules, and ``src/harness_config.py``
         (app module name and schema text). Arguments as ``WorkerdHarness.build``;
         ``on_start_timeout_ms`` is accepted for symmetry (the runtime's own 30 s limit applies)."""
-        if self.proc is not None:
-            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
-        if schema_sql is not None and schema_path is not None:
-            raise ValueError("give schema_sql or schema_path, not both")
+        self._check_build(schema_sql, schema_path)
         if schema_path is not None:
             schema_sql = Path(schema_path).read_text()
         src = self.out / "src"
