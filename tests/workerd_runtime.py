@@ -126,10 +126,15 @@ def require_real_runtime() -> None:
     """Skip (fail in CI) unless everything the real Python Workers runtime needs is here."""
     src = workerd_sources()
     if not (src / "src" / "pyodide" / "helpers.bzl").is_file():
-        _missing(
+        reason = (
             f"real Python Workers runtime needs workerd's sources at {src} "
             f"(set {SRC_ENV}; see workerd/README.md)"
         )
+        # The project does not ship them: a user's fresh clone skips; only CI, where shared/
+        # lies beside the clone, must have them.
+        if os.environ.get("CI") != "true":
+            pytest.skip(reason)
+        _missing(reason)
     for path in (NODE_MODULES / "wrangler", PYODIDE_DEV, ESBUILD_DEV):
         if not path.exists():
             _missing(f"real Python Workers runtime needs `npm ci` in {REPO} (missing {path.name})")
