@@ -8,8 +8,6 @@ database is touched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from .errors import DefinitionError
 from .names import NameFilter, is_reserved
@@ -23,6 +21,11 @@ from .tokenizer import (
     split_statements,
     unquote,
 )
+from .value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 TABLE = "table"
 VIRTUAL = "virtual table"
@@ -30,13 +33,10 @@ INDEX = "index"
 VIEW = "view"
 TRIGGER = "trigger"
 
-_HINT_RE = re.compile(
-    r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)"
-)
+_HINT = r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)"
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(Value):
     """One CREATE statement from the definitions."""
 
     kind: str  # table, virtual table, index, view or trigger
@@ -46,10 +46,52 @@ class Definition:
     line: int  # 1-based line where it starts
     tokens: tuple[Token, ...]
     name_token: int  # index into tokens of the (unqualified) name
-    schema_token: int | None = None  # index of an explicit "main" qualifier, if any
-    renamed_from: str | None = None  # table-level @renamed hint
-    column_renames: dict[str, str] = field(default_factory=dict)  # new name (folded) -> old name
-    path: str | None = None  # the schema file it came from (see inline_sync.read_schema)
+    schema_token: int | None  # index of an explicit "main" qualifier, if any
+    renamed_from: str | None  # table-level @renamed hint
+    column_renames: dict[str, str]  # new name (folded) -> old name
+    path: str | None  # the schema file it came from (see inline_sync.read_schema)
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "kind",
+        "name",
+        "sql",
+        "index",
+        "line",
+        "tokens",
+        "name_token",
+        "schema_token",
+        "renamed_from",
+        "column_renames",
+        "path",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        sql: str,
+        index: int,
+        line: int,
+        tokens: tuple[Token, ...],
+        name_token: int,
+        schema_token: int | None = None,
+        renamed_from: str | None = None,
+        column_renames: dict[str, str] | None = None,
+        path: str | None = None,
+    ) -> None:
+        self._init(
+            kind=kind,
+            name=name,
+            sql=sql,
+            index=index,
+            line=line,
+            tokens=tokens,
+            name_token=name_token,
+            schema_token=schema_token,
+            renamed_from=renamed_from,
+            column_renames={} if column_renames is None else column_renames,
+            path=path,
+        )
 
     @property
     def code_line(self) -> int:
@@ -146,7 +188,14 @@ def _error(d: Definition, message: str) -> DefinitionError:
 
 def _classify(stmt: Statement, index: int, path: str | None = None) -> Definition:
     tokens = stmt.tokens
-    sig = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
+    # The indexes of the first significant tokens: the name, and what follows it, are among
+    # the first twelve (CREATE UNIQUE INDEX IF NOT EXISTS main . name …).
+    sig: list[int] = []
+    for i, t in enumerate(tokens):
+        if t.kind is not COMMENT:
+            sig.append(i)
+            if len(sig) == 12:
+                break
 
     def fail(message: str) -> DefinitionError:
         return DefinitionError(message, statement=stmt.text, index=index)
@@ -234,11 +283,13 @@ def _hints(
     stmt: Statement, kind: str, name_at: int, fail: object
 ) -> tuple[str | None, dict[str, str]]:
     """Read ``@renamed from=…`` comments: on the table's line, or on a column's line."""
+    if "@renamed" not in stmt.text:
+        return None, {}  # most statements: no comment to look at
     tokens = stmt.tokens
     hints = [
         (i, m.group(1))
         for i, t in enumerate(tokens)
-        if t.kind is COMMENT and (m := _HINT_RE.search(t.text)) is not None
+        if t.kind is COMMENT and (m := re.search(_HINT, t.text)) is not None
     ]
     if not hints:
         return None, {}

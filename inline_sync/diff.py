@@ -7,13 +7,18 @@ changes) whenever SQLite can make it and the result is the same schema, otherwis
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 from .ddl import parse_table
 from .models import Check, Column, ForeignKey, KeyConstraint, Table
 from .tokenizer import COMMENT, QIDENT, WORD, fold, quote, splice, tokenize
+from .value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import TypeVar
+
+    _Constraint = TypeVar("_Constraint", KeyConstraint, ForeignKey)
 
 #: Statement forms tried on a throwaway table ``{t}`` with columns a and b, by capability, and
 #: the SQLite release that introduced them (used only when nothing can be tried).
@@ -92,21 +97,62 @@ class Capabilities:
         return self.alter_not_null and self.alter_checks
 
 
-@dataclass(frozen=True)
-class TableDiff:
+class TableDiff(Value):
     """How one table that exists on both sides gets from current to desired."""
 
     current: Table
     desired: Table
-    column_renames: tuple[tuple[str, str], ...] = ()  # (old, new), by ALTER … RENAME COLUMN
-    rebuild: bool = False
-    added: tuple[Column, ...] = ()
-    dropped: tuple[str, ...] = ()
-    set_not_null: tuple[str, ...] = ()
-    drop_not_null: tuple[str, ...] = ()
-    add_checks: tuple[Check, ...] = ()
-    drop_checks: tuple[Check, ...] = ()
-    reasons: tuple[str, ...] = field(default_factory=tuple)
+    column_renames: tuple[tuple[str, str], ...]  # (old, new), by ALTER … RENAME COLUMN
+    rebuild: bool
+    added: tuple[Column, ...]
+    dropped: tuple[str, ...]
+    set_not_null: tuple[str, ...]
+    drop_not_null: tuple[str, ...]
+    add_checks: tuple[Check, ...]
+    drop_checks: tuple[Check, ...]
+    reasons: tuple[str, ...]
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "current",
+        "desired",
+        "column_renames",
+        "rebuild",
+        "added",
+        "dropped",
+        "set_not_null",
+        "drop_not_null",
+        "add_checks",
+        "drop_checks",
+        "reasons",
+    )
+
+    def __init__(
+        self,
+        current: Table,
+        desired: Table,
+        column_renames: tuple[tuple[str, str], ...] = (),
+        rebuild: bool = False,
+        added: tuple[Column, ...] = (),
+        dropped: tuple[str, ...] = (),
+        set_not_null: tuple[str, ...] = (),
+        drop_not_null: tuple[str, ...] = (),
+        add_checks: tuple[Check, ...] = (),
+        drop_checks: tuple[Check, ...] = (),
+        reasons: tuple[str, ...] = (),
+    ) -> None:
+        self._init(
+            current=current,
+            desired=desired,
+            column_renames=column_renames,
+            rebuild=rebuild,
+            added=added,
+            dropped=dropped,
+            set_not_null=set_not_null,
+            drop_not_null=drop_not_null,
+            add_checks=add_checks,
+            drop_checks=drop_checks,
+            reasons=reasons,
+        )
 
     @property
     def changed(self) -> bool:
@@ -176,15 +222,12 @@ def _describe(a: Column, b: Column) -> list[str]:
     return what
 
 
-_Constraint = TypeVar("_Constraint", KeyConstraint, ForeignKey)
-
-
 def _unnamed(item: _Constraint | None) -> _Constraint | None:
-    return None if item is None else replace(item, name="")
+    return None if item is None else item.replace(name="")
 
 
 def _unnamed_all(items: Iterable[_Constraint]) -> list[str]:
-    return sorted(repr(replace(i, name="")) for i in items)
+    return sorted(repr(i.replace(name="")) for i in items)
 
 
 def _renamed(

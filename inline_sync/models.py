@@ -1,4 +1,4 @@
-"""The schema model: frozen dataclasses describing tables, indexes, views and triggers.
+"""The schema model: immutable values describing tables, indexes, views and triggers.
 
 Names are kept as written; ``key`` fields hold the folded name SQLite compares by. Every
 fragment of SQL that takes part in a comparison is stored normalized (see
@@ -8,15 +8,20 @@ only cosmetically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from .names import fold
+from .value import Value
 
-from .tokenizer import fold
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 class _Named:
     """Mixin: objects are looked up by their folded name."""
 
+    __slots__ = ()
     name: str
 
     @property
@@ -25,23 +30,67 @@ class _Named:
         return fold(self.name)
 
 
-@dataclass(frozen=True)
-class Column(_Named):
+class Column(_Named, Value):
     """One column of a table, as far as it concerns the column alone."""
 
     name: str
     type: str  # normalized declared type, "" when none
-    not_null: bool = False
-    not_null_conflict: str = ""
-    default: str | None = None  # normalized expression
-    collate: str | None = None  # folded collation name
-    generated: str | None = None  # normalized expression of a generated column
-    stored: bool = False  # a STORED (not VIRTUAL) generated column
-    sql: str = ""  # the column definition as written, for ALTER TABLE ADD COLUMN
+    not_null: bool
+    not_null_conflict: str
+    default: str | None  # normalized expression
+    collate: str | None  # folded collation name
+    generated: str | None  # normalized expression of a generated column
+    stored: bool  # a STORED (not VIRTUAL) generated column
+    sql: str  # the column definition as written, for ALTER TABLE ADD COLUMN
     # Constraints that ALTER TABLE ADD COLUMN refuses (PRIMARY KEY, UNIQUE).
-    has_key_constraint: bool = False
-    references: bool = False  # the column carries a REFERENCES clause
-    checks: tuple[str, ...] = ()  # its column-level CHECK expressions, normalized
+    has_key_constraint: bool
+    references: bool  # the column carries a REFERENCES clause
+    checks: tuple[str, ...]  # its column-level CHECK expressions, normalized
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "name",
+        "type",
+        "not_null",
+        "not_null_conflict",
+        "default",
+        "collate",
+        "generated",
+        "stored",
+        "sql",
+        "has_key_constraint",
+        "references",
+        "checks",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        not_null: bool = False,
+        not_null_conflict: str = "",
+        default: str | None = None,
+        collate: str | None = None,
+        generated: str | None = None,
+        stored: bool = False,
+        sql: str = "",
+        has_key_constraint: bool = False,
+        references: bool = False,
+        checks: tuple[str, ...] = (),
+    ) -> None:
+        self._init(
+            name=name,
+            type=type,
+            not_null=not_null,
+            not_null_conflict=not_null_conflict,
+            default=default,
+            collate=collate,
+            generated=generated,
+            stored=stored,
+            sql=sql,
+            has_key_constraint=has_key_constraint,
+            references=references,
+            checks=checks,
+        )
 
     def signature(self) -> tuple[object, ...]:
         """Everything about the column that a change to would need an ALTER or a rebuild."""
@@ -61,64 +110,172 @@ class Column(_Named):
         return (self.key, self.type, self.default, self.collate, self.generated, self.stored)
 
 
-@dataclass(frozen=True)
-class IndexedColumn:
+class IndexedColumn(Value):
     """A column inside PRIMARY KEY (…) or UNIQUE (…)."""
 
     name: str  # folded
-    collate: str = ""
-    desc: bool = False
+    collate: str
+    desc: bool
+
+    __slots__ = ("name", "collate", "desc")  # noqa: RUF023 (field order)
+
+    def __init__(
+        self,
+        name: str,
+        collate: str = "",
+        desc: bool = False,
+    ) -> None:
+        self._init(name=name, collate=collate, desc=desc)
 
 
-@dataclass(frozen=True)
-class KeyConstraint:
+class KeyConstraint(Value):
     """A PRIMARY KEY or UNIQUE constraint, wherever it was written."""
 
     columns: tuple[IndexedColumn, ...]
-    conflict: str = ""
-    autoincrement: bool = False
+    conflict: str
+    autoincrement: bool
     # Column-level "INTEGER PRIMARY KEY DESC" is not a rowid alias while the table-level form
     # is (an SQLite quirk), so the two are told apart when DESC is involved.
-    column_level_desc: bool = False
-    name: str = ""  # folded CONSTRAINT name, "" when none
+    column_level_desc: bool
+    name: str  # folded CONSTRAINT name, "" when none
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "columns",
+        "conflict",
+        "autoincrement",
+        "column_level_desc",
+        "name",
+    )
+
+    def __init__(
+        self,
+        columns: tuple[IndexedColumn, ...],
+        conflict: str = "",
+        autoincrement: bool = False,
+        column_level_desc: bool = False,
+        name: str = "",
+    ) -> None:
+        self._init(
+            columns=columns,
+            conflict=conflict,
+            autoincrement=autoincrement,
+            column_level_desc=column_level_desc,
+            name=name,
+        )
 
 
-@dataclass(frozen=True)
-class ForeignKey:
+class ForeignKey(Value):
     """A foreign key, column-level REFERENCES and table-level FOREIGN KEY alike."""
 
     columns: tuple[str, ...]  # folded
     table: str  # folded name of the parent
     ref_columns: tuple[str, ...]  # folded; empty means the parent's primary key
-    on_delete: str = "NO ACTION"
-    on_update: str = "NO ACTION"
-    match: str = ""
-    deferrable: str = ""
-    name: str = ""  # folded CONSTRAINT name, "" when none
+    on_delete: str
+    on_update: str
+    match: str
+    deferrable: str
+    name: str  # folded CONSTRAINT name, "" when none
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "columns",
+        "table",
+        "ref_columns",
+        "on_delete",
+        "on_update",
+        "match",
+        "deferrable",
+        "name",
+    )
+
+    def __init__(
+        self,
+        columns: tuple[str, ...],
+        table: str,
+        ref_columns: tuple[str, ...],
+        on_delete: str = "NO ACTION",
+        on_update: str = "NO ACTION",
+        match: str = "",
+        deferrable: str = "",
+        name: str = "",
+    ) -> None:
+        self._init(
+            columns=columns,
+            table=table,
+            ref_columns=ref_columns,
+            on_delete=on_delete,
+            on_update=on_update,
+            match=match,
+            deferrable=deferrable,
+            name=name,
+        )
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Value):
     """A CHECK constraint: its optional name (folded) and normalized expression."""
 
     expression: str
-    name: str = ""
-    sql: str = ""  # as written, e.g. "CHECK (a > 0)"
+    name: str
+    sql: str  # as written, e.g. "CHECK (a > 0)"
+
+    __slots__ = ("expression", "name", "sql")
+
+    def __init__(
+        self,
+        expression: str,
+        name: str = "",
+        sql: str = "",
+    ) -> None:
+        self._init(expression=expression, name=name, sql=sql)
 
 
-@dataclass(frozen=True)
-class Table(_Named):
+class Table(_Named, Value):
     """An ordinary table."""
 
     name: str
     sql: str
     columns: tuple[Column, ...]
-    primary_key: KeyConstraint | None = None
-    uniques: tuple[KeyConstraint, ...] = ()  # sorted, so order of writing does not matter
-    checks: tuple[Check, ...] = ()  # sorted
-    foreign_keys: tuple[ForeignKey, ...] = ()  # sorted
-    strict: bool = False
-    without_rowid: bool = False
+    primary_key: KeyConstraint | None
+    uniques: tuple[KeyConstraint, ...]  # sorted, so order of writing does not matter
+    checks: tuple[Check, ...]  # sorted
+    foreign_keys: tuple[ForeignKey, ...]  # sorted
+    strict: bool
+    without_rowid: bool
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "name",
+        "sql",
+        "columns",
+        "primary_key",
+        "uniques",
+        "checks",
+        "foreign_keys",
+        "strict",
+        "without_rowid",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        sql: str,
+        columns: tuple[Column, ...],
+        primary_key: KeyConstraint | None = None,
+        uniques: tuple[KeyConstraint, ...] = (),
+        checks: tuple[Check, ...] = (),
+        foreign_keys: tuple[ForeignKey, ...] = (),
+        strict: bool = False,
+        without_rowid: bool = False,
+    ) -> None:
+        self._init(
+            name=name,
+            sql=sql,
+            columns=columns,
+            primary_key=primary_key,
+            uniques=uniques,
+            checks=checks,
+            foreign_keys=foreign_keys,
+            strict=strict,
+            without_rowid=without_rowid,
+        )
 
     def column(self, name: str) -> Column | None:
         """The column named ``name`` (any case), or None."""
@@ -148,8 +305,7 @@ class Table(_Named):
         return (self.primary_key, self.uniques, self.foreign_keys, self.strict, self.without_rowid)
 
 
-@dataclass(frozen=True)
-class VirtualTable(_Named):
+class VirtualTable(_Named, Value):
     """A virtual table (fts5, rtree, vec0, …)."""
 
     name: str
@@ -157,48 +313,114 @@ class VirtualTable(_Named):
     module: str  # folded
     arguments: str  # normalized module arguments
 
+    __slots__ = ("name", "sql", "module", "arguments")  # noqa: RUF023 (field order)
 
-@dataclass(frozen=True)
-class Index(_Named):
+    def __init__(
+        self,
+        name: str,
+        sql: str,
+        module: str,
+        arguments: str,
+    ) -> None:
+        self._init(name=name, sql=sql, module=module, arguments=arguments)
+
+
+class Index(_Named, Value):
     """An index made by CREATE INDEX (auto-indexes belong to their table)."""
 
     name: str
     table: str  # folded
     sql: str
     definition: str  # normalized text after the name
-    names: frozenset[str] = field(default_factory=frozenset)  # folded names it mentions
+    names: frozenset[str]  # folded names it mentions
+
+    __slots__ = ("name", "table", "sql", "definition", "names")  # noqa: RUF023 (field order)
+
+    def __init__(
+        self,
+        name: str,
+        table: str,
+        sql: str,
+        definition: str,
+        names: frozenset[str] = _NO_NAMES,
+    ) -> None:
+        self._init(name=name, table=table, sql=sql, definition=definition, names=names)
 
 
-@dataclass(frozen=True)
-class View(_Named):
+class View(_Named, Value):
     """A view."""
 
     name: str
     sql: str
     definition: str
-    names: frozenset[str] = field(default_factory=frozenset)
+    names: frozenset[str]
+
+    __slots__ = ("name", "sql", "definition", "names")  # noqa: RUF023 (field order)
+
+    def __init__(
+        self,
+        name: str,
+        sql: str,
+        definition: str,
+        names: frozenset[str] = _NO_NAMES,
+    ) -> None:
+        self._init(name=name, sql=sql, definition=definition, names=names)
 
 
-@dataclass(frozen=True)
-class Trigger(_Named):
+class Trigger(_Named, Value):
     """A trigger."""
 
     name: str
     table: str  # folded name of the table or view it is attached to
     sql: str
     definition: str
-    names: frozenset[str] = field(default_factory=frozenset)
+    names: frozenset[str]
+
+    __slots__ = ("name", "table", "sql", "definition", "names")  # noqa: RUF023 (field order)
+
+    def __init__(
+        self,
+        name: str,
+        table: str,
+        sql: str,
+        definition: str,
+        names: frozenset[str] = _NO_NAMES,
+    ) -> None:
+        self._init(name=name, table=table, sql=sql, definition=definition, names=names)
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(Value):
     """Everything inline_sync manages in one database, keyed by folded name."""
 
-    tables: dict[str, Table] = field(default_factory=dict)
-    virtual_tables: dict[str, VirtualTable] = field(default_factory=dict)
-    indexes: dict[str, Index] = field(default_factory=dict)
-    views: dict[str, View] = field(default_factory=dict)
-    triggers: dict[str, Trigger] = field(default_factory=dict)
+    tables: dict[str, Table]
+    virtual_tables: dict[str, VirtualTable]
+    indexes: dict[str, Index]
+    views: dict[str, View]
+    triggers: dict[str, Trigger]
+
+    __slots__ = (  # noqa: RUF023 (field order)
+        "tables",
+        "virtual_tables",
+        "indexes",
+        "views",
+        "triggers",
+    )
+
+    def __init__(
+        self,
+        tables: dict[str, Table] | None = None,
+        virtual_tables: dict[str, VirtualTable] | None = None,
+        indexes: dict[str, Index] | None = None,
+        views: dict[str, View] | None = None,
+        triggers: dict[str, Trigger] | None = None,
+    ) -> None:
+        self._init(
+            tables={} if tables is None else tables,
+            virtual_tables={} if virtual_tables is None else virtual_tables,
+            indexes={} if indexes is None else indexes,
+            views={} if views is None else views,
+            triggers={} if triggers is None else triggers,
+        )
 
 
 def dependency_order(

@@ -67,7 +67,8 @@ class NameFilter:
         self.exact: set[str] = set()
         self._seen: dict[str, bool] = {}
         self.globs: list[str] = []
-        self._starred: list[list[str]] = []  # globs whose only wildcard is *, split on it
+        prefixes: list[str] = []  # globs that are a prefix and one final *
+        self._starred: list[list[str]] = []  # other globs whose only wildcard is *, split on it
         self._others: list[str] = []  # globs with ? or [...]: fnmatch, imported when needed
         for pattern in patterns:
             folded = fold(pattern)
@@ -76,9 +77,13 @@ class NameFilter:
                 self._others.append(folded)
             elif "*" in folded:
                 self.globs.append(folded)
-                self._starred.append(folded.split("*"))
+                if folded.index("*") == len(folded) - 1:
+                    prefixes.append(folded[:-1])
+                else:
+                    self._starred.append(folded.split("*"))
             else:
                 self.exact.add(folded)
+        self._prefixes = tuple(prefixes)  # one str.startswith for all of them
 
     def _key(self) -> tuple[frozenset[str], tuple[str, ...]]:
         return frozenset(self.exact), tuple(self.globs)
@@ -95,6 +100,7 @@ class NameFilter:
             folded = fold(name)
             hit = (
                 folded in self.exact
+                or folded.startswith(self._prefixes)
                 or any(_star_match(folded, parts) for parts in self._starred)
                 or (bool(self._others) and _fnmatch_any(folded, self._others))
             )

@@ -7,51 +7,10 @@ applies. Each :class:`Step` carries one SQL statement and the reason for it; eac
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
-if TYPE_CHECKING:
-    from typing import Any
+from .value import Value
 
 
-class _Value:
-    """Immutable plain data compared by value, like a frozen dataclass.
-
-    Written out by hand because a sync that finds nothing to do returns these, and importing
-    ``dataclasses`` (which imports ``inspect``) would cost every cold start several
-    milliseconds. Fields are the ``__slots__``; ``_hidden`` ones are left out of ``repr``.
-    """
-
-    __slots__: tuple[str, ...] = ()
-    _hidden: tuple[str, ...] = ()
-
-    def _init(self, **fields: Any) -> None:
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{name}={getattr(self, name)!r}" for name in self.__slots__ if name not in self._hidden
-        )
-        return f"{self.__class__.__name__}({shown})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{self.__class__.__name__} is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{self.__class__.__name__} is immutable: cannot delete {name!r}")
-
-
-class Step(_Value):
+class Step(Value):
     """One statement of the plan.
 
     ``action`` says what it does (``create``, ``drop``, ``rename``, ``add column``,
@@ -83,7 +42,7 @@ class Step(_Value):
                    target=target)  # fmt: skip
 
 
-class Change(_Value):
+class Change(Value):
     """What happens to one object: ``action`` is create, alter, rebuild, rename, recreate or
     drop; ``destructive`` is true when rows or columns are lost."""
 
@@ -116,7 +75,7 @@ class Change(_Value):
         return f"{self.action} {self.kind} {self.name}{why}{flag}"
 
 
-class ForeignKeyCheck(_Value):
+class ForeignKeyCheck(Value):
     """A table whose foreign keys are verified before commit: its name before (None when it
     is not counted before) and after, and the parents whose references count, as (folded name
     before, folded name after) pairs; no pairs means every parent."""
@@ -132,7 +91,7 @@ class ForeignKeyCheck(_Value):
         self._init(before=before, after=after, parents=parents)
 
 
-class SyncPlan(_Value):
+class SyncPlan(Value):
     """What it takes to bring the database to the definitions.
 
     ``statements`` is exactly the SQL applying runs, in order, inside one transaction (before
@@ -227,7 +186,7 @@ class SyncPlan(_Value):
         return "\n".join(lines)
 
 
-class SyncResult(_Value):
+class SyncResult(Value):
     """The outcome of :func:`inline_sync.sync`.
 
     ``status`` is ``"up-to-date"`` (nothing to do), ``"synced"`` (the plan was applied) or

@@ -8,10 +8,7 @@ first) and triggers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
@@ -24,18 +21,32 @@ from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
 from .tokenizer import fold, quote, splice
 from .verify import foreign_key_checks
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
-@dataclass
+
 class PlanInput:
     """Everything the planner needs besides the two schemas."""
 
-    definitions: list[Definition]
-    caps: Capabilities
-    fk_enforced: bool  # foreign keys stay ON while applying (no PRAGMA possible)
-    legacy_alter_table: bool  # the connection's setting, restored at the end
-    has_rows: Callable[[str], bool]
-    columns_of: Callable[[str, str], list[str]]  # (side "current"/"desired", name) -> columns
-    strategy: str = ""
+    def __init__(
+        self,
+        definitions: list[Definition],
+        caps: Capabilities,
+        fk_enforced: bool,  # foreign keys stay ON while applying (no PRAGMA possible)
+        legacy_alter_table: bool,  # the connection's setting, restored at the end
+        has_rows: Callable[[str], bool],
+        columns_of: Callable[[str, str], list[str]],  # ("current"/"desired", name) -> columns
+        strategy: str = "",
+    ) -> None:
+        self.definitions = definitions
+        self.caps = caps
+        self.fk_enforced = fk_enforced
+        self.legacy_alter_table = legacy_alter_table
+        self.has_rows = has_rows
+        self.columns_of = columns_of
+        self.strategy = strategy
 
 
 def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:

@@ -5,17 +5,21 @@ literals, both comment styles, numbers (hex and ``_`` separators), bound paramet
 It splits a script into statements the way ``sqlite3_complete()`` does, so ``;`` inside a
 ``CREATE TRIGGER … BEGIN … END`` body (including ``CASE … END``) does not end the statement.
 
-One compiled regular expression does the scanning; tokens are small named tuples.
+One compiled regular expression does the scanning; tokens are small tuples with names for
+their three fields.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from operator import itemgetter
 
 from .names import fold as fold  # re-exported: part of the tokenizer's API
 from .names import quote as quote
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 # Token kinds.
 WS = "ws"
@@ -30,30 +34,53 @@ OP = "op"
 
 _TOKEN_RE = re.compile(
     r"""
-    (?P<ws>\s+)
+    \s*  # white space is no token: each match skips what comes before its token
+    (?:
+    (?P<blob>[xX]'[0-9A-Fa-f]*')
+  | (?P<word>[^\x00-\x40\[-\^`{-\x7f][^\x00-\x23%-/:-@\[-\^`{-\x7f]*)
   | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-  | (?P<blob>[xX]'[0-9A-Fa-f]*')
   | (?P<string>'[^']*(?:''[^']*)*'(?!'))
   | (?P<qident>"[^"]*(?:""[^"]*)*"(?!")|`[^`]*(?:``[^`]*)*`(?!`)|\[[^\]]*\])
   | (?P<number>0[xX][0-9A-Fa-f_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)
-  | (?P<word>[^\x00-\x40\[-\^`{-\x7f][^\x00-\x23%-/:-@\[-\^`{-\x7f]*)
   | (?P<variable>\?\d*|[:@$][A-Za-z0-9_$]+)
   | (?P<op>->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%&|~<>=!(),;.])
+  | (?P<end>\Z)
   | (?P<error>.)
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
+# Words come first after blobs (x'..' would otherwise be the word x): most tokens are words,
+# and the alternatives are tried in order. White space is skipped inside the match, not matched
+# on its own, which halves the matches; "end" (the end of the text, after trailing white
+# space) keeps that white space from being taken back for an "error" token.
 # A word starts with an ASCII letter, "_" or any non-ASCII character, and goes on with those,
 # digits and "$". The classes are written as "not these ASCII characters": the same set as
 # [A-Za-z_\u0080-\U0010FFFF], but about ten times cheaper to compile (every cold start pays it).
 
 
-class Token(NamedTuple):
+class Token(tuple[str, str, int]):
     """One token: its kind, its exact source text and its offset in the source."""
 
-    kind: str
-    text: str
-    start: int
+    __slots__ = ()
+
+    def __new__(cls, kind: str, text: str, start: int) -> Token:
+        return tuple.__new__(cls, (kind, text, start))
+
+    @property
+    def kind(self) -> str:
+        """One of the kinds above (``WORD``, ``OP`` …), interned: compare it with ``is``."""
+        return self[0]
+
+    @property
+    def text(self) -> str:
+        """The token's exact source text."""
+        return self[1]
+
+    @property
+    def start(self) -> int:
+        """Offset of the token in the source."""
+        return self[2]
 
     @property
     def end(self) -> int:
@@ -81,6 +108,12 @@ class Token(NamedTuple):
         """True if this is a bare word equal (ignoring case) to one of ``words`` (upper-case)."""
         return self.kind is WORD and self.text.upper() in words
 
+    def __repr__(self) -> str:
+        return f"Token(kind={self[0]!r}, text={self[1]!r}, start={self[2]!r})"
+
+    def __getnewargs__(self) -> tuple[str, str, int]:
+        return (self[0], self[1], self[2])  # copy and pickle call __new__ with the fields
+
 
 class SQLTokenError(ValueError):
     """The text cannot be tokenized (an unterminated string or quoted name, a stray character)."""
@@ -90,12 +123,34 @@ class SQLTokenError(ValueError):
         super().__init__(message)
 
 
-class Statement(NamedTuple):
+class Statement(tuple[str, "list[Token]", int]):
     """One statement of a script: its text (without the ``;``), tokens and 1-based line number."""
 
-    text: str
-    tokens: list[Token]
-    line: int
+    __slots__ = ()
+
+    def __new__(cls, text: str, tokens: list[Token], line: int) -> Statement:
+        return tuple.__new__(cls, (text, tokens, line))
+
+    @property
+    def text(self) -> str:
+        """The statement's source text, from its first token (comments included) to its last."""
+        return self[0]
+
+    @property
+    def tokens(self) -> list[Token]:
+        """Its tokens, comments included."""
+        return self[1]
+
+    @property
+    def line(self) -> int:
+        """The 1-based line where its first token starts."""
+        return self[2]
+
+    def __repr__(self) -> str:
+        return f"Statement(text={self[0]!r}, tokens={self[1]!r}, line={self[2]!r})"
+
+    def __getnewargs__(self) -> tuple[str, list[Token], int]:
+        return (self[0], self[1], self[2])
 
     @property
     def significant(self) -> list[Token]:
@@ -129,14 +184,16 @@ def tokenize(sql: str) -> list[Token]:
 
     Raises :class:`SQLTokenError` at the first character that starts no token.
     """
-    new = tuple.__new__  # skips the named tuple's Python-level __new__: tokenizing is hot
+    new = tuple.__new__  # skips Token.__new__'s Python frame: tokenizing is hot
     kinds = _KIND_BY_GROUP
     tokens = [
-        new(Token, (kinds[m.lastindex], m.group(), m.start()))  # type: ignore[index]
+        new(Token, (kinds[i], m[i], m.start(i)))
         for m in _SCAN(sql)
-        if m.lastindex != 1  # group 1 is white space
+        if (i := m.lastindex)  # the group that matched (always one): the token, no white space
     ]
-    if any(t.kind is _ERROR for t in tokens):
+    while tokens and tokens[-1][0] is _END:  # the end of the text (once or twice)
+        tokens.pop()
+    if _ERROR in map(_KIND_OF, tokens):
         bad = next(t for t in tokens if t.kind is _ERROR)
         ch = bad.text
         if ch == "'":
@@ -148,11 +205,13 @@ def tokenize(sql: str) -> list[Token]:
 
 
 _ERROR = "error"
-_KINDS = {k: k for k in (WS, COMMENT, STRING, BLOB, NUMBER, WORD, QIDENT, VARIABLE, OP, _ERROR)}
+_END = "end"
+_KINDS = {k: k for k in (COMMENT, STRING, BLOB, NUMBER, WORD, QIDENT, VARIABLE, OP, _ERROR, _END)}
 # Group number -> interned kind string, so callers can compare kinds with `is`.
 _KIND_BY_GROUP = [""] + [_KINDS[name] for name, _ in sorted(
     _TOKEN_RE.groupindex.items(), key=lambda item: item[1])]  # fmt: skip
 _SCAN = _TOKEN_RE.finditer
+_KIND_OF = itemgetter(0)
 
 
 def significant(tokens: Iterable[Token]) -> list[Token]:
@@ -168,25 +227,53 @@ def split_statements(sql: str) -> list[Statement]:
     statements: list[Statement] = []
     tokens = tokenize(sql)
     lines = _LineCounter(sql)
-    current: list[Token] = []
-    words: list[str] = []  # the first few upper-cased words, to spot CREATE TRIGGER
-    in_trigger = False
-    in_body = False
+    start = 0
+    # Every ";" ends a statement, except inside the BEGIN … END body of a CREATE TRIGGER: only
+    # the statements that start CREATE [TEMP] TRIGGER are walked token by token.
+    for end in [i for i, t in enumerate(tokens) if t[1] == ";" and t[0] is OP]:
+        if end < start:
+            continue  # inside the trigger body just read
+        if _starts_trigger(tokens, start, end):
+            end = _trigger_end(tokens, start)
+        _close(sql, tokens[start:end], statements, lines)
+        start = end + 1
+    _close(sql, tokens[start:], statements, lines)
+    return statements
+
+
+def _starts_trigger(tokens: list[Token], start: int, end: int) -> bool:
+    """True when the first words of ``tokens[start:end]`` are CREATE [one word] TRIGGER."""
+    seen = 0
+    for i in range(start, end):
+        kind, text, _ = tokens[i]
+        if kind is WORD:
+            upper = text.upper()
+            if seen == 0 and upper != "CREATE":
+                return False
+            if seen and upper == "TRIGGER":
+                return True
+            seen += 1
+            if seen == 3:
+                return False
+    return False
+
+
+def _trigger_end(tokens: list[Token], start: int) -> int:
+    """The index of the ";" that ends the CREATE TRIGGER statement starting at ``start`` (the
+    number of tokens when none does): not one inside BEGIN … END, counting CASE … END."""
+    words = 0
+    in_trigger = in_body = False
     case_depth = 0
-    for tok in tokens:
-        if tok.kind is OP and tok.text == ";" and not in_body:
-            _close(sql, current, statements, lines)
-            current, words, in_trigger, in_body, case_depth = [], [], False, False, 0
+    for i in range(start, len(tokens)):
+        kind, text, _ = tokens[i]
+        if kind is OP and text == ";" and not in_body:
+            return i
+        if kind is not WORD:
             continue
-        current.append(tok)
-        if tok.kind is not WORD:
-            continue
-        upper = tok.text.upper()
-        if len(words) < 3:
-            words.append(upper)
-            if upper == "TRIGGER" and words[0] == "CREATE":
-                in_trigger = True
+        upper = text.upper()
         if not in_trigger:
+            words += 1
+            in_trigger = upper == "TRIGGER" and words <= 3
             continue
         if upper == "CASE":
             case_depth += 1
@@ -197,8 +284,7 @@ def split_statements(sql: str) -> list[Statement]:
                 in_body = False
         elif upper == "BEGIN" and not in_body:
             in_body = True
-    _close(sql, current, statements, lines)
-    return statements
+    return len(tokens)
 
 
 class _LineCounter:
@@ -217,7 +303,10 @@ class _LineCounter:
 
 
 def _close(sql: str, current: list[Token], out: list[Statement], lines: _LineCounter) -> None:
-    if all(t.kind is COMMENT for t in current):
+    for tok in current:
+        if tok[0] is not COMMENT:
+            break
+    else:
         return  # empty, or only comments
     # Leading comments stay with the statement (they may carry hints).
     start = current[0].start

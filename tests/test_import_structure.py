@@ -90,3 +90,22 @@ def test_plan_that_finds_nothing_loads_no_planning_stages(tmp_path: Path) -> Non
     assert loaded_after(connect + f"inline_sync.sync(c, {schema!r})", stages) == stages
     plan = connect + f"assert inline_sync.plan(c, {schema!r}).status == 'up-to-date'"
     assert loaded_after(plan, stages) == set()
+
+
+def test_planning_loads_no_dataclasses_or_inspect(tmp_path: Path) -> None:
+    # The first plan() of a process pays for every module it loads: the plain data types are
+    # written by hand, not made by dataclasses (which imports inspect and runs exec).
+    path = tmp_path / "app.db"
+    schema = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT -- @renamed from=b\n); "
+        "CREATE TABLE u (t_id REFERENCES t); CREATE VIEW v AS SELECT * FROM t; "
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM u; END;"
+    )
+    code = (
+        f"import sqlite3, inline_sync; c = sqlite3.connect({str(path)!r}); "
+        "c.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT)'); "
+        f"p = inline_sync.plan(c, {schema!r}); assert p.status == 'changes-needed'; "
+        f"assert inline_sync.sync(c, {schema!r}).status == 'synced'"
+    )
+    watched = {"inline_sync.planner", "inline_sync.apply", "dataclasses", "inspect"}
+    assert loaded_after(code, watched) == {"inline_sync.planner", "inline_sync.apply"}
