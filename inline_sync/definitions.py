@@ -7,6 +7,7 @@ database is touched.
 
 from __future__ import annotations
 
+import gc
 import re
 
 from .errors import DefinitionError
@@ -121,7 +122,16 @@ def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> l
     key = (tuple(texts), paths, ignore) if all(isinstance(t, str) for t in texts) else None
     if key is not None and key in _CACHE:
         return _CACHE[key]
-    result = _parse(texts, ignore)
+    # Parsing allocates a tuple per token and no reference cycles: with the cyclic garbage
+    # collector running, thousands of statements would be rescanned over and over as they pile
+    # up (3,000 tables parsed 1.4x slower per table than 100), for nothing to collect.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        result = _parse(texts, ignore)
+    finally:
+        if collecting:
+            gc.enable()
     if key is not None:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))

@@ -3,6 +3,8 @@ rename hints and the errors for statements that cannot be synced."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from inline_sync.definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, parse_definitions
@@ -281,3 +283,18 @@ def test_hint_on_a_constraint_line_is_accepted_and_needs_a_name() -> None:
     assert (d.renamed_from, d.column_renames) == (None, {})
     err = error("CREATE TABLE t (\n a,\n b,\n PRIMARY KEY (a) -- @renamed from=zz\n)")
     assert "needs the constraint's name" in str(err)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_parsing_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
+    # The collector is paused while tokens pile up, and restored even when parsing fails.
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        parse_definitions("CREATE TABLE gc_a (x);", ignore_filter())
+        assert gc.isenabled() is enabled
+        with pytest.raises(DefinitionError):
+            parse_definitions("CREATE TABLE gc_b (x DEFAULT 'oops", ignore_filter())
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
