@@ -2,12 +2,15 @@
 
     python bench/fleet.py [DATABASES [FOLDER]]   # default 1,000, in a temporary folder
     python bench/fleet.py 1000 /dev/shm          # in memory: no fsync, the CPU cost shows
-    FLEET_ROUNDS=3 python bench/fleet.py         # fewer rounds (default 5)
+    python bench/fleet.py 1000 /dev/shm --runs 21
+
+``python bench/run.py`` runs it too (300 databases in its temporary folder; ``--only fleet``).
 
 1,000 tenant databases (files) with a 20-table schema, synced to a schema with one added column
 and one new table. The floor is running the same statements by hand on each database in turn:
-connect, BEGIN IMMEDIATE, the statements, COMMIT, close. Measured against it, in alternating
-rounds on fresh copies of the databases (medians):
+connect, BEGIN IMMEDIATE, the statements, COMMIT, close. Measured against it on fresh copies of
+the databases, each figure the median of at least 11 runs taken in turn with the others
+(``schemas.alternate``, as every benchmark here):
 
 - ``sync_many(jobs=1)``: goal <= 1.5x the floor;
 - ``sync()`` called on each database in turn (what one would write without sync_many);
@@ -18,23 +21,24 @@ rounds on fresh copies of the databases (medians):
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from schemas import MIN_RUNS, alternate, machine, timed
 
 import inline_sync
 from inline_sync.fleet import sync_many
 
 TABLES = 20
-ROUNDS = int(os.environ.get("FLEET_ROUNDS", "5"))
 
 
 def schema(version: int) -> str:
@@ -115,24 +119,17 @@ def fleet(paths: list[str], jobs: int) -> None:
     assert result.ok and result.count("synced") == len(paths), result.summary()
 
 
-def timed(fn: Callable[..., object], *args: object) -> float:
-    started = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - started
-
-
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+def measure(count: int, folder: str | None = None, runs: int = MIN_RUNS) -> dict[str, float]:
+    """Medians in seconds, keyed ``floor``, ``sync_many``, ``sync each``, ``sync_many jobs=N``
+    (N = 2 .. cores), ``up to date`` and ``opening``, over ``count`` databases in a new folder
+    under ``folder``; ``statements`` (as a float) is how many statements the change takes."""
     cores = os.cpu_count() or 1
-    where = sys.argv[2] if len(sys.argv) > 2 else None
-    root = Path(tempfile.mkdtemp(prefix="inline_sync_fleet_", dir=where))
+    root = Path(tempfile.mkdtemp(prefix="inline_sync_fleet_", dir=folder))
     try:
         source = template(root)
         probe = sqlite3.connect(source, isolation_level=None)
         statements = inline_sync.plan(probe, V2).statements
         probe.close()
-        print(f"{count:,} tenant databases, {TABLES} tables; the change: {len(statements)} "
-              f"statement(s): {'; '.join(s[:60] for s in statements)}")  # fmt: skip
         work = root / "tenants"
         variants: dict[str, Callable[[list[str]], object]] = {
             "floor": lambda paths: by_hand(paths, statements),
@@ -141,35 +138,55 @@ def main() -> None:
         }
         for jobs in range(2, max(2, cores) + 1):
             variants[f"sync_many jobs={jobs}"] = lambda paths, j=jobs: fleet(paths, j)
-        runs: dict[str, list[float]] = {name: [] for name in variants}
-        order = list(variants)
-        for round_ in range(ROUNDS):
-            # Each round runs every variant once, in a rotated order, so that a busy moment of
-            # the machine does not always hit the same one; ratios are taken within a round.
-            for name in order[round_ % len(order) :] + order[: round_ % len(order)]:
-                paths = copies(source, work, count)
-                runs[name].append(timed(variants[name], paths))
-        up_to_date, opening = [], []
-        for _ in range(ROUNDS):
-            up_to_date.append(timed(sync_many, paths, V2))
-            opening.append(timed(open_each, paths))
-        floor = statistics.median(runs["floor"])
-        print(f"floor (same statements by hand, in turn): {floor:.3f} s "
-              f"({floor / count * 1000:.2f} ms a database)")  # fmt: skip
-        for name, values in runs.items():
-            if name == "floor":
-                continue
-            ratio = statistics.median(v / f for v, f in zip(values, runs["floor"], strict=True))
-            goal = " (goal <= 1.5x)" if name == "sync_many" else ""
-            median = statistics.median(values)
-            print(f"{name}: {median:.3f} s ({median / count * 1000:.2f} ms a database) -> "
-                  f"{ratio:.2f}x the floor{goal}")  # fmt: skip
-        print(f"sync_many, all {count:,} up to date: {statistics.median(up_to_date):.3f} s "
-              "(goal < 0.5 s for 1,000); opening each database and reading one row: "
-              f"{statistics.median(opening):.3f} s")  # fmt: skip
-        print(f"({cores} core(s); medians of {ROUNDS} rounds; ratios within each round)")
+
+        def fresh(run: Callable[[list[str]], object]) -> Callable[[], float]:
+            def sample() -> float:
+                paths = copies(source, work, count)  # fresh copies of the template, not timed
+                return timed(lambda: run(paths))()
+
+            return sample
+
+        medians = alternate({name: fresh(run) for name, run in variants.items()}, runs)
+        paths = copies(source, work, count)
+        fleet(paths, 1)
+        medians.update(
+            alternate(
+                {
+                    "up to date": timed(lambda: sync_many(paths, V2)),
+                    "opening": timed(lambda: open_each(paths)),
+                },
+                runs,
+            )
+        )
+        medians["statements"] = float(len(statements))
+        return medians
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("databases", nargs="?", type=int, default=1000)
+    parser.add_argument("folder", nargs="?", default=None, help="where (e.g. /dev/shm)")
+    parser.add_argument("--runs", type=int, default=MIN_RUNS, help="runs per median (>= 11)")
+    args = parser.parse_args()
+    count = args.databases
+    print(f"Machine: {machine()}")
+    m = measure(count, args.folder, max(args.runs, MIN_RUNS))
+    floor = m["floor"]
+    print(f"{count:,} tenant databases, {TABLES} tables, {int(m['statements'])} statement(s) "
+          f"to apply; medians of {max(args.runs, MIN_RUNS)} alternating runs")  # fmt: skip
+    print(f"floor (same statements by hand, in turn): {floor:.3f} s "
+          f"({floor / count * 1000:.2f} ms a database)")  # fmt: skip
+    for name, median in m.items():
+        if name in ("floor", "up to date", "opening", "statements"):
+            continue
+        goal = " (goal <= 1.5x)" if name == "sync_many" else ""
+        print(f"{name}: {median:.3f} s ({median / count * 1000:.2f} ms a database) -> "
+              f"{median / floor:.2f}x the floor{goal}")  # fmt: skip
+    print(f"sync_many, all {count:,} up to date: {m['up to date']:.3f} s (goal < 0.5 s for "
+          f"1,000); opening each database and reading one row: {m['opening']:.3f} s")  # fmt: skip
+    print(f"Machine after the run: {machine()}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ each side the median of at least 11 runs taken in turn with the other.
 
 Timing is noisy on a shared machine, which is why nothing here is part of the test suite, and
 why ``--check`` is for running by hand. The Durable Object figures come from
-``bench/durable_object.py`` (local workerd).
+``bench/durable_object.py`` (local workerd); ``bench/fleet.py`` also runs alone (1,000
+databases, or in ``/dev/shm``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import fleet as fleet_bench
 import rebuilds
 import startup
 from schemas import MIN_RUNS, alternate, batched, machine, timed, wide_schema
@@ -56,7 +58,7 @@ class Figure:
     @property
     def shown(self) -> str:
         if self.base is None:
-            return f"{self.ours * 1000:.1f} ms"
+            return _ms(self.ours)
         return f"{_ms(self.ours)} vs {_ms(self.base)}: **{self.ours / self.base:.2f}x**"
 
     @property
@@ -214,6 +216,23 @@ def collect(args: argparse.Namespace, folder: str) -> list[tuple[str, Callable[[
         return Figure(f"ADD COLUMN on {big:,} rows", m["big"], m["small"], "≈ 1x (≤ 1.3x)",
                       _at_most(1.3), "the same on 1,000 rows")  # fmt: skip
 
+    def fleet() -> list[Figure]:
+        count = 50 if args.quick else 300
+        m = fleet_bench.measure(count, folder, n)
+        jobs = [k for k in m if k.startswith("sync_many jobs=")]
+        scaling = ", ".join(f"{k[len('sync_many '):]}: {m['sync_many'] / m[k]:.1f}x faster"
+                            for k in jobs)  # fmt: skip
+        return [
+            Figure(f"`fleet.sync_many` over {count} tenant database files (20 tables; one added "
+                   "column, one new table)", m["sync_many"], m["floor"], "≤ 1.5x",
+                   _at_most(1.5), "the same statements by hand in a transaction on each, in "
+                   f"turn; `sync()` on each: {m['sync each'] / m['floor']:.2f}x; "
+                   f"{scaling or 'one core'}"),
+            Figure("`fleet.sync_many` when all are up to date, a database", m["up to date"] /
+                   count, None, "< 0.5 ms (0.5 s for 1,000)", _at_most(0.5),
+                   f"opening each and reading one row: {_ms(m['opening'] / count)}"),
+        ]  # fmt: skip
+
     return [
         ("parent-switchable", lambda: parent(True)),
         ("parent-closure", lambda: parent(False)),
@@ -227,6 +246,7 @@ def collect(args: argparse.Namespace, folder: str) -> list[tuple[str, Callable[[
         ("fast-path", lambda: fast_path(n, folder)),
         ("text-hash", lambda: text_hashing(n)),
         ("testing-connect", lambda: testing_connect(n)),
+        ("fleet", fleet),  # type: ignore[list-item]
     ]
 
 
