@@ -25,6 +25,12 @@ Row = tuple[str, str, str, str]
 
 
 def _kept(rows: list[Row], skip: Callable[[str], bool], shadow: set[str]) -> list[Row]:
+    if not shadow:  # the common case, and every plan does it twice
+        return [
+            row
+            for row in rows
+            if not skip(row[1]) and not (row[0] in ("index", "trigger") and skip(row[2]))
+        ]
     shadow_keys = {fold(s) for s in shadow}
     return [
         row

@@ -318,8 +318,8 @@ class Scratch:
         base = d.tokens[0].start
         if d.schema_token is not None:
             return splice(d.sql, [(d.tokens[d.schema_token], SCRATCH_DB)], base)
-        name = d.tokens[d.name_token]
-        return splice(d.sql, [(name, f"{SCRATCH_DB}.{name.text}")], base)
+        at = d.tokens[d.name_token].start - base
+        return f"{d.sql[:at]}{SCRATCH_DB}.{d.sql[at:]}"
 
     # -- probing -------------------------------------------------------------------------
     def accepts(self, statements: tuple[str, ...]) -> bool:
@@ -473,7 +473,7 @@ def read_shadow_tables(
     theirs (sqlite-vec's ``*_vector_chunks00``), so a table named ``<virtual table>_…`` that the
     definitions do not declare counts as a shadow table too. ``declared`` holds folded names.
     """
-    if not any(is_virtual(s) for _, _, _, s in rows):
+    if not any(kind == "table" and is_virtual(s) for kind, _, _, s in rows):
         return set()
     listed: set[str] = set()
     try:
