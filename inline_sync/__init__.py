@@ -12,7 +12,14 @@ otherwise. No migration files.
 from __future__ import annotations
 
 from .engine import plan, sync
-from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
+from .errors import (
+    ApplyError,
+    DatabaseLockedError,
+    DefinitionError,
+    DestructiveChangeError,
+    StorageError,
+    SyncError,
+)
 from .plan import Change, Step, SyncPlan, SyncResult
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
@@ -51,9 +58,11 @@ __all__ = [
     "ApplyError",
     "Change",
     "Client",
+    "DatabaseLockedError",
     "DefinitionError",
     "DestructiveChangeError",
     "Step",
+    "StorageError",
     "SyncError",
     "SyncPlan",
     "SyncResult",

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from .clients import Client
-from .errors import ApplyError
+from .errors import ENVIRONMENT_CODES, ApplyError, storage_error
 from .log import DEBUG, enabled
 from .models import free_rowid_name
 from .names import in_main
@@ -181,7 +181,7 @@ def _recreate_triggers(client: Client, triggers: list[tuple[str, str]]) -> None:
         try:
             client.execute(splice(sql, [(trigger_word, "TEMP TRIGGER")]))
         except Exception as exc:
-            if not client.is_error(exc):
+            if not client.is_error(exc) or client.is_environment_error(exc):
                 raise
             message = client.error_message(exc)
             raise ApplyError(
@@ -219,6 +219,10 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             if not client.is_error(exc):
                 raise
             sqlite_message = client.error_message(exc)
+            code = client.error_code(exc)
+            if code in ENVIRONMENT_CODES:  # disk full, I/O error...: not the step's fault
+                doing = f"applying step {step.action} {step.kind} {step.name}".rstrip()
+                raise storage_error(code, sqlite_message, doing) from None
             hint = _new_column_hint(client, step, unprefix_message(sqlite_message))
             raise refused(step, sqlite_message, hint) from None
     if plan.fk_checks:

@@ -38,7 +38,15 @@ from .cli_output import (
 from .config import Config, ConfigError, load_config
 from .engine import plan as compute_plan
 from .engine import sync as run_sync
-from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError, excerpt
+from .errors import (
+    ApplyError,
+    DefinitionError,
+    DestructiveChangeError,
+    StorageError,
+    SyncError,
+    code_of,
+    excerpt,
+)
 from .plan import SyncPlan, SyncResult
 from .sources import STDIN, SchemaFile, SchemaSourceError, read_schema
 
@@ -57,8 +65,9 @@ exit codes:
      when stdin is not a terminal and there is something to apply
   3  a destructive change (dropping a table or column) was refused: pass --allow-destructive
   4  a SCHEMA file is missing or unreadable, or the definitions are bad (SQL error, ...)
-  5  the database cannot be opened, is not a database, stayed locked, or SQLite refused a step
-     (the sync was rolled back)
+  5  the database cannot be opened, is not a database, stayed locked, is read-only, the disk
+     is full or failed (StorageError), or SQLite refused a step (ApplyError); the sync was
+     rolled back: nothing was changed
   130 interrupted
 With many databases (a glob as DB), the code is that of the first database that failed.
 With --json, an error is also one JSON object on stdout: {"error": {"type", "message", ...}}."""
@@ -115,7 +124,9 @@ def open_database(path: str, *, create: bool, writable: bool, timeout: float) ->
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
         conn.close()
-        raise CliError(database_message(path, exc), EXIT_DATABASE) from None
+        code = code_of(exc)  # locked past --wait-timeout, not a database, ...
+        kind = "DatabaseLockedError" if code == "SQLITE_BUSY" else "DatabaseError"
+        raise CliError(database_message(path, exc), EXIT_DATABASE, kind, sqlite_code=code) from None
     return conn
 
 
@@ -172,7 +183,8 @@ def engine_error(exc: SyncError, db: str = "") -> CliError:
     if isinstance(exc, ApplyError):
         text = first + ("" if "nothing was changed" in first else "; nothing was changed")
         return CliError(database_message(db, text) if db else text, EXIT_DATABASE, kind)
-    return CliError(database_message(db, first) if db else first, EXIT_DATABASE, kind)
+    extra = {"sqlite_code": exc.code} if isinstance(exc, StorageError) else {}
+    return CliError(database_message(db, first) if db else first, EXIT_DATABASE, kind, **extra)
 
 
 def output(args: argparse.Namespace, item: SyncPlan | SyncResult, present: bool = True) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from .errors import SyncError
+from .errors import ENVIRONMENT_CODES, SyncError, code_from_message, code_of
 
 T = TypeVar("T")
 
@@ -64,6 +64,24 @@ class Client:
         """SQLite's message from an error this client raised."""
         return str(exc)
 
+    def error_code(self, exc: BaseException) -> str:
+        """SQLite's primary result code name (``"SQLITE_FULL"``) for an error this client
+        raised, or ``""`` when it cannot be told."""
+        return code_from_message(self.error_message(exc))
+
+    def is_environment_error(self, exc: BaseException) -> bool:
+        """True when ``exc`` says the environment failed (locked, read-only, disk full, I/O
+        error, damaged file...) rather than the statement."""
+        return self.is_error(exc) and self.error_code(exc) in ENVIRONMENT_CODES
+
+    def open_private(self) -> Client | None:
+        """A new, private in-memory database of the same kind (to plan on a connection that
+        cannot write at all), or None where there is no such thing."""
+        return None
+
+    def close(self) -> None:
+        """Close a connection made by :meth:`open_private`."""
+
     def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
         """Run ``fn`` in a transaction: commit when it returns, roll back when it raises.
 
@@ -78,11 +96,13 @@ class Client:
         self.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
         try:
             result = fn()
+            self.execute("COMMIT")
         except BaseException:
+            # Also when COMMIT itself fails (disk full, I/O error): SQLite may leave the
+            # transaction open, and the caller must get their connection back without it.
             if self.in_transaction():
                 self.execute("ROLLBACK")
             raise
-        self.execute("COMMIT")
         return result
 
     #: True when ``transaction`` leaves the final commit to the caller (see SQLite3Client).
@@ -110,11 +130,20 @@ class SQLite3Client(Client):
         self.conn.execute(sql, params).close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        cur = self.conn.execute(sql, params)
+        # A cursor of our own: the caller's row_factory and text_factory must not change
+        # what the library reads (text_factory=bytes would make every name compare unequal).
+        conn = self.conn
+        cur = conn.cursor(self._sqlite3.Cursor)
+        cur.row_factory = None
+        text_factory = conn.text_factory
+        if text_factory is not str:
+            conn.text_factory = str
         try:
-            return [tuple(r) for r in cur.fetchall()]
+            return cur.execute(sql, params).fetchall()  # type: ignore[no-any-return]
         finally:
             cur.close()
+            if text_factory is not str:
+                conn.text_factory = text_factory
 
     def in_transaction(self) -> bool:
         return bool(self.conn.in_transaction)
@@ -147,6 +176,15 @@ class SQLite3Client(Client):
     def is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._sqlite3.Error)
 
+    def open_private(self) -> Client | None:
+        return SQLite3Client(self._sqlite3.connect(":memory:", isolation_level=None))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def error_code(self, exc: BaseException) -> str:
+        return code_of(exc)
+
     def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
         if not self._pep249:
             return super().transaction(fn, immediate=immediate)
@@ -172,13 +210,29 @@ class APSWClient(Client):
         self.conn = conn
         self._apsw = apsw
 
+    def _run(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        # apsw.Cursor itself, not the caller's cursor_factory, with the caller's row and exec
+        # tracers out of the way while the library reads and writes.
+        conn = self.conn
+        row_trace, exec_trace = conn.row_trace, conn.exec_trace
+        traced = row_trace is not None or exec_trace is not None
+        if traced:
+            conn.row_trace = conn.exec_trace = None
+        try:
+            cursor = self._apsw.Cursor(conn)
+            try:
+                return [tuple(r) for r in cursor.execute(sql, params)]
+            finally:  # now: a traceback holding it would keep the statement alive
+                cursor.close()
+        finally:
+            if traced:
+                conn.row_trace, conn.exec_trace = row_trace, exec_trace
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        cur = self.conn.cursor()
-        for _ in cur.execute(sql, params):
-            pass
+        self._run(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [tuple(r) for r in self.conn.cursor().execute(sql, params)]
+        return self._run(sql, params)
 
     def in_transaction(self) -> bool:
         return not self.conn.getautocommit()
@@ -196,6 +250,15 @@ class APSWClient(Client):
 
     def is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._apsw.Error)
+
+    def open_private(self) -> Client | None:
+        return APSWClient(self._apsw.Connection(":memory:"))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def error_code(self, exc: BaseException) -> str:
+        return code_of(exc)
 
 
 def make_client(connection: Any) -> Client:
@@ -317,6 +380,10 @@ class DurableObjectClient(Client):
             text = text[:extended]
         head, sep, tail = text.rpartition(": SQLITE_")
         return head if sep and tail.replace("_", "").isalpha() and tail.isupper() else text
+
+    def error_code(self, exc: BaseException) -> str:
+        # The code is in the message ("...: SQLITE_FULL"), which error_message strips.
+        return code_from_message(str(getattr(exc, "message", None) or exc))
 
     def transaction(self, fn: Callable[[], T], *, immediate: bool = False) -> T:
         box: dict[str, Any] = {}

@@ -154,9 +154,9 @@ async def drive_async(rounds: Rounds, run: Callable[[Round], Awaitable[Reply]]) 
 
 
 def _texts(definitions: str | Iterable[str]) -> list[str]:
-    from .engine import _texts as texts
+    from .arguments import definition_texts
 
-    return texts(definitions)
+    return definition_texts(definitions)
 
 
 async def plan_async(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import re
 
+from .cache import remember
 from .errors import DefinitionError
 from .names import NameFilter, is_reserved
 from .tokenizer import (
@@ -107,7 +108,6 @@ class Definition(Value):
 
 
 _CACHE: dict[tuple[tuple[str, ...], tuple[str | None, ...], NameFilter], list[Definition]] = {}
-_CACHE_SIZE = 16
 
 
 def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> list[Definition]:
@@ -120,8 +120,9 @@ def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> l
     # The paths count: equal texts from two files must name their own file in errors.
     paths = tuple(_path_of(t) for t in texts)
     key = (tuple(texts), paths, ignore) if all(isinstance(t, str) for t in texts) else None
-    if key is not None and key in _CACHE:
-        return _CACHE[key]
+    cached = _CACHE.get(key) if key is not None else None
+    if cached is not None:
+        return cached
     # Parsing allocates a tuple per token and no reference cycles: with the cyclic garbage
     # collector running, thousands of statements would be rescanned over and over as they pile
     # up (3,000 tables parsed 1.4x slower per table than 100), for nothing to collect.
@@ -133,9 +134,7 @@ def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> l
         if collecting:
             gc.enable()
     if key is not None:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = result
+        remember(_CACHE, key, result, 16)
     return result
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import time
 
+from .arguments import (
+    STRATEGIES,
+    check_options,
+    deadline_after,
+    definition_texts,
+    ignore_patterns,
+)
+from .cache import remember
 from .errors import DefinitionError, DestructiveChangeError, SyncError
 from .log import DEBUG, INFO, enabled
 from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter, quote
 from .plan import SyncPlan, SyncResult
+from .session import Session, read_state_row
 from .state import (
-    STATE_QUERY,
     definitions_hash,
     from_row,
     matches,
@@ -36,7 +44,7 @@ if TYPE_CHECKING:
     from .diff import Capabilities
     from .scratch import Scratch
 
-STRATEGIES = ("auto", "scratch-db", "prefix")
+__all__ = ["STRATEGIES", "plan", "sync"]
 
 
 class _Rollback(Exception):
@@ -59,6 +67,7 @@ class _Options:
         digest: str = "",  # definitions hash to check and record; "" for plan() and dry runs
         wait_timeout: float = 60.0,
         text_digest: str = "",  # hash of the exact texts, recorded with ``digest``
+        session: Session | None = None,
     ) -> None:
         self.scratch_schema = scratch_schema
         self.apply = apply
@@ -68,6 +77,7 @@ class _Options:
         self.digest = digest
         self.wait_timeout = wait_timeout
         self.text_digest = text_digest
+        self.session = session
 
 
 def plan(
@@ -76,21 +86,30 @@ def plan(
     *,
     scratch_schema: str = "auto",
     ignore: Iterable[str] = (),
+    wait_timeout: float = 60.0,
 ) -> SyncPlan:
     """Compute what :func:`sync` would do, without changing the database.
 
     ``client`` is a ``sqlite3.Connection``, an ``apsw.Connection`` or a Durable Object's
     ``ctx.storage``; ``definitions`` one string of CREATE statements or an iterable of them.
-    Nothing is left behind, whichever strategy.
+    Nothing is left behind, whichever strategy. ``wait_timeout`` bounds the wait for a database
+    another connection has locked (:class:`~inline_sync.DatabaseLockedError`). On a connection
+    that cannot write at all (a read-only file, ``PRAGMA query_only``), ``"auto"`` builds the
+    declared schema in a private in-memory database.
     """
     from .clients import make_client
     from .definitions import locate, parse_definitions
 
+    deadline = deadline_after(wait_timeout)
+    check_options(scratch_schema, None)
+    patterns = ignore_patterns(ignore)
+    texts = definition_texts(definitions)
     c = make_client(client)
-    skip = ignore_filter(ignore)
-    defs = parse_definitions(_texts(definitions), skip)  # before the database is touched
+    skip = ignore_filter(patterns)
+    defs = parse_definitions(texts, skip)  # before the database is touched
     try:
-        result, _, _ = _run(c, defs, skip, _Options(scratch_schema))
+        with Session(c, deadline, wait_timeout) as session:
+            result, _, _ = _run(c, defs, skip, _Options(scratch_schema, session=session))
     except DefinitionError as exc:
         raise locate(exc, defs) from None
     return result
@@ -112,23 +131,27 @@ def sync(
 
     When the last successful sync recorded the same definitions and the schema has not changed
     since, this returns ``"up-to-date"`` after reading one row (``force=True`` plans anyway).
-    Otherwise it takes the write lock (waiting up to ``wait_timeout`` seconds for another
-    process), plans and applies; if another process finished the same sync while this one
-    waited, the status is ``"synced-by-peer"``.
+    Otherwise it takes the write lock (waiting up to ``wait_timeout`` seconds in all for
+    another connection's lock; ``float("inf")`` waits for ever), plans and applies; if another
+    process finished the same sync while this one waited, the status is ``"synced-by-peer"``.
 
-    Raises :class:`~inline_sync.DefinitionError` for bad definitions,
-    :class:`~inline_sync.DestructiveChangeError` when the plan would lose data and
-    ``allow_destructive`` is false, and :class:`~inline_sync.ApplyError` when SQLite refuses a
-    step (for example duplicates under a new UNIQUE index). After any error the database is
+    Raises :class:`~inline_sync.DefinitionError` for bad definitions (a ``TypeError`` when
+    ``definitions`` is not text at all), :class:`~inline_sync.DestructiveChangeError` when the
+    plan would lose data and ``allow_destructive`` is false, :class:`~inline_sync.ApplyError`
+    when SQLite refuses a step (for example duplicates under a new UNIQUE index) and
+    :class:`~inline_sync.StorageError` when the environment fails (locked past
+    ``wait_timeout``, read-only, disk full, I/O error). After any error the database is
     exactly as it was. ``dry_run=True`` plans and reports without changing anything.
     ``progress(step, rows_done, rows_total)`` is called while a rebuild copies rows (the copy
     then runs in chunks of rowids).
     """
     started = time.perf_counter()
+    deadline = deadline_after(wait_timeout)
+    check_options(scratch_schema, progress)
     # The fast path: the stored state matches the exact text of these definitions and the
     # schema cookie. One query, no parsing, no client wrapper; the text's hash is computed once
     # per process.
-    patterns = (ignore,) if isinstance(ignore, str) else tuple(ignore)  # may be an iterator
+    patterns = ignore_patterns(ignore)  # may be an iterator
     fast_key = _fast_key(definitions, patterns) if not (force or dry_run) else None
     row = None
     if fast_key is not None:
@@ -138,34 +161,38 @@ def sync(
             known = text_hash(
                 texts_key if type(texts_key) is tuple else (texts_key,), ignore_filter(ignore_key)
             )
-            if len(_KNOWN_TEXTS) >= 64:
-                _KNOWN_TEXTS.pop(next(iter(_KNOWN_TEXTS)))
-            _KNOWN_TEXTS[fast_key] = known
-        row = _read_state_row(client)
+            remember(_KNOWN_TEXTS, fast_key, known)
+        row = read_state_row(client, deadline, wait_timeout)
         if row is not None and stored_text_hash(row[0]) == known and row[1] == row[2]:
             return _up_to_date(client, _NOTHING, started)
     from .clients import make_client
     from .definitions import locate, parse_definitions
 
+    texts = definition_texts(definitions)
     c = make_client(client)
     skip = ignore_filter(patterns)
-    texts = _texts(definitions)
     text_digest = "" if dry_run else text_hash(tuple(texts), skip)
-    stored, fingerprint = None, ""
-    if text_digest and not force:
-        stored, fingerprint = from_row(row) if row is not None else read_state(c)
-    if matches_text(stored, text_digest, fingerprint):
-        return _up_to_date(client, SyncPlan(), started)
-    defs = parse_definitions(texts, skip)  # before the database is changed
-    digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
-    if matches(stored, digest, fingerprint):  # the same tokens: only cosmetic edits
-        return _up_to_date(client, SyncPlan(), started)
-    options = _Options(
-        scratch_schema, not dry_run, allow_destructive, force, progress, digest, wait_timeout,
-        text_digest,
-    )  # fmt: skip
+    defs: list[Definition] = []
     try:
-        the_plan, executed, by_peer = _run(c, defs, skip, options)
+        with Session(c, deadline, wait_timeout) as session:
+            stored, fingerprint = None, ""
+            if text_digest and not force:
+                if row is not None:
+                    stored, fingerprint = from_row(row)
+                else:
+                    session.bound_wait()
+                    stored, fingerprint = read_state(c)
+            if matches_text(stored, text_digest, fingerprint):
+                return _up_to_date(client, SyncPlan(), started)
+            defs = parse_definitions(texts, skip)  # before the database is changed
+            digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
+            if matches(stored, digest, fingerprint):  # the same tokens: only cosmetic edits
+                return _up_to_date(client, SyncPlan(), started)
+            options = _Options(
+                scratch_schema, not dry_run, allow_destructive, force, progress, digest,
+                wait_timeout, text_digest, session,
+            )  # fmt: skip
+            the_plan, executed, by_peer = _run(c, defs, skip, options)
     except DefinitionError as exc:
         raise locate(exc, defs) from None
     if by_peer:
@@ -208,7 +235,9 @@ def _where(connection: Any) -> str:
     """The database file behind a sqlite3 or apsw connection, for log lines."""
     try:
         if type(connection).__module__.startswith(("sqlite3", "_sqlite3")):
-            rows = connection.execute("PRAGMA database_list").fetchall()
+            cursor = connection.cursor()
+            cursor.row_factory = None  # the caller's must not change what is read
+            rows = cursor.execute("PRAGMA database_list").fetchall()
             name = next((str(r[2]) for r in rows if r[1] == "main"), "")
             return name or ":memory:"
         filename = getattr(connection, "filename", None)
@@ -220,7 +249,7 @@ def _where(connection: Any) -> str:
 
 
 _NOTHING = SyncPlan()
-_KNOWN_TEXTS: dict[tuple[object, tuple[str, ...]], str] = {}
+_KNOWN_TEXTS: dict[tuple[object, tuple[str, ...]], str] = {}  # filled by cache.remember
 
 
 def _fast_key(
@@ -232,27 +261,6 @@ def _fast_key(
     if isinstance(definitions, (list, tuple)) and all(type(t) is str for t in definitions):
         return (tuple(definitions), ignore)
     return None
-
-
-def _read_state_row(connection: Any) -> tuple[Any, ...] | None:
-    """The state row with the current schema cookie, straight from a sqlite3 or apsw
-    connection; None when there is none or for other clients."""
-    module = type(connection).__module__
-    if module not in ("sqlite3", "apsw"):
-        return None
-    try:
-        row = connection.execute(STATE_QUERY).fetchone()
-    except Exception:  # no state table yet (or not a connection): the full path decides
-        return None
-    return tuple(row) if row is not None else None
-
-
-def _texts(definitions: str | Iterable[str]) -> list[str]:
-    texts = [definitions] if isinstance(definitions, str) else list(definitions)
-    for text in texts:
-        if not isinstance(text, str):
-            raise DefinitionError(f"definitions must be strings of SQL, not {type(text).__name__}")
-    return texts
 
 
 def _pragma(client: Client, name: str) -> int:
@@ -270,8 +278,6 @@ def _run(
     from .diff import Capabilities
     from .scratch import open_scratch
 
-    if opts.scratch_schema not in STRATEGIES:
-        raise ValueError(f"scratch_schema must be one of {', '.join(STRATEGIES)}")
     if client.in_transaction() and client.commits_for_caller:
         raise SyncError(
             f"the {client.name} connection has a transaction open; commit or roll it back "
@@ -283,10 +289,10 @@ def _run(
     can_toggle = client.can_toggle_foreign_keys()
     scratch: Scratch | None = None
     toggled = False
-    busy = _pragma(client, "busy_timeout") if opts.apply and client.has_busy_timeout else None
+    session = opts.session
     try:
-        if busy is not None:
-            client.execute(f"PRAGMA busy_timeout = {int(opts.wait_timeout * 1000)}")
+        if session is not None:  # what is left of the wait (the session restores it)
+            session.bound_wait()
         if opts.apply and fk_on and can_toggle:
             client.execute("PRAGMA foreign_keys = OFF")
             toggled = True
@@ -301,7 +307,7 @@ def _run(
                 if not opts.force and matches(stored, opts.digest, fingerprint):
                     raise _SyncedByPeer
             the_plan = _plan_inside(client, scratch, defs, skip, caps, fk_on and not can_toggle,
-                                    legacy, strategy)  # fmt: skip
+                                    legacy, opts)  # fmt: skip
             if not opts.apply:
                 raise _Rollback(the_plan)
             if the_plan.destructive and not opts.allow_destructive:
@@ -318,6 +324,8 @@ def _run(
                 and stored.text_hash == opts.text_digest
             ):  # (a forced sync that found nothing to do leaves the state row alone)
                 write_state(client, opts.digest, opts.text_digest)
+            if session is not None:  # COMMIT may wait for readers: what is left
+                session.bound_wait()
             return the_plan, executed, False
 
         try:
@@ -326,15 +334,6 @@ def _run(
             return done.plan, [], False
         except _SyncedByPeer:
             return SyncPlan(strategy=strategy), [], True
-        except SyncError:
-            raise
-        except Exception as exc:
-            if opts.apply and client.is_error(exc) and _is_busy(client.error_message(exc)):
-                raise SyncError(
-                    f"the database stayed locked for {opts.wait_timeout:g} s (another process "
-                    "is writing to it); nothing was changed"
-                ) from None
-            raise
     finally:
         if scratch is not None:
             scratch.detach()
@@ -342,13 +341,6 @@ def _run(
             client.execute("PRAGMA foreign_keys = ON")
         if bool(_pragma(client, "legacy_alter_table")) != legacy:
             client.execute(f"PRAGMA legacy_alter_table = {'ON' if legacy else 'OFF'}")
-        if busy is not None:
-            client.execute(f"PRAGMA busy_timeout = {busy}")
-
-
-def _is_busy(message: str) -> bool:
-    text = message.lower()
-    return "database is locked" in text or "busy" in text
 
 
 def _plan_inside(
@@ -359,15 +351,51 @@ def _plan_inside(
     caps: Capabilities,
     fk_enforced: bool,
     legacy: bool,
+    opts: _Options,
+) -> SyncPlan:
+    strategy = scratch.strategy
+    if strategy == "prefix":
+        scratch.drop_prefixed()
+    try:
+        scratch.build(defs)
+    except Exception as exc:
+        # A read-only connection (mode=ro, query_only) cannot write even to an attached
+        # :memory: database. Planning needs no writes to the database itself: with "auto",
+        # the declared schema is built in a private in-memory connection instead.
+        private = None
+        if (
+            opts.scratch_schema == "auto" and not opts.apply and strategy == "scratch-db"
+            and client.is_error(exc) and client.error_code(exc) == "SQLITE_READONLY"
+        ):  # fmt: skip
+            private = client.open_private()
+        if private is None:
+            raise
+        try:
+            from .scratch import open_scratch
+
+            elsewhere = open_scratch(private, "scratch-db")
+            elsewhere.build(defs)
+            return _compare(client, elsewhere, defs, skip, caps, fk_enforced, legacy, strategy)
+        finally:
+            private.close()
+    return _compare(client, scratch, defs, skip, caps, fk_enforced, legacy, strategy)
+
+
+def _compare(
+    client: Client,
+    scratch: Scratch,
+    defs: list[Any],
+    skip: Any,
+    caps: Capabilities,
+    fk_enforced: bool,
+    legacy: bool,
     strategy: str,
 ) -> SyncPlan:
+    """Read the built scratch schema and the live one, and plan the difference."""
     from .diff import Capabilities
     from .introspect import same_text
     from .scratch import read_objects, read_shadow_tables
 
-    if strategy == "prefix":
-        scratch.drop_prefixed()
-    scratch.build(defs)
     # ALTER forms are tried on the connection itself (lazily), not read off the version.
     caps = Capabilities(caps.version, scratch.accepts, max_columns=client.max_columns,
                         max_parameters=client.max_parameters)  # fmt: skip
@@ -395,7 +423,8 @@ def _plan_inside(
             where = f"{SCRATCH_DB}.table_info({quote(name)})"
         else:
             where = f"main.table_info({quote(PREFIX + name)})"
-        return [str(r[1]) for r in client.query(f"PRAGMA {where}")]
+        reader = client if side == "current" else scratch.client
+        return [str(r[1]) for r in reader.query(f"PRAGMA {where}")]
 
     the_plan = build_plan(
         current,

@@ -79,6 +79,119 @@ class ApplyError(SyncError):
         super().__init__(message)
 
 
+class StorageError(SyncError):
+    """The database could not be read or written: it is locked, read-only (a read-only file, a
+    ``mode=ro`` URI, ``PRAGMA query_only``), the disk is full or over a file-size limit, an I/O
+    error, a damaged or non-database file. Nothing the definitions say is wrong, and nothing was
+    changed (the sync was rolled back); trying again once the cause is gone may succeed.
+
+    ``code`` is SQLite's primary result code name (``"SQLITE_FULL"``), ``sqlite_message`` what
+    SQLite said.
+    """
+
+    def __init__(self, message: str, *, code: str = "", sqlite_message: str = "") -> None:
+        self.code = code
+        self.sqlite_message = sqlite_message
+        super().__init__(message)
+
+
+class DatabaseLockedError(StorageError):
+    """Another connection held a lock on the database for longer than ``wait_timeout``."""
+
+
+#: SQLite's primary result codes, by number (the low byte of an extended code).
+RESULT_CODES = {
+    1: "SQLITE_ERROR", 2: "SQLITE_INTERNAL", 3: "SQLITE_PERM", 4: "SQLITE_ABORT",
+    5: "SQLITE_BUSY", 6: "SQLITE_LOCKED", 7: "SQLITE_NOMEM", 8: "SQLITE_READONLY",
+    9: "SQLITE_INTERRUPT", 10: "SQLITE_IOERR", 11: "SQLITE_CORRUPT", 12: "SQLITE_NOTFOUND",
+    13: "SQLITE_FULL", 14: "SQLITE_CANTOPEN", 15: "SQLITE_PROTOCOL", 16: "SQLITE_EMPTY",
+    17: "SQLITE_SCHEMA", 18: "SQLITE_TOOBIG", 19: "SQLITE_CONSTRAINT", 20: "SQLITE_MISMATCH",
+    21: "SQLITE_MISUSE", 22: "SQLITE_NOLFS", 23: "SQLITE_AUTH", 24: "SQLITE_FORMAT",
+    25: "SQLITE_RANGE", 26: "SQLITE_NOTADB",
+}  # fmt: skip
+
+#: The codes that say the environment failed, not the definitions or the data.
+ENVIRONMENT_CODES = frozenset({
+    "SQLITE_PERM", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_NOMEM", "SQLITE_READONLY",
+    "SQLITE_INTERRUPT", "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_FULL", "SQLITE_CANTOPEN",
+    "SQLITE_PROTOCOL", "SQLITE_NOLFS", "SQLITE_AUTH", "SQLITE_NOTADB",
+})  # fmt: skip
+
+_WHAT = {
+    "SQLITE_BUSY": "the database is locked by another connection",
+    "SQLITE_LOCKED": "a table is locked by another statement on this connection",
+    "SQLITE_READONLY": "the database is read-only here",
+    "SQLITE_FULL": "the disk (or the database's size limit) is full",
+    "SQLITE_IOERR": "an I/O error (a file-size limit, a failing disk)",
+    "SQLITE_CORRUPT": "the database file is damaged",
+    "SQLITE_NOTADB": "the file is not a database",
+    "SQLITE_CANTOPEN": "a file could not be opened",
+    "SQLITE_NOMEM": "SQLite ran out of memory",
+    "SQLITE_INTERRUPT": "the operation was interrupted",
+    "SQLITE_AUTH": "the connection's authorizer refused a statement",
+    "SQLITE_PERM": "access was denied",
+}
+
+# Python 3.10's sqlite3 has no error codes: these messages tell the classes apart there.
+_MESSAGES = (
+    ("database is locked", "SQLITE_BUSY"),
+    ("database table is locked", "SQLITE_LOCKED"),
+    ("readonly database", "SQLITE_READONLY"),
+    ("disk is full", "SQLITE_FULL"),
+    ("disk i/o error", "SQLITE_IOERR"),
+    ("malformed", "SQLITE_CORRUPT"),
+    ("file is not a database", "SQLITE_NOTADB"),
+    ("unable to open", "SQLITE_CANTOPEN"),
+    ("out of memory", "SQLITE_NOMEM"),
+    ("interrupted", "SQLITE_INTERRUPT"),
+    ("not authorized", "SQLITE_AUTH"),
+)
+
+
+def code_from_message(message: str) -> str:
+    """The primary result code an error message names (``...: SQLITE_FULL`` as Durable Objects
+    report it) or, failing that, implies; ``""`` when it says nothing known."""
+    at = message.find("SQLITE_")
+    if at >= 0:
+        word = message[at:].split()[0].strip("():,.")
+        for name in sorted(RESULT_CODES.values(), key=len, reverse=True):
+            if word == name or word.startswith(name + "_"):
+                return name
+    text = message.lower()
+    return next((code for needle, code in _MESSAGES if needle in text), "")
+
+
+def code_of(exc: BaseException) -> str:
+    """SQLite's primary result code name for an exception of stdlib ``sqlite3`` (its
+    ``sqlite_errorcode``, Python 3.11+) or ``apsw`` (its ``result``), else from its message."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int):
+        code = getattr(exc, "result", None)
+    if isinstance(code, int) and code > 0:
+        return RESULT_CODES.get(code & 0xFF, "")
+    return code_from_message(str(exc))
+
+
+def storage_error(
+    code: str, sqlite_message: str, doing: str, wait: float | None = None
+) -> StorageError:
+    """The StorageError (or DatabaseLockedError) for SQLite's ``code`` while ``doing``."""
+    if code == "SQLITE_BUSY":
+        waited = f" for {wait:g} s" if wait is not None else ""
+        return DatabaseLockedError(
+            f"the database stayed locked{waited} (another connection is writing to it) while "
+            f"{doing}; nothing was changed",
+            code=code,
+            sqlite_message=sqlite_message,
+        )
+    what = _WHAT.get(code, "SQLite failed")
+    return StorageError(
+        f"{what}: {sqlite_message} (while {doing}); nothing was changed",
+        code=code,
+        sqlite_message=sqlite_message,
+    )
+
+
 def excerpt(sql: str, limit: int = 160) -> str:
     """One line of at most ``limit`` characters, for error messages."""
     flat = " ".join(sql.split())

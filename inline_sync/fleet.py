@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .arguments import definition_texts as _texts
 from .clients import SQLite3Client
 from .definitions import parse_definitions
-from .engine import _texts, sync
+from .engine import sync
 from .errors import DestructiveChangeError, SyncError
 from .log import INFO, enabled
 from .names import ignore_filter

@@ -6,6 +6,8 @@ heavy: no ``re``, no ``fnmatch`` for the built-in patterns.
 
 from __future__ import annotations
 
+from .cache import remember
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -143,9 +145,7 @@ def ignore_filter(extra: Iterable[str] = ()) -> NameFilter:
     key = (extra,) if isinstance(extra, str) else tuple(extra)
     found = _FILTERS.get(key)
     if found is None:
-        if len(_FILTERS) >= 64:
-            _FILTERS.pop(next(iter(_FILTERS)))
-        found = _FILTERS[key] = NameFilter((*DEFAULT_IGNORE, *key))
+        found = remember(_FILTERS, key, NameFilter((*DEFAULT_IGNORE, *key)))
     return found
 
 

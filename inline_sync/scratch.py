@@ -242,7 +242,9 @@ class Scratch:
                     self.client.execute(self._scratch_sql(d, names))
                     progress = True
                 except Exception as exc:
-                    if not self.client.is_error(exc):
+                    # Read-only, disk full, locked...: the environment's fault, not the
+                    # definitions' (the engine turns it into a StorageError).
+                    if not self.client.is_error(exc) or self.client.is_environment_error(exc):
                         raise
                     failed.append((d, self.client.error_message(exc)))
             if failed and (not progress or all(d.kind != VIEW for d, _ in failed)):
@@ -286,7 +288,7 @@ class Scratch:
         try:
             self.client.query(sql)
         except Exception as exc:
-            if not self.client.is_error(exc):
+            if not self.client.is_error(exc) or self.client.is_environment_error(exc):
                 raise
             message = unprefix_message(self.client.error_message(exc))
             missing = re.match(r"no such table: (?:\w+\.)?(.+)$", message)

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import time
 
+from .cache import remember
+from .names import quote
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,11 +36,15 @@ PLANNER_VERSION = "2"
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"
 
-#: Creates the state table when it is missing.
-STATE_TABLE_SQL = (
-    f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+#: The state table as SQLite stores it. Anything else under its name (a column dropped or
+#: renamed by hand, a view) is damage: the next sync drops it and creates it again.
+STATE_SQL = (
+    f"CREATE TABLE {STATE_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), "
     "definitions_hash TEXT NOT NULL, fingerprint TEXT NOT NULL, synced_at TEXT NOT NULL)"
 )
+
+#: Creates the state table when it is missing.
+STATE_TABLE_SQL = STATE_SQL.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
 
 #: One query reads the stored state and the schema cookie it must match.
 STATE_QUERY = (
@@ -62,17 +69,6 @@ _HASHES: dict[tuple[tuple[str, ...], NameFilter], str] = {}
 _TEXT_HASHES: dict[tuple[tuple[str, ...], NameFilter], str] = {}
 
 
-def _remember(
-    cache: dict[tuple[tuple[str, ...], NameFilter], str],
-    key: tuple[tuple[str, ...], NameFilter],
-    digest: str,
-) -> str:
-    if len(cache) >= 64:
-        cache.pop(next(iter(cache)))
-    cache[key] = digest
-    return digest
-
-
 def _preamble(ignore: NameFilter) -> list[str]:
     return [f"inline_sync planner {PLANNER_VERSION}", *sorted(ignore.exact), *sorted(ignore.globs)]
 
@@ -86,7 +82,10 @@ def text_hash(texts: tuple[str, ...], ignore: NameFilter) -> str:
     if cached is not None:
         return cached
     parts = [*_preamble(ignore), "text", *texts]
-    return _remember(_TEXT_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
+    # surrogatepass: a lone surrogate is reported (DefinitionError) by the full path, which
+    # this hash cannot match (no such text was ever synced).
+    data = chr(0).join(parts).encode("utf-8", "surrogatepass")
+    return remember(_TEXT_HASHES, key, f"{fnv1a_64(data):016x}")
 
 
 def definitions_hash(
@@ -104,7 +103,7 @@ def definitions_hash(
     parts = _preamble(ignore)
     for d in definitions:
         parts.append(normalize(d.tokens))  # comments and white space do not count
-    return _remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
+    return remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
 
 
 def stored_text_hash(stored: object) -> str:
@@ -136,14 +135,14 @@ def read_state(client: Client) -> tuple[State | None, str]:
         try:
             rows = client.query(STATE_QUERY)
         except Exception as exc:
-            if not client.is_error(exc):
+            # No state table, or a damaged one: plan in full (write_state repairs it). A
+            # locked or unreadable database is not "no state": that error goes up.
+            if not client.is_error(exc) or client.is_environment_error(exc):
                 raise
             return None, ""
         return from_row(rows[0]) if rows else (None, "")
     # Look before reading: a failed statement inside a Durable Object transaction is best avoided.
-    exists = client.query(
-        f"SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = '{STATE_TABLE}'"
-    )
+    exists = _state_table_is_sound(client)
     rows = (
         client.query(f"SELECT definitions_hash, fingerprint FROM main.{STATE_TABLE} WHERE id = 1")
         if exists
@@ -180,7 +179,15 @@ def write_state(client: Client, digest: str, text_digest: str = "") -> None:
     ``text_digest`` (exact text), inside its transaction."""
     from .tokenizer import literal
 
-    client.execute(STATE_TABLE_SQL.replace(" EXISTS ", " EXISTS main.", 1))
+    if not _state_table_is_sound(client):
+        # Missing, or damaged by hand: the table is inline_sync's own (its name is reserved).
+        for kind, name in client.query(
+            "SELECT type, name FROM main.sqlite_master WHERE name = ? COLLATE NOCASE "
+            "AND type IN ('table', 'view')",
+            (STATE_TABLE,),
+        ):
+            client.execute(f"DROP {str(kind).upper()} main.{quote(str(name))}")
+        client.execute(STATE_SQL.replace("CREATE TABLE ", "CREATE TABLE main.", 1))
     # The fingerprint is read after the table exists, so creating it does not count as drift.
     fingerprint = schema_fingerprint(client)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -189,6 +196,13 @@ def write_state(client: Client, digest: str, text_digest: str = "") -> None:
         f"VALUES (1, {literal(f'{digest} {text_digest}'.rstrip())}, {literal(fingerprint)}, "
         f"{literal(stamp)})"
     )
+
+
+def _state_table_is_sound(client: Client) -> bool:
+    rows = client.query(
+        "SELECT sql FROM main.sqlite_master WHERE name = ? COLLATE NOCASE", (STATE_TABLE,)
+    )
+    return [tuple(r) for r in rows] == [(STATE_SQL,)]
 
 
 def matches(state: State | None, digest: str, fingerprint: str) -> bool:
