@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from .clients import Client
-from .errors import ENVIRONMENT_CODES, ApplyError, storage_error
+from .errors import ENVIRONMENT_CODES, ApplyError, reserved_name_taken, storage_error
 from .log import DEBUG, enabled
 from .models import free_rowid_name
 from .names import in_main
@@ -223,6 +223,9 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             if code in ENVIRONMENT_CODES:  # disk full, I/O error...: not the step's fault
                 doing = f"applying step {step.action} {step.kind} {step.name}".rstrip()
                 raise storage_error(code, sqlite_message, doing) from None
+            taken = reserved_name_taken(sqlite_message)  # a rebuild copy's name is in use
+            if taken is not None:
+                raise taken from None
             hint = _new_column_hint(client, step, unprefix_message(sqlite_message))
             raise refused(step, sqlite_message, hint) from None
     if plan.fk_checks:

@@ -354,8 +354,6 @@ def _plan_inside(
     opts: _Options,
 ) -> SyncPlan:
     strategy = scratch.strategy
-    if strategy == "prefix":
-        scratch.drop_prefixed()
     try:
         scratch.build(defs)
     except Exception as exc:

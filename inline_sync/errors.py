@@ -192,6 +192,45 @@ def storage_error(
     )
 
 
+# What SQLite says when a name is taken: "table "x" already exists", "there is already an index
+# named x", "there is already another table or index with this name: x" (ALTER ... RENAME TO).
+_TAKEN_AFTER = (
+    "there is already another table or index with this name: ",
+    "there is already a table named ",
+    "there is already an index named ",
+)
+_TAKEN_KINDS = ("table ", "index ", "view ", "trigger ")
+
+
+def reserved_name_taken(message: str) -> SyncError | None:
+    """The error for an SQLite ``message`` saying that a ``__sync_`` name inline_sync needs is
+    taken by an object it did not create (everything it makes under that prefix lives only
+    inside its own transaction, so such an object is never its own); None for other messages."""
+    name = ""
+    for head in _TAKEN_AFTER:
+        at = message.find(head)
+        if at >= 0:
+            name = message[at + len(head) :]
+            break
+    else:
+        end = message.find(" already exists")
+        for kind in _TAKEN_KINDS if end >= 0 else ():
+            at = message.rfind(kind, 0, end)
+            if at >= 0:
+                name = message[at + len(kind) : end]
+                break
+    name = name.strip().removesuffix(": SQLITE_ERROR").strip('"')  # D1 and DO add the code
+    if not name.lower().startswith("__sync_"):
+        return None
+    return SyncError(
+        f'the database already holds "{name}", which inline_sync did not create: names that '
+        "start with __sync_ are reserved for the objects a sync makes (and drops) inside its "
+        "own transaction, and inline_sync never drops an object that is not its own. Rename or "
+        'drop it (with scratch_schema="prefix", the scratch copy of a declared object X is '
+        '"__sync_X"; "scratch-db" needs no such name); nothing was changed'
+    )
+
+
 def excerpt(sql: str, limit: int = 160) -> str:
     """One line of at most ``limit`` characters, for error messages."""
     flat = " ".join(sql.split())

@@ -31,7 +31,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
-from .errors import ApplyError, DefinitionError, DestructiveChangeError, SyncError
+from .errors import (
+    ApplyError,
+    DefinitionError,
+    DestructiveChangeError,
+    SyncError,
+    reserved_name_taken,
+)
 from .names import PREFIX, NameFilter
 from .plan import ForeignKeyCheck, Step, SyncPlan
 from .state import STATE_TABLE, STATE_TABLE_SQL
@@ -103,6 +109,7 @@ FINGERPRINT = (
 STATE_CHECK = (
     f"SELECT definitions_hash, fingerprint IS {FINGERPRINT} FROM {STATE_TABLE} WHERE id = 1"
 )
+_THEIRS = "SELECT name FROM main.sqlite_master WHERE lower(substr(name, 1, 7)) = '__sync_'"
 _OBJECTS = "SELECT type, name, tbl_name, sql FROM main.sqlite_master WHERE sql IS NOT NULL"
 _TABLES = (
     "SELECT name, sql LIKE 'CREATE VIRTUAL TABLE%' FROM main.sqlite_master "
@@ -245,6 +252,7 @@ def _probe(statements: Sequence[Statement]) -> Generator[Round, Reply, int | Non
         try:
             yield Round("probe", probe)
         except RoundError as exc:
+            _raise_if_taken(exc)
             if _PROBE_END in exc.message:
                 lo = mid
                 continue
@@ -266,8 +274,17 @@ def _try_form(statements: tuple[str, ...]) -> Generator[Round, Reply, bool]:
             (f"INSERT INTO {quote(PREFIX + 'probe')} VALUES (0)", ()),
         ))  # fmt: skip
     except RoundError as exc:
+        _raise_if_taken(exc)
         return _PROBE_END in exc.message
     raise SyncError("a probe round did not fail as it must")  # pragma: no cover
+
+
+def _raise_if_taken(exc: RoundError) -> None:
+    """A statement of ours failed because an object inline_sync did not create holds a
+    ``__sync_`` name it needs: say so (it is never dropped)."""
+    taken = reserved_name_taken(exc.message)
+    if taken is not None:
+        raise taken from None
 
 
 def _failed_at(
@@ -350,8 +367,7 @@ class ScratchRound:
         self._add("legacy", "PRAGMA legacy_alter_table")
         self._add("foreign keys", "PRAGMA foreign_keys")
         self._add("fingerprint", f"SELECT {FINGERPRINT}")
-        for sql, _ in self._drops():  # leftovers (none, unless someone made them)
-            self._add("", sql)
+        self._add("theirs", _THEIRS)  # __sync_ objects before the build: not ours
         built: dict[str, str] = {}
         for d in self.creates:
             if d.kind != TRIGGER:
@@ -421,6 +437,7 @@ class ScratchRound:
         failure was not the definitions' (a table read for its rows vanished meanwhile)."""
         from .scratch import unprefix_message
 
+        _raise_if_taken(exc)
         index = yield from _failed_at(exc, self.statements)
         owner = self.owner[index] if index is not None else None
         message = unprefix_message(exc.message)
@@ -447,8 +464,9 @@ class ScratchRound:
 
         rows = [(str(t), str(n), str(tb), str(s)) for t, n, tb, s in reply[self.at["objects"]]]
         listed = {str(r[0]) for r in reply[self.at["shadow"]]}
+        theirs = {fold(str(r[0])) for r in reply[self.at["theirs"]]}
         current = [r for r in rows if not fold(r[1]).startswith(PREFIX)]
-        scratch = [r for r in rows if fold(r[1]).startswith(PREFIX)]
+        scratch = [r for r in rows if fold(r[1]).startswith(PREFIX) and fold(r[1]) not in theirs]
         current_shadow = shadow_names(current, self.names, listed)
         desired, desired_shadow = self.scratch.unprefixed(
             scratch, shadow_names(scratch, {PREFIX + k for k in self.names}, listed)
@@ -551,11 +569,12 @@ class ApplyRound:
                 total = int(reply[at][0][0])
                 self.opts.progress(step, total, total)
 
-    def diagnose(self, exc: RoundError) -> Generator[Round, Reply, ApplyError]:
+    def diagnose(self, exc: RoundError) -> Generator[Round, Reply, SyncError]:
         """The ApplyError naming the refused step (or the foreign keys that broke)."""
         from .apply import refused
         from .scratch import unprefix_message
 
+        _raise_if_taken(exc)
         index = yield from _failed_at(exc, self.statements)
         message = unprefix_message(exc.message)
         if (index is not None and index in self.fk_at) or _FK_BROKEN in message:

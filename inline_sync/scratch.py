@@ -17,7 +17,7 @@ import re
 from .clients import Client
 from .ddl import ParseError, is_virtual, parse_table
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
-from .errors import DefinitionError, SyncError
+from .errors import DefinitionError, SyncError, reserved_name_taken
 from .models import dependency_order
 from .names import PREFIX, SCRATCH_DB
 from .tokenizer import (
@@ -154,6 +154,10 @@ class Scratch:
         self.declared: frozenset[str] = frozenset()
         # prefix strategy: folded scratch name -> (stored tail, the user's tail)
         self._tails: dict[str, tuple[str, str]] = {}
+        # prefix strategy: the __sync_ objects main held before the build (folded names).
+        # Never inline_sync's own (what it makes lives only inside its transaction): they are
+        # not read as part of the declared schema, and never dropped.
+        self.theirs: frozenset[str] = frozenset()
 
     # -- set-up and clean-up -------------------------------------------------------------
     def attach(self) -> None:
@@ -175,15 +179,15 @@ class Scratch:
                     raise
 
     def drop_prefixed(self) -> None:
-        """Drop every ``__sync_`` object in main (prefix strategy; inside the transaction).
-
-        Names are compared by exact prefix in Python, never with LIKE (whose ``_`` matches any
-        character).
+        """Drop the scratch copies :meth:`build` made in main (prefix strategy; inside the
+        transaction). Only those: another ``__sync_`` object is not inline_sync's (what it
+        makes lives only inside its transaction), and it never drops what is not its own.
         """
+        ours = {PREFIX + key for key in self.declared}
         rows = self.client.query(
             "SELECT type, name, sql FROM main.sqlite_master WHERE sql IS NOT NULL"
         )
-        found = {fold(n): (t, n, s) for t, n, s in rows if fold(n).startswith(PREFIX)}
+        found = {fold(n): (t, n, s) for t, n, s in rows if fold(n) in ours}
         tables = [k for k, (t, _, s) in found.items() if t == "table" and not is_virtual(s)]
 
         def parents(key: str) -> set[str]:
@@ -229,6 +233,12 @@ class Scratch:
         their dependencies allow. Raises DefinitionError naming the statement SQLite refused."""
         names = {d.key for d in definitions}
         self.declared = frozenset(names)
+        if self.strategy == "prefix":
+            self.theirs = frozenset(
+                fold(str(r[0]))
+                for r in self.client.query("SELECT name FROM main.sqlite_master")
+                if fold(str(r[0])).startswith(PREFIX)
+            )
         pending = sorted(
             (d for d in definitions if d.kind != TRIGGER),
             key=lambda d: (_CREATE_ORDER[d.kind], d.index),
@@ -244,9 +254,7 @@ class Scratch:
                 except Exception as exc:
                     # Read-only, disk full, locked...: the environment's fault, not the
                     # definitions' (the engine turns it into a StorageError).
-                    if not self.client.is_error(exc) or self.client.is_environment_error(exc):
-                        raise
-                    failed.append((d, self.client.error_message(exc)))
+                    failed.append((d, self._definitions_fault(exc)))
             if failed and (not progress or all(d.kind != VIEW for d, _ in failed)):
                 d, message = failed[0]
                 raise _refused(d, f"SQLite refused the {d.kind} {d.name!r}", message)
@@ -258,11 +266,21 @@ class Scratch:
             try:
                 self.client.execute(self._scratch_sql(d, names))
             except Exception as exc:
-                if not self.client.is_error(exc):
-                    raise
-                message = self.client.error_message(exc)
+                message = self._definitions_fault(exc)
                 raise _refused(d, f"SQLite refused the trigger {d.name!r}", message) from None
             self._check_trigger(d)
+
+    def _definitions_fault(self, exc: Exception) -> str:
+        """SQLite's message when a CREATE failed because of the definition; anything else
+        (the environment failed, a reserved name is in use, not SQLite at all) is raised."""
+        client = self.client
+        if not client.is_error(exc) or client.is_environment_error(exc):
+            raise exc
+        message = client.error_message(exc)
+        taken = reserved_name_taken(message)
+        if taken is not None:
+            raise taken from None
+        return message
 
     def _check_trigger(self, d: Definition) -> None:
         """CREATE TRIGGER accepts a body that names missing tables or columns; compiling a
@@ -349,7 +367,11 @@ class Scratch:
         if self.strategy == "scratch-db":
             rows = read_objects(self.client, SCRATCH_DB)
             return rows, read_shadow_tables(self.client, SCRATCH_DB, rows, self.declared)
-        rows = [r for r in read_objects(self.client, "main") if fold(r[1]).startswith(PREFIX)]
+        rows = [
+            r
+            for r in read_objects(self.client, "main")
+            if fold(r[1]).startswith(PREFIX) and fold(r[1]) not in self.theirs
+        ]
         declared = frozenset(PREFIX + k for k in self.declared)
         return self.unprefixed(rows, read_shadow_tables(self.client, "main", rows, declared))
 

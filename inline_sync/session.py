@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from .arguments import wait_ms
-from .errors import ENVIRONMENT_CODES, SyncError, code_of, storage_error
+from .errors import ENVIRONMENT_CODES, SyncError, code_of, reserved_name_taken, storage_error
 from .state import STATE_QUERY
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
@@ -108,6 +108,9 @@ class Session:
         if not client.is_error(exc):
             raise exc
         code, message = client.error_code(exc), client.error_message(exc)
+        taken = reserved_name_taken(message)
+        if taken is not None:  # a probe or guard table of ours whose name is in use
+            raise taken from None
         if code in ENVIRONMENT_CODES:
             raise storage_error(code, message, "syncing", self.wait) from None
         raise SyncError(
