@@ -16,6 +16,7 @@ from .names import NameFilter, is_reserved
 from .tokenizer import (
     COMMENT,
     OP,
+    WORD,
     SQLTokenError,
     Statement,
     Token,
@@ -106,6 +107,8 @@ class Definition(Value):
         """The folded name."""
         return fold(self.name)
 
+
+_KIND_OF_WORD = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGER}
 
 _CACHE: dict[tuple[tuple[str, ...], tuple[str | None, ...], NameFilter], list[Definition]] = {}
 
@@ -210,7 +213,10 @@ def _classify(stmt: Statement, index: int, path: str | None = None) -> Definitio
         return DefinitionError(message, statement=stmt.text, index=index)
 
     words = [tokens[i] for i in sig[:6]]
-    if not words or not words[0].keyword("CREATE"):
+    # The first words upper-cased ("" for what is not a bare word), compared as strings.
+    heads = [t[1].upper() if t[0] is WORD else "" for t in words]
+    n = len(heads)
+    if not n or heads[0] != "CREATE":
         first = words[0].text.upper() if words else "?"
         return_msg = (
             f"only CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE TRIGGER and CREATE VIRTUAL "
@@ -218,25 +224,23 @@ def _classify(stmt: Statement, index: int, path: str | None = None) -> Definitio
         )
         raise fail(return_msg)
     pos = 1
-    if pos < len(words) and words[pos].keyword("TEMP", "TEMPORARY"):
+    if pos < n and heads[pos] in ("TEMP", "TEMPORARY"):
         raise fail("TEMP objects are not part of the database schema and cannot be synced")
-    header = ["CREATE"]
-    if pos < len(words) and words[pos].keyword("UNIQUE"):
-        header.append("UNIQUE")
+    unique = virtual = False
+    if pos < n and heads[pos] == "UNIQUE":
+        unique = True
         pos += 1
-    if pos < len(words) and words[pos].keyword("VIRTUAL"):
-        header.append("VIRTUAL")
+    if pos < n and heads[pos] == "VIRTUAL":
+        virtual = True
         pos += 1
-    if pos >= len(words) or not words[pos].keyword("TABLE", "INDEX", "VIEW", "TRIGGER"):
+    kind = _KIND_OF_WORD.get(heads[pos]) if pos < n else None
+    if kind is None:
         raise fail("expected TABLE, INDEX, VIEW, TRIGGER or VIRTUAL TABLE after CREATE")
-    what = words[pos].text.upper()
-    header.append(what)
-    kind = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGER}[what]
-    if "VIRTUAL" in header:
+    if virtual:
         if kind != TABLE:
             raise fail("VIRTUAL goes only with TABLE")
         kind = VIRTUAL
-    if "UNIQUE" in header and kind != INDEX:
+    if unique and kind != INDEX:
         raise fail("UNIQUE goes only with INDEX")
     pos += 1
     j = sig[pos] if pos < len(sig) else None
