@@ -425,11 +425,6 @@ def parse_table(sql: str) -> Table:
     )
 
 
-def is_virtual(sql: str) -> bool:
-    """True for the stored SQL of a virtual table."""
-    return sql[:14].upper().startswith("CREATE VIRTUAL")
-
-
 @lru_cache(maxsize=1024)
 def parse_virtual_table(sql: str) -> VirtualTable:
     """Parse ``CREATE VIRTUAL TABLE``."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .ddl import parse_table
-from .models import Check, Column, ForeignKey, KeyConstraint, Table
 from .tokenizer import COMMENT, QIDENT, WORD, fold, quote, splice, tokenize
 from .value import Value
 
@@ -17,6 +15,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import TypeVar
+
+    from .models import Check, Column, ForeignKey, KeyConstraint, Table
 
     _Constraint = TypeVar("_Constraint", KeyConstraint, ForeignKey)
 
@@ -265,6 +265,8 @@ def compare_table(
     ``hints`` maps desired column names (folded) to their old names from ``@renamed`` hints.
     ``has_rows`` is asked only when the answer decides between ADD COLUMN and a rebuild.
     """
+    from .ddl import parse_table  # the DDL parser loads only when tables are compared
+
     cur_keys = {c.key for c in current.columns}
     renames: list[tuple[str, str]] = []
     for new, old in hints.items():

@@ -6,20 +6,14 @@ described by exactly the same code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from .ddl import (
-    ParseError,
-    is_virtual,
-    parse_index,
-    parse_table,
-    parse_trigger,
-    parse_view,
-    parse_virtual_table,
-)
 from .errors import SyncError
-from .models import Schema
-from .tokenizer import fold
+from .names import fold
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .models import Schema
 
 Row = tuple[str, str, str, str]
 
@@ -39,6 +33,11 @@ def _kept(rows: list[Row], skip: Callable[[str], bool], shadow: set[str]) -> lis
         and not skip(row[1])
         and not (row[0] in ("index", "trigger") and (skip(row[2]) or fold(row[2]) in shadow_keys))
     ]
+
+
+def is_virtual(sql: str) -> bool:
+    """True for the stored SQL of a virtual table."""
+    return sql[:14].upper().startswith("CREATE VIRTUAL")
 
 
 def same_text(
@@ -61,6 +60,17 @@ def same_text(
 def build_schema(rows: list[Row], skip: Callable[[str], bool], shadow: set[str]) -> Schema:
     """A Schema from (type, name, tbl_name, sql) rows, leaving out ignored and shadow tables
     and the indexes and triggers that belong to them."""
+    # The DDL parser and the schema model load only when the two sides differ.
+    from .ddl import (
+        ParseError,
+        parse_index,
+        parse_table,
+        parse_trigger,
+        parse_view,
+        parse_virtual_table,
+    )
+    from .models import Schema
+
     schema = Schema()
     for kind, name, _tbl_name, sql in _kept(rows, skip, shadow):
         key = fold(name)

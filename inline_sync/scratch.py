@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 
 from .clients import Client
-from .ddl import ParseError, is_virtual, parse_table
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import DefinitionError, SyncError, reserved_name_taken
-from .models import dependency_order
+from .introspect import is_virtual
 from .names import PREFIX, SCRATCH_DB
 from .tokenizer import (
     COMMENT,
@@ -183,6 +182,9 @@ class Scratch:
         transaction). Only those: another ``__sync_`` object is not inline_sync's (what it
         makes lives only inside its transaction), and it never drops what is not its own.
         """
+        from .ddl import ParseError, parse_table
+        from .models import dependency_order
+
         ours = {PREFIX + key for key in self.declared}
         rows = self.client.query(
             "SELECT type, name, sql FROM main.sqlite_master WHERE sql IS NOT NULL"
