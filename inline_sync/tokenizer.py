@@ -212,6 +212,7 @@ _KIND_BY_GROUP = [""] + [_KINDS[name] for name, _ in sorted(
     _TOKEN_RE.groupindex.items(), key=lambda item: item[1])]  # fmt: skip
 _SCAN = _TOKEN_RE.finditer
 _KIND_OF = itemgetter(0)
+_TEXT_OF = itemgetter(1)  # only the ";" operator token has the text ";"
 
 
 def significant(tokens: Iterable[Token]) -> list[Token]:
@@ -230,7 +231,7 @@ def split_statements(sql: str) -> list[Statement]:
     start = 0
     # Every ";" ends a statement, except inside the BEGIN … END body of a CREATE TRIGGER: only
     # the statements that start CREATE [TEMP] TRIGGER are walked token by token.
-    for end in [i for i, t in enumerate(tokens) if t[1] == ";" and t[0] is OP]:
+    for end in [i for i, text in enumerate(map(_TEXT_OF, tokens)) if text == ";"]:
         if end < start:
             continue  # inside the trigger body just read
         if _starts_trigger(tokens, start, end):
