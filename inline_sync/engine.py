@@ -309,6 +309,11 @@ def _run(
             the_plan = _plan_inside(client, scratch, defs, skip, caps, fk_on and not can_toggle,
                                     legacy, opts)  # fmt: skip
             if not opts.apply:
+                if strategy == "scratch-db":
+                    # Only the attached scratch database was written: committing leaves main
+                    # as it was, like a rollback, but does not make SQLite discard and re-read
+                    # main's whole schema (which it does after rolling back a schema change).
+                    return the_plan, [], False
                 raise _Rollback(the_plan)
             if the_plan.destructive and not opts.allow_destructive:
                 raise DestructiveChangeError(the_plan)

@@ -557,6 +557,29 @@ def test_plan_and_dry_run_leave_no_trace(pdb: DB, defs: str) -> None:
     assert str(plan) == str(result.plan)
 
 
+@pytest.mark.parametrize("client", ["sqlite3", "apsw"])
+@pytest.mark.parametrize("scratch_schema", STRATEGIES)
+def test_plan_and_dry_run_write_nothing_to_the_file(
+    tmp_path: Any, client: str, scratch_schema: str
+) -> None:
+    # A plan ends its transaction with a commit where only the attached scratch database was
+    # written (scratch-db), a rollback otherwise: either way the file stays byte for byte.
+    path = tmp_path / "app.db"
+    conn: Any = sqlite3.connect(path, isolation_level=None) if client == "sqlite3" else None
+    conn = conn or apsw.Connection(str(path))
+    inline_sync.sync(conn, SCHEMA)
+    before = path.read_bytes()
+    for defs in (SCHEMA, NEXT):
+        plan = inline_sync.plan(conn, defs, scratch_schema=scratch_schema)
+        assert plan.status == ("up-to-date" if defs == SCHEMA else "changes-needed")
+        dry = inline_sync.sync(conn, defs, scratch_schema=scratch_schema, dry_run=True)
+        assert dry.plan.statements == plan.statements
+        assert path.read_bytes() == before
+    databases = conn.execute("PRAGMA database_list").fetchall()
+    assert [row[1] for row in databases] == ["main"]  # the scratch database is gone
+    assert inline_sync.sync(conn, NEXT).status == "synced"
+
+
 def test_plan_with_virtual_tables_leaves_no_trace(sdb: DB) -> None:
     sdb.run("CREATE VIRTUAL TABLE docs USING fts5(title, body);")
     sdb.run("INSERT INTO docs VALUES ('a', 'b'), ('c', 'd');")
