@@ -7,14 +7,16 @@ client module (``sqlite3``, ``apsw``) is imported only when a connection of that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
-
 from .errors import ENVIRONMENT_CODES, SyncError, code_from_message, code_of
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, TypeVar
 
-Row = tuple[Any, ...]
+    T = TypeVar("T")
+
+    Row = tuple[Any, ...]
 
 
 class Client:

@@ -94,9 +94,10 @@ def test_plan_that_finds_nothing_loads_no_planning_stages(tmp_path: Path) -> Non
     assert loaded_after(plan, stages) == set()
 
 
-def test_planning_loads_no_dataclasses_or_inspect(tmp_path: Path) -> None:
+def test_planning_loads_no_dataclasses_inspect_or_typing(tmp_path: Path) -> None:
     # The first plan() of a process pays for every module it loads: the plain data types are
-    # written by hand, not made by dataclasses (which imports inspect and runs exec).
+    # written by hand, not made by dataclasses (which imports inspect and runs exec), and
+    # annotations need typing only under TYPE_CHECKING.
     path = tmp_path / "app.db"
     schema = (
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT -- @renamed from=b\n); "
@@ -109,5 +110,5 @@ def test_planning_loads_no_dataclasses_or_inspect(tmp_path: Path) -> None:
         f"p = inline_sync.plan(c, {schema!r}); assert p.status == 'changes-needed'; "
         f"assert inline_sync.sync(c, {schema!r}).status == 'synced'"
     )
-    watched = {"inline_sync.planner", "inline_sync.apply", "dataclasses", "inspect"}
+    watched = {"inline_sync.planner", "inline_sync.apply", "dataclasses", "inspect", "typing"}
     assert loaded_after(code, watched) == {"inline_sync.planner", "inline_sync.apply"}
