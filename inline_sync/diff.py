@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 PROBES: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {
     "rename_column": ((3, 25), ("ALTER TABLE {t} RENAME COLUMN a TO c",)),
     "drop_column": ((3, 35), ("ALTER TABLE {t} DROP COLUMN b",)),
+    # A column named rowid, oid or _rowid_ renamed away and back (SQLite 3.54 refuses both).
+    "rename_rowid_column": (
+        (3, 25),
+        (
+            "ALTER TABLE {t} ADD COLUMN oid",
+            'ALTER TABLE {t} RENAME COLUMN "oid" TO c',
+            'ALTER TABLE {t} RENAME COLUMN c TO "oid"',
+        ),
+    ),
     "alter_not_null": (
         (3, 53),
         (
@@ -80,6 +89,12 @@ class Capabilities:
     def rename_column(self) -> bool:
         """ALTER TABLE … RENAME COLUMN (3.25)."""
         return self._can("rename_column")
+
+    @property
+    def rename_rowid_column(self) -> bool:
+        """RENAME COLUMN of a column named rowid, oid or _rowid_ (refused by SQLite 3.54):
+        what lets a rebuild reach the real rowid of a table that has all three."""
+        return self._can("rename_rowid_column")
 
     @property
     def alter_not_null(self) -> bool:

@@ -314,10 +314,16 @@ class _Planner:
                       f"ALTER TABLE {in_main(table)} DROP COLUMN {quote(column)}",
                       "column not in the definition")  # fmt: skip
 
+    def _reach_rowid(self) -> bool:
+        """Whether a rebuild may rename a column named rowid to reach the real rowid (tried
+        only when a table hides it behind all three names)."""
+        return self.inp.caps.rename_rowid_column
+
     def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
         name = dt.desired.name
         sql = self.sql_of("table", fold(name))
-        steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns)
+        steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns,
+                                    self._reach_rowid)  # fmt: skip
         self.steps.extend(steps)
         reasons = tuple(dt.reasons)
         if renamed_from:
@@ -332,7 +338,8 @@ class _Planner:
     ) -> None:
         ordered = self._fk_order(keys)
         items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
-        steps, lost = rebuild_closure(items, self.inp.legacy_alter_table, self.inp.caps.max_columns)
+        steps, lost = rebuild_closure(items, self.inp.legacy_alter_table,
+                                      self.inp.caps.max_columns, self._reach_rowid)  # fmt: skip
         self.steps.extend(steps)
         for k in ordered:
             dt = diffs[k]

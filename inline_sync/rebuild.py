@@ -83,11 +83,93 @@ def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
     ]
 
 
-def _copy(target: str, source: str, dt: TableDiff, max_columns: int = 2000) -> list[Step]:
+def _copy(
+    target: str,
+    source: str,
+    dt: TableDiff,
+    max_columns: int = 2000,
+    reach_rowid: Callable[[], bool] | None = None,
+) -> list[Step]:
     """Copy every row, rowids included, in statements of at most ``max_columns`` columns."""
     targets, sources, _lost = column_mapping(dt)
     if not targets:
         return []
+    before: list[Step] = []
+    after: list[Step] = []
+    if targets[0] not in _ROWID_NAMES and reach_rowid is not None:
+        before, after = _free_rowid(dt, target, source, targets, sources, reach_rowid)
+    return before + _copy_rows(target, source, dt, targets, sources, max_columns) + after
+
+
+def _free_rowid(
+    dt: TableDiff,
+    target: str,
+    source: str,
+    targets: list[str],
+    sources: list[str],
+    reach_rowid: Callable[[], bool],
+) -> tuple[list[Step], list[Step]]:
+    """When columns named rowid, oid and _rowid_ leave no name for the real rowid of the old
+    table or the new one, rename the column ``rowid`` aside for the copy (the old copy is
+    dropped afterwards; the new table's column gets its name back), so that the copy keeps
+    the rowids; ``targets`` and ``sources`` are updated. Nothing where SQLite refuses such a
+    rename (3.54 does): the rows are then copied in rowid order, numbered from 1."""
+    cur, des = dt.current, dt.desired
+    alias = des.rowid_alias()
+    copied = {c.key for c in des.columns if quote(c.name) in targets}
+    if cur.without_rowid or des.without_rowid or (alias is not None and alias in copied):
+        return [], []
+    new_rowid, old_rowid = _rowid_name(des), _rowid_name(cur)
+    if not reach_rowid():
+        return [], []
+    name, aside = des.name, quote(PREFIX + "rowid")
+    why = "keep the rowids (columns named rowid, oid and _rowid_ hide them)"
+    before: list[Step] = []
+    after: list[Step] = []
+    if old_rowid is None:
+        new_to_old = {fold(new): old for old, new in dt.column_renames}
+        column = next(new_to_old.get(c.key, c.name) for c in cur.columns if c.key == "rowid")
+        before.append(Step("copy rowids", "table", name,
+                           f"ALTER TABLE {in_main(source)} RENAME COLUMN {quote(column)} TO "
+                           f"{aside}", why))  # fmt: skip
+        sources[:] = [aside if s == quote(column) else s for s in sources]
+        old_rowid = "rowid"
+    if new_rowid is None:
+        column = next(c.name for c in des.columns if c.key == "rowid")
+        t = in_main(target)
+        before.append(
+            Step(
+                "copy rowids",
+                "table",
+                name,
+                f"ALTER TABLE {t} RENAME COLUMN {quote(column)} TO {aside}",
+                why,
+            )
+        )
+        after.append(
+            Step(
+                "copy rowids",
+                "table",
+                name,
+                f"ALTER TABLE {t} RENAME COLUMN {aside} TO {quote(column)}",
+                why,
+            )
+        )
+        targets[:] = [aside if t_ == quote(column) else t_ for t_ in targets]
+        new_rowid = "rowid"
+    targets.insert(0, new_rowid)
+    sources.insert(0, old_rowid)
+    return before, after
+
+
+def _copy_rows(
+    target: str,
+    source: str,
+    dt: TableDiff,
+    targets: list[str],
+    sources: list[str],
+    max_columns: int,
+) -> list[Step]:
     name, t, s = dt.desired.name, in_main(target), in_main(source)
     why = "copy every row into the new table"
     with_rowid = targets[0] in _ROWID_NAMES
@@ -125,7 +207,11 @@ _ROWID_NAMES = frozenset({"rowid", "_rowid_", "oid"})
 
 
 def rebuild_steps(
-    dt: TableDiff, create_sql: str, legacy: bool, max_columns: int = 2000
+    dt: TableDiff,
+    create_sql: str,
+    legacy: bool,
+    max_columns: int = 2000,
+    reach_rowid: Callable[[], bool] | None = None,
 ) -> tuple[list[Step], list[str]]:
     """Rebuild one table with foreign keys off. Returns the steps and the lost columns."""
     name = dt.desired.name
@@ -139,7 +225,7 @@ def rebuild_steps(
                       f"ALTER TABLE {in_main(name)} RENAME TO {quote(aside)}",
                       f"rebuild ({why}): move the old table aside"))  # fmt: skip
     steps.append(Step("rebuild", "table", name, create_sql, f"rebuild ({why}): new definition"))
-    steps += _copy(name, aside, dt, max_columns)
+    steps += _copy(name, aside, dt, max_columns, reach_rowid)
     steps += _sequence_steps(name, aside, dt)
     steps.append(Step("rebuild", "table", name, f"DROP TABLE {in_main(aside)}",
                       "drop the old copy"))  # fmt: skip
@@ -170,7 +256,10 @@ def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
 
 
 def rebuild_closure(
-    items: list[tuple[TableDiff, str]], legacy: bool, max_columns: int = 2000
+    items: list[tuple[TableDiff, str]],
+    legacy: bool,
+    max_columns: int = 2000,
+    reach_rowid: Callable[[], bool] | None = None,
 ) -> tuple[list[Step], dict[str, list[str]]]:
     """Rebuild tables together with foreign keys enforced. ``items`` are parents first."""
     temp = {fold(dt.desired.name): PREFIX + "new_" + dt.desired.name for dt, _ in items}
@@ -185,7 +274,7 @@ def rebuild_closure(
                           "new copy under a temporary name"))  # fmt: skip
     for dt, _ in items:
         name = dt.desired.name
-        steps += _copy(temp[fold(name)], name, dt, max_columns)
+        steps += _copy(temp[fold(name)], name, dt, max_columns, reach_rowid)
         steps += _sequence_steps(temp[fold(name)], name, dt)
         lost[fold(name)] = column_mapping(dt)[2]
     for dt, _ in reversed(items):
