@@ -35,7 +35,7 @@ from .state import (
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from .apply import Progress
@@ -306,8 +306,12 @@ def _run(
                 stored, fingerprint = read_state(client)
                 if not opts.force and matches(stored, opts.digest, fingerprint):
                     raise _SyncedByPeer
-            the_plan = _plan_inside(client, scratch, defs, skip, caps, fk_on and not can_toggle,
-                                    legacy, opts)  # fmt: skip
+
+            def compare(built: Scratch) -> SyncPlan:
+                return _compare(client, built, defs, skip, caps, fk_on and not can_toggle,
+                                legacy, strategy)  # fmt: skip
+
+            the_plan = _plan_inside(client, scratch, defs, opts, compare)
             if not opts.apply:
                 if strategy == "scratch-db":
                     # Only the attached scratch database was written: committing leaves main
@@ -351,13 +355,11 @@ def _run(
 def _plan_inside(
     client: Client,
     scratch: Scratch,
-    defs: list[Any],
-    skip: Any,
-    caps: Capabilities,
-    fk_enforced: bool,
-    legacy: bool,
+    defs: list[Definition],
     opts: _Options,
+    compare: Callable[[Scratch], SyncPlan],
 ) -> SyncPlan:
+    """Build the declared schema in ``scratch`` and ``compare`` it with the live one."""
     strategy = scratch.strategy
     try:
         scratch.build(defs)
@@ -378,10 +380,10 @@ def _plan_inside(
 
             elsewhere = open_scratch(private, "scratch-db")
             elsewhere.build(defs)
-            return _compare(client, elsewhere, defs, skip, caps, fk_enforced, legacy, strategy)
+            return compare(elsewhere)
         finally:
             private.close()
-    return _compare(client, scratch, defs, skip, caps, fk_enforced, legacy, strategy)
+    return compare(scratch)
 
 
 def _compare(

@@ -56,6 +56,16 @@ def _apsw_dict(cursor: apsw.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.get_description(), row, strict=True)}
 
 
+def _plan_sync_and_sync_again(conn: Any, strategy: str) -> None:
+    """plan() and sync() agree, and the next sync finds nothing to do."""
+    planned = inline_sync.plan(conn, V2, scratch_schema=strategy)
+    assert planned.status == "changes-needed"
+    result = inline_sync.sync(conn, V2, scratch_schema=strategy)
+    assert result.status == "synced"
+    assert list(result.statements) == list(planned.statements)
+    assert inline_sync.sync(conn, V2, scratch_schema=strategy).status == "up-to-date"
+
+
 SQLITE3_SETTINGS: dict[str, Callable[[sqlite3.Connection], None]] = {
     "row_factory=Row": lambda c: setattr(c, "row_factory", sqlite3.Row),
     "row_factory=dict": lambda c: setattr(c, "row_factory", _as_dict),
@@ -82,12 +92,7 @@ def test_sqlite3_connection_settings_do_not_change_the_outcome(
     SQLITE3_SETTINGS[setting](conn)
     before = _sqlite3_state(conn)
 
-    planned = inline_sync.plan(conn, V2, scratch_schema=strategy)
-    assert planned.status == "changes-needed"
-    result = inline_sync.sync(conn, V2, scratch_schema=strategy)
-    assert result.status == "synced"
-    assert list(result.statements) == list(planned.statements)
-    assert inline_sync.sync(conn, V2, scratch_schema=strategy).status == "up-to-date"
+    _plan_sync_and_sync_again(conn, strategy)
 
     assert _sqlite3_state(conn) == before
     plain = sqlite3.connect(path)  # the caller's settings hide the truth on theirs
@@ -131,12 +136,7 @@ def test_apsw_connection_settings_do_not_change_the_outcome(
     APSW_SETTINGS[setting](conn)
     before = (conn.row_trace, conn.exec_trace, conn.cursor_factory)
 
-    planned = inline_sync.plan(conn, V2, scratch_schema=strategy)
-    assert planned.status == "changes-needed"
-    result = inline_sync.sync(conn, V2, scratch_schema=strategy)
-    assert result.status == "synced"
-    assert list(result.statements) == list(planned.statements)
-    assert inline_sync.sync(conn, V2, scratch_schema=strategy).status == "up-to-date"
+    _plan_sync_and_sync_again(conn, strategy)
 
     assert (conn.row_trace, conn.exec_trace, conn.cursor_factory) == before
     conn.row_trace = conn.exec_trace = None

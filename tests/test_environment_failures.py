@@ -4,6 +4,7 @@ unchanged afterwards, and no scratch object remains. A damaged state table is re
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -17,6 +18,7 @@ from hostile import assert_no_scratch, digest, rows
 
 import inline_sync
 from inline_sync import DatabaseLockedError, DefinitionError, StorageError
+from inline_sync.cli import main
 from inline_sync.clients import APSWClient, SQLite3Client
 
 V1 = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE INDEX t_a ON t(a);"
@@ -198,6 +200,15 @@ def test_disk_full_when_the_state_table_is_created(kind: str, tmp_path: Path) ->
 
 
 # ------------------------------------------------------------------------------- the CLI
+def _cli_files(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A V1 database with rows, a schema file declaring V2, and the database's digest."""
+    path = tmp_path / "t.db"
+    _make(path)
+    schema = tmp_path / "schema.sql"
+    schema.write_text(V2)
+    return path, schema, digest(str(path))
+
+
 def _read_only_file(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the CLI open files as SQLite opens a file it may not write (a read-only file or
     file system: SQLite falls back to read-only without a word), even when run as root."""
@@ -221,15 +232,7 @@ def test_cli_on_a_read_only_file(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import json
-
-    from inline_sync.cli import main
-
-    path = tmp_path / "t.db"
-    _make(path)
-    schema = tmp_path / "schema.sql"
-    schema.write_text(V2)
-    before = digest(str(path))
+    path, schema, before = _cli_files(tmp_path)
     _read_only_file(monkeypatch)
     args = [command, str(path), str(schema), "--scratch-schema", strategy, "--json"]
     code = main([*args, "--yes"] if command == "sync" else args)
@@ -248,15 +251,7 @@ def test_cli_on_a_read_only_file(
 def test_cli_reports_a_lock_held_past_wait_timeout_as_exit_5(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import json
-
-    from inline_sync.cli import main
-
-    path = tmp_path / "t.db"
-    _make(path)
-    schema = tmp_path / "schema.sql"
-    schema.write_text(V2)
-    before = digest(str(path))
+    path, schema, before = _cli_files(tmp_path)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
