@@ -412,3 +412,57 @@ def test_every_time_keyword_default_is_non_constant(default: str) -> None:
     conn.execute("INSERT INTO t VALUES (1)")
     inline_sync.sync(conn, f"CREATE TABLE t (a, b DEFAULT {default});")
     assert conn.execute("SELECT count(*) FROM t WHERE b IS NOT NULL").fetchone() == (1,)
+
+
+# --------------------------------------------- state: a row deleted, a TEMP table of its name
+
+
+def apsw_db() -> tuple[Any, Any]:
+    import apsw
+
+    conn = apsw.Connection(":memory:")
+    return conn, conn
+
+
+STATE_CLIENTS = {**OPENERS, "apsw": apsw_db}
+
+
+def run_sql(conn: Any, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in conn.execute(sql)]
+
+
+@pytest.mark.parametrize("opener", list(STATE_CLIENTS))
+def test_state_row_deleted_by_hand_means_a_full_plan(opener: str) -> None:
+    """A state table without its row (deleted by hand) is no state: the next sync plans in
+    full and writes the row again (kills ``if rows`` made always true in ``read_state``,
+    which read ``rows[0]`` of nothing)."""
+    client, conn = STATE_CLIENTS[opener]()
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"
+    inline_sync.sync(client, schema)
+    run_sql(conn, "DELETE FROM _inline_sync_state")
+
+    result = inline_sync.sync(client, schema)
+    assert result.status == "up-to-date" and result.plan.strategy != ""  # planned in full
+    assert len(run_sql(conn, "SELECT * FROM _inline_sync_state")) == 1
+    again = inline_sync.sync(client, schema)
+    assert (again.status, again.plan.strategy) == ("up-to-date", "")  # the fast path
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_state_goes_to_main_beside_a_temp_table_of_its_name(opener: str) -> None:
+    """A TEMP table named ``_inline_sync_state`` on the connection is not ours: the state row
+    goes to ``main``, the TEMP table keeps its row, and the next sync takes the fast path.
+    (This is also why a mutant that drops ``main.`` from the state table's CREATE TABLE is
+    judged equivalent: SQLite creates an unqualified table in ``main``, even beside a TEMP
+    table of the same name.)"""
+    client, conn = STATE_CLIENTS[opener]()
+    run_sql(conn, "CREATE TEMP TABLE _inline_sync_state (x)")
+    run_sql(conn, "INSERT INTO temp._inline_sync_state VALUES ('theirs')")
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"
+
+    assert inline_sync.sync(client, schema).status == "synced"
+    assert len(run_sql(conn, "SELECT * FROM main._inline_sync_state")) == 1
+    assert run_sql(conn, "SELECT * FROM temp._inline_sync_state") == [("theirs",)]
+    again = inline_sync.sync(client, schema)
+    assert (again.status, again.plan.strategy) == ("up-to-date", "")  # the fast path
+    assert run_sql(conn, "SELECT * FROM temp._inline_sync_state") == [("theirs",)]
