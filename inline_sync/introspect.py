@@ -29,7 +29,9 @@ def _kept(rows: list[Row], skip: Callable[[str], bool], shadow: set[str]) -> lis
     return [
         row
         for row in rows
-        if fold(row[1]) not in shadow_keys
+        # Only a table is a shadow table: a trigger has a namespace of its own and may be
+        # named like one (an fts5 table "docs" and a trigger "docs_data").
+        if not (row[0] == "table" and fold(row[1]) in shadow_keys)
         and not skip(row[1])
         and not (row[0] in ("index", "trigger") and (skip(row[2]) or fold(row[2]) in shadow_keys))
     ]
