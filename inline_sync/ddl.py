@@ -328,6 +328,7 @@ def _column(
 
 def _table_constraint(
     cur: _Cursor,
+    end: int,
     pks: list[KeyConstraint],
     uniques: list[KeyConstraint],
     checks: list[Check],
@@ -338,6 +339,8 @@ def _table_constraint(
     assert first is not None
     if cur.accept("CONSTRAINT"):
         name = fold(cur.name())
+        if cur.i == end or cur.at("CONSTRAINT"):
+            return  # a name with no constraint after it: SQLite accepts and ignores it
     if cur.accept("PRIMARY"):
         cur.expect("KEY")
         cols, inner_autoinc = _key_columns(cur.balanced())
@@ -356,7 +359,7 @@ def _table_constraint(
         fk_cols = tuple(t.folded for t in cur.balanced() if t.is_name)
         fks.append(_foreign_key(cur, fk_cols, name))
     else:
-        raise ParseError(f"unexpected {cur.peek()!r} in table constraint")
+        raise ParseError(f"unexpected {cur.peek().text!r} in table constraint")  # type: ignore[union-attr]
 
 
 def _is_table_constraint(part: list[Token]) -> bool:
@@ -404,7 +407,8 @@ def parse_table(sql: str) -> Table:
             raise ParseError("empty column definition")
         end = inner.i + len(part)
         if _is_table_constraint(part):
-            _table_constraint(inner, pks, uniques, checks, fks)
+            while inner.i < end:  # SQLite needs no comma between two table constraints
+                _table_constraint(inner, end, pks, uniques, checks, fks)
         else:
             columns.append(_column(inner, end, pks, uniques, checks, fks))
         if inner.i != end:

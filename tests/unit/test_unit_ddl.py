@@ -460,3 +460,43 @@ def test_parse_virtual_table_requires_using() -> None:
     with pytest.raises(ParseError) as info:
         parse_virtual_table("CREATE VIRTUAL TABLE x (a)")
     assert str(info.value) == "expected USING, found '('"
+
+
+@pytest.mark.parametrize(
+    ("body", "with_commas"),
+    [
+        ("a, b, UNIQUE (a) UNIQUE (b)", "a, b, UNIQUE (a), UNIQUE (b)"),
+        ("a, b, UNIQUE (a) CHECK (b > 0)", "a, b, UNIQUE (a), CHECK (b > 0)"),
+        ("a, b, CHECK (b > 0) UNIQUE (a)", "a, b, CHECK (b > 0), UNIQUE (a)"),
+        (
+            "a, b, PRIMARY KEY (a) FOREIGN KEY (b) REFERENCES t (a) UNIQUE (b)",
+            "a, b, PRIMARY KEY (a), FOREIGN KEY (b) REFERENCES t (a), UNIQUE (b)",
+        ),
+        ("a, b, CONSTRAINT dangling", "a, b"),
+        (
+            "a, b, CONSTRAINT first CONSTRAINT second UNIQUE (a)",
+            "a, b, CONSTRAINT second UNIQUE (a)",
+        ),
+        ("a, b, UNIQUE (a) CONSTRAINT dangling", "a, b, UNIQUE (a)"),
+    ],
+)
+def test_table_constraints_without_commas_between_them(body: str, with_commas: str) -> None:
+    """SQLite's grammar lets table constraints follow one another without a comma, and
+    accepts a constraint name with no constraint after it (then ignored): a table SQLite
+    created this way must be readable, parsed as if the commas were there."""
+    sql = f"CREATE TABLE t ({body})"
+    sqlite3.connect(":memory:").execute(sql)  # SQLite accepts it
+    got, expected = parse_table(sql), parse_table(f"CREATE TABLE t ({with_commas})")
+    assert (got.primary_key, got.uniques, got.foreign_keys) == (
+        expected.primary_key,
+        expected.uniques,
+        expected.foreign_keys,
+    )
+    assert [(c.expression, c.name) for c in got.checks] == [
+        (c.expression, c.name) for c in expected.checks
+    ]
+
+
+def test_table_constraint_with_nothing_readable_is_refused() -> None:
+    with pytest.raises(ParseError, match="in table constraint"):
+        parse_table("CREATE TABLE t (a, UNIQUE (a) NONSENSE)")
