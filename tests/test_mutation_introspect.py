@@ -5,32 +5,14 @@ Durable Object stand-in, with both scratch strategies where the client allows th
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
-import apsw
 import pytest
-from fake_durable_object import FakeStorage
+from memory_clients import OPENERS, run
 
 import inline_sync
 from inline_sync.errors import SyncError
 from inline_sync.introspect import build_schema
-
-
-def sqlite3_db() -> tuple[Any, Any]:
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    return conn, conn
-
-
-def apsw_db() -> tuple[Any, Any]:
-    conn = apsw.Connection(":memory:")
-    return conn, conn
-
-
-def do_db() -> tuple[Any, Any]:
-    storage = FakeStorage()
-    return storage, storage.conn
-
 
 # (client, strategy): a Durable Object has only the prefix strategy.
 CASES = [
@@ -39,7 +21,6 @@ CASES = [
     ("apsw", "scratch-db"),
     ("durable-object", "auto"),
 ]
-OPENERS = {"sqlite3": sqlite3_db, "apsw": apsw_db, "durable-object": do_db}
 
 
 def objects(conn: Any) -> set[tuple[str, str]]:
@@ -47,12 +28,6 @@ def objects(conn: Any) -> set[tuple[str, str]]:
         (str(r[0]), str(r[1]))
         for r in conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite%'")
     }
-
-
-def run(conn: Any, script: str) -> None:
-    for statement in script.split(";\n"):
-        if statement.strip():
-            conn.execute(statement)
 
 
 # _kept has a branch for databases without virtual tables and one for those with them.

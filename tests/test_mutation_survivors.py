@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fake_durable_object import FakeStorage
+from memory_clients import apsw_db, rows
 
 import inline_sync
 from inline_sync.ddl import parse_table
@@ -417,18 +418,7 @@ def test_every_time_keyword_default_is_non_constant(default: str) -> None:
 # --------------------------------------------- state: a row deleted, a TEMP table of its name
 
 
-def apsw_db() -> tuple[Any, Any]:
-    import apsw
-
-    conn = apsw.Connection(":memory:")
-    return conn, conn
-
-
 STATE_CLIENTS = {**OPENERS, "apsw": apsw_db}
-
-
-def run_sql(conn: Any, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in conn.execute(sql)]
 
 
 @pytest.mark.parametrize("opener", list(STATE_CLIENTS))
@@ -439,11 +429,11 @@ def test_state_row_deleted_by_hand_means_a_full_plan(opener: str) -> None:
     client, conn = STATE_CLIENTS[opener]()
     schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"
     inline_sync.sync(client, schema)
-    run_sql(conn, "DELETE FROM _inline_sync_state")
+    rows(conn, "DELETE FROM _inline_sync_state")
 
     result = inline_sync.sync(client, schema)
     assert result.status == "up-to-date" and result.plan.strategy != ""  # planned in full
-    assert len(run_sql(conn, "SELECT * FROM _inline_sync_state")) == 1
+    assert len(rows(conn, "SELECT * FROM _inline_sync_state")) == 1
     again = inline_sync.sync(client, schema)
     assert (again.status, again.plan.strategy) == ("up-to-date", "")  # the fast path
 
@@ -456,13 +446,13 @@ def test_state_goes_to_main_beside_a_temp_table_of_its_name(opener: str) -> None
     judged equivalent: SQLite creates an unqualified table in ``main``, even beside a TEMP
     table of the same name.)"""
     client, conn = STATE_CLIENTS[opener]()
-    run_sql(conn, "CREATE TEMP TABLE _inline_sync_state (x)")
-    run_sql(conn, "INSERT INTO temp._inline_sync_state VALUES ('theirs')")
+    rows(conn, "CREATE TEMP TABLE _inline_sync_state (x)")
+    rows(conn, "INSERT INTO temp._inline_sync_state VALUES ('theirs')")
     schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"
 
     assert inline_sync.sync(client, schema).status == "synced"
-    assert len(run_sql(conn, "SELECT * FROM main._inline_sync_state")) == 1
-    assert run_sql(conn, "SELECT * FROM temp._inline_sync_state") == [("theirs",)]
+    assert len(rows(conn, "SELECT * FROM main._inline_sync_state")) == 1
+    assert rows(conn, "SELECT * FROM temp._inline_sync_state") == [("theirs",)]
     again = inline_sync.sync(client, schema)
     assert (again.status, again.plan.strategy) == ("up-to-date", "")  # the fast path
-    assert run_sql(conn, "SELECT * FROM temp._inline_sync_state") == [("theirs",)]
+    assert rows(conn, "SELECT * FROM temp._inline_sync_state") == [("theirs",)]

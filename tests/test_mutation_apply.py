@@ -1,0 +1,213 @@
+"""Tests written to kill surviving mutants of ``inline_sync/apply.py`` (issue 14,
+docs/mutation-testing.md): the hint for a new NOT NULL column, progress on a table without
+rowid, and the caller's TEMP triggers on a rebuilt table. Each names, in its docstring, the
+mutations it catches. Through stdlib sqlite3, apsw and (where it has the feature) the Durable
+Object stand-in. D1 comes here only for the refusal message: its rounds copy rows on their own."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from fake_d1 import FakeD1
+from memory_clients import OPENERS, rows, run
+
+import inline_sync
+from inline_sync.apply import refused
+from inline_sync.clients import SQLite3Client
+from inline_sync.d1 import sync_async
+from inline_sync.plan import Step
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_new_not_null_column_without_default_is_named_with_what_to_do(opener: str) -> None:
+    """A rebuild whose copy fails on a new NOT NULL column without DEFAULT says that this is
+    the cause and how to fix it, not only that rows hold NULLs (kills ``_new_column_hint``'s
+    pattern made to match nothing)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    run(conn, "INSERT INTO t (a) VALUES ('x')")
+    with pytest.raises(inline_sync.ApplyError) as caught:
+        inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL);")
+    assert (
+        "(the new column b is NOT NULL without a DEFAULT, and existing rows have no value for "
+        "it: give it one, e.g. b ... NOT NULL DEFAULT 0)" in str(caught.value)
+    )
+    assert rows(conn, "SELECT * FROM t") == [(1, "x")]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_progress_of_a_table_without_rowid_names_its_step(opener: str) -> None:
+    """A table without rowid is copied in one statement; progress is told about that step at
+    the start and at the end (kills the final report made with no step)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (k TEXT PRIMARY KEY, a TEXT) WITHOUT ROWID;")
+    run(conn, "INSERT INTO t VALUES ('a', '1'), ('b', '2'), ('c', '3')")
+    seen: list[tuple[Step, int, int]] = []
+    inline_sync.sync(
+        db,
+        "CREATE TABLE t (k TEXT PRIMARY KEY, a TEXT COLLATE NOCASE) WITHOUT ROWID;",
+        progress=lambda step, done, total: seen.append((step, done, total)),
+    )
+    assert [(s.action, s.name, done, total) for s, done, total in seen] == [
+        ("copy rows", "t", 0, 3),
+        ("copy rows", "t", 3, 3),
+    ]
+    assert seen[0][0] is seen[1][0]
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+@pytest.mark.parametrize("strategy", ["scratch-db", "prefix"])
+def test_temp_trigger_on_main_table_beside_a_temp_table_of_its_name(
+    opener: str, strategy: str
+) -> None:
+    """A TEMP trigger ``ON main.c`` (a comment in between, for good measure) while a TEMP table
+    ``c`` exists is on the main table: kept across its rebuild. A TEMP trigger ``ON c`` is on
+    the TEMP table and not touched. A TEMP trigger ``ON d``, unqualified, is on the main table
+    ``d`` even though its body joins ``ON a.what``: only the first ON counts (kills every
+    mutation of ``_trigger_schema`` that loses the schema: comments kept instead of dropped,
+    an ON test inverted or misspelt, the dot looked for elsewhere)."""
+    db, conn = OPENERS[opener]()
+    v1 = "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);\nCREATE TABLE d (x TEXT);"
+    inline_sync.sync(db, v1)
+    run(
+        conn,
+        "INSERT INTO main.c (x) VALUES ('m');\n"
+        "CREATE TEMP TABLE c (mine TEXT);\n"
+        "CREATE TEMP TABLE log (what TEXT);\n"
+        "CREATE TEMP TRIGGER watch_d AFTER INSERT ON d BEGIN INSERT INTO log SELECT 'd ' || "
+        "new.x WHERE NOT EXISTS (SELECT 1 FROM log AS a JOIN log AS b ON a.what = b.what "
+        "WHERE 0); END;\n"
+        "CREATE TEMP TRIGGER watch_main AFTER INSERT ON /* the real one */ main.c "
+        "BEGIN INSERT INTO log VALUES ('main ' || new.x); END;\n"
+        "CREATE TEMP TRIGGER watch_temp AFTER INSERT ON c "
+        "BEGIN INSERT INTO log VALUES ('temp ' || new.mine); END;\n",
+    )
+    before = rows(conn, "SELECT name, tbl_name, sql FROM temp.sqlite_master ORDER BY name")
+    v2 = v1.replace("TEXT)", "TEXT COLLATE NOCASE)")
+    result = inline_sync.sync(db, v2, scratch_schema=strategy)
+    assert [(ch.action, ch.name) for ch in result.plan.changes] == [
+        ("rebuild", "c"),
+        ("rebuild", "d"),
+    ]
+    after = rows(conn, "SELECT name, tbl_name, sql FROM temp.sqlite_master ORDER BY name")
+    assert after == before
+    run(
+        conn,
+        "INSERT INTO main.c (x) VALUES ('n');\nINSERT INTO temp.c VALUES ('t');\n"
+        "INSERT INTO main.d VALUES ('e')",
+    )
+    assert rows(conn, "SELECT what FROM temp.log ORDER BY what") == [
+        ("d e",),
+        ("main n",),
+        ("temp t",),
+    ]
+
+
+UNIQUE_REFUSED = (
+    "SQLite refused to create index t_a: UNIQUE constraint failed: t.a (existing rows hold "
+    "duplicates under the new UNIQUE constraint)\n"
+    "  statement: CREATE UNIQUE INDEX main.t_a ON t (a)\n"
+    "  nothing was changed (rolled back)"
+)
+
+
+@pytest.mark.parametrize("opener", [*OPENERS, "d1"])
+def test_a_refused_step_is_named_with_the_likely_cause(opener: str) -> None:
+    """The whole message of a refused step: what was refused, SQLite's words, the likely cause,
+    the statement, and that nothing changed. D1 asks for it without a hint of its own (kills a
+    default hint that is not empty)."""
+    schema = "CREATE TABLE t (a);"
+    wanted = schema + "\nCREATE UNIQUE INDEX t_a ON t (a);"
+    if opener == "d1":
+        d1 = FakeD1()
+        asyncio.run(sync_async(d1, schema))
+        d1.script("INSERT INTO t VALUES (1), (1);")
+        with pytest.raises(inline_sync.ApplyError) as failed:
+            asyncio.run(sync_async(d1, wanted))
+    else:
+        db, conn = OPENERS[opener]()
+        inline_sync.sync(db, schema)
+        run(conn, "INSERT INTO t VALUES (1), (1)")
+        with pytest.raises(inline_sync.ApplyError) as failed:
+            inline_sync.sync(db, wanted)
+    assert str(failed.value) == UNIQUE_REFUSED
+
+
+def test_a_refusal_of_no_known_step_says_the_change_was_refused() -> None:
+    """When SQLite's refusal cannot be tied to a step (it came at commit), the message says the
+    change was refused, with the likely cause (kills the message of that case left empty)."""
+    error = refused(None, "UNIQUE constraint failed: t.a")
+    assert str(error) == (
+        "SQLite refused the change: UNIQUE constraint failed: t.a (existing rows hold "
+        "duplicates under the new UNIQUE constraint)\n  nothing was changed (rolled back)"
+    )
+    assert error.step is None and error.sqlite_message == "UNIQUE constraint failed: t.a"
+
+
+class RefusesTempTrigger(SQLite3Client):
+    """sqlite3 that refuses to create a TEMP trigger again (as SQLite would if what the
+    trigger names were gone): a refusal of the statement, not an environment failure."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if sql.startswith("CREATE TEMP TRIGGER"):
+            raise sqlite3.OperationalError("no such table: main.c")
+        super().execute(sql, params)
+
+
+def test_a_temp_trigger_that_cannot_be_created_again_is_an_apply_error() -> None:
+    """SQLite refusing to create the caller's TEMP trigger again after the rebuild is an
+    ApplyError naming the trigger, and everything is rolled back (kills the error test
+    inverted or asked about no exception, which let the raw sqlite3 error through)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);")
+    run(
+        conn,
+        "INSERT INTO c (x) VALUES ('m');\n"
+        "CREATE TEMP TRIGGER watch AFTER INSERT ON main.c BEGIN SELECT 1; END;\n",
+    )
+    before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    with pytest.raises(inline_sync.ApplyError) as failed:
+        inline_sync.sync(
+            RefusesTempTrigger(conn),
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT COLLATE NOCASE);",
+        )
+    assert str(failed.value) == (
+        "the connection's own TEMP trigger 'watch' cannot be created again on the rebuilt "
+        "table: no such table: main.c; drop it first, or keep what it uses; nothing was "
+        "changed (rolled back)"
+    )
+    assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
+    assert rows(conn, "SELECT name FROM temp.sqlite_master") == [("watch",)]
+    assert rows(conn, "SELECT * FROM c") == [(1, "m")]
+
+
+class DiskFullOnTempTrigger(SQLite3Client):
+    """sqlite3 whose disk fills up just when a TEMP trigger is created again."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if sql.startswith("CREATE TEMP TRIGGER"):
+            raise sqlite3.OperationalError("database or disk is full")
+        super().execute(sql, params)
+
+
+def test_disk_full_while_a_temp_trigger_is_created_again_is_a_storage_error() -> None:
+    """The same step failing because the disk is full is the environment's fault: a
+    StorageError, not an ApplyError blaming the trigger (kills ``or`` made ``and`` in the
+    test that lets environment failures through)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);")
+    run(conn, "CREATE TEMP TRIGGER watch AFTER INSERT ON main.c BEGIN SELECT 1; END")
+    before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    with pytest.raises(inline_sync.StorageError) as failed:
+        inline_sync.sync(
+            DiskFullOnTempTrigger(conn),
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT COLLATE NOCASE);",
+        )
+    assert not isinstance(failed.value, inline_sync.ApplyError)
+    assert "database or disk is full" in str(failed.value)
+    assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
+    assert rows(conn, "SELECT name FROM temp.sqlite_master") == [("watch",)]
