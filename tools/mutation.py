@@ -4,6 +4,8 @@
     python tools/mutation.py                 # every planning module
     python tools/mutation.py diff state      # some of them
     python tools/mutation.py --report        # only summarise the last run's results
+    python tools/mutation.py --retest diff   # after adding tests: the survivors again
+    python tools/mutation.py --killers diff  # which test files killed the mutants
 
 Runs mutmut (configured in pyproject.toml, ``[tool.mutmut]``) at the lowest CPU priority with
 one worker, then prints per module: mutants, killed, survivors, those judged equivalent
@@ -62,6 +64,43 @@ def added_lines(diff: str) -> list[str]:
     return [ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and ln[1:].strip()]
 
 
+def equivalent_entry(name: str, equivalents: list[tuple[str, str, str]]) -> tuple[int | None, str]:
+    """The index of the equivalents entry that judges mutant ``name`` (None if none does) and
+    the mutant's diff."""
+    diff = mutmut("show", name, capture=True)
+    changed = added_lines(diff.split("\n", 1)[1] if "\n" in diff else diff)
+    match = next(
+        (
+            i
+            for i, (fn, text, _) in enumerate(equivalents)
+            if fn == function_of(name) and any(text == c for c in changed)
+        ),
+        None,
+    )
+    return match, diff
+
+
+def killers(modules: list[str]) -> None:
+    """Per module, how many mutants each test file killed first (mutants/mutmut-killers.tsv,
+    written by tests/conftest.py): which tests have killing power, and which never kill."""
+    log = ROOT / "mutants" / "mutmut-killers.tsv"
+    if not log.exists():
+        print("no kills recorded yet")
+        return
+    latest: dict[str, str] = {}  # a mutant tested again: its last kill counts
+    for line in log.read_text("utf-8").splitlines():
+        mutant, test, _ = line.split("\t")
+        latest[mutant] = test
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for mutant, test in latest.items():
+        counts[mutant.split(".")[1]][test.split("::")[0]] += 1
+    for module in modules:
+        if counts.get(module):
+            print(f"\n{module}: mutants killed first by each test file")
+            for file, n in sorted(counts[module].items(), key=lambda kv: -kv[1]):
+                print(f"{n:>7}  {file}")
+
+
 def report(modules: list[str]) -> int:
     """Print the per-module table and the survivors; 0 when every module reaches 95 %."""
     results: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -78,16 +117,7 @@ def report(modules: list[str]) -> int:
             counts[status] += 1
             if status in ("killed", "not checked", "caught by type check"):
                 continue
-            diff = mutmut("show", name, capture=True)
-            changed = added_lines(diff.split("\n", 1)[1] if "\n" in diff else diff)
-            match = next(
-                (
-                    i
-                    for i, (fn, text, _) in enumerate(equivalents)
-                    if fn == function_of(name) and any(text == c for c in changed)
-                ),
-                None,
-            )
+            match, diff = equivalent_entry(name, equivalents)
             if match is not None:
                 equivalent += 1
                 used.add(match)
@@ -135,16 +165,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], metavar="MODULE")
     parser.add_argument("--report", action="store_true", help="summarise the last run only")
     parser.add_argument(
-        "--retest", action="store_true", help="test the survivors again (after adding tests)"
+        "--retest",
+        action="store_true",
+        help="test the survivors not judged equivalent again (after adding tests)",
+    )
+    parser.add_argument(
+        "--killers", action="store_true", help="which test files killed the mutants, per module"
     )
     args = parser.parse_args(argv)
     modules = list(args.modules or MODULES)
+    if args.killers:
+        killers(modules)
+        return 0
     if not args.report:
         os.nice(19)  # others' work first: the mutants run on idle CPU only
         known = statuses(modules)
         # mutmut re-tests every mutant it is given by name: name only those still to decide.
-        redo = {"not checked", *(["survived", "timeout", "suspicious"] if args.retest else [])}
-        names = [n for n, status in known.items() if status in redo]
+        # A survivor judged equivalent would only survive again, at the cost of every test.
+        equivalents = load_equivalents()
+        names = [
+            n
+            for n, status in known.items()
+            if status == "not checked"
+            or (
+                args.retest
+                and status in ("survived", "timeout", "suspicious")
+                and (status != "survived" or equivalent_entry(n, equivalents)[0] is None)
+            )
+        ]
         if not known:
             names = [f"inline_sync.{m}.*" for m in modules]
         if names:
