@@ -1,4 +1,4 @@
-"""Hooks shared by every test module.
+"""Hooks and fixtures shared by every test module.
 
 Under mutation testing (``tools/mutation.py``; mutmut names the mutant in
 ``MUTANT_UNDER_TEST`` in the process that tests it) the test that killed each mutant is
@@ -8,6 +8,8 @@ by which the selection is ordered and trimmed (docs/mutation-testing.md)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -18,3 +20,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         # mutmut runs the tests with the working directory in mutants/
         with open("mutmut-killers.tsv", "a", encoding="utf-8") as out:
             out.write(f"{mutant}\t{report.nodeid}\t{report.when}\n")
+
+
+@pytest.fixture(scope="module")
+def bridge() -> Iterator[Any]:
+    """Real local D1 (miniflare's, behind tests/d1/bridge.mjs; a ``real_d1.D1Bridge``): one
+    Node process per test module, started only when a test asks for it."""
+    from real_d1 import D1Bridge
+
+    b = D1Bridge()
+    yield b
+    b.close()

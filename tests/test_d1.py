@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +34,6 @@ INSERT INTO kid_null VALUES (20, 1), (21, 2);
 PEERS_REBUILT = PEERS.replace("name TEXT", "name TEXT COLLATE NOCASE NOT NULL DEFAULT ''")
 
 Database = Any  # FakeD1 | RealD1
-
-
-@pytest.fixture(scope="module")
-def bridge() -> Iterator[D1Bridge]:
-    b = D1Bridge()
-    yield b
-    b.close()
 
 
 @pytest.fixture(params=["fake", "real"])

@@ -6,7 +6,6 @@ empty, and the rows must survive; here with foreign keys always on and D1's refu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -46,13 +45,6 @@ class D1Connection:
 
     def close(self) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def bridge() -> Iterator[D1Bridge]:
-    b = D1Bridge()
-    yield b
-    b.close()
 
 
 def one_way(binding: Any, conn: Any, target: str) -> None:

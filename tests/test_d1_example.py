@@ -6,23 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_d1 import FakeD1
-from real_d1 import D1Bridge
 from workerd_harness import REPO
 
 sys.path.insert(0, str(REPO / "worker_examples" / "d1" / "src"))
 import notes_app  # the example's module (imports inline_sync, not workers)
-
-
-@pytest.fixture(scope="module")
-def bridge() -> Iterator[D1Bridge]:
-    b = D1Bridge()
-    yield b
-    b.close()
 
 
 @pytest.fixture(params=["fake", "real"])
