@@ -8,6 +8,7 @@ client module (``sqlite3``, ``apsw``) is imported only when a connection of that
 from __future__ import annotations
 
 from .errors import ENVIRONMENT_CODES, SyncError, code_from_message, code_of
+from .session import durable_object_storage
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ def make_client(connection: Any) -> Client:
 
         if isinstance(connection, apsw.Connection):
             return APSWClient(connection)
-    storage = _durable_object_storage(connection)
+    storage = durable_object_storage(connection)
     if storage is not None:
         return DurableObjectClient(storage)
     if hasattr(connection, "exec") and not hasattr(connection, "transactionSync"):
@@ -408,19 +409,3 @@ class DurableObjectClient(Client):
             if self._create_proxy:
                 proxy.destroy()
         return box["result"]  # type: ignore[no-any-return]
-
-
-def _durable_object_storage(connection: Any) -> Any | None:
-    """The JS storage object behind ``connection``, if it is (or wraps, or holds) one."""
-    candidates = [connection]
-    for attr in ("js_object", "_js_storage", "_storage", "_binding", "storage"):
-        inner = getattr(connection, attr, None) if not isinstance(connection, type) else None
-        if inner is not None:
-            candidates.append(inner)
-    for candidate in candidates:
-        try:
-            if hasattr(candidate, "transactionSync") and hasattr(candidate, "sql"):
-                return candidate
-        except Exception:  # a JsProxy may raise on unknown attributes
-            continue
-    return None

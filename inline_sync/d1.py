@@ -9,19 +9,31 @@ The same rounds run on any synchronous client through :func:`run_rounds`.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from .clients import Client, make_client
-from .definitions import parse_definitions
+from .engine import plan, sync
 from .errors import SyncError
+from .local import LocalDriver, local_capabilities
 from .names import ignore_filter
-from .plan import Step, SyncPlan, SyncResult
-from .rounds import Outcome, Reply, Round, RoundError, RoundOptions, Rounds, sync_rounds
-from .state import definitions_hash
+from .plan import SyncPlan, SyncResult
+from .rounds import (
+    Begin,
+    Outcome,
+    Round,
+    RoundError,
+    RoundOptions,
+    Started,
+    drive_async,
+    run_sync,
+    sync_rounds,
+)
 
 if TYPE_CHECKING:
     from .diff import Capabilities
+    from .rounds import Request, Rounds
 
 #: The SQLite version plans report for D1. ``sqlite_version()`` is refused; in local D1
 #: (miniflare 4.20260426, 2026-11-29) ``jsonb()`` works (3.45+) and two-argument ``iif()`` does
@@ -94,8 +106,13 @@ class D1Driver:
         # rounds names its columns distinctly, and none with a number (JS sorts those first).
         return [tuple(self._value(v) for v in row.values()) for row in rows or ()]
 
-    async def run(self, rnd: Round) -> Reply:
-        """Run ``rnd`` as one batch; raise RoundError when D1 refused it (it rolled back)."""
+    async def run(self, rnd: Request) -> Any:
+        """Run ``rnd`` as one batch; raise RoundError when D1 refused it (it rolled back).
+        :class:`~inline_sync.rounds.Begin` opens nothing: D1 has no transaction to hold."""
+        if isinstance(rnd, Begin):
+            return Started()
+        if not isinstance(rnd, Round):
+            raise SyncError(f"the D1 driver cannot run {rnd!r}")  # pragma: no cover
         prepared = []
         for sql, params in rnd.statements:
             statement = self.db.prepare(sql)
@@ -111,46 +128,17 @@ class D1Driver:
 
 
 def run_rounds(client: Client, rounds: Rounds) -> Any:
-    """Drive ``rounds`` on a synchronous client, each round in one transaction of its own."""
+    """Drive ``rounds`` on a synchronous client the way D1 runs them: each round in one
+    transaction of its own, nothing held between them (guards in the apply round)."""
 
-    async def run(rnd: Round) -> Reply:
-        def body() -> Reply:
-            out: Reply = []
-            for i, (sql, params) in enumerate(rnd.statements):
-                try:
-                    out.append(client.query(sql, params))
-                except Exception as exc:
-                    if not client.is_error(exc):
-                        raise
-                    raise RoundError(client.error_message(exc), i) from None
-            return out
+    async def run(request: Request) -> Any:
+        if isinstance(request, Begin):
+            return Started()
+        if not isinstance(request, Round):
+            raise SyncError(f"a D1-style driver cannot run {request!r}")  # pragma: no cover
+        return client.transaction(lambda: LocalDriver(client).run(request))
 
-        return client.transaction(body)
-
-    # The one driving loop is the async one; nothing in it waits here, so it runs to the end
-    # on its first step.
-    coroutine = drive_async(rounds, run)
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    coroutine.close()
-    raise RuntimeError("a synchronous round waited for something")  # pragma: no cover
-
-
-async def drive_async(rounds: Rounds, run: Callable[[Round], Awaitable[Reply]]) -> Any:
-    """Drive ``rounds`` with an async ``run(round) -> reply``; returns the core's result."""
-    request = next(rounds)
-    while True:
-        try:
-            try:
-                reply = await run(request)
-            except RoundError as exc:
-                request = rounds.throw(exc)
-            else:
-                request = rounds.send(reply)
-        except StopIteration as done:
-            return done.value
+    return run_sync(drive_async(rounds, run))
 
 
 def _texts(definitions: str | Iterable[str]) -> list[str]:
@@ -159,72 +147,74 @@ def _texts(definitions: str | Iterable[str]) -> list[str]:
     return definition_texts(definitions)
 
 
-async def plan_async(
-    database: Any,
-    definitions: str | Iterable[str],
-    *,
-    scratch_schema: str = "auto",
-    ignore: Iterable[str] = (),
-) -> SyncPlan:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _async_twin(
+    of: Callable[P, R],
+) -> Callable[[Callable[..., Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
+    """Give an async entry point the very parameters of the sync one ``of``: one parameter
+    list, checked by type checkers and shown by ``help()`` (``__wrapped__``)."""
+
+    def twin(fn: Callable[..., Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+        fn.__wrapped__ = of  # type: ignore[attr-defined]
+        return fn
+
+    return twin
+
+
+def _arguments(of: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The arguments of a call of ``of``, defaults filled in (TypeError as ``of`` would)."""
+    import inspect  # only async callers with a D1 binding come here
+
+    bound = inspect.signature(of).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return SimpleNamespace(**bound.arguments)
+
+
+@_async_twin(plan)
+async def plan_async(database: Any, *args: Any, **kwargs: Any) -> SyncPlan:
     """:func:`inline_sync.plan` for an async caller: ``await plan_async(env.DB, SCHEMA)``.
 
     A D1 binding is planned in two round-trips, leaving nothing behind; any other client is
-    handed to :func:`inline_sync.plan`.
+    handed to :func:`inline_sync.plan`. Same parameters as :func:`inline_sync.plan`.
     """
     binding = d1_binding(database)
     if binding is None:
-        from .engine import plan
-
-        return plan(database, definitions, scratch_schema=scratch_schema, ignore=ignore)
-    _check_strategy(scratch_schema)
-    skip = ignore_filter(ignore)
-    defs = parse_definitions(_texts(definitions), skip)
-    rounds = sync_rounds(defs, skip, d1_capabilities, RoundOptions(), _ACCEPTED)
+        return plan(database, *args, **kwargs)
+    a = _arguments(plan, (database, *args), kwargs)
+    _check_strategy(a.scratch_schema)
+    rounds = sync_rounds(_texts(a.definitions), ignore_filter(a.ignore), d1_capabilities,
+                         RoundOptions(), _ACCEPTED)  # fmt: skip
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
     return outcome.plan
 
 
-async def sync_async(
-    database: Any,
-    definitions: str | Iterable[str],
-    *,
-    scratch_schema: str = "auto",
-    allow_destructive: bool = False,
-    dry_run: bool = False,
-    ignore: Iterable[str] = (),
-    force: bool = False,
-    wait_timeout: float = 60.0,
-    progress: Callable[[Step, int, int], None] | None = None,
-) -> SyncResult:
+@_async_twin(sync)
+async def sync_async(database: Any, *args: Any, **kwargs: Any) -> SyncResult:
     """:func:`inline_sync.sync` for an async caller: ``await sync_async(env.DB, SCHEMA)``.
 
     With a D1 binding the sync takes one ``batch()`` when the database is up to date, and
-    otherwise four: read the state, build-read-drop the scratch copies, apply (guarded, so a
-    concurrent sync applies at most once). Each batch is all or nothing. Same options, results
-    and errors as :func:`inline_sync.sync`; ``wait_timeout`` does not apply (D1 has no lock to
-    wait for) and ``progress`` is told about each row copy once the change has committed. Any
-    other client is handed to :func:`inline_sync.sync`.
+    otherwise three (four the first time): read the state, build-read-drop the scratch copies,
+    apply (guarded, so a concurrent sync applies at most once). Each batch is all or nothing.
+    Same parameters, results and errors as :func:`inline_sync.sync`; ``wait_timeout`` does not
+    apply (D1 has no lock to wait for) and ``progress`` is told about each row copy once the
+    change has committed. Any other client is handed to :func:`inline_sync.sync`.
     """
     binding = d1_binding(database)
     if binding is None:
-        from .engine import sync
-
-        return sync(
-            database, definitions, scratch_schema=scratch_schema,
-            allow_destructive=allow_destructive, dry_run=dry_run, ignore=ignore, force=force,
-            wait_timeout=wait_timeout, progress=progress,
-        )  # fmt: skip
+        return sync(database, *args, **kwargs)
     started = time.perf_counter()
-    _check_strategy(scratch_schema)
-    skip = ignore_filter(ignore)
-    texts = _texts(definitions)
-    defs = parse_definitions(texts, skip)
-    digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
-    options = RoundOptions(not dry_run, allow_destructive, force, digest, progress)
-    rounds = sync_rounds(defs, skip, d1_capabilities, options, _ACCEPTED)
+    a = _arguments(sync, (database, *args), kwargs)
+    _check_strategy(a.scratch_schema)
+    record = not a.dry_run
+    options = RoundOptions(record, a.allow_destructive, a.force, record, a.progress)
+    rounds = sync_rounds(_texts(a.definitions), ignore_filter(a.ignore), d1_capabilities,
+                         options, _ACCEPTED)  # fmt: skip
     outcome: Outcome = await drive_async(rounds, D1Driver(binding).run)
-    status = "changes-needed" if dry_run and outcome.plan.steps else outcome.status
-    return SyncResult(status, outcome.plan, outcome.executed, time.perf_counter() - started)
+    return SyncResult(outcome.status, outcome.plan, outcome.executed,
+                      time.perf_counter() - started)  # fmt: skip
 
 
 def _check_strategy(scratch_schema: str) -> None:
@@ -238,20 +228,10 @@ def _check_strategy(scratch_schema: str) -> None:
 def sync_rounds_on(
     client: Any, definitions: str | Sequence[str], *, apply: bool = True, **options: Any
 ) -> Outcome:
-    """Run the round-based sync on a synchronous client (``sqlite3``, ``apsw``, a Durable
-    Object's storage): the very rounds D1 gets, one transaction each."""
+    """Run the sync on a synchronous client (``sqlite3``, ``apsw``, a Durable Object's
+    storage) the way D1 runs it: each round in a transaction of its own, guarded."""
     c = make_client(client)
     skip = ignore_filter(options.pop("ignore", ()))
-    texts = _texts(definitions)
-    defs = parse_definitions(texts, skip)
-    digest = definitions_hash(tuple(texts), defs, skip) if apply else ""
-    opts = RoundOptions(apply=apply, digest=digest, **options)
-
-    def capabilities(accepts: Callable[[tuple[str, ...]], bool]) -> Capabilities:
-        from .diff import Capabilities
-
-        return Capabilities(
-            c.sqlite_version(), accepts, max_columns=c.max_columns, max_parameters=c.max_parameters
-        )
-
-    return run_rounds(c, sync_rounds(defs, skip, capabilities, opts))  # type: ignore[no-any-return]
+    opts = RoundOptions(apply=apply, record=apply, **options)
+    rounds = sync_rounds(_texts(definitions), skip, local_capabilities(c), opts)
+    return run_rounds(c, rounds)  # type: ignore[no-any-return]

@@ -13,21 +13,11 @@ from .arguments import (
     ignore_patterns,
 )
 from .cache import remember
-from .errors import DefinitionError, DestructiveChangeError, SyncError
 from .log import DEBUG, INFO, enabled
-from .names import PREFIX, SCRATCH_DB, NameFilter, ignore_filter, quote
+from .names import NameFilter, ignore_filter
 from .plan import SyncPlan, SyncResult
 from .session import Session, read_state_row
-from .state import (
-    definitions_hash,
-    from_row,
-    matches,
-    matches_text,
-    read_state,
-    stored_text_hash,
-    text_hash,
-    write_state,
-)
+from .state import stored_text_hash, text_hash
 
 # The client adapters, the tokenizer and the planning stages are imported when a sync
 # needs them, not at import time: a cold start whose definitions and schema are unchanged loads
@@ -35,49 +25,15 @@ from .state import (
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
     from typing import Any
 
     from .apply import Progress
     from .clients import Client
     from .definitions import Definition
-    from .diff import Capabilities
-    from .scratch import Scratch
+    from .rounds import Outcome
 
 __all__ = ["STRATEGIES", "plan", "sync"]
-
-
-class _Rollback(Exception):
-    """Carries a plan out of a transaction that must leave no trace."""
-
-    def __init__(self, plan: SyncPlan) -> None:
-        self.plan = plan
-
-
-class _Options:
-    """How :func:`_run` should proceed."""
-
-    def __init__(
-        self,
-        scratch_schema: str = "auto",
-        apply: bool = False,
-        allow_destructive: bool = False,
-        force: bool = False,
-        progress: Progress | None = None,
-        digest: str = "",  # definitions hash to check and record; "" for plan() and dry runs
-        wait_timeout: float = 60.0,
-        text_digest: str = "",  # hash of the exact texts, recorded with ``digest``
-        session: Session | None = None,
-    ) -> None:
-        self.scratch_schema = scratch_schema
-        self.apply = apply
-        self.allow_destructive = allow_destructive
-        self.force = force
-        self.progress = progress
-        self.digest = digest
-        self.wait_timeout = wait_timeout
-        self.text_digest = text_digest
-        self.session = session
 
 
 def plan(
@@ -98,7 +54,7 @@ def plan(
     declared schema in a private in-memory database.
     """
     from .clients import make_client
-    from .definitions import locate, parse_definitions
+    from .definitions import parse_definitions
 
     deadline = deadline_after(wait_timeout)
     check_options(scratch_schema, None)
@@ -107,12 +63,8 @@ def plan(
     c = make_client(client)
     skip = ignore_filter(patterns)
     defs = parse_definitions(texts, skip)  # before the database is touched
-    try:
-        with Session(c, deadline, wait_timeout) as session:
-            result, _, _ = _run(c, defs, skip, _Options(scratch_schema, session=session))
-    except DefinitionError as exc:
-        raise locate(exc, defs) from None
-    return result
+    with Session(c, deadline, wait_timeout) as session:
+        return _run(c, texts, skip, session, scratch_schema, defs=defs).plan
 
 
 def sync(
@@ -163,47 +115,23 @@ def sync(
             )
             remember(_KNOWN_TEXTS, fast_key, known)
         row = read_state_row(client, deadline, wait_timeout)
-        if row is not None and stored_text_hash(row[0]) == known and row[1] == row[2]:
+        if row is not None and stored_text_hash(row[0]) == known and row[1]:
             return _up_to_date(client, _NOTHING, started)
     from .clients import make_client
-    from .definitions import locate, parse_definitions
 
     texts = definition_texts(definitions)
     c = make_client(client)
     skip = ignore_filter(patterns)
-    text_digest = "" if dry_run else text_hash(tuple(texts), skip)
-    defs: list[Definition] = []
-    try:
-        with Session(c, deadline, wait_timeout) as session:
-            stored, fingerprint = None, ""
-            if text_digest and not force:
-                if row is not None:
-                    stored, fingerprint = from_row(row)
-                else:
-                    session.bound_wait()
-                    stored, fingerprint = read_state(c)
-            if matches_text(stored, text_digest, fingerprint):
-                return _up_to_date(client, SyncPlan(), started)
-            defs = parse_definitions(texts, skip)  # before the database is changed
-            digest = "" if dry_run else definitions_hash(tuple(texts), defs, skip)
-            if matches(stored, digest, fingerprint):  # the same tokens: only cosmetic edits
-                return _up_to_date(client, SyncPlan(), started)
-            options = _Options(
-                scratch_schema, not dry_run, allow_destructive, force, progress, digest,
-                wait_timeout, text_digest, session,
-            )  # fmt: skip
-            the_plan, executed, by_peer = _run(c, defs, skip, options)
-    except DefinitionError as exc:
-        raise locate(exc, defs) from None
-    if by_peer:
-        status = "synced-by-peer"
-    elif not the_plan.steps:
-        status = "up-to-date"
-    elif dry_run:
-        status = "changes-needed"
-    else:
-        status = "synced"
-    result = SyncResult(status, the_plan, tuple(executed), time.perf_counter() - started)
+    state_row = (row[0], bool(row[1])) if row is not None else None
+    with Session(c, deadline, wait_timeout) as session:
+        outcome = _run(
+            c, texts, skip, session, scratch_schema, apply=not dry_run,
+            allow_destructive=allow_destructive, force=force, progress=progress,
+            state_row=state_row,
+        )  # fmt: skip
+    result = SyncResult(
+        outcome.status, outcome.plan, outcome.executed, time.perf_counter() - started
+    )
     log = enabled(INFO)
     if log is not None:
         _log_result(log, client, result)
@@ -263,179 +191,33 @@ def _fast_key(
     return None
 
 
-def _pragma(client: Client, name: str) -> int:
-    rows = client.query(f"PRAGMA {name}")
-    return int(rows[0][0]) if rows else 0
-
-
-class _SyncedByPeer(Exception):
-    """Another process finished the same sync while this one waited for the lock."""
-
-
 def _run(
-    client: Client, defs: list[Definition], skip: NameFilter, opts: _Options
-) -> tuple[SyncPlan, list[str], bool]:
-    from .diff import Capabilities
-    from .scratch import open_scratch
-
-    if client.in_transaction() and client.commits_for_caller:
-        raise SyncError(
-            f"the {client.name} connection has a transaction open; commit or roll it back "
-            "before calling sync() (inline_sync never commits work that is not its own)"
-        )
-    caps = Capabilities(client.sqlite_version())
-    fk_on = bool(_pragma(client, "foreign_keys"))
-    legacy = bool(_pragma(client, "legacy_alter_table"))
-    can_toggle = client.can_toggle_foreign_keys()
-    scratch: Scratch | None = None
-    toggled = False
-    session = opts.session
-    try:
-        if session is not None:  # what is left of the wait (the session restores it)
-            session.bound_wait()
-        if opts.apply and fk_on and can_toggle:
-            client.execute("PRAGMA foreign_keys = OFF")
-            toggled = True
-        scratch = open_scratch(client, opts.scratch_schema)
-        strategy = scratch.strategy
-
-        def work() -> tuple[SyncPlan, list[str], bool]:
-            assert scratch is not None
-            stored, fingerprint = None, ""
-            if opts.digest:
-                stored, fingerprint = read_state(client)
-                if not opts.force and matches(stored, opts.digest, fingerprint):
-                    raise _SyncedByPeer
-
-            def compare(built: Scratch) -> SyncPlan:
-                return _compare(client, built, defs, skip, caps, fk_on and not can_toggle,
-                                legacy, strategy)  # fmt: skip
-
-            the_plan = _plan_inside(client, scratch, defs, opts, compare)
-            if not opts.apply:
-                if strategy == "scratch-db":
-                    # Only the attached scratch database was written: committing leaves main
-                    # as it was, like a rollback, but does not make SQLite discard and re-read
-                    # main's whole schema (which it does after rolling back a schema change).
-                    return the_plan, [], False
-                raise _Rollback(the_plan)
-            if the_plan.destructive and not opts.allow_destructive:
-                raise DestructiveChangeError(the_plan)
-            executed: list[str] = []
-            if the_plan.steps:
-                from .apply import apply_plan  # loaded only when there is something to apply
-
-                executed = apply_plan(client, the_plan, opts.progress)
-            if opts.digest and not (
-                not the_plan.steps
-                and matches(stored, opts.digest, fingerprint)
-                and stored is not None
-                and stored.text_hash == opts.text_digest
-            ):  # (a forced sync that found nothing to do leaves the state row alone)
-                write_state(client, opts.digest, opts.text_digest)
-            if session is not None:  # COMMIT may wait for readers: what is left
-                session.bound_wait()
-            return the_plan, executed, False
-
-        try:
-            return client.transaction(work, immediate=opts.apply)
-        except _Rollback as done:
-            return done.plan, [], False
-        except _SyncedByPeer:
-            return SyncPlan(strategy=strategy), [], True
-    finally:
-        if scratch is not None:
-            scratch.detach()
-        if toggled:
-            client.execute("PRAGMA foreign_keys = ON")
-        if bool(_pragma(client, "legacy_alter_table")) != legacy:
-            client.execute(f"PRAGMA legacy_alter_table = {'ON' if legacy else 'OFF'}")
-
-
-def _plan_inside(
     client: Client,
-    scratch: Scratch,
-    defs: list[Definition],
-    opts: _Options,
-    compare: Callable[[Scratch], SyncPlan],
-) -> SyncPlan:
-    """Build the declared schema in ``scratch`` and ``compare`` it with the live one."""
-    strategy = scratch.strategy
-    try:
-        scratch.build(defs)
-    except Exception as exc:
-        # A read-only connection (mode=ro, query_only) cannot write even to an attached
-        # :memory: database. Planning needs no writes to the database itself: with "auto",
-        # the declared schema is built in a private in-memory connection instead.
-        private = None
-        if (
-            opts.scratch_schema == "auto" and not opts.apply and strategy == "scratch-db"
-            and client.is_error(exc) and client.error_code(exc) == "SQLITE_READONLY"
-        ):  # fmt: skip
-            private = client.open_private()
-        if private is None:
-            raise
-        try:
-            from .scratch import open_scratch
+    texts: list[str],
+    skip: NameFilter,
+    session: Session,
+    scratch_schema: str,
+    *,
+    apply: bool = False,
+    allow_destructive: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+    defs: list[Definition] | None = None,
+    state_row: tuple[object, bool] | None = None,
+) -> Outcome:
+    """The sync (or plan) as the engine's rounds (:mod:`inline_sync.rounds`), driven on
+    ``client`` by the local driver: one transaction."""
+    from .local import LocalDriver, local_capabilities
+    from .rounds import RoundOptions, sync_rounds
+    from .state import fingerprint_of
 
-            elsewhere = open_scratch(private, "scratch-db")
-            elsewhere.build(defs)
-            return compare(elsewhere)
-        finally:
-            private.close()
-    return compare(scratch)
-
-
-def _compare(
-    client: Client,
-    scratch: Scratch,
-    defs: list[Any],
-    skip: Any,
-    caps: Capabilities,
-    fk_enforced: bool,
-    legacy: bool,
-    strategy: str,
-) -> SyncPlan:
-    """Read the built scratch schema and the live one, and plan the difference."""
-    from .diff import Capabilities
-    from .introspect import same_text
-    from .scratch import read_objects, read_shadow_tables
-
-    # ALTER forms are tried on the connection itself (lazily), not read off the version.
-    caps = Capabilities(caps.version, scratch.accepts, max_columns=client.max_columns,
-                        max_parameters=client.max_parameters)  # fmt: skip
-    desired_rows, desired_shadow = scratch.read()
-    current_rows = read_objects(client, "main")
-    current_shadow = read_shadow_tables(client, "main", current_rows, scratch.declared)
-    if same_text(current_rows, desired_rows, skip, current_shadow, desired_shadow):
-        if strategy == "prefix":
-            scratch.drop_prefixed()
-        return SyncPlan(strategy=strategy, sqlite_version=".".join(map(str, caps.version)))
-    # Something differs: only now the planning stages load.
-    from .introspect import build_schema
-    from .planner import PlanInput, build_plan
-
-    desired = build_schema(desired_rows, skip, desired_shadow)
-    current = build_schema(current_rows, skip, current_shadow)
-
-    def has_rows(name: str) -> bool:
-        return bool(client.query(f"SELECT 1 FROM main.{quote(name)} LIMIT 1"))
-
-    def columns_of(side: str, name: str) -> list[str]:
-        if side == "current":
-            where = f"main.table_info({quote(name)})"
-        elif strategy == "scratch-db":
-            where = f"{SCRATCH_DB}.table_info({quote(name)})"
-        else:
-            where = f"main.table_info({quote(PREFIX + name)})"
-        reader = client if side == "current" else scratch.client
-        return [str(r[1]) for r in reader.query(f"PRAGMA {where}")]
-
-    the_plan = build_plan(
-        current,
-        desired,
-        PlanInput(defs, caps, fk_enforced, legacy, has_rows, columns_of, strategy),
+    rounds = sync_rounds(
+        texts,
+        skip,
+        local_capabilities(client),
+        RoundOptions(apply, allow_destructive, force, apply, progress),
+        fingerprint=fingerprint_of(client),
+        defs=defs,
+        state_row=state_row,
     )
-    if strategy == "prefix":
-        scratch.drop_prefixed()
-    return the_plan
+    return LocalDriver(client, scratch_schema, session).drive(rounds)  # type: ignore[no-any-return]

@@ -295,7 +295,7 @@ def _state_matches(conn: Any, digest: str) -> bool:
         row = conn.execute(STATE_QUERY).fetchone()
     except Exception:  # no state table yet
         return False
-    return row is not None and row[0] == digest and row[1] == row[2]
+    return row is not None and row[0] == digest and bool(row[1])
 
 
 #: The schema's SQL text, object after object in the order SQLite stores them. The text of each

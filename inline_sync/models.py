@@ -8,12 +8,13 @@ only cosmetically.
 
 from __future__ import annotations
 
+from .names import dependency_order as dependency_order  # (defined there: light to import)
 from .names import fold
 from .value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
 _NO_NAMES: frozenset[str] = frozenset()
 
@@ -421,31 +422,6 @@ class Schema(Value):
             views={} if views is None else views,
             triggers={} if triggers is None else triggers,
         )
-
-
-def dependency_order(
-    names: list[str], deps: Callable[[str], set[str] | frozenset[str]]
-) -> list[str]:
-    """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
-    order: list[str] = []
-    state: dict[str, int] = {}
-    pool = set(names)
-
-    def visit(n: str) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            return  # a cycle: leave it where it is
-        state[n] = 1
-        for d in sorted(deps(n) & pool):
-            if d != n:
-                visit(d)
-        state[n] = 2
-        order.append(n)
-
-    for n in names:
-        visit(n)
-    return order
 
 
 def free_rowid_name(columns: Iterable[str]) -> str | None:

@@ -10,7 +10,7 @@ from .cache import remember
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -161,3 +161,28 @@ is_reserved = NameFilter(RESERVED)
 def in_main(name: str) -> str:
     """``name`` quoted and qualified with ``main``."""
     return "main." + quote(name)
+
+
+def dependency_order(
+    names: list[str], deps: Callable[[str], set[str] | frozenset[str]]
+) -> list[str]:
+    """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+    pool = set(names)
+
+    def visit(n: str) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            return  # a cycle: leave it where it is
+        state[n] = 1
+        for d in sorted(deps(n) & pool):
+            if d != n:
+                visit(d)
+        state[n] = 2
+        order.append(n)
+
+    for n in names:
+        visit(n)
+    return order

@@ -1,23 +1,34 @@
-"""The sync as a sans-I/O sequence of rounds, for databases reached by round-trips (D1).
+"""The one sync engine: a sans-I/O generator that every client's driver runs.
 
-A *round* is a list of statements that must run as one transaction: all or nothing. The core
-below is a generator: it yields a :class:`Round`, the driver runs it (D1: one ``batch()``; a
-synchronous client: statement by statement inside one transaction) and sends back the rows of
-every statement, or throws :class:`RoundError` into it when SQLite refused one (after rolling
-the round back). Planning is the same :func:`~inline_sync.planner.build_plan` that
-:func:`inline_sync.sync` uses; only the I/O is shaped differently:
+The engine never touches a database. It *yields* requests and is sent the answers:
 
-1. **read state**: one statement compares the stored definitions hash and schema fingerprint
-   with the database. An up-to-date database costs this one round-trip.
-2. **scratch**: build the ``__sync_``-prefixed copies of the definitions, read them back with
-   everything the planner asks about (current objects, rows present, virtual-table columns,
-   settings) and drop them again, in one round: no scratch object outlives it, whatever happens
-   to the isolate between round-trips.
-3. **plan**, in memory.
-4. **apply**: a guard that fails the round unless the schema is still the one planned against,
-   the steps, a foreign-key check that fails the round on new violations, the state row. A
-   failed guard means another process got there first: the state is read again (``synced-by-
-   peer``) or the sync is planned again.
+* :class:`Round`: statements to run as one transaction, all or nothing. The driver sends back
+  the rows of every statement, or throws :class:`RoundError` into the engine when SQLite
+  refused one (after rolling the round back).
+* :class:`Begin`: the sync proper starts. A local driver (``sqlite3``, ``apsw``, a Durable
+  Object's storage) takes the write lock, switches foreign keys off where it may, attaches the
+  scratch database and from then on runs every round inside that one transaction (each round
+  in a savepoint of its own); D1's driver has nothing to open. The answer is a
+  :class:`Started` that says which of the two kinds of driver this is.
+* :class:`ApplySteps`: run the plan's steps inside the open transaction (local drivers only,
+  with :func:`inline_sync.apply.apply_plan`: chunked copies with progress, the caller's TEMP
+  triggers); D1 gets the steps inside a guarded apply round instead.
+
+What the engine does, in order, whoever drives it:
+
+1. **read state**: one statement compares the stored definitions hashes and the schema
+   fingerprint with the database (the exact text's hash first, then the tokens'). An
+   up-to-date database costs this one round.
+2. **begin**; a driver whose database other processes may write reads the state again under
+   the lock (``synced-by-peer``).
+3. **scratch**: build the scratch copies of the definitions, read back everything the planner
+   asks about, drop them again, in one round (:mod:`inline_sync.scratch_round`). No scratch
+   object outlives the round, whatever happens to a D1 isolate between round-trips.
+4. **plan**, in memory, with :func:`~inline_sync.planner.build_plan`. An ALTER form nobody has
+   tried on this connection yet is tried in a round of its own that fails on purpose.
+5. **apply**: local drivers run the steps and record the state in their transaction. D1 gets
+   one guarded round (:mod:`inline_sync.apply_round`); a failed guard means another process
+   got there first: the state is read again (``synced-by-peer``) or the sync planned again.
 
 When the driver cannot say which statement of a failed round was refused (D1 does not),
 *probe* rounds find it by bisection: each runs a prefix of the statements and then fails on
@@ -26,36 +37,53 @@ purpose, so it changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
-from .errors import (
-    ApplyError,
-    DefinitionError,
-    DestructiveChangeError,
-    SyncError,
-    reserved_name_taken,
+from .errors import DestructiveChangeError, SyncError, reserved_name_taken
+from .names import PREFIX, SCRATCH_DB
+from .plan import Step, SyncPlan
+from .state import (
+    FINGERPRINT,
+    STATE_ENTRY,
+    STATE_TABLE,
+    damage,
+    state_check,
+    state_statements,
+    text_hash,
 )
-from .names import PREFIX, NameFilter
-from .plan import ForeignKeyCheck, Step, SyncPlan
-from .state import STATE_TABLE, STATE_TABLE_SQL
-from .tokenizer import fold, literal, quote
+from .tokenizer import quote
+from .value import Value
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
 if TYPE_CHECKING:  # the planning stages load only when a plan is made
+    from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+    from typing import Any
+
+    from .definitions import Definition
     from .diff import Capabilities
+    from .names import NameFilter
 
-Row = tuple[Any, ...]
-Statement = tuple[str, tuple[Any, ...]]
+    Row = tuple[Any, ...]
+    Statement = tuple[str, tuple[Any, ...]]
+    #: What a driver sends back for a round: the rows of each statement, in order.
+    Reply = list[list[Row]]
+    Tables = dict[str, tuple[str, bool]]  # folded name -> (name, is virtual)
+    Accepts = Callable[[tuple[str, ...]], bool]
 
 
-@dataclass(frozen=True)
-class Round:
-    """Statements to run in one transaction; ``purpose`` names the round in messages."""
+class Round(Value):
+    """Statements to run in one transaction; ``purpose`` names the round in messages.
+    ``scratch``: the positions of the statements that touch only the attached scratch
+    database (a driver may run those on a private connection, where the database is
+    read-only)."""
 
+    __slots__ = ("purpose", "scratch", "statements")
     purpose: str
     statements: tuple[Statement, ...]
+    scratch: frozenset[int]
+
+    def __init__(
+        self, purpose: str, statements: tuple[Statement, ...], scratch: frozenset[int] = frozenset()
+    ) -> None:
+        self._init(purpose=purpose, statements=statements, scratch=scratch)
 
 
 class RoundError(Exception):
@@ -70,73 +98,187 @@ class RoundError(Exception):
         self.index = index
 
 
-#: What a driver sends back for a round: the rows of each statement, in order.
-Reply = list[list[Row]]
-Rounds = Generator[Round, Reply, Any]
+class Begin(Value):
+    """The request that opens the sync proper (after the state was read and did not match).
+    ``apply``: the sync will write (a local driver takes the write lock at once)."""
+
+    __slots__ = ("apply",)
+    apply: bool
+
+    def __init__(self, apply: bool) -> None:
+        self._init(apply=apply)
 
 
-@dataclass(frozen=True)
-class RoundOptions:
-    """The options of one sync or plan, as :func:`inline_sync.sync` takes them."""
+class Started(Value):
+    """A driver's answer to :class:`Begin`: how it runs the rest of the sync.
 
-    apply: bool = False
-    allow_destructive: bool = False
-    force: bool = False
-    digest: str = ""  # definitions hash to check and record; "" for plans and dry runs
-    progress: Callable[[Step, int, int], None] | None = None
-    attempts: int = 3  # plans in a row whose guard another process may fail
+    ``one_transaction``: every later round runs inside one transaction that the driver commits
+    when the engine returns (rolls back for plans), so nobody can change the schema between the
+    rounds: no guards are needed, the state is read again under the lock (another connection
+    may have synced while this one waited for it), and the steps run as :class:`ApplySteps`.
+    ``strategy``: ``"prefix"`` or ``"scratch-db"`` (the driver attached the scratch database).
+    ``foreign_keys``: whether they are enforced during the change (None: read them).
+    """
+
+    __slots__ = ("foreign_keys", "one_transaction", "strategy")
+    one_transaction: bool
+    strategy: str
+    foreign_keys: bool | None
+
+    def __init__(
+        self,
+        one_transaction: bool = False,
+        strategy: str = "prefix",
+        foreign_keys: bool | None = None,
+    ) -> None:
+        self._init(one_transaction=one_transaction, strategy=strategy, foreign_keys=foreign_keys)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the core returns: the status, the plan and the statements applied."""
+class ApplySteps(Value):
+    """Run the steps of ``plan`` inside the open transaction; the reply is the statements run."""
 
+    __slots__ = ("plan", "progress")
+    plan: SyncPlan
+    progress: Callable[[Step, int, int], None] | None
+
+    def __init__(self, plan: SyncPlan, progress: Callable[[Step, int, int], None] | None) -> None:
+        self._init(plan=plan, progress=progress)
+
+
+if TYPE_CHECKING:
+    Request = Round | Begin | ApplySteps
+    Rounds = Generator[Request, Any, Any]
+
+
+class RoundOptions(Value):
+    """The options of one sync or plan, as :func:`inline_sync.sync` takes them. ``record``:
+    check and record the state row (a sync, not a plan or dry run); ``attempts``: plans in a
+    row whose guard another process may fail."""
+
+    __slots__ = ("allow_destructive", "apply", "attempts", "force", "progress", "record")
+    apply: bool
+    allow_destructive: bool
+    force: bool
+    record: bool
+    progress: Callable[[Step, int, int], None] | None
+    attempts: int
+
+    def __init__(
+        self,
+        apply: bool = False,
+        allow_destructive: bool = False,
+        force: bool = False,
+        record: bool = False,
+        progress: Callable[[Step, int, int], None] | None = None,
+        attempts: int = 3,
+    ) -> None:
+        self._init(apply=apply, allow_destructive=allow_destructive, force=force, record=record,
+                   progress=progress, attempts=attempts)  # fmt: skip
+
+
+class Outcome(Value):
+    """What the engine returns: the status, the plan and the statements applied."""
+
+    __slots__ = ("executed", "plan", "status")
     status: str
     plan: SyncPlan
-    executed: tuple[str, ...] = ()
+    executed: tuple[str, ...]
+
+    def __init__(self, status: str, plan: SyncPlan, executed: tuple[str, ...] = ()) -> None:
+        self._init(status=status, plan=plan, executed=executed)
 
 
-# The schema as one text: every object with SQL, by name, without SQLite's, the platform's and
-# inline_sync's own (scratch and guard tables come and go; AUTOINCREMENT in a scratch table
-# leaves sqlite_sequence behind). Reading it twice gives the same text exactly when nothing
-# changed, so the state row and the apply guard compare it inside SQL, without a round-trip.
-FINGERPRINT = (
-    "(SELECT json_group_array(json_array(type, name, sql)) FROM (SELECT type, name, sql "
-    "FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-    "AND lower(substr(name, 1, 4)) <> '_cf_' AND lower(substr(name, 1, 7)) <> '__sync_' "
-    f"AND name <> '{STATE_TABLE}' ORDER BY name))"
-)
-STATE_CHECK = (
-    f"SELECT definitions_hash, fingerprint IS {FINGERPRINT} FROM {STATE_TABLE} WHERE id = 1"
-)
-_THEIRS = "SELECT name FROM main.sqlite_master WHERE lower(substr(name, 1, 7)) = '__sync_'"
-_OBJECTS = "SELECT type, name, tbl_name, sql FROM main.sqlite_master WHERE sql IS NOT NULL"
-_TABLES = (
+TABLES = (
     "SELECT name, sql LIKE 'CREATE VIRTUAL TABLE%' FROM main.sqlite_master "
     "WHERE type = 'table' AND sql IS NOT NULL"
 )
 
 # Failing a round on purpose: an INSERT that violates a CHECK constraint whose name is the
 # message. SQLite reports "CHECK constraint failed: <name>", so the reason survives D1.
-_SCHEMA_CHANGED = "inline_sync: the schema changed since it was planned"
-_FK_BROKEN = "inline_sync: foreign keys of "
-_PROBE_END = "inline_sync: probe ends here"
+SCHEMA_CHANGED = "inline_sync: the schema changed since it was planned"
+PROBE_END = "inline_sync: probe ends here"
 
 
-def _guard_table(name: str, constraint: str) -> Statement:
+def guard_table(name: str, constraint: str, schema: str = "main") -> Statement:
+    """A scratch table whose every INSERT of a false value fails with ``constraint``."""
     return (
-        f"CREATE TABLE {quote(PREFIX + name)} (ok INTEGER CONSTRAINT {quote(constraint)} "
-        "CHECK (ok))",
+        f"CREATE TABLE {schema}.{quote(PREFIX + name)} (ok INTEGER CONSTRAINT "
+        f"{quote(constraint)} CHECK (ok))",
         (),
     )
 
 
-def _drop(kind: str, name: str) -> Statement:
-    return (f"DROP {kind.upper()} IF EXISTS {quote(name)}", ())
+def fail_on_purpose(name: str, schema: str = "main") -> Statement:
+    """The INSERT that fails the guard table ``name``."""
+    return (f"INSERT INTO {schema}.{quote(PREFIX + name)} VALUES (0)", ())
 
 
-# --------------------------------------------------------------------------- the core
-Accepts = Callable[[tuple[str, ...]], bool]
+def drop(kind: str, name: str) -> Statement:
+    """DROP ``kind`` IF EXISTS main.``name``."""
+    return (f"DROP {kind.upper()} IF EXISTS main.{quote(name)}", ())
+
+
+# --------------------------------------------------------------------------- the state row
+class Stored:
+    """The state as read: the stored hashes and whether the schema still matches. ``entry``:
+    the rows of :data:`~inline_sync.state.STATE_ENTRY`, when they were read."""
+
+    def __init__(
+        self, rows: list[Row] | None, tables: Tables | None = None, entry: Sequence[Row] = ()
+    ) -> None:
+        hashes, self.same_schema = (str(rows[0][0]), bool(rows[0][1])) if rows else ("", False)
+        self.found = bool(rows)
+        self.token_hash, _, self.text_hash = hashes.partition(" ")
+        #: What the state round must repair: None when the table is sound.
+        self.damaged = damage(entry)
+        self.sound = self.damaged is None
+        self.tables = tables
+
+    def matches_text(self, text_digest: str) -> bool:
+        """Synced to these exact texts, and the schema has not changed since."""
+        return self.found and self.same_schema and self.text_hash == text_digest != ""
+
+    def matches(self, digest: str) -> bool:
+        """Synced to definitions with these tokens, and the schema has not changed since."""
+        return self.found and self.same_schema and self.token_hash == digest != ""
+
+
+NOTHING_STORED = Stored(None)
+
+
+def _read_state(fingerprint: str) -> Generator[Request, Any, Stored]:
+    """The stored state, read in one round with the tables (for the scratch round: one
+    round-trip less on D1) and the state table's own entry. A missing or damaged state table is
+    no state, never an error: the state round makes it anew."""
+    check = (state_check(fingerprint), ())
+    look = ((TABLES, ()), (STATE_ENTRY, (STATE_TABLE,)))
+    try:
+        reply = yield Round("read state", (*look, check))
+    except RoundError:
+        # No state table yet (or one damaged by hand): what is under its name.
+        reply = yield Round("read state", look)
+        return Stored(None, _tables(reply[0]), reply[1])
+    return Stored(reply[2], _tables(reply[0]), reply[1])
+
+
+def _read_state_carefully(fingerprint: str) -> Generator[Request, Any, Stored]:
+    """The stored state, looking before reading: inside a Durable Object's transaction a
+    statement is best not refused."""
+    look = yield Round("look for the state", ((STATE_ENTRY, (STATE_TABLE,)), (TABLES, ())))
+    found = Stored(None, _tables(look[1]), look[0])
+    if not found.sound:
+        return found
+    reply = yield Round("read state", ((state_check(fingerprint), ()),))
+    return Stored(reply[0], found.tables, look[0])
+
+
+def _tables(rows: list[Row]) -> Tables:
+    from .tokenizer import fold
+
+    return {fold(str(name)): (str(name), bool(virtual)) for name, virtual in rows}
+
+
+# --------------------------------------------------------------------------- the engine
 
 
 class _Unknown(Exception):
@@ -148,18 +290,29 @@ class _Unknown(Exception):
 
 
 def sync_rounds(
-    defs: list[Definition],
+    texts: Sequence[str],
     skip: NameFilter,
     capabilities: Callable[[Accepts], Capabilities],
     opts: RoundOptions,
     accepted: dict[tuple[str, ...], bool] | None = None,
+    fingerprint: str = FINGERPRINT,
+    defs: list[Definition] | None = None,
+    state_row: Row | None = None,
 ) -> Rounds:
-    """The whole sync (or plan, with ``opts.apply`` false) as rounds; returns an Outcome.
+    """The whole sync (or plan, with ``opts.apply`` false) as requests; returns an Outcome.
 
-    ``capabilities(accepts)`` says what the client can do, asking ``accepts(statements)``
-    whether the client runs a statement form (an ALTER the planner would like to use). That is
-    answered by trying it in a round of its own that fails on purpose, once per form: the
-    answers are kept in ``accepted`` (a D1 isolate keeps them for every later sync)."""
+    ``texts`` are the definitions (parsed here unless ``defs`` are given, after the state was
+    read: unchanged text is recognised without tokenizing it). ``capabilities(accepts)`` says
+    what the client can do, asking ``accepts(statements)`` whether the client runs a statement
+    form (an ALTER the planner would like to use). That is answered by trying it in a round of
+    its own that fails on purpose, once per form: the answers are kept in ``accepted`` (a D1
+    isolate keeps them for every later sync). ``fingerprint`` is the SQL expression of the
+    schema's fingerprint (:data:`~inline_sync.state.COOKIE` where the client may read it).
+    ``state_row``: a row of :func:`~inline_sync.state.state_check` the caller read already
+    (the start-up fast path's)."""
+    from .definitions import parse_definitions
+    from .state import definitions_hash
+
     known = accepted if accepted is not None else {}
 
     def accepts(statements: tuple[str, ...]) -> bool:
@@ -167,41 +320,81 @@ def sync_rounds(
             raise _Unknown(statements)
         return known[statements]
 
-    tables: dict[str, tuple[str, bool]] | None = None
-    if opts.digest and not opts.force:
-        matched, tables = yield from _read_state(opts.digest)
-        if matched:
+    texts = tuple(texts)
+    text_digest = text_hash(texts, skip) if opts.record else ""
+    stored = NOTHING_STORED
+    if opts.record and not opts.force:
+        if state_row is not None:
+            stored = Stored([state_row])
+        else:
+            stored = yield from _read_state(fingerprint)
+        if stored.matches_text(text_digest):
             return Outcome("up-to-date", SyncPlan())
+    if defs is None:
+        defs = parse_definitions(list(texts), skip)
+    digest = definitions_hash(texts, defs, skip) if opts.record else ""
+    if stored.matches(digest):  # the same tokens: only cosmetic edits
+        return Outcome("up-to-date", SyncPlan())
+    session: Started = yield Begin(opts.apply)
+    if opts.record and session.one_transaction:  # under the lock now
+        stored = yield from _read_state_carefully(fingerprint)
+        if not opts.force and stored.matches(digest):
+            return Outcome("synced-by-peer", SyncPlan(strategy=session.strategy))
+    elif opts.record and opts.force:  # what the state says, to leave it alone if it is right
+        stored = yield from _read_state(fingerprint)
+    tables = stored.tables
     for _ in range(opts.attempts):
         if tables is None:
             tables = yield from _current_tables()
-        scratch = ScratchRound(defs, skip, tables)
+        from .scratch_round import ScratchRound
+
+        scratch = ScratchRound(defs, skip, tables, session, fingerprint)
         tables = None  # read again if this attempt has to start over
         try:
-            reply = yield scratch.round()
-        except RoundError as exc:
-            yield from scratch.diagnose(exc)
+            reply = yield from scratch.run()
+        except _Again:
             continue  # a table vanished between the rounds: plan again
         while True:  # planning is pure: plan again once an unknown form has been tried
             try:
-                the_plan, fingerprint = scratch.plan(reply, capabilities(accepts))
+                the_plan, planned_against = scratch.plan(reply, capabilities(accepts))
                 break
             except _Unknown as need:
-                known[need.statements] = yield from _try_form(need.statements)
+                known[need.statements] = yield from _try_form(need.statements, session)
         if not opts.apply:
             return Outcome(the_plan.status, the_plan)
         if the_plan.destructive and not opts.allow_destructive:
             raise DestructiveChangeError(the_plan)
-        apply = ApplyRound(the_plan, fingerprint, opts)
+        # A sync that found nothing to do where the state already says so (a forced sync)
+        # leaves the state row alone.
+        unchanged = not the_plan.steps and stored.matches(digest)
+        unchanged = unchanged and stored.text_hash == text_digest
+        record = opts.record and not unchanged
+        if session.one_transaction:
+            executed: list[str] = []
+            if the_plan.steps:
+                executed = yield ApplySteps(the_plan, opts.progress)
+            if record:
+                yield Round("state", tuple(state_statements(digest, text_digest, fingerprint,
+                                                            stored.damaged)))  # fmt: skip
+            return Outcome("synced" if the_plan.steps else "up-to-date", the_plan, tuple(executed))
+        from .apply_round import ApplyRound
+
+        state = (
+            state_statements(digest, text_digest, fingerprint, stored.damaged, raced=True)
+            if record
+            else []
+        )
+        apply = ApplyRound(the_plan, planned_against, opts.progress, state, fingerprint)
         try:
             reply = yield apply.round()
         except RoundError as exc:
-            if _SCHEMA_CHANGED not in exc.message:
+            if SCHEMA_CHANGED not in exc.message:
                 raise (yield from apply.diagnose(exc)) from None
-            if opts.digest:
-                matched, tables = yield from _read_state(opts.digest)
-                if matched:
+            if opts.record:
+                stored = yield from _read_state(fingerprint)
+                if stored.matches(digest):
                     return Outcome("synced-by-peer", SyncPlan(strategy="prefix"))
+                tables = stored.tables
             continue  # changed by someone else, to something else: plan again
         apply.report(reply)
         status = "synced" if the_plan.steps else "up-to-date"
@@ -212,48 +405,65 @@ def sync_rounds(
     )
 
 
-Tables = dict[str, tuple[str, bool]]  # folded name -> (name, is virtual)
-
-
-def _read_state(digest: str) -> Generator[Round, Reply, tuple[bool, Tables | None]]:
-    """Whether the stored state matches ``digest`` and the schema, and the tables (read in the
-    same round, for the next one)."""
+async def drive_async(
+    rounds: Rounds, run: Callable[[Request], Awaitable[Any]], reply: Any = None
+) -> Any:
+    """The one driving loop: answer each request of ``rounds`` with ``await run(request)``
+    (a RoundError it raises is thrown into the engine), starting by sending ``reply`` (None
+    for a fresh engine); returns the engine's result."""
     try:
-        reply = yield Round("read state", ((STATE_CHECK, ()), (_TABLES, ())))
-    except RoundError as exc:
-        if f"no such table: {STATE_TABLE}" in exc.message:
-            return False, None  # never synced here
-        raise SyncError(f"cannot read inline_sync's state: {exc.message}") from None
-    rows = reply[0]
-    return bool(rows) and rows[0][0] == digest and bool(rows[0][1]), _tables(reply[1])
+        request = rounds.send(reply)
+        while True:
+            try:
+                answer = await run(request)
+            except RoundError as exc:
+                try:
+                    request = rounds.throw(exc)
+                except RoundError as unhandled:  # a statement of the engine's own refused
+                    raise SyncError(
+                        f"SQLite refused one of inline_sync's own statements: "
+                        f"{unhandled.message}; nothing was changed"
+                    ) from None
+            else:
+                request = rounds.send(answer)
+    except StopIteration as done:
+        return done.value
 
 
-def _current_tables() -> Generator[Round, Reply, Tables]:
-    reply = yield Round("read tables", ((_TABLES, ()),))
+def run_sync(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine that never waits for anything (a synchronous driver's loop) to its end
+    on its first step."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise SyncError("a synchronous driver waited for something")  # pragma: no cover
+
+
+class _Again(Exception):
+    """The scratch round failed for a reason that is not the definitions': start over."""
+
+
+def _current_tables() -> Generator[Request, Any, Tables]:
+    reply = yield Round("read tables", ((TABLES, ()),))
     return _tables(reply[0])
 
 
-def _tables(rows: list[Row]) -> Tables:
-    return {fold(str(name)): (str(name), bool(virtual)) for name, virtual in rows}
-
-
-def _probe(statements: Sequence[Statement]) -> Generator[Round, Reply, int | None]:
+def _probe(statements: Sequence[Statement]) -> Generator[Request, Any, int | None]:
     """The index of the first statement SQLite refuses, found by bisection with rounds that
     fail on purpose at their end (so none of them changes anything); None if none is."""
     lo, hi = 0, len(statements)  # statements[:lo] pass; the first failure is below hi
     found = False
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        probe = (
-            _guard_table("probe", _PROBE_END),
-            *statements[:mid],
-            (f"INSERT INTO {quote(PREFIX + 'probe')} VALUES (0)", ()),
-        )
         try:
-            yield Round("probe", probe)
+            yield Round("probe", (
+                guard_table("probe", PROBE_END), *statements[:mid], fail_on_purpose("probe")
+            ))  # fmt: skip
         except RoundError as exc:
-            _raise_if_taken(exc)
-            if _PROBE_END in exc.message:
+            raise_if_taken(exc)
+            if PROBE_END in exc.message:
                 lo = mid
                 continue
             hi, found = mid - 1, True
@@ -262,344 +472,41 @@ def _probe(statements: Sequence[Statement]) -> Generator[Round, Reply, int | Non
     return lo if found else None
 
 
-def _try_form(statements: tuple[str, ...]) -> Generator[Round, Reply, bool]:
+def _try_form(statements: tuple[str, ...], session: Started) -> Generator[Request, Any, bool]:
     """Whether the client runs ``statements`` (``{t}``: a throwaway table with columns a and
-    b), tried in a round that then fails on purpose, so it changes nothing."""
-    table = f"main.{quote(PREFIX + 'form')}"
+    b), tried in the scratch space in a round that then fails on purpose, so it changes
+    nothing. Inside the sync's transaction, so an authorizer answers as it would for the real
+    change."""
+    in_db = session.strategy == "scratch-db"
+    schema = SCRATCH_DB if in_db else "main"
+    table = f"{schema}.{quote(PREFIX + 'form')}"
+    tried = (
+        guard_table("probe", PROBE_END, schema),
+        (f"CREATE TABLE {table} (a INT, b INT)", ()),
+        *((sql.format(t=table), ()) for sql in statements),
+        fail_on_purpose("probe", schema),
+    )
     try:
-        yield Round("try a statement form", (
-            _guard_table("probe", _PROBE_END),
-            (f"CREATE TABLE {table} (a INT, b INT)", ()),
-            *((sql.format(t=table), ()) for sql in statements),
-            (f"INSERT INTO {quote(PREFIX + 'probe')} VALUES (0)", ()),
-        ))  # fmt: skip
+        yield Round("try a statement form", tried,
+                    frozenset(range(len(tried))) if in_db else frozenset())  # fmt: skip
     except RoundError as exc:
-        _raise_if_taken(exc)
-        return _PROBE_END in exc.message
+        raise_if_taken(exc)
+        return PROBE_END in exc.message
     raise SyncError("a probe round did not fail as it must")  # pragma: no cover
 
 
-def _raise_if_taken(exc: RoundError) -> None:
+def raise_if_taken(exc: RoundError) -> None:
     """A statement of ours failed because an object inline_sync did not create holds a
-    ``__sync_`` name it needs: say so (it is never dropped)."""
+    ``__sync_`` name it needs: say so (such an object is never dropped)."""
     taken = reserved_name_taken(exc.message)
     if taken is not None:
         raise taken from None
 
 
-def _failed_at(
+def failed_at(
     exc: RoundError, statements: Sequence[Statement]
-) -> Generator[Round, Reply, int | None]:
+) -> Generator[Request, Any, int | None]:
+    """The index of the statement that failed ``exc``'s round: from the driver, or probed."""
     if exc.index is not None:
         return exc.index
     return (yield from _probe(statements))
-
-
-# --------------------------------------------------------------------------- scratch round
-_CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
-
-
-class ScratchRound:
-    """Build the scratch copies, read back what planning needs, drop them: one round.
-
-    The planning stages are imported here, not at module level: recognizing an up-to-date
-    database never loads them."""
-
-    def __init__(self, defs: list[Definition], skip: NameFilter, tables: Tables) -> None:
-        from .clients import Client
-        from .ddl import ParseError, parse_view
-        from .models import dependency_order
-        from .scratch import Scratch
-
-        self.defs = defs
-        self.skip = skip
-        self.names = {d.key for d in defs}
-        self.tables = tables
-        views = {d.key: d for d in defs if d.kind == VIEW}
-        self.by_key = {d.key: d for d in defs if d.kind != TRIGGER}
-
-        def view_deps(key: str) -> frozenset[str]:
-            try:
-                return parse_view(views[key].sql).names
-            except ParseError:
-                return frozenset()
-
-        view_order = {k: i for i, k in enumerate(dependency_order(list(views), view_deps))}
-        self.creates = sorted(
-            defs, key=lambda d: (_CREATE_ORDER[d.kind], view_order.get(d.key, 0), d.index)
-        )
-        self.scratch = Scratch(Client(), "prefix")  # for its SQL only: this round does the I/O
-        self.scratch.declared = frozenset(self.names)
-        self.statements: list[Statement] = []
-        self.owner: list[Definition | None] = []  # the definition each statement builds
-        self.at: dict[str, int] = {}
-
-    def _add(self, label: str, sql: str, owner: Definition | None = None) -> None:
-        self.at[label] = len(self.statements)
-        self.statements.append((sql, ()))
-        self.owner.append(owner)
-
-    def _drops(self) -> list[Statement]:
-        """Drop statements for every scratch object: triggers, views, then tables with
-        children before parents (with foreign keys on, a child cannot outlive its parent)."""
-        from .ddl import ParseError, parse_table
-        from .models import dependency_order
-
-        tables = [d for d in self.defs if d.kind in (TABLE, VIRTUAL)]
-        by_key = {d.key: d for d in tables}
-
-        def parents(key: str) -> set[str]:
-            d = by_key[key]
-            if d.kind != TABLE:
-                return set()
-            try:
-                return {fk.table for fk in parse_table(d.sql).foreign_keys}
-            except ParseError:
-                return set()
-
-        order = reversed(dependency_order([d.key for d in tables], parents))
-        out = [_drop("trigger", PREFIX + d.name) for d in self.defs if d.kind == TRIGGER]
-        out += [_drop("view", PREFIX + d.name) for d in reversed(self.creates) if d.kind == VIEW]
-        return out + [_drop("table", PREFIX + by_key[k].name) for k in order]
-
-    def round(self) -> Round:
-        """The statements, in order; their positions are remembered for reading the reply."""
-        self._add("legacy", "PRAGMA legacy_alter_table")
-        self._add("foreign keys", "PRAGMA foreign_keys")
-        self._add("fingerprint", f"SELECT {FINGERPRINT}")
-        self._add("theirs", _THEIRS)  # __sync_ objects before the build: not ours
-        built: dict[str, str] = {}
-        for d in self.creates:
-            if d.kind != TRIGGER:
-                built[d.key] = self.scratch.statement(d, self.names)
-                self._add("", built[d.key], d)
-        for d in self.creates:
-            if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
-                self._add("", f"SELECT * FROM {quote(PREFIX + d.name)} LIMIT 0", d)
-        # Triggers one at a time, each fired right after it is made (as Scratch.build does):
-        # CREATE TRIGGER accepts a body that cannot run; compiling a statement that fires it
-        # does not, and the earlier triggers of the table are known to be good by then.
-        for d in self.creates:
-            if d.kind == TRIGGER:
-                self._add("", self.scratch.statement(d, self.names), d)
-                fire = self._fire(d, built)
-                if fire is not None:
-                    self._add("", fire, d)
-        self._add("objects", _OBJECTS)
-        self._add("shadow", "SELECT name FROM pragma_table_list WHERE type = 'shadow'")
-        vtabs = tuple(k + "_" for k, (_, virtual) in self.tables.items() if virtual)
-        plain = [
-            n
-            for k, (n, virtual) in self.tables.items()
-            if not virtual and not self.skip(n) and not k.startswith(vtabs)
-        ]
-        self.has_rows_names: list[list[str]] = []
-        for i in range(0, len(plain), 50):  # 100 columns at most in a result on D1
-            chunk = plain[i : i + 50]
-            self.has_rows_names.append(chunk)
-            # Named columns: D1 returns rows as objects, where equal names would collapse.
-            exists = ", ".join(
-                f"EXISTS (SELECT 1 FROM main.{quote(n)}) AS h{j}" for j, n in enumerate(chunk)
-            )
-            self._add(f"rows {len(self.has_rows_names) - 1}", f"SELECT {exists}")
-        self.vtab_columns: list[tuple[str, str]] = []
-        for d in self.defs:
-            current = self.tables.get(d.key)
-            if d.kind == VIRTUAL and current is not None and current[1]:
-                for side, name in (("current", current[0]), ("desired", PREFIX + d.name)):
-                    self.vtab_columns.append((side, d.name))
-                    self._add(f"columns {side} {d.key}",
-                              f"SELECT name FROM pragma_table_info({literal(name)})")  # fmt: skip
-        for sql, _ in self._drops():
-            self._add("", sql)
-        return Round("scratch", tuple(self.statements))
-
-    def _fire(self, d: Definition, built: dict[str, str]) -> str | None:
-        """The statement that fires trigger ``d`` on its scratch table or view, changing no
-        row; the columns come from the scratch statement itself (the round reads nothing)."""
-        from .ddl import ParseError, parse_table
-        from .scratch import trigger_check, trigger_table
-
-        table = trigger_table(d)
-        owner = self.by_key.get(table or "")
-        if table is None or owner is None:
-            return None  # on an ignored table: the live database decides
-        columns: list[str] = []
-        if owner.kind == TABLE:
-            try:
-                columns = [c.name for c in parse_table(built[table]).columns if c.generated is None]
-            except ParseError:
-                return None
-        return trigger_check(d, f"main.{quote(PREFIX + owner.name)}", columns)
-
-    def diagnose(self, exc: RoundError) -> Generator[Round, Reply, None]:
-        """Raise the DefinitionError that names the refused statement; return when the
-        failure was not the definitions' (a table read for its rows vanished meanwhile)."""
-        from .scratch import unprefix_message
-
-        _raise_if_taken(exc)
-        index = yield from _failed_at(exc, self.statements)
-        owner = self.owner[index] if index is not None else None
-        message = unprefix_message(exc.message)
-        if owner is not None:
-            sql = self.statements[index or 0][0]
-            if owner.kind == VIEW and sql.startswith("SELECT"):
-                text = f"the view {owner.name!r} cannot be read: {message}"
-            elif owner.kind == TRIGGER and not sql.startswith("CREATE"):
-                text = f"the trigger {owner.name!r} cannot run: {message}"
-            else:
-                text = f"SQLite refused the {owner.kind} {owner.name!r}: {message}"
-            raise DefinitionError(text, statement=owner.sql, index=owner.index, name=owner.name)
-        if index is None or "no such table" not in exc.message:
-            raise SyncError(f"building the scratch schema failed: {message}")
-
-    def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:
-        """The plan, and the schema fingerprint it was made against."""
-        from .introspect import build_schema, same_text
-        from .planner import PlanInput, build_plan
-        from .scratch import shadow_names
-
-        def one(label: str) -> Any:
-            return reply[self.at[label]][0][0]
-
-        rows = [(str(t), str(n), str(tb), str(s)) for t, n, tb, s in reply[self.at["objects"]]]
-        listed = {str(r[0]) for r in reply[self.at["shadow"]]}
-        theirs = {fold(str(r[0])) for r in reply[self.at["theirs"]]}
-        current = [r for r in rows if not fold(r[1]).startswith(PREFIX)]
-        scratch = [r for r in rows if fold(r[1]).startswith(PREFIX) and fold(r[1]) not in theirs]
-        current_shadow = shadow_names(current, self.names, listed)
-        desired, desired_shadow = self.scratch.unprefixed(
-            scratch, shadow_names(scratch, {PREFIX + k for k in self.names}, listed)
-        )
-        fingerprint = str(one("fingerprint"))
-        version_text = ".".join(map(str, caps.version))
-        if same_text(current, desired, self.skip, current_shadow, desired_shadow):
-            return SyncPlan(strategy="prefix", sqlite_version=version_text), fingerprint
-        has_rows = {
-            fold(name): bool(value)
-            for i, chunk in enumerate(self.has_rows_names)
-            for name, value in zip(chunk, reply[self.at[f"rows {i}"]][0], strict=True)
-        }
-        columns = {
-            (side, fold(name)): [str(r[0]) for r in reply[self.at[f"columns {side} {fold(name)}"]]]
-            for side, name in self.vtab_columns
-        }
-        the_plan = build_plan(
-            build_schema(current, self.skip, current_shadow),
-            build_schema(desired, self.skip, desired_shadow),
-            PlanInput(
-                self.defs,
-                caps,
-                fk_enforced=bool(one("foreign keys")),
-                legacy_alter_table=bool(one("legacy")),
-                # A table that appeared after the tables were listed: assume rows (the safe
-                # answer); the apply guard fails anyway if the schema moved.
-                has_rows=lambda name: has_rows.get(fold(name), True),
-                columns_of=lambda side, name: columns.get((side, fold(name)), []),
-                strategy="prefix",
-            ),
-        )
-        return the_plan, fingerprint
-
-
-# --------------------------------------------------------------------------- apply round
-class ApplyRound:
-    """Guard, steps, foreign-key check and state row: one round."""
-
-    def __init__(self, the_plan: SyncPlan, fingerprint: str, opts: RoundOptions) -> None:
-        self.plan = the_plan
-        self.opts = opts
-        self.statements: list[Statement] = [
-            _guard_table("guard", _SCHEMA_CHANGED),
-            (f"INSERT INTO {quote(PREFIX + 'guard')} VALUES ({FINGERPRINT} IS ?)", (fingerprint,)),
-        ]
-        self.step_at: dict[int, Step] = {}
-        self.counts: list[tuple[Step, int]] = []
-        checks = the_plan.fk_checks
-        if checks:  # violations already there before the change do not count
-            self.statements.append(
-                (f"CREATE TABLE {quote(PREFIX + 'fk_before')} (child, parent, n)", ())
-            )
-            for c in checks:
-                if c.before is not None:
-                    sql = (
-                        f"INSERT INTO {quote(PREFIX + 'fk_before')} SELECT "
-                        f"{literal(fold(c.after))}, {_parent_after(c)}, count(*) FROM "
-                        f"pragma_foreign_key_check({literal(c.before)}){_only(c, 0)} "
-                        "GROUP BY parent"
-                    )
-                    self.statements.append((sql, ()))
-        for step in the_plan.steps:
-            if opts.progress is not None and step.action == "copy rows" and step.source:
-                self.counts.append((step, len(self.statements)))
-                self.statements.append((f"SELECT count(*) FROM {quote(step.source)}", ()))
-            self.step_at[len(self.statements)] = step
-            self.statements.append((step.sql, ()))
-        self.fk_at: dict[int, str] = {}
-        for n, c in enumerate(checks):
-            guard = f"fk_{n}"
-            self.statements.append(_guard_table(guard, f"{_FK_BROKEN}{c.after} are violated"))
-            self.fk_at[len(self.statements)] = c.after
-            self.statements.append((
-                f"INSERT INTO {quote(PREFIX + guard)} SELECT NOT EXISTS (SELECT 1 FROM (SELECT "
-                f"lower(parent) AS p, count(*) AS n FROM pragma_foreign_key_check("
-                f"{literal(c.after)}){_only(c, 1)} GROUP BY 1) AS a WHERE a.n > coalesce((SELECT "
-                f"sum(b.n) FROM "
-                f"{quote(PREFIX + 'fk_before')} AS b WHERE b.child = {literal(fold(c.after))} "
-                "AND b.parent = a.p), 0))", ()))  # fmt: skip
-            self.statements.append(_drop("table", PREFIX + guard))
-        if checks:
-            self.statements.append(_drop("table", PREFIX + "fk_before"))
-        self.statements.append(_drop("table", PREFIX + "guard"))
-        if opts.digest:
-            self.statements.append((STATE_TABLE_SQL, ()))
-            self.statements.append((
-                f"INSERT OR REPLACE INTO {STATE_TABLE} (id, definitions_hash, fingerprint, "
-                f"synced_at) VALUES (1, ?, {FINGERPRINT}, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                (opts.digest,)))  # fmt: skip
-
-    def round(self) -> Round:
-        """The apply round."""
-        return Round("apply", tuple(self.statements))
-
-    def report(self, reply: Reply) -> None:
-        """Tell ``progress`` about the rows copied, now that they are committed."""
-        if self.opts.progress is not None:
-            for step, at in self.counts:
-                total = int(reply[at][0][0])
-                self.opts.progress(step, total, total)
-
-    def diagnose(self, exc: RoundError) -> Generator[Round, Reply, SyncError]:
-        """The ApplyError naming the refused step (or the foreign keys that broke)."""
-        from .apply import refused
-        from .scratch import unprefix_message
-
-        _raise_if_taken(exc)
-        index = yield from _failed_at(exc, self.statements)
-        message = unprefix_message(exc.message)
-        if (index is not None and index in self.fk_at) or _FK_BROKEN in message:
-            table = self.fk_at.get(index, "") if index is not None else ""
-            return ApplyError(
-                f"FOREIGN KEY constraint failed: the change leaves rows of {table or 'a table'} "
-                "without their parent row; nothing was changed (rolled back)",
-                sqlite_message="FOREIGN KEY constraint failed",
-            )
-        step = self.step_at.get(index) if index is not None else None
-        return refused(step, exc.message)
-
-
-def _only(check: ForeignKeyCheck, side: int) -> str:
-    """The WHERE clause keeping the parents a check counts (0: names before, 1: after)."""
-    if not check.parents:
-        return ""
-    names = ", ".join(literal(pair[side]) for pair in check.parents)
-    return f" WHERE lower(parent) IN ({names})"
-
-
-def _parent_after(check: ForeignKeyCheck) -> str:
-    """The parent's folded name after the plan, from a row counted before it."""
-    renamed = [(b, a) for b, a in check.parents if b != a]
-    if not renamed:
-        return "lower(parent)"
-    whens = " ".join(f"WHEN {literal(b)} THEN {literal(a)}" for b, a in renamed)
-    return f"CASE lower(parent) {whens} ELSE lower(parent) END"

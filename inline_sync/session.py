@@ -11,7 +11,7 @@ import sys
 
 from .arguments import wait_ms
 from .errors import ENVIRONMENT_CODES, SyncError, code_of, reserved_name_taken, storage_error
-from .state import STATE_QUERY
+from .state import STATE_QUERY, STATE_QUERY_DO
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up path)
 if TYPE_CHECKING:
@@ -23,9 +23,10 @@ _READING = "reading the stored state"
 
 
 def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, ...] | None:
-    """The state row with the current schema cookie, straight from a sqlite3 or apsw
-    connection; None when there is none, for other clients, or when the caller's settings
-    could change what is read (the full path is immune to them).
+    """The stored hashes and whether the schema still matches them (a row of
+    :func:`~inline_sync.state.state_check`), straight from a sqlite3 or apsw connection or a
+    Durable Object's storage; None when there is none, for other clients, or when the caller's
+    settings could change what is read (the full path is immune to them).
 
     The read is on a cursor of the library's own (no row factory, no row tracer, not the
     caller's cursor class), and waits for another connection's lock no longer than
@@ -33,6 +34,8 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
     """
     kind = type(connection)
     module = kind.__module__ if kind.__name__ == "Connection" else ""
+    if not module:
+        return _durable_object_row(connection)
     if module == "sqlite3":
         if connection.text_factory is not str:
             return None
@@ -64,6 +67,36 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
         # statement alive, and apsw then refuses to close the connection (BusyError).
         cursor.close()
     return tuple(row) if row is not None else None
+
+
+def _durable_object_row(connection: Any) -> tuple[Any, ...] | None:
+    """The state row of a Durable Object's storage, in one ``sql.exec`` that also compares the
+    schema's fingerprint (no client wrapper is built); None for anything else."""
+    storage = durable_object_storage(connection)
+    if storage is None:
+        return None
+    try:
+        rows = storage.sql.exec(STATE_QUERY_DO).raw().toArray()
+    except Exception:  # no state table yet: the full path decides
+        return None
+    rows = rows.to_py() if hasattr(rows, "to_py") else rows
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def durable_object_storage(connection: Any) -> Any | None:
+    """The JS storage object behind ``connection``, if it is (or wraps, or holds) one."""
+    candidates = [connection]
+    for attr in ("js_object", "_js_storage", "_storage", "_binding", "storage"):
+        inner = getattr(connection, attr, None) if not isinstance(connection, type) else None
+        if inner is not None:
+            candidates.append(inner)
+    for candidate in candidates:
+        try:
+            if hasattr(candidate, "transactionSync") and hasattr(candidate, "sql"):
+                return candidate
+        except Exception:  # a JsProxy may raise on unknown attributes
+            continue
+    return None
 
 
 class Session:

@@ -4,8 +4,10 @@ A state table (an ordinary table, so it works in a Durable Object too) holds one
 of the definitions last synced and a fingerprint of the schema right after that sync. When both
 still match, ``sync()`` is done after reading that one row — no scratch objects, no
 introspection. The fingerprint catches a schema changed behind the library's back: SQLite's
-``schema_version`` cookie where the client may read it, a digest of ``sqlite_schema`` where it
-may not (Durable Objects refuse ``PRAGMA schema_version``).
+``schema_version`` cookie where the client may read it, the objects of ``sqlite_schema`` as
+SQLite lists them where it may not (Durable Objects and D1 refuse ``PRAGMA schema_version``).
+Every client and the engine (:mod:`inline_sync.rounds`) write and read the row with the
+statements below.
 
 Two hashes of the definitions are stored: one of their tokens, which cosmetic edits (white
 space, comments, quoting) leave alone, and one of their exact text, which a fresh process can
@@ -46,11 +48,77 @@ STATE_SQL = (
 #: Creates the state table when it is missing.
 STATE_TABLE_SQL = STATE_SQL.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
 
-#: One query reads the stored state and the schema cookie it must match.
-STATE_QUERY = (
-    "SELECT definitions_hash, fingerprint, (SELECT 'v' || schema_version FROM "
-    f"main.pragma_schema_version) FROM main.{STATE_TABLE} WHERE id = 1"
+# The schema's fingerprint, computed by SQLite: the ``schema_version`` cookie where the client
+# may read it; elsewhere (Durable Objects, D1 refuse that PRAGMA) every object with SQL, by
+# name, without SQLite's, the platform's and inline_sync's own (scratch and guard tables come
+# and go; AUTOINCREMENT in a scratch table leaves sqlite_sequence behind). Reading either twice
+# gives the same text exactly when nothing changed, so the state row is compared inside SQL.
+# The scratch prefix is spelled in two parts: a statement log shows "__sync_" only where
+# scratch objects are made or dropped.
+COOKIE = "(SELECT 'v' || schema_version FROM main.pragma_schema_version)"
+FINGERPRINT = (
+    "(SELECT json_group_array(json_array(type, name, sql)) FROM (SELECT type, name, sql "
+    "FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+    "AND lower(substr(name, 1, 4)) <> '_cf_' AND lower(substr(name, 1, 7)) <> '_' || '_sync_' "
+    f"AND name <> '{STATE_TABLE}' AND name <> '__miniflare_do_name' ORDER BY name))"
 )
+
+
+def state_check(fingerprint: str) -> str:
+    """The one statement that reads the stored hashes and whether the schema still has the
+    fingerprint recorded with them (``fingerprint``: :data:`COOKIE` or :data:`FINGERPRINT`)."""
+    return (
+        f"SELECT definitions_hash, fingerprint IS {fingerprint} FROM main.{STATE_TABLE} "
+        "WHERE id = 1"
+    )
+
+
+#: The start-up read of sqlite3 and apsw: the stored hashes and whether the cookie matches.
+STATE_QUERY = state_check(COOKIE)
+#: The same for a Durable Object: one ``sql.exec``.
+STATE_QUERY_DO = state_check(FINGERPRINT)
+#: What is under the state table's name (absent, sound, or damaged by hand).
+STATE_ENTRY = "SELECT type, name, sql FROM main.sqlite_master WHERE name = ? COLLATE NOCASE"
+
+
+def damage(entry: Sequence[Sequence[object]]) -> list[tuple[str, str]] | None:
+    """From the rows of :data:`STATE_ENTRY`: None when the state table is sound, else what to
+    drop before it is made anew (nothing when it is simply missing)."""
+    if [tuple(r) for r in entry] == [("table", STATE_TABLE, STATE_SQL)]:
+        return None
+    return [(str(k), str(n)) for k, n, _ in entry if k in ("table", "view")]
+
+
+def state_statements(
+    digest: str,
+    text_digest: str,
+    fingerprint: str,
+    damaged: Sequence[tuple[str, str]] | None,
+    *,
+    raced: bool = False,
+) -> list[tuple[str, tuple[object, ...]]]:
+    """Record a successful sync inside its transaction. ``damaged`` (from :func:`damage`):
+    None when the table is sound; otherwise it is made anew after dropping what is named
+    (``raced``: another process may have made it since it was read; D1). The row's
+    fingerprint is computed by SQLite after the change and after the table exists, so creating
+    it does not count as drift."""
+    out: list[tuple[str, tuple[object, ...]]] = []
+    if damaged is not None:
+        out += [(f"DROP {kind.upper()} IF EXISTS main.{quote(name)}", ()) for kind, name in damaged]
+        create = STATE_TABLE_SQL if raced and not damaged else STATE_SQL
+        out.append((create.replace(f" {STATE_TABLE} ", f" main.{STATE_TABLE} ", 1), ()))
+    out.append((
+        f"INSERT OR REPLACE INTO main.{STATE_TABLE} (id, definitions_hash, fingerprint, "
+        f"synced_at) VALUES (1, ?, {fingerprint}, ?)",
+        (f"{digest} {text_digest}".rstrip(), stamp()),
+    ))  # fmt: skip
+    return out
+
+
+def stamp() -> str:
+    """The time of a sync as the state row records it: UTC, ISO 8601, to the second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
 
 _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
@@ -122,87 +190,30 @@ class State:
         self.fingerprint = fingerprint
 
 
-def _uses_schema_version(client: Client) -> bool:
-    return getattr(client, "can_read_schema_version", True)
+def fingerprint_of(client: Client) -> str:
+    """The fingerprint expression for ``client``: its cookie where it may read it."""
+    return COOKIE if getattr(client, "can_read_schema_version", True) else FINGERPRINT
 
 
 def read_state(client: Client) -> tuple[State | None, str]:
-    """The stored state (None when there is none) and the schema's fingerprint now.
-
-    On clients that can read ``schema_version`` this is a single query.
-    """
-    if _uses_schema_version(client):
-        try:
-            rows = client.query(STATE_QUERY)
-        except Exception as exc:
-            # No state table, or a damaged one: plan in full (write_state repairs it). A
-            # locked or unreadable database is not "no state": that error goes up.
-            if not client.is_error(exc) or client.is_environment_error(exc):
-                raise
-            return None, ""
-        return from_row(rows[0]) if rows else (None, "")
-    # Look before reading: a failed statement inside a Durable Object transaction is best avoided.
-    exists = _state_table_is_sound(client)
-    rows = (
-        client.query(f"SELECT definitions_hash, fingerprint FROM main.{STATE_TABLE} WHERE id = 1")
-        if exists
-        else []
-    )
-    if not rows:
+    """The stored state (None when there is none, or the table is damaged) and the schema's
+    fingerprint now, looking before reading (a statement is best not refused inside a Durable
+    Object's transaction). The engine reads it in one statement (:func:`state_check`)."""
+    if damage(client.query(STATE_ENTRY, (STATE_TABLE,))) is not None:
         return None, ""
-    return State(str(rows[0][0]), str(rows[0][1])), schema_fingerprint(client)
-
-
-def from_row(row: Sequence[object]) -> tuple[State, str]:
-    """The stored state and the schema's fingerprint from a row of :data:`STATE_QUERY`."""
-    return State(str(row[0]), str(row[1])), str(row[2])
-
-
-def schema_fingerprint(client: Client) -> str:
-    """A fingerprint of the whole schema as it is now (inside the sync's transaction)."""
-    if _uses_schema_version(client):
-        return f"v{client.query('PRAGMA main.schema_version')[0][0]}"
-    # Platform tables (_cf_KV appears with the first kv.put) are not the user's schema.
     rows = client.query(
-        "SELECT type, name, tbl_name, sql FROM main.sqlite_master "
-        "WHERE lower(substr(name, 1, 4)) != '_cf_' AND name != '__miniflare_do_name' "
-        "ORDER BY type, name"
+        f"SELECT definitions_hash, fingerprint, {fingerprint_of(client)} "
+        f"FROM main.{STATE_TABLE} WHERE id = 1"
     )
-    import hashlib  # only Durable Objects come here
-
-    text = "\x00".join("\x01".join(str(v) for v in row) for row in rows)
-    return "d" + hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return (State(str(rows[0][0]), str(rows[0][1])), str(rows[0][2])) if rows else (None, "")
 
 
 def write_state(client: Client, digest: str, text_digest: str = "") -> None:
     """Record a successful sync of definitions with hashes ``digest`` (tokens) and
-    ``text_digest`` (exact text), inside its transaction."""
-    from .tokenizer import literal
-
-    if not _state_table_is_sound(client):
-        # Missing, or damaged by hand: the table is inline_sync's own (its name is reserved).
-        for kind, name in client.query(
-            "SELECT type, name FROM main.sqlite_master WHERE name = ? COLLATE NOCASE "
-            "AND type IN ('table', 'view')",
-            (STATE_TABLE,),
-        ):
-            client.execute(f"DROP {str(kind).upper()} main.{quote(str(name))}")
-        client.execute(STATE_SQL.replace("CREATE TABLE ", "CREATE TABLE main.", 1))
-    # The fingerprint is read after the table exists, so creating it does not count as drift.
-    fingerprint = schema_fingerprint(client)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    client.execute(
-        f"INSERT OR REPLACE INTO main.{STATE_TABLE} (id, definitions_hash, fingerprint, synced_at) "
-        f"VALUES (1, {literal(f'{digest} {text_digest}'.rstrip())}, {literal(fingerprint)}, "
-        f"{literal(stamp)})"
-    )
-
-
-def _state_table_is_sound(client: Client) -> bool:
-    rows = client.query(
-        "SELECT sql FROM main.sqlite_master WHERE name = ? COLLATE NOCASE", (STATE_TABLE,)
-    )
-    return [tuple(r) for r in rows] == [(STATE_SQL,)]
+    ``text_digest`` (exact text), inside its transaction, as the engine does."""
+    damaged = damage(client.query(STATE_ENTRY, (STATE_TABLE,)))
+    for sql, params in state_statements(digest, text_digest, fingerprint_of(client), damaged):
+        client.execute(sql, params)
 
 
 def matches(state: State | None, digest: str, fingerprint: str) -> bool:

@@ -1,0 +1,327 @@
+"""The scratch round of the engine (:mod:`inline_sync.rounds`): build the scratch copies of the
+definitions, read back everything planning needs, drop them again, all in one round.
+
+The copies are ``__sync_``-prefixed objects in ``main`` (the prefix strategy: D1 and Durable
+Objects refuse ATTACH) or, where a local driver attached one, objects of the scratch database
+(``scratch-db``). Every statement names its schema (``main.``), so a caller's TEMP objects
+cannot shadow what is read. The round is all or nothing: when SQLite refuses a statement,
+:meth:`ScratchRound.run` names the definition at fault in a
+:class:`~inline_sync.DefinitionError`, and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
+from .errors import DefinitionError, SyncError
+from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
+from .plan import SyncPlan
+from .rounds import Round, RoundError, Started, _Again, drop, failed_at, raise_if_taken
+from .tokenizer import COMMENT, fold, literal, quote
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
+if TYPE_CHECKING:
+    from collections.abc import Generator
+    from typing import Any
+
+    from .diff import Capabilities
+    from .rounds import Reply, Request, Statement, Tables
+
+_CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
+_OBJECTS = "SELECT type, name, tbl_name, sql FROM {schema}.sqlite_master WHERE sql IS NOT NULL"
+_THEIRS = "SELECT name FROM main.sqlite_master WHERE lower(substr(name, 1, 7)) = '__sync_'"
+_SHADOW = "SELECT schema, name FROM pragma_table_list WHERE type = 'shadow' AND schema = '{schema}'"
+_MISSING = re.compile(r"no such table: (?:\w+\.)?(.+)$")
+
+
+class ScratchRound:
+    """Build the scratch copies, read back what planning needs, drop them: one round.
+
+    The planning stages are imported here, not at module level: recognizing an up-to-date
+    database never loads them."""
+
+    def __init__(
+        self,
+        defs: list[Definition],
+        skip: NameFilter,
+        tables: Tables,
+        session: Started,
+        fingerprint: str,
+    ) -> None:
+        from .scratch import Scratch
+
+        self.defs = defs
+        self.skip = skip
+        self.names = {d.key for d in defs}
+        self.tables = tables
+        self.session = session
+        self.fingerprint = fingerprint
+        self.strategy = session.strategy
+        self.in_db = self.strategy == "scratch-db"
+        views = {d.key: d for d in defs if d.kind == VIEW}
+        self.by_key = {d.key: d for d in defs if d.kind != TRIGGER}
+
+        def view_deps(key: str) -> set[str]:  # the views it names (maybe more: only ordering)
+            return {t.folded for t in views[key].tokens if t.is_name} & views.keys()
+
+        view_order = {k: i for i, k in enumerate(dependency_order(list(views), view_deps))}
+        self.creates = sorted(
+            defs, key=lambda d: (_CREATE_ORDER[d.kind], view_order.get(d.key, 0), d.index)
+        )
+        self.scratch = Scratch(self.strategy)
+        self.scratch.declared = frozenset(self.names)
+        #: Checks left out: they read a table only the live database has (an ignored one).
+        self.exempt: set[str] = set()
+        self.statements: list[Statement] = []
+        self.owner: list[Definition | None] = []  # the definition each statement builds
+        self.at: dict[str, int] = {}
+
+    # -- the round ------------------------------------------------------------------------
+    def run(self) -> Generator[Request, Any, Reply]:
+        """Yield the round (again, without a check that only an ignored table failed) until
+        it passes; raise DefinitionError naming the statement SQLite refused."""
+        while True:
+            rnd = self.round()
+            try:
+                reply: Reply = yield rnd
+                return reply
+            except RoundError as exc:
+                raise_if_taken(exc)
+                index = yield from failed_at(exc, self.statements)
+                self._diagnose(exc, index)
+
+    def _name(self, name: str) -> str:
+        """A scratch object's qualified name."""
+        if self.in_db:
+            return f"{SCRATCH_DB}.{quote(name)}"
+        return f"main.{quote(PREFIX + name)}"
+
+    def _add(
+        self, label: str, sql: str, owner: Definition | None = None, *, scratch: bool = False
+    ) -> None:
+        """Add a statement; ``scratch``: it touches only the scratch database."""
+        if sql in self.exempt:
+            return
+        if scratch and self.in_db:
+            self.in_scratch.add(len(self.statements))
+        self.at[label] = len(self.statements)
+        self.statements.append((sql, ()))
+        self.owner.append(owner)
+
+    def _drops(self) -> list[Statement]:
+        """Drop statements for the copies the round built (never another ``__sync_``
+        object: a name in use fails the round's CREATE first): triggers, views, then tables
+        with children before parents (with foreign keys on, a child cannot outlive its
+        parent). None for a scratch database: the driver detaches it."""
+        if self.in_db:
+            return []
+        tables = [d for d in self.defs if d.kind in (TABLE, VIRTUAL)]
+        by_key = {d.key: d for d in tables}
+
+        def parents(key: str) -> set[str]:
+            return _referenced(by_key[key]) if by_key[key].kind == TABLE else set()
+
+        order = reversed(dependency_order([d.key for d in tables], parents))
+        out = [drop("trigger", PREFIX + d.name) for d in self.defs if d.kind == TRIGGER]
+        out += [drop("view", PREFIX + d.name) for d in reversed(self.creates) if d.kind == VIEW]
+        return out + [drop("table", PREFIX + by_key[k].name) for k in order]
+
+    def round(self) -> Round:
+        """The statements, in order; their positions are remembered for reading the reply."""
+        self.statements, self.owner, self.at = [], [], {}
+        self.in_scratch: set[int] = set()
+        self._add("legacy", "PRAGMA legacy_alter_table")
+        if self.session.foreign_keys is None:
+            self._add("foreign keys", "PRAGMA foreign_keys")
+        if not self.session.one_transaction:  # what the apply round's guard compares with
+            self._add("fingerprint", f"SELECT {self.fingerprint}")
+        if not self.in_db:  # __sync_ objects before the build: never ours, never read as ours
+            self._add("theirs", _THEIRS)
+        built: dict[str, str] = {}
+        for d in self.creates:
+            if d.kind != TRIGGER:
+                built[d.key] = self.scratch.statement(d, self.names)
+                self._add("", built[d.key], d, scratch=True)
+        for d in self.creates:
+            if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
+                self._add("", f"SELECT * FROM {self._name(d.name)} LIMIT 0", d, scratch=True)
+        # Triggers one at a time, each fired right after it is made: CREATE TRIGGER accepts a
+        # body that cannot run; compiling a statement that fires it does not, and the earlier
+        # triggers of the table are known to be good by then.
+        for d in self.creates:
+            if d.kind == TRIGGER:
+                self._add("", self.scratch.statement(d, self.names), d, scratch=True)
+                fire = self._fire(d, built)
+                if fire is not None:
+                    self._add("", fire, d, scratch=True)
+        self._add("objects", _OBJECTS.format(schema="main"))
+        if self.in_db:
+            self._add("desired", _OBJECTS.format(schema=SCRATCH_DB), scratch=True)
+        if any(v for _, v in self.tables.values()) or any(d.kind == VIRTUAL for d in self.defs):
+            self._add("shadow", _SHADOW.format(schema="main"))
+            if self.in_db:
+                self._add("shadow desired", _SHADOW.format(schema=SCRATCH_DB), scratch=True)
+        vtabs = tuple(k + "_" for k, (_, virtual) in self.tables.items() if virtual)
+        plain = [
+            n
+            for k, (n, virtual) in self.tables.items()
+            if not virtual and not self.skip(n) and not k.startswith(vtabs)
+            and not k.startswith(PREFIX)
+        ]  # fmt: skip
+        self.has_rows_names: list[list[str]] = []
+        for i in range(0, len(plain), 50):  # 100 columns at most in a result on D1
+            chunk = plain[i : i + 50]
+            self.has_rows_names.append(chunk)
+            # Named columns: D1 returns rows as objects, where equal names would collapse.
+            exists = ", ".join(
+                f"EXISTS (SELECT 1 FROM main.{quote(n)}) AS h{j}" for j, n in enumerate(chunk)
+            )
+            self._add(f"rows {len(self.has_rows_names) - 1}", f"SELECT {exists}")
+        self.vtab_columns: list[tuple[str, str]] = []
+        for d in self.defs:
+            current = self.tables.get(d.key)
+            if d.kind == VIRTUAL and current is not None and current[1]:
+                desired = (d.name, SCRATCH_DB) if self.in_db else (PREFIX + d.name, "main")
+                for side, (name, schema) in (("current", (current[0], "main")),
+                                             ("desired", desired)):  # fmt: skip
+                    self.vtab_columns.append((side, d.name))
+                    self._add(f"columns {side} {d.key}", "SELECT name FROM "
+                              f"pragma_table_info({literal(name)}, {literal(schema)})",
+                              scratch=side == "desired")  # fmt: skip
+        for sql, _ in self._drops():
+            self._add("", sql)
+        return Round("scratch", tuple(self.statements), frozenset(self.in_scratch))
+
+    def _fire(self, d: Definition, built: dict[str, str]) -> str | None:
+        """The statement that fires trigger ``d`` on its scratch table or view, changing no
+        row; the columns come from the scratch statement itself (the round reads nothing)."""
+        from .ddl import ParseError, parse_table
+        from .scratch import trigger_check, trigger_table
+
+        table = trigger_table(d)
+        owner = self.by_key.get(table or "")
+        if table is None or owner is None:
+            return None  # on an ignored table: the live database decides
+        target = self._name(owner.name)
+        if owner.kind == VIEW:
+            return trigger_check(d, target, [], view=True)  # its columns are not known here
+        columns: list[str] = []
+        if owner.kind == TABLE:
+            try:
+                columns = [c.name for c in parse_table(built[table]).columns if c.generated is None]
+            except ParseError:
+                return None
+        return trigger_check(d, target, columns)
+
+    def _diagnose(self, exc: RoundError, index: int | None) -> None:
+        """Raise the DefinitionError that names the refused statement; raise _Again when the
+        failure was not the definitions' (a table read for its rows vanished meanwhile);
+        return when the failed statement was a check to leave out (run the round again)."""
+        from .scratch import unprefix_message
+
+        owner = self.owner[index] if index is not None else None
+        message = unprefix_message(exc.message)
+        if owner is not None and index is not None:
+            sql = self.statements[index][0]
+            check = not sql.startswith("CREATE")
+            missing = _MISSING.match(message)
+            if check and missing and self._live_only(missing.group(1)):
+                # A view or trigger of the definitions reads a table that only the live
+                # database has (an ignored one): that is for the live database to decide.
+                self.exempt.add(sql)
+                return
+            if owner.kind == VIEW and check:
+                text = f"the view {owner.name!r} cannot be read: {message}"
+            elif owner.kind == TRIGGER and check:
+                text = f"the trigger {owner.name!r} cannot run: {message}"
+            else:
+                text = f"SQLite refused the {owner.kind} {owner.name!r}: {message}"
+            from .definitions import locate
+
+            error = DefinitionError(text, statement=owner.sql, index=owner.index, name=owner.name)
+            raise locate(error, self.defs)
+        if index is None or "no such table" not in exc.message:
+            raise SyncError(f"building the scratch schema failed: {message}")
+        raise _Again
+
+    def _live_only(self, name: str) -> bool:
+        key = fold(name.strip('"`[]'))
+        return key in self.tables and key not in self.names
+
+    # -- planning -------------------------------------------------------------------------
+    def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:
+        """The plan, and the schema fingerprint it was made against."""
+        from .introspect import same_text
+        from .scratch import shadow_names
+
+        def one(label: str) -> Any:
+            return reply[self.at[label]][0][0]
+
+        def rows_of(label: str) -> list[tuple[str, str, str, str]]:
+            return [(str(t), str(n), str(tb), str(s)) for t, n, tb, s in reply[self.at[label]]]
+
+        rows = rows_of("objects")
+        listed: dict[str, set[str]] = {"main": set(), SCRATCH_DB: set()}
+        for label in ("shadow", "shadow desired"):
+            for schema, name in reply[self.at[label]] if label in self.at else ():
+                listed.setdefault(str(schema), set()).add(str(name))
+        current = [r for r in rows if not fold(r[1]).startswith(PREFIX)]
+        current_shadow = shadow_names(current, self.names, listed["main"])
+        if self.in_db:
+            desired = rows_of("desired")
+            desired_shadow = shadow_names(desired, self.names, listed[SCRATCH_DB])
+        else:
+            theirs = {fold(str(r[0])) for r in reply[self.at["theirs"]]}
+            scratch = [
+                r for r in rows if fold(r[1]).startswith(PREFIX) and fold(r[1]) not in theirs
+            ]
+            desired, desired_shadow = self.scratch.unprefixed(
+                scratch, shadow_names(scratch, {PREFIX + k for k in self.names}, listed["main"])
+            )
+        fingerprint = str(one("fingerprint")) if "fingerprint" in self.at else ""
+        version_text = ".".join(map(str, caps.version))
+        if same_text(current, desired, self.skip, current_shadow, desired_shadow):
+            return SyncPlan(strategy=self.strategy, sqlite_version=version_text), fingerprint
+        # Something differs: only now the planning stages load.
+        from .introspect import build_schema
+        from .planner import PlanInput, build_plan
+
+        has_rows = {
+            fold(name): bool(value)
+            for i, chunk in enumerate(self.has_rows_names)
+            for name, value in zip(chunk, reply[self.at[f"rows {i}"]][0], strict=True)
+        }
+        columns = {
+            (side, fold(name)): [str(r[0]) for r in reply[self.at[f"columns {side} {fold(name)}"]]]
+            for side, name in self.vtab_columns
+        }
+        fk = self.session.foreign_keys
+        the_plan = build_plan(
+            build_schema(current, self.skip, current_shadow),
+            build_schema(desired, self.skip, desired_shadow),
+            PlanInput(
+                self.defs,
+                caps,
+                fk_enforced=bool(one("foreign keys")) if fk is None else fk,
+                legacy_alter_table=bool(one("legacy")),
+                # A table that appeared after the tables were listed: assume rows (the safe
+                # answer); the apply guard fails anyway if the schema moved.
+                has_rows=lambda name: has_rows.get(fold(name), True),
+                columns_of=lambda side, name: columns.get((side, fold(name)), []),
+                strategy=self.strategy,
+            ),
+        )
+        return the_plan, fingerprint
+
+
+def _referenced(d: Definition) -> set[str]:
+    """The tables a CREATE TABLE names after REFERENCES (folded; no DDL parser needed)."""
+    sig = [t for t in d.tokens if t.kind is not COMMENT]
+    out: set[str] = set()
+    for i, tok in enumerate(sig[:-1]):
+        if tok.keyword("REFERENCES"):
+            at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
+            if at < len(sig) and sig[at].is_name:
+                out.add(sig[at].folded)
+    return out
