@@ -23,15 +23,20 @@ STRATEGIES = ("auto", "scratch-db", "prefix")
 MAX_WAIT_MS = 2**31 - 1
 
 
+_MAX_WAIT_S = MAX_WAIT_MS / 1000
+
+
 def deadline_after(wait_timeout: float) -> float:
     """When waiting for other connections' locks must stop (a ``time.monotonic()`` time)."""
+    if type(wait_timeout) is float and 0.0 <= wait_timeout < _MAX_WAIT_S:  # every start-up
+        return time.monotonic() + wait_timeout
     if type(wait_timeout) not in (float, int) and (
         isinstance(wait_timeout, bool) or not isinstance(wait_timeout, (int, float))
     ):
         raise TypeError(f"wait_timeout must be a number of seconds, not {wait_timeout!r}")
     if not wait_timeout >= 0:  # also NaN
         raise ValueError(f"wait_timeout must be 0 or more seconds, not {wait_timeout!r}")
-    return time.monotonic() + min(float(wait_timeout), MAX_WAIT_MS / 1000)
+    return time.monotonic() + min(float(wait_timeout), _MAX_WAIT_S)
 
 
 def wait_ms(deadline: float) -> int:
@@ -51,6 +56,8 @@ def check_options(scratch_schema: object, progress: object) -> None:
 
 def ignore_patterns(ignore: object) -> tuple[str, ...]:
     """``ignore`` (one pattern or an iterable of them) as a tuple of strings."""
+    if type(ignore) is tuple and not ignore:  # the default, on every start-up sync
+        return ignore
     if isinstance(ignore, str):
         return (ignore,)
     patterns: tuple[object, ...] | None = None

@@ -99,7 +99,8 @@ def sync(
     """
     started = time.perf_counter()
     deadline = deadline_after(wait_timeout)
-    check_options(scratch_schema, progress)
+    if progress is not None or scratch_schema not in STRATEGIES:  # (the defaults pass)
+        check_options(scratch_schema, progress)
     # The fast path: the stored state matches the exact text of these definitions and the
     # schema cookie. One query, no parsing, no client wrapper; the text's hash is computed once
     # per process.

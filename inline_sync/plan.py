@@ -7,7 +7,7 @@ applies. Each :class:`Step` carries one SQL statement and the reason for it; eac
 
 from __future__ import annotations
 
-from .value import Value
+from .value import Value, slot_setters
 
 
 class Step(Value):
@@ -208,7 +208,14 @@ class SyncResult(Value):
         statements: tuple[str, ...] = (),
         duration: float = 0.0,
     ) -> None:
-        self._init(status=status, plan=plan, statements=statements, duration=duration)
+        # Every sync() builds one, also one that found nothing to do after reading one row.
+        _set_status(self, status)
+        _set_plan(self, plan)
+        _set_statements(self, statements)
+        _set_duration(self, duration)
 
     def __str__(self) -> str:
         return f"{self.status} in {self.duration * 1000:.1f} ms\n{self.plan}"
+
+
+_set_status, _set_plan, _set_statements, _set_duration = slot_setters(SyncResult)

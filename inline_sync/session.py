@@ -8,6 +8,7 @@ SQLite raised turned into the library's own errors (StorageError when the enviro
 from __future__ import annotations
 
 import sys
+from time import monotonic
 
 from .arguments import wait_ms
 from .errors import ENVIRONMENT_CODES, SyncError, code_of, reserved_name_taken, storage_error
@@ -40,7 +41,8 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
         if connection.text_factory is not str:
             return None
         cursor = connection.cursor(sys.modules["sqlite3"].Cursor)
-        cursor.row_factory = None
+        if connection.row_factory is not None:  # a new cursor takes the connection's
+            cursor.row_factory = None
     elif module == "apsw":
         if connection.row_trace is not None or connection.exec_trace is not None:
             return None
@@ -50,7 +52,8 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
     caller = bound = 0
     try:
         caller = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
-        bound = wait_ms(deadline)
+        # Usually the caller's timeout ends first: then nothing is set, nor restored.
+        bound = caller if caller <= (deadline - monotonic()) * 1000 else wait_ms(deadline)
         if caller > bound:
             cursor.execute(f"PRAGMA busy_timeout = {bound}")
         try:

@@ -77,3 +77,10 @@ class Value:
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{self.__class__.__name__} is immutable: cannot delete {name!r}")
+
+
+def slot_setters(cls: type[Value]) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setters of ``cls``'s fields, in order. An ``__init__`` on a hot path (the result of
+    a sync that finds nothing to do) calls them instead of :meth:`Value._init`: about four
+    times cheaper than keyword arguments and ``object.__setattr__``."""
+    return tuple(cls.__dict__[name].__set__ for name in cls.__slots__)
