@@ -86,6 +86,26 @@ def test_second_sync_reads_one_row_and_nothing_else(conn: sqlite3.Connection) ->
     assert result.statements == ()
 
 
+def test_fast_path_sets_no_setting_when_the_callers_timeout_ends_first(
+    conn: sqlite3.Connection,
+) -> None:
+    # The start-up cost: one read of the busy timeout (no database page) and the state row;
+    # nothing is set or restored unless the caller would wait longer than wait_timeout.
+    inline_sync.sync(conn, SCHEMA)
+    seen: list[str] = []
+    conn.set_trace_callback(lambda sql: seen.append(sql) if not sql.startswith("--") else None)
+    assert inline_sync.sync(conn, SCHEMA).status == "up-to-date"  # the caller's 5 s < 60 s
+    assert seen[0] == "PRAGMA busy_timeout" and len(seen) == 2 and STATE_TABLE in seen[1], seen
+    seen.clear()
+    conn.execute("PRAGMA busy_timeout = 120000")
+    seen.clear()
+    assert inline_sync.sync(conn, SCHEMA, wait_timeout=60).status == "up-to-date"
+    assert seen[1].startswith("PRAGMA busy_timeout = ") and int(seen[1].split()[-1]) <= 60000
+    assert seen[-1] == "PRAGMA busy_timeout = 120000" and len(seen) == 4, seen
+    conn.set_trace_callback(None)
+    assert conn.execute("PRAGMA busy_timeout").fetchone() == (120000,)
+
+
 def test_cosmetic_edit_of_definitions_stays_on_the_fast_path(conn: sqlite3.Connection) -> None:
     inline_sync.sync(conn, SCHEMA)
     seen = traced(conn)
