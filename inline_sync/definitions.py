@@ -82,19 +82,9 @@ class Definition(Value):
         column_renames: dict[str, str] | None = None,
         path: str | None = None,
     ) -> None:
-        self._init(
-            kind=kind,
-            name=name,
-            sql=sql,
-            index=index,
-            line=line,
-            tokens=tokens,
-            name_token=name_token,
-            schema_token=schema_token,
-            renamed_from=renamed_from,
-            column_renames={} if column_renames is None else column_renames,
-            path=path,
-        )
+        # One per statement: the fields in their order, set without keyword arguments.
+        self._set(kind, name, sql, index, line, tokens, name_token, schema_token, renamed_from,
+                  {} if column_renames is None else column_renames, path)  # fmt: skip
 
     @property
     def code_line(self) -> int:
@@ -204,7 +194,7 @@ def _classify(stmt: Statement, index: int, path: str | None = None) -> Definitio
     # the first twelve (CREATE UNIQUE INDEX IF NOT EXISTS main . name …).
     sig: list[int] = []
     for i, t in enumerate(tokens):
-        if t.kind is not COMMENT:
+        if t[0] is not COMMENT:  # (the kind, without the property's call: every statement)
             sig.append(i)
             if len(sig) == 12:
                 break

@@ -31,6 +31,8 @@ class Value:
     _hidden: tuple[str, ...] = ()
     #: The fields' values as a tuple (C speed: equality and hashing are hot in the diff).
     _fields_of: ClassVar[Callable[..., tuple[Any, ...]]]
+    #: The fields' setters, in order (see :func:`slot_setters`).
+    _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -40,10 +42,17 @@ class Value:
         else:  # attrgetter of one name gives the value itself, not a tuple
             get = lambda self: tuple(getattr(self, name) for name in fields)  # noqa: E731
         cls._fields_of = staticmethod(get)
+        cls._setters = slot_setters(cls)
 
     def _init(self, **fields: Any) -> None:
         for name, value in fields.items():
             object.__setattr__(self, name, value)
+
+    def _set(self, *values: Any) -> None:
+        """Set the fields from ``values``, in ``__slots__`` order: for classes made by the
+        thousand (about 2.5x cheaper than :meth:`_init`'s keyword arguments)."""
+        for setter, value in zip(self._setters, values):  # noqa: B905 (hot; __init__ checks)
+            setter(self, value)
 
     def _values(self) -> tuple[Any, ...]:
         return self._fields_of(self)
