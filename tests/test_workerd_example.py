@@ -15,7 +15,6 @@ Needs ``npm ci`` and workerd's sources (see workerd/README.md); skipped with the
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,34 +37,6 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         yield {"h": h}
     finally:
         h.stop()
-
-
-def storage(h: ExampleHarness) -> dict[str, Any]:
-    """Every Durable Object's SQLite file under the persisted state: its schema and rows
-    (read while wrangler is stopped)."""
-    assert h.proc is None
-    # one <64 hex digits>.sqlite per object (metadata.sqlite next to them is miniflare's)
-    files = [
-        path
-        for path in sorted((h.persist_dir / "v3" / "do").glob("*-NotesObject/*.sqlite"))
-        if len(path.stem) == 64
-    ]
-    state: dict[str, Any] = {}
-    for path in files:
-        db = sqlite3.connect(path)
-        try:
-            query = "SELECT type, name, sql FROM sqlite_schema ORDER BY name"
-            schema = db.execute(query).fetchall()
-            tables = [name for kind, name, _ in schema if kind == "table"]
-            rows = {
-                t: db.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall()
-                for t in tables
-                if not t.startswith(("_cf_", "sqlite_"))
-            }
-        finally:
-            db.close()
-        state[path.name] = {"schema": schema, "rows": rows}
-    return state
 
 
 def notes(h: ExampleHarness, room: str) -> list[dict[str, Any]]:
@@ -96,7 +67,7 @@ def test_1_constructor_sync_and_notes_api(example: dict[str, Any]) -> None:
     example["notes"] = notes(h, "a")
     assert [n["body"] for n in example["notes"]] == ["hello", "world"]
     h.stop()
-    state = storage(h)
+    state = h.databases("do")
     assert len(state) == 2
     for db in state.values():
         assert [(k, n) for k, n, _ in db["schema"] if not n.startswith(("_cf_", "sqlite_"))] == [
@@ -116,7 +87,7 @@ def test_2_rows_survive_a_restart(example: dict[str, Any]) -> None:
     assert notes(h, "b") == []
     assert "schema synced" not in h.output()  # up to date: the constructor's sync did nothing
     h.stop()
-    assert storage(h) == example["state"]
+    assert h.databases("do") == example["state"]
 
 
 def test_3_schema_change_applied_on_restart(example: dict[str, Any]) -> None:
@@ -131,7 +102,7 @@ def test_3_schema_change_applied_on_restart(example: dict[str, Any]) -> None:
     for _ in range(2):  # duplicates for test_4's unique index
         h.request("POST", "/notes?room=a", {"body": "dup"})
     h.stop()
-    state = storage(h)
+    state = h.databases("do")
     a = next(db for db in state.values() if len(db["rows"]["notes"]) == 4)
     notes_sql = next(sql for _, name, sql in a["schema"] if name == "notes")
     assert "tag TEXT" in notes_sql
@@ -158,7 +129,7 @@ def test_4_failing_constructor_sync_changes_nothing_and_is_retried(
     assert "schema synced" not in out
     assert notes(h, "b") == []  # room b has no duplicates: its sync succeeds
     h.stop()
-    state = storage(h)
+    state = h.databases("do")
     a_name = next(name for name, db in state.items() if len(db["rows"]["notes"]) == 4)
     assert state[a_name] == example["state"][a_name]  # room a exactly as before the sync
 
@@ -168,9 +139,9 @@ def test_4_failing_constructor_sync_changes_nothing_and_is_retried(
     assert [n["body"] for n in notes(h, "a")] == ["hello", "world", "dup", "dup"]
     h.wait_for_output("inline_sync: schema synced (1 statements)")
     h.stop()
-    indexes = {n for k, n, _ in storage(h)[a_name]["schema"] if k == "index"}
+    indexes = {n for k, n, _ in h.databases("do")[a_name]["schema"] if k == "index"}
     assert "notes_unique_body" in indexes
-    example["state"] = storage(h)
+    example["state"] = h.databases("do")
 
 
 def test_5_destructive_change_is_refused(example: dict[str, Any]) -> None:
@@ -184,7 +155,7 @@ def test_5_destructive_change_is_refused(example: dict[str, Any]) -> None:
     out = h.wait_for_output("DestructiveChangeError")
     assert "tags" in out[out.index("DestructiveChangeError") :]
     h.stop()
-    assert storage(h) == example["state"]
+    assert h.databases("do") == example["state"]
 
 
 def test_vendored_library_is_the_working_tree(example: dict[str, Any]) -> None:

@@ -69,6 +69,7 @@ def require_workerd() -> None:
 PORT_RANGE = (20_000, 32_000)
 START_ATTEMPTS = 5
 BIND_ERRORS = ("Address already in use", "EADDRINUSE", "address in use")
+READY_LINE = "Ready on "  # wrangler's "[wrangler:info] Ready on http://127.0.0.1:PORT"
 RESTARTED = "Your worker restarted mid-request"  # wrangler's proxy: "send the request again"
 RESTART_RETRIES = 2
 LOST_REQUEST_S = 30.0  # a GET with no answer by then was lost (see raw_request)
@@ -120,8 +121,11 @@ class DevServer:
     after ``stop()`` restarts on the same Durable Object storage (and D1 databases).
     """
 
-    #: readiness probe: a path and the statuses that mean "the worker answers"
-    ready_path = "/__ping"
+    #: readiness probe: a path and the statuses that mean "the worker answers"; None: no
+    #: request (wrangler's "Ready on" line, then the port accepts), so that the test's first
+    #: request is the worker's first (a worker that syncs on its first request, whatever the
+    #: path, would otherwise sync on the probe)
+    ready_path: str | None = "/__ping"
     ready_statuses: tuple[int, ...] = (200,)
 
     def __init__(self, tmp_path: Path, *, persist_dir: Path | None = None) -> None:
@@ -247,7 +251,17 @@ class DevServer:
 
     def _probe(self) -> int | Exception:
         """Status of GET ready_path, or the connection error. The probe may wait long for its
-        answer: wrangler accepts connections before workerd has loaded the worker."""
+        answer: wrangler accepts connections before workerd has loaded the worker. Without a
+        ready_path: the first ready status once wrangler has said it is ready and the port
+        accepts connections (wrangler holds requests until workerd has loaded the worker)."""
+        if self.ready_path is None:
+            if f"{READY_LINE}{self.url}" not in self.output(tail=1_000_000):
+                return WorkerdError("not ready yet")
+            try:
+                socket.create_connection(("127.0.0.1", self.port or 0), timeout=5).close()
+            except OSError as e:
+                return e
+            return self.ready_statuses[0]
         try:
             with urllib.request.urlopen(f"{self.url}{self.ready_path}", timeout=30) as r:
                 return int(r.status)
@@ -288,17 +302,19 @@ class DevServer:
             text = f.read().decode(errors="replace")
         return text[-tail:]
 
-    def wait_for_output(self, text: str, timeout: float = 10.0) -> str:
-        """Wait until ``text`` shows in output() (workerd flushes console output late)."""
+    def wait_for_output(self, text: str, timeout: float = 10.0, *, count: int = 1) -> str:
+        """Wait until ``text`` shows ``count`` times in output() (workerd flushes console output
+        late)."""
         deadline = time.monotonic() + timeout
         while True:
             out = self.output(tail=1_000_000)
-            if text in out or time.monotonic() >= deadline:
-                if text not in out:
-                    raise WorkerdError(
-                        f"{text!r} not in wrangler output after {timeout} s\n{out[-12_000:]}"
-                    )
+            if out.count(text) >= count:
                 return out
+            if time.monotonic() >= deadline:
+                raise WorkerdError(
+                    f"{text!r} not {count} times in wrangler output after {timeout} s\n"
+                    f"{out[-12_000:]}"
+                )
             time.sleep(0.1)
 
     # ---- requests ------------------------------------------------------------------------

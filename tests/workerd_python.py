@@ -24,6 +24,7 @@ database under ``persist_dir``, like Durable Object storage, kept across restart
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,22 @@ def copy_python_tree(src: Path, dst: Path) -> None:
         target = dst / path.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
+
+
+def read_database(path: Path) -> dict[str, Any]:
+    """Schema (``sqlite_schema`` rows by name) and rows (by rowid) of a SQLite file, leaving
+    out the rows of SQLite's and Cloudflare's own tables."""
+    db = sqlite3.connect(path)
+    try:
+        schema = db.execute("SELECT type, name, sql FROM sqlite_schema ORDER BY name").fetchall()
+        rows = {
+            name: db.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
+            for kind, name, _ in schema
+            if kind == "table" and not name.startswith(("_cf_", "sqlite_"))
+        }
+    finally:
+        db.close()
+    return {"schema": schema, "rows": rows}
 
 
 class RealRuntime(DevServer):
@@ -161,9 +178,9 @@ class PythonWorkerHarness(RealRuntime):
 class ExampleHarness(RealRuntime):
     """``worker_examples/<example>`` as a user deploys it, under ``wrangler dev``."""
 
-    # The example answers every path; readiness is "it answers" (its 404 for /).
-    ready_path = "/"
-    ready_statuses = tuple(range(200, 500))
+    # No readiness request: an example may sync on its first request, whatever the path, and
+    # the tests check that first request.
+    ready_path = None
 
     def __init__(
         self,
@@ -205,6 +222,17 @@ class ExampleHarness(RealRuntime):
         copy_python_tree(LIBRARY, vendored)
         self.deployed = True
         return self.out
+
+    def databases(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The persisted SQLite databases of ``kind`` (``"do"``: every Durable Object's, ``"d1"``:
+        every local D1 database's) by file name: ``{"schema": [(type, name, sql)], "rows":
+        {table: [row, ...]}}``, rows of the tables that are not SQLite's or Cloudflare's
+        (``_cf_*``). Read with ``sqlite3`` while wrangler is stopped."""
+        if self.proc is not None:
+            raise WorkerdError("stop() before reading the persisted databases")
+        # one <64 hex digits>.sqlite per object or database; metadata.sqlite is miniflare's
+        files = sorted((self.persist_dir / "v3" / kind).glob("*/*.sqlite"))
+        return {path.name: read_database(path) for path in files if len(path.stem) == 64}
 
     def edit(self, relative: str, old: str, new: str) -> None:
         """Replace ``old`` (which must occur exactly once) by ``new`` in the project's copy of
