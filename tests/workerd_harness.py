@@ -36,6 +36,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,7 @@ class DevServer:
         self.port: int | None = None
         self.start_attempts = 0  # wrangler launches by the last start(), retries included
         self.restart_retries = 0  # requests sent again after "restarted mid-request"
+        self.build_info: dict[str, Any] | None = None  # what the last build() wrote
         self._log_offset = 0
 
     # ---- what to run (subclasses) ----------------------------------------------------------
@@ -152,14 +154,13 @@ class DevServer:
 
     def _prepare(self) -> None:
         """Called by start() before launching: build what is missing."""
+        if self.build_info is None:
+            self.build()
 
-    def _check_build(self, schema_sql: str | None, schema_path: str | Path | None) -> None:
-        """The arguments every harness's ``build(app_module, schema_sql, *, schema_path, ...)``
-        checks first."""
-        if self.proc is not None:
-            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
-        if schema_sql is not None and schema_path is not None:
-            raise ValueError("give schema_sql or schema_path, not both")
+    def build(self) -> dict[str, Any]:
+        """Write the worker into ``out`` (its ``wrangler.toml`` and sources) and return what
+        was built; start() calls it when nothing was built yet."""
+        raise NotImplementedError
 
     # ---- process -------------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
@@ -393,7 +394,66 @@ class DevServer:
         return self.request("GET", "/startup-error")  # type: ignore[no-any-return]
 
 
-class WorkerdHarness(DevServer):
+@dataclass(frozen=True)
+class AppBuild:
+    """The arguments of an app-contract build, resolved: paths absolute, the schema as text."""
+
+    app: Path  # a .py file, a package directory, or a plain directory (then ``module``)
+    module: str | None
+    extra: tuple[Path, ...]
+    schema_sql: str | None  # None: no schema text
+    on_start_timeout_ms: int | None
+
+
+def repo_path(path: str | Path) -> Path:
+    """``path``, relative paths taken from the repository root."""
+    path = Path(path)
+    return path if path.is_absolute() else REPO / path
+
+
+class AppHarness(DevServer):
+    """A harness that runs the app contract (``on_start``/``handle``/``on_construct``, see
+    workerd/README.md): ``build()`` resolves the arguments; each mode's ``_write()`` writes
+    its worker."""
+
+    def build(
+        self,
+        app_module: str | Path = DEFAULT_APP,
+        schema_sql: str | None = None,
+        *,
+        schema_path: str | Path | None = None,
+        module: str | None = None,
+        extra: Sequence[str | Path] = (),
+        on_start_timeout_ms: int | None = None,
+    ) -> dict[str, Any]:
+        """Build the worker: ``inline_sync/`` from the working tree + ``app_module`` (a .py
+        file, a package dir, or a plain dir with ``module`` naming the entry module; relative
+        paths are taken from the repository root) + the schema text (``schema_sql``, or the
+        file ``schema_path``), which the worker puts at /harness/schema.sql. ``extra``: more
+        module files or package directories for the top of site-packages (relative to the
+        repository). ``on_start_timeout_ms``: the JS-hosted worker's limit for ``on_start``
+        (the real runtime's own 30 s limit applies there)."""
+        if self.proc is not None:
+            raise WorkerdError("stop() before build(): wrangler would reload half-written files")
+        if schema_sql is not None and schema_path is not None:
+            raise ValueError("give schema_sql or schema_path, not both")
+        if schema_path is not None:
+            schema_sql = Path(schema_path).read_text()
+        spec = AppBuild(
+            repo_path(app_module),
+            module,
+            tuple(repo_path(item) for item in extra),
+            schema_sql,
+            on_start_timeout_ms,
+        )
+        self.build_info = self._write(spec)
+        return self.build_info
+
+    def _write(self, spec: AppBuild) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class WorkerdHarness(AppHarness):
     """The JavaScript-hosted mode: a JS Durable Object that boots npm ``pyodide`` (0.28, the
     production Python Workers' Pyodide line) and runs a Python app against its ``ctx.storage``;
     built from the working tree into ``tmp_path`` by ``workerd/build.py``.
@@ -416,57 +476,33 @@ class WorkerdHarness(DevServer):
 
             self._workerd_env = {"MINIFLARE_WORKERD_PATH": str(require_workerd_binary(workerd))}
         super().__init__(tmp_path, persist_dir=persist_dir)
-        self.build_info: dict[str, Any] | None = None
         self._builds = 0
 
     def _extra_env(self) -> dict[str, str]:
         return self._workerd_env
 
-    def _prepare(self) -> None:
-        if self.build_info is None:
-            self.build()
-
-    # ---- build ---------------------------------------------------------------------------
-    def build(
-        self,
-        app_module: str | Path = DEFAULT_APP,
-        schema_sql: str | None = None,
-        *,
-        schema_path: str | Path | None = None,
-        module: str | None = None,
-        extra: Sequence[str | Path] = (),
-        on_start_timeout_ms: int | None = None,
-    ) -> dict[str, Any]:
-        """Build the worker: ``inline_sync/`` from the working tree + ``app_module`` (a .py
-        file, a package dir, or a plain dir with ``module`` naming the entry module; relative
-        paths are taken from the repository root) + the schema text (``schema_sql``, or the
-        file ``schema_path``), which the worker puts at /harness/schema.sql. ``extra``: more module
-        files or package directories for the top of site-packages (relative to the repository)."""
-        self._check_build(schema_sql, schema_path)
-        if schema_sql is not None:
+    def _write(self, spec: AppBuild) -> dict[str, Any]:
+        """``workerd/build.py --out``: the JS worker, recorded wasm, Pyodide's files, and
+        ``gen/app.zip`` (``inline_sync/`` + the app + ``extra``)."""
+        cmd = [sys.executable, str(BUILD), "--out", str(self.out), "--app", str(spec.app)]
+        if spec.module:
+            cmd += ["--module", spec.module]
+        for path in spec.extra:
+            cmd += ["--extra", str(path)]
+        if spec.on_start_timeout_ms is not None:
+            cmd += ["--on-start-timeout-ms", str(spec.on_start_timeout_ms)]
+        if spec.schema_sql is not None:
             self._builds += 1
             schema_path = self.root / f"schema-{self._builds}.sql"
-            Path(schema_path).write_text(schema_sql)
-        app = Path(app_module)
-        if not app.is_absolute():
-            app = REPO / app
-        cmd = [sys.executable, str(BUILD), "--out", str(self.out), "--app", str(app)]
-        if module:
-            cmd += ["--module", module]
-        for item in extra:
-            path = Path(item)
-            cmd += ["--extra", str(path if path.is_absolute() else REPO / path)]
-        if on_start_timeout_ms is not None:
-            cmd += ["--on-start-timeout-ms", str(on_start_timeout_ms)]
-        if schema_path is not None:
+            schema_path.write_text(spec.schema_sql)
             cmd += ["--schema", str(schema_path)]
         res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
         if res.returncode != 0:
             raise WorkerdError(
                 f"workerd/build.py failed ({res.returncode}):\n{res.stdout}\n{res.stderr}"
             )
-        self.build_info = jsonlib.loads(res.stdout.strip().splitlines()[-1])
-        return self.build_info
+        info: dict[str, Any] = jsonlib.loads(res.stdout.strip().splitlines()[-1])
+        return info
 
 
 def _group_alive(pgid: int) -> bool:

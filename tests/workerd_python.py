@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from workerd_harness import (
-    DEFAULT_APP,
     REPO,
+    AppBuild,
+    AppHarness,
     DevServer,
     WorkerdError,
     WorkerdHarness,
@@ -112,67 +112,37 @@ class RealRuntime(DevServer):
         return python_flag_args()
 
 
-class PythonWorkerHarness(RealRuntime):
+class PythonWorkerHarness(AppHarness, RealRuntime):
     """The harness app contract (see ``WorkerdHarness``) in a real Python Durable Object."""
 
-    def __init__(
-        self, tmp_path: Path, *, persist_dir: Path | None = None, workerd: str = BUNDLE_WORKERD
-    ) -> None:
-        super().__init__(tmp_path, persist_dir=persist_dir, workerd=workerd)
-        self.build_info: dict[str, Any] | None = None
-
-    def _prepare(self) -> None:
-        if self.build_info is None:
-            self.build()
-
-    def build(
-        self,
-        app_module: str | Path = DEFAULT_APP,
-        schema_sql: str | None = None,
-        *,
-        schema_path: str | Path | None = None,
-        module: str | None = None,
-        extra: Sequence[str | Path] = (),
-        on_start_timeout_ms: int | None = None,
-    ) -> dict[str, Any]:
-        """Write the worker: ``src/harness_entry.py`` (the harness DO), ``src/inline_sync/``
-        from the working tree, the app module, ``extra`` modules, and ``src/harness_config.py``
-        (app module name and schema text). Arguments as ``WorkerdHarness.build``;
-        ``on_start_timeout_ms`` is accepted for symmetry (the runtime's own 30 s limit applies)."""
-        self._check_build(schema_sql, schema_path)
-        if schema_path is not None:
-            schema_sql = Path(schema_path).read_text()
+    def _write(self, spec: AppBuild) -> dict[str, Any]:
+        """``src/harness_entry.py`` (the harness DO), ``src/inline_sync/`` from the working
+        tree, the app module, ``extra`` modules, and ``src/harness_config.py`` (app module
+        name and schema text)."""
         src = self.out / "src"
         shutil.rmtree(src, ignore_errors=True)
         src.mkdir(parents=True)
         (self.out / "wrangler.toml").write_text(HARNESS_TOML)
         shutil.copyfile(PYTHON_ENTRY, src / "harness_entry.py")
         copy_python_tree(LIBRARY, src / "inline_sync")
-        app = Path(app_module)
-        app = app if app.is_absolute() else REPO / app
+        app = spec.app
         if app.is_file():
-            name = module or app.stem
+            name = spec.module or app.stem
             copy_python_tree(app, src / app.name)
         elif (app / "__init__.py").exists():
-            name = module or app.name
+            name = spec.module or app.name
             copy_python_tree(app, src / app.name)
         else:
-            if not module:
+            if not spec.module:
                 raise ValueError(f"{app}: a plain directory needs module=")
-            name = module
+            name = spec.module
             copy_python_tree(app, src)
-        for item in extra:
-            path = Path(item)
-            path = path if path.is_absolute() else REPO / path
+        for path in spec.extra:
             copy_python_tree(path, src / path.name)
         (src / "harness_config.py").write_text(
-            f"APP_MODULE = {name!r}\nSCHEMA = {(schema_sql or '')!r}\n"
+            f"APP_MODULE = {name!r}\nSCHEMA = {(spec.schema_sql or '')!r}\n"
         )
-        self.build_info = {"app_module": name, "out": str(self.out), "mode": self.mode}
-        return self.build_info
-
-    def startup_error(self) -> dict[str, Any] | None:
-        return self.request("GET", "/startup-error")  # type: ignore[no-any-return]
+        return {"app_module": name, "out": str(self.out), "mode": self.mode}
 
 
 class ExampleHarness(RealRuntime):
@@ -194,11 +164,12 @@ class ExampleHarness(RealRuntime):
         self.example = EXAMPLES / example
         if not (self.example / "wrangler.toml").exists():
             raise ValueError(f"{self.example} has no wrangler.toml")
-        self.deployed = False
 
-    def _prepare(self) -> None:
-        if not self.deployed:
-            self.deploy()
+    def build(self) -> dict[str, Any]:
+        """``deploy()``; start() calls it when the example was not deployed yet."""
+        self.deploy()
+        assert self.build_info is not None
+        return self.build_info
 
     def deploy(self) -> Path:
         """Copy the example (its wrangler.toml, pyproject.toml, ``src/``) into a fresh project
@@ -220,7 +191,7 @@ class ExampleHarness(RealRuntime):
         vendored = self.out / "src" / "inline_sync"
         shutil.rmtree(vendored, ignore_errors=True)
         copy_python_tree(LIBRARY, vendored)
-        self.deployed = True
+        self.build_info = {"example": self.example.name, "out": str(self.out), "mode": self.mode}
         return self.out
 
     def databases(self, kind: str) -> dict[str, dict[str, Any]]:
@@ -237,7 +208,7 @@ class ExampleHarness(RealRuntime):
     def edit(self, relative: str, old: str, new: str) -> None:
         """Replace ``old`` (which must occur exactly once) by ``new`` in the project's copy of
         ``relative``: the edit a user makes before redeploying."""
-        if not self.deployed:
+        if self.build_info is None:
             self.deploy()
         if self.proc is not None:
             raise WorkerdError("stop() before edit(): wrangler would reload half-written files")
