@@ -75,7 +75,7 @@ def test_1_first_request_syncs_then_the_api_serves(example: dict[str, Any]) -> N
         with pytest.raises(WorkerdHTTPError) as exc:
             h.request("POST", "/notes", bad)
         assert exc.value.status == 400, exc.value
-    status, _headers, body = h.raw_request("POST", "/notes", None)
+    status, _headers, _body = h.raw_request("POST", "/notes", None)
     assert status == 400  # an empty body is no note
     with pytest.raises(WorkerdHTTPError) as exc:
         h.request("GET", "/")
@@ -156,7 +156,7 @@ def test_3b_a_rebuild_keeps_every_row_and_the_cascade_children(example: dict[str
     h.edit(NOTES, "BETWEEN 1 AND 10000", "BETWEEN 1 AND 20000")
     h.start()
     assert notes(h) == [
-        dict(zip(("id", "body", "created_at"), r[:3])) for r in before["rows"]["notes"]
+        dict(zip(("id", "body", "created_at"), r[:3], strict=True)) for r in before["rows"]["notes"]
     ]
     out = h.wait_for_output("inline_sync: synced")
     h.stop()

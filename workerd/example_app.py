@@ -114,8 +114,8 @@ def on_start(storage: Any) -> None:
     result = notes_app.sync_schema(storage, text)
     LAST["on_start"] = result_json(result)
     if result.status == "synced":
-        # Kept in the object's storage too: under load workerd may replace the isolate after a
-        # slow first boot (tests/workerd_harness.py, raw_request), and LAST goes with it.
+        # Kept in the object's storage too: tests read it after the isolate (and LAST with
+        # it) may have been replaced, e.g. by wrangler reloading the worker.
         storage.kv.put(SYNCED_KEY, json.dumps(LAST["on_start"]))
 
 

@@ -22,6 +22,7 @@ import traceback
 from urllib.parse import parse_qs, urlparse
 
 import harness_config
+from js import Promise, setTimeout
 from pyodide.ffi import create_proxy
 from workers import DurableObject, Response, WorkerEntrypoint
 
@@ -66,6 +67,17 @@ async def settle(value):
     return await value if inspect.isawaitable(value) else value
 
 
+async def turn_event_loop():
+    """Wait on a JavaScript timer, so that workerd's event loop turns and reads its clock.
+
+    workerd arms an idle Durable Object's 10 s eviction timer from that clock, which stands
+    still while code runs: after 10 s without I/O (a slow start on a loaded machine) a request
+    would end with the clock 10 s behind and the object would be evicted at the loop's next
+    turn, under the next request's feet (see workerd/src/worker.mjs, ``turnEventLoop``). 1 ms:
+    a 0 ms timer did not make the loop wait here."""
+    await Promise.new(lambda resolve, _reject: setTimeout(resolve, 1))
+
+
 class HarnessDO(DurableObject):
     def __init__(self, ctx, env):
         super().__init__(ctx, env)
@@ -91,12 +103,19 @@ class HarnessDO(DurableObject):
                 print(f"[inline_sync harness] on_start RAISED {type(exc).__name__}")
             finally:
                 proxy.destroy()
+                await turn_event_loop()
 
         # create_proxy: blockConcurrencyWhile may call the function after __init__ returned.
         proxy = create_proxy(run)
         ctx.blockConcurrencyWhile(proxy)
 
     async def fetch(self, request):
+        try:
+            return await self.answer(request)
+        finally:
+            await turn_event_loop()  # a long handle() too
+
+    async def answer(self, request):
         path = urlparse(request.url).path
         error = self.startup_error
         headers = {"x-harness-startup-error": f"{error['phase']}: {error['type']}"} if error else {}

@@ -29,6 +29,15 @@ const log = (...a) => console.log("[inline_sync harness]", ...a);
 let runtimePromise = null;
 let bootedRuntime = null; // set once the boot has finished: lets constructors call Python synchronously
 
+// workerd arms an idle Durable Object's 10 s eviction timer from its event loop's clock, which
+// is read only when the loop turns and so stands still while JavaScript runs. A request that ran
+// for 10 s without waiting on I/O (booting Pyodide takes that long on a loaded machine) would
+// end with the clock 10 s behind, and the object would be evicted at the loop's next turn, under
+// the next request's feet ("Network connection lost", which wrangler's proxy reports as "Your
+// worker restarted mid-request"). Waiting on a timer makes the loop wait and read the clock (1 ms:
+// the real Python runtime was seen to run a 0 ms timer without that).
+const turnEventLoop = () => new Promise((resolve) => setTimeout(resolve, 1));
+
 function withTimeout(promise, ms, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
@@ -160,25 +169,42 @@ export class HarnessDO extends DurableObject {
     // construct it again; so failures are caught, logged loudly and reported per request.
     const booting = ctx.blockConcurrencyWhile(async () => {
       try {
-        this.rt = await runtime();
-      } catch (e) {
-        this.startupError = { phase: e?.harnessPhase ?? "boot", ...pyErrorInfo(e) };
-        console.error("[inline_sync harness] BOOT FAILED:", e?.stack ?? e);
-        return;
-      }
-      if (!this.rt.onStart) return;
-      try {
-        const result = await withTimeout(settle(this.rt.onStart(ctx.storage)), config.onStartTimeoutMs, "on_start()");
-        result?.destroy?.();
-      } catch (e) {
-        this.startupError = { phase: "on_start", ...pyErrorInfo(e) };
-        console.error(`[inline_sync harness] on_start RAISED ${this.startupError.type}:`, this.startupError.message);
+        await this.start(ctx);
+      } finally {
+        await turnEventLoop();
       }
     });
     if (!constructed) booting.then(() => { if (this.rt?.onConstruct) constructNow(this.rt); });
   }
 
+  // Boot Pyodide (once per isolate), then on_start; failures are kept in this.startupError.
+  async start(ctx) {
+    try {
+      this.rt = await runtime();
+    } catch (e) {
+      this.startupError = { phase: e?.harnessPhase ?? "boot", ...pyErrorInfo(e) };
+      console.error("[inline_sync harness] BOOT FAILED:", e?.stack ?? e);
+      return;
+    }
+    if (!this.rt.onStart) return;
+    try {
+      const result = await withTimeout(settle(this.rt.onStart(ctx.storage)), config.onStartTimeoutMs, "on_start()");
+      result?.destroy?.();
+    } catch (e) {
+      this.startupError = { phase: "on_start", ...pyErrorInfo(e) };
+      console.error(`[inline_sync harness] on_start RAISED ${this.startupError.type}:`, this.startupError.message);
+    }
+  }
+
   async fetch(request) {
+    try {
+      return await this.answer(request);
+    } finally {
+      await turnEventLoop(); // a long handle() too (see turnEventLoop)
+    }
+  }
+
+  async answer(request) {
     const url = new URL(request.url);
     const path = url.pathname;
     const headers = this.startupError
