@@ -16,7 +16,8 @@ through the test harness (``workerd/example_app.py``, see workerd/README.md); ne
    persisted objects: doing nothing vs. a no-op ``sync()`` of a 10-table schema (tables,
    indexes, a view, a trigger) that every object already has. Measured for a fresh isolate
    (the first request after ``wrangler dev`` starts: Pyodide boots too) and for a new object in
-   a warm isolate (the constructor alone), medians over several objects and restarts.
+   a warm isolate (the constructor alone), medians over several objects and starts, the two
+   builds alternating start by start.
 2. A sync that rebuilds a 10,000-row table (a change SQLite cannot ALTER), alternating between
    two forms, against a hand-written create/copy/drop/rename in one ``sql.exec`` on the same
    table; round trips from outside minus the round trip of a trivial request, and
@@ -67,27 +68,35 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, value
 
 
-def cold_starts(h: WorkerdHarness, objects: int, restarts: int, definitions: str) -> dict[str, Any]:
-    """First request of a fresh isolate, first requests to other objects, second requests."""
-    h.build(app_module=APP, extra=EXTRA, schema_sql=definitions)
-    isolate, cold, warm, inside = [], [], [], []
-    for _ in range(restarts):
-        h.start()
-        dt, err = timed(lambda: h.request("GET", "/startup-error?do=b0"))
-        assert err is None, err
-        isolate.append(dt)
-        for i in range(1, objects):
-            dt, err = timed(lambda i=i: h.request("GET", f"/startup-error?do=b{i}"))
+ARMS = {"without": "", "with_sync": SCHEMA}  # on_start does nothing / a no-op sync
+
+
+def cold_starts(h: WorkerdHarness, objects: int, rounds: int) -> dict[str, dict[str, Any]]:
+    """First request of a fresh isolate, first requests to other objects, second requests;
+    for each arm of ARMS, alternating arms round by round (ABBA...) on the same objects."""
+    out: dict[str, dict[str, Any]] = {
+        arm: {"isolate": [], "cold": [], "warm": [], "inside": []} for arm in ARMS
+    }
+    for r in range(rounds):
+        for arm in list(ARMS) if r % 2 == 0 else list(reversed(ARMS)):
+            h.build(app_module=APP, extra=EXTRA, schema_sql=ARMS[arm])
+            h.start()
+            got = out[arm]
+            dt, err = timed(lambda: h.request("GET", "/startup-error?do=b0"))
             assert err is None, err
-            cold.append(dt)
-            last = h.request("GET", f"/__sync?do=b{i}").get("on_start")
-            if last:
-                assert last["status"] == "up-to-date", last
-                inside.append(last["duration"])
-            dt, _ = timed(lambda i=i: h.request("GET", f"/startup-error?do=b{i}"))
-            warm.append(dt)
-        h.stop()
-    return {"isolate": isolate, "cold": cold, "warm": warm, "inside": inside}
+            got["isolate"].append(dt)
+            for i in range(1, objects):
+                dt, err = timed(lambda i=i: h.request("GET", f"/startup-error?do=b{i}"))
+                assert err is None, err
+                got["cold"].append(dt)
+                last = h.request("GET", f"/__sync?do=b{i}").get("on_start")
+                if last:
+                    assert last["status"] == "up-to-date", last
+                    got["inside"].append(last["duration"])
+                dt, _ = timed(lambda i=i: h.request("GET", f"/startup-error?do=b{i}"))
+                got["warm"].append(dt)
+            h.stop()
+    return out
 
 
 def rebuilds(h: WorkerdHarness, repeat: int) -> dict[str, list[float]]:
@@ -159,7 +168,7 @@ def profile(h: WorkerdHarness, rounds: int, repeat: int = 50) -> dict[str, list[
         h.stop()
 
 
-def measure(mode: str, tmp: Path, objects: int, restarts: int, repeat: int) -> dict[str, Any]:
+def measure(mode: str, tmp: Path, objects: int, rounds: int, repeat: int) -> dict[str, Any]:
     h = make_harness(mode, tmp / mode)
     try:
         # Create the objects and their schema once (the first sync of each creates it).
@@ -168,19 +177,21 @@ def measure(mode: str, tmp: Path, objects: int, restarts: int, repeat: int) -> d
         for i in range(objects):
             assert h.request("GET", f"/startup-error?do=b{i}") is None
         h.stop()
-        with_sync = cold_starts(h, objects, restarts, SCHEMA)
-        without = cold_starts(h, objects, restarts, "")
+        starts = cold_starts(h, objects, rounds)
         rebuild = rebuilds(h, repeat)
         stages = profile(h, rounds=repeat)
     finally:
         h.stop()
-    return {"with_sync": with_sync, "without": without, "rebuild": rebuild, "profile": stages}
+    return {**starts, "rebuild": rebuild, "profile": stages}
 
 
-def report(mode: str, m: dict[str, Any], objects: int, restarts: int) -> None:
+def report(mode: str, m: dict[str, Any], objects: int, rounds: int) -> None:
     with_sync, without, rebuild = m["with_sync"], m["without"], m["rebuild"]
     print(f"\n== mode {mode}: {MODE_LABELS[mode]}")
-    print(f"Durable Object, local workerd ({objects} objects x {restarts} restarts per build)")
+    print(
+        f"Durable Object, local workerd ({objects} objects x {rounds} starts per build, "
+        "the two builds alternating)"
+    )
     print("cold start, first request (ms, median)    nothing   no-op sync of 10 tables   ratio")
     for key, label in (
         ("isolate", "fresh isolate (Pyodide boots too)"),
@@ -219,14 +230,14 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer objects and repetitions")
     ap.add_argument("--modes", default=",".join(HARNESS_MODES), help="js,python (default: both)")
     args = ap.parse_args()
-    objects, restarts, repeat = (6, 2, 3) if args.quick else (16, 3, 7)
+    objects, rounds, repeat = (6, 2, 3) if args.quick else (16, 8, 7)
     modes = [m for m in args.modes.split(",") if m]
     results = {}
     with tempfile.TemporaryDirectory(prefix="inline-sync-do-bench-") as tmp:
         for mode in modes:
-            results[mode] = measure(mode, Path(tmp), objects, restarts, repeat)
+            results[mode] = measure(mode, Path(tmp), objects, rounds, repeat)
     for mode in modes:
-        report(mode, results[mode], objects, restarts)
+        report(mode, results[mode], objects, rounds)
     if len(modes) > 1:
         print("\nno-op sync added to the first request of a new object in a warm isolate:")
         for mode in modes:

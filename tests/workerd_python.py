@@ -100,7 +100,7 @@ class RealRuntime(DevServer):
         self, tmp_path: Path, *, persist_dir: Path | None = None, workerd: str = BUNDLE_WORKERD
     ) -> None:
         require_workerd()
-        require_real_runtime()
+        require_real_runtime(workerd)
         super().__init__(tmp_path, persist_dir=persist_dir)
         self.workerd = workerd
         self._runtime_env = real_runtime_env(workerd)
