@@ -126,11 +126,14 @@ def require_workerd_binary(which: str) -> Path:
 
 
 def workerd_sources(which: str = BUNDLE_WORKERD) -> Path:
-    """workerd's sources at binary ``which``'s tag: INLINE_SYNC_WORKERD_SRC (for the pinned
-    binary) or ``../shared/vendor/workerd-v<version>`` next to the repository."""
-    if which == BUNDLE_WORKERD and os.environ.get(SRC_ENV):
-        return Path(os.environ[SRC_ENV]).resolve()
-    return (VENDOR / f"workerd-v{binary_version(which)}").resolve()
+    """workerd's sources at binary ``which``'s tag: INLINE_SYNC_WORKERD_SRC for the pinned
+    binary; ``workerd-v<version>`` beside it for the others (beside the default,
+    ``../shared/vendor/`` next to the repository, when it is not set)."""
+    pinned = os.environ.get(SRC_ENV)
+    if which == BUNDLE_WORKERD and pinned:
+        return Path(pinned).resolve()
+    vendor = Path(pinned).resolve().parent if pinned else VENDOR
+    return (vendor / f"workerd-v{binary_version(which)}").resolve()
 
 
 def require_real_runtime(which: str = BUNDLE_WORKERD) -> None:
