@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from workerd_harness import WorkerdHTTPError
-from workerd_python import ExampleHarness
+from workerd_python import ExampleHarness, next_step
 
 pytestmark = pytest.mark.workerd
 
@@ -100,9 +100,7 @@ def test_1_first_request_syncs_then_the_api_serves(example: dict[str, Any]) -> N
 def test_2_rows_survive_a_restart_and_an_up_to_date_sync_is_silent(
     example: dict[str, Any],
 ) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_1")
+    h = next_step(example, "test_1")
     h.start()
     assert notes(h) == example["notes"]
     assert "inline_sync:" not in h.output()  # the new isolate's sync found nothing to do
@@ -111,9 +109,7 @@ def test_2_rows_survive_a_restart_and_an_up_to_date_sync_is_silent(
 
 
 def test_3_schema_change_applied_on_restart(example: dict[str, Any]) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_2")
+    h = next_step(example, "test_2")
     h.edit(NOTES, CREATED, "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    tag TEXT\n);")
     h.edit(NOTES, INDEX, INDEX + TAGS)
     h.start()
@@ -138,9 +134,7 @@ def test_3b_a_rebuild_keeps_every_row_and_the_cascade_children(example: dict[str
     """A change SQLite cannot ALTER (a CHECK) rebuilds ``notes``; D1 enforces foreign keys,
     so dropping the old ``notes`` would delete its ON DELETE CASCADE children unless the
     sync rebuilds them too (the peers' data-loss case), in the one batch."""
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_3")
+    h = next_step(example, "test_3")
     h.edit(NOTES, TAGS, TAGS + NOTE_TAGS)
     h.start()
     notes(h)
@@ -171,9 +165,7 @@ def test_3b_a_rebuild_keeps_every_row_and_the_cascade_children(example: dict[str
 def test_4_failing_sync_leaves_d1_unchanged_and_the_next_request_retries(
     example: dict[str, Any],
 ) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_3")
+    h = next_step(example, "test_3")
     # A unique index over the two "dup" rows, and a column in the same change: SQLite refuses
     # the index, and the column must not be added either (one batch, all or nothing).
     h.edit(NOTES, INDEX, INDEX + UNIQUE)
@@ -202,9 +194,7 @@ def test_4_failing_sync_leaves_d1_unchanged_and_the_next_request_retries(
 
 
 def test_5_destructive_change_is_refused(example: dict[str, Any]) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_4")
+    h = next_step(example, "test_4")
     h.edit(NOTES, NOTE_TAGS, "")  # drops a table that holds rows
     h.start()
     status, _headers, body = h.raw_request("GET", "/notes")

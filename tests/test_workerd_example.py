@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from workerd_harness import WorkerdHTTPError
-from workerd_python import ExampleHarness
+from workerd_python import ExampleHarness, next_step
 
 pytestmark = pytest.mark.workerd
 
@@ -79,9 +79,7 @@ def test_1_constructor_sync_and_notes_api(example: dict[str, Any]) -> None:
 
 
 def test_2_rows_survive_a_restart(example: dict[str, Any]) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_1")
+    h = next_step(example, "test_1")
     h.start()
     assert notes(h, "a") == example["notes"]
     assert notes(h, "b") == []
@@ -91,9 +89,7 @@ def test_2_rows_survive_a_restart(example: dict[str, Any]) -> None:
 
 
 def test_3_schema_change_applied_on_restart(example: dict[str, Any]) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_2")
+    h = next_step(example, "test_2")
     h.edit(NOTES, CREATED, "DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),\n    tag TEXT\n);")
     h.edit(NOTES, INDEX, INDEX + "CREATE TABLE tags (name TEXT PRIMARY KEY);\n")
     h.start()
@@ -115,9 +111,7 @@ def test_3_schema_change_applied_on_restart(example: dict[str, Any]) -> None:
 def test_4_failing_constructor_sync_changes_nothing_and_is_retried(
     example: dict[str, Any],
 ) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_3")
+    h = next_step(example, "test_3")
     unique = "CREATE UNIQUE INDEX notes_unique_body ON notes (body);\n"
     h.edit(NOTES, INDEX, INDEX + unique)  # over the two "dup" rows: SQLite refuses it
     h.start()
@@ -145,9 +139,7 @@ def test_4_failing_constructor_sync_changes_nothing_and_is_retried(
 
 
 def test_5_destructive_change_is_refused(example: dict[str, Any]) -> None:
-    h: ExampleHarness = example["h"]
-    if "state" not in example:
-        pytest.skip("needs test_4")
+    h = next_step(example, "test_4")
     h.edit(NOTES, "CREATE TABLE tags (name TEXT PRIMARY KEY);\n", "")  # drops a table
     h.start()
     status, _headers, _body = h.raw_request("GET", "/notes?room=a")

@@ -28,6 +28,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from workerd_harness import (
     REPO,
     AppBuild,
@@ -217,6 +218,15 @@ class ExampleHarness(RealRuntime):
         if text.count(old) != 1:
             raise ValueError(f"{relative}: {old!r} occurs {text.count(old)} times, not once")
         path.write_text(text.replace(old, new))
+
+
+def next_step(example: dict[str, Any], previous: str) -> ExampleHarness:
+    """The harness of a module whose tests build on each other (in ``example["h"]``); skips
+    unless the ``previous`` test got as far as recording the state (``example["state"]``)."""
+    if "state" not in example:
+        pytest.skip(f"needs {previous}")
+    harness: ExampleHarness = example["h"]
+    return harness
 
 
 #: the harness modes every Durable Object integration test runs in
