@@ -28,6 +28,7 @@ import contextlib
 import json as jsonlib
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -305,13 +306,16 @@ class DevServer:
             text = f.read().decode(errors="replace")
         return text[-tail:]
 
-    def wait_for_output(self, text: str, timeout: float = 10.0, *, count: int = 1) -> str:
-        """Wait until ``text`` shows ``count`` times in output() (workerd flushes console output
-        late)."""
+    def wait_for_output(
+        self, text: str | re.Pattern[str], timeout: float = 10.0, *, count: int = 1
+    ) -> str:
+        """Wait until ``text`` (a string or a compiled pattern) shows ``count`` times in
+        output(): workerd flushes console output late, a line at a time."""
         deadline = time.monotonic() + timeout
         while True:
             out = self.output(tail=1_000_000)
-            if out.count(text) >= count:
+            found = out.count(text) if isinstance(text, str) else len(text.findall(out))
+            if found >= count:
                 return out
             if time.monotonic() >= deadline:
                 raise WorkerdError(
