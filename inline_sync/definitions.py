@@ -39,7 +39,19 @@ TRIGGER = "trigger"
 _HINT = r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)"
 
 
-class Definition(Value):
+class _Keyed(Value):
+    """A value with its name's folded form kept beside its fields (not one of them): planning
+    looks definitions up by it thousands of times."""
+
+    key: str  # the folded name
+
+    __slots__ = ("key",)
+
+
+_SET_KEY = _Keyed.__dict__["key"].__set__
+
+
+class Definition(_Keyed):
     """One CREATE statement from the definitions."""
 
     kind: str  # table, virtual table, index, view or trigger
@@ -85,17 +97,13 @@ class Definition(Value):
         # One per statement: the fields in their order, set without keyword arguments.
         self._set(kind, name, sql, index, line, tokens, name_token, schema_token, renamed_from,
                   {} if column_renames is None else column_renames, path)  # fmt: skip
+        _SET_KEY(self, fold(name))
 
     @property
     def code_line(self) -> int:
         """The line where the statement's code starts, after its leading comments."""
         first = next((t for t in self.tokens if t.kind is not COMMENT), self.tokens[0])
         return self.line + self.sql.count("\n", 0, first.start - self.tokens[0].start)
-
-    @property
-    def key(self) -> str:
-        """The folded name."""
-        return fold(self.name)
 
 
 _KIND_OF_WORD = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGER}

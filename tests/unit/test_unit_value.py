@@ -125,6 +125,13 @@ def test_a_definition_is_a_value() -> None:
     assert repr(d).startswith("Definition(kind='table', name='t', sql=")
     with pytest.raises(AttributeError):
         d.name = "u"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        d.key = "u"  # type: ignore[misc]
+    # The folded name is kept beside the fields, not among them: it follows the name.
+    renamed = d.replace(name="Ünï_T")
+    assert renamed.key == "Ünï_t" and "key" not in repr(renamed)
+    assert renamed != d and copy.deepcopy(renamed).key == "Ünï_t"
+    assert pickle.loads(pickle.dumps(renamed)) == renamed
 
 
 def test_result_and_tokens() -> None:
