@@ -23,8 +23,9 @@ through the test harness (``workerd/example_app.py``, see workerd/README.md); ne
    table; round trips from outside minus the round trip of a trivial request, and
    ``time.perf_counter()`` inside Pyodide, which workerd advances only in whole milliseconds.
 3. Where a no-op sync's time goes: each stage (``example_app._profile_steps``: one
-   ``storage.sql.exec``, the client wrapper, parsing and hashing the definitions, reading the
-   stored state and the schema's fingerprint, the whole ``sync()``) run ``repeat`` times in one
+   ``storage.sql.exec``, the fast path's state read (one ``sql.exec``, no client), the client
+   wrapper, parsing and hashing the definitions, reading the stored state and the schema's
+   fingerprint through the client, the whole ``sync()``) run ``repeat`` times in one
    request, minus the same request with ``repeat`` 0, divided by ``repeat``; medians of
    alternating runs. (workerd's clocks stand still while a request runs, so a profiler inside
    sees nothing.)
@@ -141,7 +142,7 @@ def rebuilds(h: WorkerdHarness, repeat: int) -> dict[str, list[float]]:
         h.stop()
 
 
-PROFILE_STEPS = ("sql_exec", "make_client", "parse_and_hash", "read_state", "sync")
+PROFILE_STEPS = ("sql_exec", "state_row", "make_client", "parse_and_hash", "read_state", "sync")
 
 
 def profile(h: WorkerdHarness, rounds: int, repeat: int = 50) -> dict[str, list[float]]:
@@ -199,7 +200,7 @@ def report(mode: str, m: dict[str, Any], objects: int, rounds: int) -> None:
         ("warm", "second request, same object"),
     ):
         a, b = median_ms(without[key]), median_ms(with_sync[key])
-        print(f"  {label:<38} {a:8.1f}   {b:8.1f} (+{b - a:5.1f})          {b / a:5.2f}x")
+        print(f"  {label:<38} {a:8.1f}   {b:8.1f} ({b - a:+6.1f})          {b / a:5.2f}x")
     if with_sync["inside"]:
         print(
             f"  no-op sync inside (perf_counter, ms steps): median "
@@ -243,7 +244,7 @@ def main() -> int:
         for mode in modes:
             a = median_ms(results[mode]["without"]["cold"])
             b = median_ms(results[mode]["with_sync"]["cold"])
-            print(f"  {mode:<8} {a:6.1f} -> {b:6.1f} ms  (+{b - a:.1f} ms; goal <= 3 ms)")
+            print(f"  {mode:<8} {a:6.1f} -> {b:6.1f} ms  ({b - a:+.1f} ms; goal <= 3 ms)")
     return 0
 
 
