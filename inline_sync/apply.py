@@ -12,7 +12,7 @@ from .clients import Client
 from .errors import ENVIRONMENT_CODES, ApplyError, reserved_name_taken, storage_error
 from .log import DEBUG, enabled
 from .models import free_rowid_name
-from .names import in_main
+from .names import PREFIX, in_main
 from .plan import ForeignKeyCheck, Step, SyncPlan
 from .scratch import unprefix_message
 from .tokenizer import COMMENT, fold, quote, splice, tokenize
@@ -56,7 +56,12 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
 def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyError:
     """The ApplyError for a step SQLite refused (``None``: the step is not known, as when
     the refusal came at commit), naming it with ``hint`` or a hint at the likely cause."""
-    message = unprefix_message(sqlite_message)
+    message = sqlite_message
+    if step is not None and step.kind == "table" and step.name:
+        # Where foreign keys stay on, a rebuild copies into PREFIX + "new_" + name (see
+        # rebuild.rebuild_closure): name the user's table, not that one.
+        message = message.replace(f"{PREFIX}new_{step.name}", step.name)
+    message = unprefix_message(message)
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")
     if step is None:
         text = f"SQLite refused the change: {message}"

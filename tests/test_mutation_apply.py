@@ -39,6 +39,23 @@ def test_new_not_null_column_without_default_is_named_with_what_to_do(opener: st
     assert rows(conn, "SELECT * FROM t") == [(1, "x")]
 
 
+@pytest.mark.parametrize("opener", ["sqlite3", "durable-object"])  # apsw: ALTER … SET NOT NULL
+def test_an_old_column_made_not_null_over_nulls_gets_the_general_hint(opener: str) -> None:
+    """A column the old table has, made NOT NULL while rows hold NULL in it, is not "a new
+    column without a DEFAULT": the rebuild's copy fails with the general hint (kills the old
+    columns read from another field of ``table_info`` or not at all, and a hint returned for
+    an old column)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    run(conn, "INSERT INTO t (a) VALUES (NULL)")
+    with pytest.raises(inline_sync.ApplyError) as caught:
+        inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);")
+    assert str(caught.value).splitlines()[0] == (
+        "SQLite refused to copy rows table t: NOT NULL constraint failed: t.a (existing rows "
+        "hold NULLs under the new NOT NULL constraint)"
+    )
+
+
 @pytest.mark.parametrize("opener", list(OPENERS))
 def test_progress_of_a_table_without_rowid_names_its_step(opener: str) -> None:
     """A table without rowid is copied in one statement; progress is told about that step at
@@ -180,6 +197,7 @@ def test_a_temp_trigger_that_cannot_be_created_again_is_an_apply_error() -> None
         "table: no such table: main.c; drop it first, or keep what it uses; nothing was "
         "changed (rolled back)"
     )
+    assert failed.value.sqlite_message == "no such table: main.c"
     assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
     assert rows(conn, "SELECT name FROM temp.sqlite_master") == [("watch",)]
     assert rows(conn, "SELECT * FROM c") == [(1, "m")]
@@ -211,3 +229,126 @@ def test_disk_full_while_a_temp_trigger_is_created_again_is_a_storage_error() ->
     assert "database or disk is full" in str(failed.value)
     assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
     assert rows(conn, "SELECT name FROM temp.sqlite_master") == [("watch",)]
+
+
+FK_BEFORE = """
+CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE UNIQUE);
+CREATE TABLE q (id INTEGER PRIMARY KEY);
+CREATE TABLE a (id INTEGER PRIMARY KEY, p_id INTEGER);
+CREATE TABLE k (id INTEGER PRIMARY KEY, q_id INTEGER REFERENCES q, code TEXT REFERENCES p(code));
+"""
+# p renamed to p2 and its key losing NOCASE (k's references to it are counted again); a gains a
+# reference to p2 (counted after only).
+FK_AFTER = """
+CREATE TABLE p2 -- @renamed from=p
+    (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
+CREATE TABLE q (id INTEGER PRIMARY KEY);
+CREATE TABLE a (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p2(id));
+CREATE TABLE k (id INTEGER PRIMARY KEY, q_id INTEGER REFERENCES q, code TEXT REFERENCES p2(code));
+"""
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_violations_under_a_renamed_parent_are_counted_by_their_new_name(opener: str) -> None:
+    """The foreign-key check around applying counts violations before and after by the parent's
+    name after the plan: those already there under the renamed parent (and under another
+    parent, in an earlier row) do not count, a new one does. The check of a table with nothing
+    to count before comes first and is skipped, not the end. Kills, in ``_counted``: the
+    before side keyed by the names after (or the after side by the names before), the count
+    keyed by the parent's own name, and ``break`` in place of either ``continue``."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, FK_BEFORE)
+    run(
+        conn,
+        "PRAGMA foreign_keys = OFF;\n"
+        "INSERT INTO p VALUES (1, 'A');\n"
+        "INSERT INTO a VALUES (1, 1);\n"
+        "INSERT INTO k VALUES (1, 99, 'A');\n"  # a dangling q_id, there before
+        "INSERT INTO k VALUES (2, NULL, 'zzz');\n"  # a dangling code, there before
+        "INSERT INTO k VALUES (3, NULL, 'a');\n"  # finds 'A' only under NOCASE
+        "PRAGMA foreign_keys = ON",
+    )
+    planned = inline_sync.plan(db, FK_AFTER)
+    assert [(c.before, c.after, c.parents) for c in planned.fk_checks] == [
+        (None, "a", (("p", "p2"),)),
+        ("k", "k", (("p", "p2"),)),
+    ]
+    before = rows(conn, "SELECT * FROM k ORDER BY id")
+    with pytest.raises(inline_sync.ApplyError) as failed:
+        inline_sync.sync(db, FK_AFTER)
+    assert str(failed.value) == (
+        "FOREIGN KEY constraint failed: the change leaves 1 row(s) of k without their p2 row; "
+        "nothing was changed (rolled back)"
+    )
+    assert rows(conn, "SELECT * FROM k ORDER BY id") == before
+    run(conn, "UPDATE k SET code = 'A' WHERE id = 3")
+    assert inline_sync.sync(db, FK_AFTER).status == "synced"
+    assert rows(conn, "PRAGMA foreign_key_check") == [("k", 1, "q", 1), ("k", 2, "p2", 0)]
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_temp_triggers_of_tables_not_rebuilt_are_not_touched(opener: str) -> None:
+    """Only the TEMP triggers of rebuilt tables are set aside and created again: one on a table
+    that only gains a column stays as it is, one on a dropped table goes with it (kills "a
+    table step or a rebuild" and "not a rebuild", which tried to create it again on a table
+    that no longer exists)."""
+    db, conn = OPENERS[opener]()
+    v1 = (
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);\n"
+        "CREATE TABLE d (x TEXT);\n"
+        "CREATE TABLE e (x TEXT);"
+    )
+    inline_sync.sync(db, v1)
+    run(
+        conn,
+        "CREATE TEMP TABLE log (what TEXT);\n"
+        "CREATE TEMP TRIGGER on_c AFTER INSERT ON main.c BEGIN INSERT INTO log VALUES ('c'); END;\n"
+        "CREATE TEMP TRIGGER on_d AFTER INSERT ON main.d BEGIN INSERT INTO log VALUES ('d'); END;\n"
+        "CREATE TEMP TRIGGER on_e AFTER INSERT ON main.e BEGIN INSERT INTO log VALUES ('e'); END",
+    )
+    v2 = (
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT, y TEXT);\n"
+        "CREATE TABLE d (x TEXT COLLATE NOCASE);"
+    )
+    result = inline_sync.sync(db, v2, allow_destructive=True)
+    assert [(ch.action, ch.name) for ch in result.plan.changes] == [
+        ("drop", "e"),
+        ("alter", "c"),
+        ("rebuild", "d"),
+    ]
+    assert rows(conn, "SELECT name FROM temp.sqlite_master WHERE type = 'trigger' ORDER BY 1") == [
+        ("on_c",),
+        ("on_d",),
+    ]
+    run(conn, "INSERT INTO main.c (x) VALUES ('1');\nINSERT INTO main.d VALUES ('2')")
+    assert rows(conn, "SELECT what FROM log ORDER BY what") == [("c",), ("d",)]
+
+
+def test_a_durable_object_is_not_asked_for_temp_triggers() -> None:
+    """A Durable Object has no TEMP schema: a rebuild there does not look for the caller's TEMP
+    triggers (kills ``or`` made ``and`` in the test that skips the look, which sent a query on
+    ``temp.sqlite_master`` into the object's transaction)."""
+    db, _ = OPENERS["durable-object"]()
+    inline_sync.sync(db, "CREATE TABLE d (x TEXT);")
+    db.sql.log.clear()
+    result = inline_sync.sync(db, "CREATE TABLE d (x TEXT COLLATE NOCASE);")
+    assert [(ch.action, ch.name) for ch in result.plan.changes] == [("rebuild", "d")]
+    assert not [q for q in db.sql.log if "temp." in q.lower()], db.sql.log
+
+
+def test_a_refused_copy_names_the_users_table_where_foreign_keys_stay_on() -> None:
+    """Where foreign keys cannot be switched off, a rebuild copies rows into a new table
+    (``__sync_new_t``) before it takes the old one's place; SQLite's refusal names that table,
+    and the message must name the user's (a bug: it said ``new_t.a``). Through D1 too."""
+    wanted = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);"
+    expected = (
+        "SQLite refused to copy rows table t: NOT NULL constraint failed: t.a (existing rows "
+        "hold NULLs under the new NOT NULL constraint)"
+    )
+    d1 = FakeD1()
+    asyncio.run(sync_async(d1, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"))
+    d1.script("INSERT INTO t (a) VALUES (NULL);")
+    with pytest.raises(inline_sync.ApplyError) as failed:
+        asyncio.run(sync_async(d1, wanted))
+    assert str(failed.value).splitlines()[0] == expected
+    assert "__sync_new_t" in (failed.value.sqlite_message or "")  # SQLite's own words, kept
