@@ -352,3 +352,27 @@ def test_a_refused_copy_names_the_users_table_where_foreign_keys_stay_on() -> No
         asyncio.run(sync_async(d1, wanted))
     assert str(failed.value).splitlines()[0] == expected
     assert "__sync_new_t" in (failed.value.sqlite_message or "")  # SQLite's own words, kept
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_temp_triggers_of_a_temp_table_keep_their_firing_order(opener: str) -> None:
+    """TEMP triggers on a TEMP table ``c`` (one written ``ON c``, one ``ON temp.c``) are not the
+    rebuilt main table's: they are left exactly as they are, so they still fire in the same
+    order (SQLite fires the newest first; creating one again would change that). Kills the
+    TEMP tables misread (another column, another type), which took ``ON c`` for the main
+    table's."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);")
+    run(
+        conn,
+        "CREATE TEMP TABLE c (mine TEXT);\n"
+        "CREATE TEMP TABLE log (what TEXT);\n"
+        "CREATE TEMP TRIGGER first AFTER INSERT ON c BEGIN INSERT INTO log VALUES ('1'); END;\n"
+        "CREATE TEMP TRIGGER second AFTER INSERT ON temp.c "
+        "BEGIN INSERT INTO log VALUES ('2'); END;\n"
+        "INSERT INTO temp.c VALUES ('before')",
+    )
+    order = rows(conn, "SELECT what FROM log ORDER BY rowid")
+    inline_sync.sync(db, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT COLLATE NOCASE);")
+    run(conn, "DELETE FROM log;\nINSERT INTO temp.c VALUES ('after')")
+    assert rows(conn, "SELECT what FROM log ORDER BY rowid") == order
