@@ -148,9 +148,18 @@ FSIZE_CHILD = textwrap.dedent(
     """
     import json, resource, signal, sqlite3, sys
     import inline_sync
-    from inline_sync.clients import SQLite3Client
+    from inline_sync.clients import APSWClient, SQLite3Client
 
-    class Recording(SQLite3Client):
+    definitions, kind, strategy = sys.argv[2:5]
+    if kind == "apsw":
+        import apsw
+
+        Base, errors, connect = APSWClient, apsw.Error, apsw.Connection
+    else:
+        Base, errors = SQLite3Client, sqlite3.Error
+        connect = lambda path: sqlite3.connect(path, isolation_level=None)
+
+    class Recording(Base):
         # Remembers the statement that was running when SQLite failed.
 
         failed_at = ""
@@ -158,28 +167,30 @@ FSIZE_CHILD = textwrap.dedent(
         def execute(self, sql, params=()):
             try:
                 super().execute(sql, params)
-            except sqlite3.Error:
+            except errors:
                 self.failed_at = self.failed_at or sql.split()[0].upper()
                 raise
 
         def query(self, sql, params=()):
             try:
                 return super().query(sql, params)
-            except sqlite3.Error:
+            except errors:
                 self.failed_at = self.failed_at or sql.split()[0].upper()
                 raise
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG)
     _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     results = []
     for item in json.loads(sys.argv[1]):
-        conn = sqlite3.connect(item["path"], isolation_level=None)
+        conn = connect(item["path"])
         client = Recording(conn)
         resource.setrlimit(resource.RLIMIT_FSIZE, (item["limit"], hard))
         try:
-            inline_sync.sync(client, sys.argv[2])
+            inline_sync.sync(client, definitions, scratch_schema=strategy)
             results.append("synced")
         except inline_sync.StorageError as exc:
-            results.append(f"StorageError {exc.code} at {client.failed_at}")
+            left = "OPEN TRANSACTION " if client.in_transaction() else ""
+            told = "" if "nothing was changed" in str(exc) else "SILENT "
+            results.append(f"{left}{told}StorageError {exc.code} at {client.failed_at}")
         except BaseException as exc:
             results.append("OTHER " + repr(exc))
         finally:
@@ -192,7 +203,10 @@ FSIZE_CHILD = textwrap.dedent(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
 @pytest.mark.parametrize("journal", ["delete", "wal"])
-def test_file_size_limit_sweep_in_a_child_process(journal: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("kind", "strategy"), [("sqlite3", "auto"), ("apsw", "prefix")])
+def test_file_size_limit_sweep_in_a_child_process(
+    kind: str, strategy: str, journal: str, tmp_path: Path
+) -> None:
     template = _template(tmp_path, journal)
     before = digest(str(template))
     size = template.stat().st_size
@@ -204,7 +218,7 @@ def test_file_size_limit_sweep_in_a_child_process(journal: str, tmp_path: Path) 
     root = Path(__file__).resolve().parent.parent
     env = dict(os.environ, PYTHONPATH=str(root))
     out = subprocess.run(
-        [sys.executable, "-c", FSIZE_CHILD, json.dumps(items), V2],
+        [sys.executable, "-c", FSIZE_CHILD, json.dumps(items), V2, kind, strategy],
         env=env, capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     results = json.loads(out.stdout.strip().splitlines()[-1])
