@@ -179,8 +179,8 @@ def storage_error(
     if code == "SQLITE_BUSY":
         waited = f" for {wait:g} s" if wait is not None else ""
         return DatabaseLockedError(
-            f"the database stayed locked{waited} (another connection is writing to it) while "
-            f"{doing}; nothing was changed",
+            f"the database stayed locked{waited} by another connection (writing to it, or "
+            f"reading it while this sync commits) while {doing}; nothing was changed",
             code=code,
             sqlite_message=sqlite_message,
         )

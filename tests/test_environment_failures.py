@@ -264,3 +264,27 @@ def test_cli_reports_a_lock_held_past_wait_timeout_as_exit_5(
     assert code == 5 and error["type"] == "DatabaseLockedError"
     assert error["sqlite_code"] == "SQLITE_BUSY"
     assert digest(str(path)) == before
+
+
+def test_a_reader_that_keeps_commit_waiting_is_bounded_too(tmp_path: Path) -> None:
+    # Rollback journal: COMMIT needs every reader gone. A reader that stays past wait_timeout
+    # makes COMMIT fail; the sync's transaction is rolled back, not left open.
+    path = tmp_path / "t.db"
+    _make(path)
+    before = digest(str(path))
+    conn = sqlite3.connect(path, isolation_level=None)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchone()
+    try:
+        with pytest.raises(DatabaseLockedError) as info:
+            inline_sync.sync(conn, V2, wait_timeout=0.2)
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert "nothing was changed" in str(info.value)
+    assert not conn.in_transaction
+    assert_no_scratch(conn)
+    assert digest(str(path)) == before
+    assert inline_sync.sync(conn, V2).status == "synced"
+    conn.close()
