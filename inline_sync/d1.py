@@ -82,6 +82,19 @@ def d1_message(exc: BaseException) -> str:
     return head if sep and tail.replace("_", "").isalpha() and tail.isupper() else text
 
 
+def _d1_error(exc: BaseException) -> Exception:
+    """What a refused batch means: StorageError when the environment failed (the database is
+    full, an I/O error...: D1 names SQLite's result code at the end of its message), else a
+    RoundError for the core to diagnose. D1 rolled the batch back either way."""
+    from .errors import ENVIRONMENT_CODES, code_from_message, storage_error
+
+    message = d1_message(exc)
+    code = code_from_message(str(getattr(exc, "message", None) or exc))
+    if code in ENVIRONMENT_CODES:
+        return storage_error(code, message, "syncing on D1")
+    return RoundError(message)
+
+
 class D1Driver:
     """Runs each round as one ``batch()`` of a D1 binding."""
 
@@ -123,7 +136,7 @@ class D1Driver:
         except Exception as exc:
             if not isinstance(exc, self._js_exception):
                 raise
-            raise RoundError(d1_message(exc)) from None
+            raise _d1_error(exc) from None
         return [self._rows(result) for result in results]
 
 

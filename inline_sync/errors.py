@@ -110,11 +110,13 @@ RESULT_CODES = {
     25: "SQLITE_RANGE", 26: "SQLITE_NOTADB",
 }  # fmt: skip
 
-#: The codes that say the environment failed, not the definitions or the data.
+#: The codes that say the environment failed, not the definitions or the data. Not
+#: SQLITE_AUTH: a host's authorizer (D1, Durable Objects) refuses what definitions ask for (a
+#: virtual table module it does not allow, a reserved name), which is the definitions' fault.
 ENVIRONMENT_CODES = frozenset({
     "SQLITE_PERM", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_NOMEM", "SQLITE_READONLY",
     "SQLITE_INTERRUPT", "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_FULL", "SQLITE_CANTOPEN",
-    "SQLITE_PROTOCOL", "SQLITE_NOLFS", "SQLITE_AUTH", "SQLITE_NOTADB",
+    "SQLITE_PROTOCOL", "SQLITE_NOLFS", "SQLITE_NOTADB",
 })  # fmt: skip
 
 _WHAT = {

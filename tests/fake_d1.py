@@ -6,7 +6,7 @@ the deferred foreign-key check at commit) fails, ``exec()``; foreign keys always
 (``PRAGMA foreign_keys = OFF`` is accepted and does nothing); the authorizer's refusals (ATTACH,
 BEGIN/SAVEPOINT, temporary objects, ``PRAGMA schema_version`` and friends, ``sqlite_version()``,
 ``_cf_`` names, R*Tree); D1's limits (100 columns, 100 bound parameters, 100 KB statements, 5
-compound SELECT terms). Errors carry D1's text: ``D1_ERROR: <SQLite's message>: SQLITE_ERROR``.
+compound SELECT terms). Errors carry D1's text: ``D1_ERROR: <SQLite's message>: SQLITE_<code>``.
 Every call yields to the event loop first, so concurrent syncs interleave between round-trips.
 """
 
@@ -17,7 +17,7 @@ import re
 import sqlite3
 from typing import Any
 
-from fake_durable_object import FakeJsError
+from fake_durable_object import FakeJsError, code_name
 
 _TRANSACTION = re.compile(r"^\s*(BEGIN|COMMIT|END|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
 _REFUSED_PRAGMAS = {
@@ -164,9 +164,7 @@ class FakeD1:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except sqlite3.DatabaseError as exc:
             text = str(exc)
-            code = (
-                "SQLITE_CONSTRAINT" if isinstance(exc, sqlite3.IntegrityError) else "SQLITE_ERROR"
-            )
+            code = code_name(exc)  # SQLITE_CONSTRAINT, SQLITE_FULL...: as D1 names it
             if text == "not authorized":
                 text, code = "not authorized", "SQLITE_AUTH"
             raise FakeJsError(f"Error: D1_ERROR: {text}: {code}") from None

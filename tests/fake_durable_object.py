@@ -69,10 +69,10 @@ class _Sql:
             return _Cursor(list(self.conn.execute(query, params).fetchall()))
         except self.errors as exc:
             message = str(exc).split(": ", 1)[1] if "Error: " in str(exc) else str(exc)
-            raise FakeJsError(f"Error: {message}: {_code_name(exc)}") from None
+            raise FakeJsError(f"Error: {message}: {code_name(exc)}") from None
 
 
-def _code_name(exc: BaseException) -> str:
+def code_name(exc: BaseException) -> str:
     """The primary result code's name, as workerd puts it at the end of its messages."""
     name = getattr(exc, "sqlite_errorname", None)  # sqlite3 on Python 3.11+
     if isinstance(name, str):

@@ -288,3 +288,26 @@ def test_a_reader_that_keeps_commit_waiting_is_bounded_too(tmp_path: Path) -> No
     assert digest(str(path)) == before
     assert inline_sync.sync(conn, V2).status == "synced"
     conn.close()
+
+
+def test_disk_full_on_d1_is_a_storage_error(tmp_path: Path) -> None:
+    import asyncio
+
+    from fake_d1 import FakeD1
+
+    from inline_sync.d1 import plan_async, sync_async
+
+    path = tmp_path / "t.db"
+    _make(path)
+    d1 = FakeD1(str(path))
+    d1.conn.execute("VACUUM")  # no free page left to reuse
+    pages = d1.conn.execute("PRAGMA page_count").fetchone()[0]
+    d1.conn.execute(f"PRAGMA max_page_count = {pages}")
+    before = digest(str(path))
+    for call in (sync_async, plan_async):
+        with pytest.raises(StorageError) as info:
+            asyncio.run(call(d1, V2 + "CREATE TABLE more (x);"))
+        assert info.value.code == "SQLITE_FULL"
+        assert "nothing was changed" in str(info.value)
+    d1.conn.close()
+    assert digest(str(path)) == before
