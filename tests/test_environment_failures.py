@@ -158,6 +158,30 @@ def test_a_damaged_state_table_is_repaired(kind: str, damage: str, tmp_path: Pat
     check.close()
 
 
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_state_table_is_repaired_on_d1(damage: str, tmp_path: Path) -> None:
+    import asyncio
+
+    from fake_d1 import FakeD1
+
+    from inline_sync.d1 import sync_async
+
+    path = tmp_path / "t.db"
+    _make(path)
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.executescript(DAMAGE[damage])
+    raw.close()
+    d1 = FakeD1(str(path))
+    assert asyncio.run(sync_async(d1, V2)).status == "synced"
+    assert asyncio.run(sync_async(d1, V2)).status == "up-to-date"
+    assert asyncio.run(sync_async(d1, V2, force=True)).status == "up-to-date"
+    d1.conn.close()
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT count(*) FROM _inline_sync_state").fetchone() == (1,)
+    assert check.execute("SELECT a FROM t WHERE id = 1").fetchone() == ("r0",)
+    check.close()
+
+
 # ------------------------------------------------------ disk full where the state row is written
 def _filling_before(base: type, needle: str) -> type:
     class Filling(base):  # type: ignore[misc, valid-type]
