@@ -7,6 +7,7 @@ Object stand-in. D1 comes here only for the refusal message: its rounds copy row
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -376,3 +377,33 @@ def test_temp_triggers_of_a_temp_table_keep_their_firing_order(opener: str) -> N
     inline_sync.sync(db, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT COLLATE NOCASE);")
     run(conn, "DELETE FROM log;\nINSERT INTO temp.c VALUES ('after')")
     assert rows(conn, "SELECT what FROM log ORDER BY rowid") == order
+
+
+class Clock:
+    """``time`` for apply.py: perf_counter advances by a quarter second per reading."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def perf_counter(self) -> float:
+        self.now += 0.25
+        return self.now
+
+
+def test_debug_log_gives_each_step_and_its_duration(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the ``inline_sync`` logger at DEBUG, each applied step is logged with the time it
+    took, measured from its own start (kills the logger never asked for, the start not taken,
+    and the start taken only when debugging is off)."""
+    import inline_sync.apply as apply_module
+
+    monkeypatch.setattr(apply_module, "time", Clock())
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    with caplog.at_level(logging.DEBUG, logger="inline_sync"):
+        inline_sync.sync(conn, "CREATE TABLE t (a);\nCREATE INDEX t_a ON t (a);")
+    steps = [r.getMessage() for r in caplog.records if " ms  " in r.getMessage()]
+    assert steps == [
+        "250.00 ms  CREATE TABLE main.t (a)",
+        "250.00 ms  CREATE INDEX main.t_a ON t (a)",
+    ]
