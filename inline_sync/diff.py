@@ -387,11 +387,12 @@ def compare_table(
         ):
             rebuild.append(f"dropped column {col.name} is used by a generated column")
 
-    # CHECK constraints: column-level ones travel with ADD/DROP COLUMN.
+    # CHECK constraints: column-level ones travel with ADD/DROP COLUMN, named or not (DROP
+    # COLUMN removes a named one too: a DROP CONSTRAINT after it finds nothing).
     dropped_checks = Counter(e for c in dropped for e in c.checks)
     remaining = []
     for check in current.checks:
-        if dropped_checks[check.expression] and not check.name:
+        if dropped_checks[check.expression]:
             dropped_checks[check.expression] -= 1
         else:
             remaining.append(check)

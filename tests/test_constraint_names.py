@@ -155,3 +155,22 @@ def test_constraint_rename_in_a_durable_object_keeps_children() -> None:
     assert inline_sync.sync(storage, after).status == "synced"
     assert inline_sync.plan(storage, after).statements == []
     assert storage.conn.execute("SELECT * FROM c").fetchall() == [(1, 1)]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_dropping_a_column_drops_its_named_check_with_it(client: str, strategy: str) -> None:
+    """A named column-level CHECK goes with its column's DROP COLUMN: no DROP CONSTRAINT after
+    it (a bug found by tests/test_property.py on SQLite 3.53+: 'no such constraint')."""
+    conn = connect(client)
+    before = (
+        'CREATE TABLE alpha (a INTEGER, "x y" TEXT CONSTRAINT "ck_x y" '
+        'CHECK ("x y" IS NOT NULL OR 1), c INTEGER);'
+    )
+    after = "CREATE TABLE alpha (a INTEGER, c INTEGER);"
+    inline_sync.sync(conn, before, scratch_schema=strategy)
+    conn.execute("INSERT INTO alpha VALUES (1, 'x', 3)")
+    result = inline_sync.sync(conn, after, scratch_schema=strategy, allow_destructive=True)
+    assert not [s for s in result.statements if "DROP CONSTRAINT" in s]
+    assert [tuple(r) for r in conn.execute("SELECT * FROM alpha")] == [(1, 3)]
+    assert inline_sync.plan(conn, after, scratch_schema=strategy).status == "up-to-date"
