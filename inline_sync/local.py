@@ -203,9 +203,18 @@ class LocalDriver:
         if requested == "prefix" or not client.can_attach:
             return False
         try:
-            attached = {row[1] for row in client.query("PRAGMA database_list")}
+            attached = {str(row[1]).lower() for row in client.query("PRAGMA database_list")}
             if SCRATCH_DB in attached:
-                client.execute(f"DETACH {SCRATCH_DB}")
+                # The caller's (or one a failed DETACH left): not ours to detach. "auto" builds
+                # the scratch as prefixed objects in main instead.
+                if requested == "auto":
+                    return False
+                raise SyncError(
+                    f"the {client.name} connection already has a database attached as "
+                    f"{SCRATCH_DB}, the name scratch_schema='scratch-db' needs; inline_sync "
+                    "does not detach what it did not attach (detach it, or use "
+                    "scratch_schema='prefix'); nothing was changed"
+                )
             client.execute(f"ATTACH ':memory:' AS {SCRATCH_DB}")
         except Exception as exc:
             if requested == "auto" and client.is_error(exc):

@@ -134,3 +134,38 @@ def test_caller_temp_trigger_on_a_rebuilt_main_table_is_kept(
     db.run("INSERT INTO main.c (x) VALUES ('new'); INSERT INTO main.d (x) VALUES ('new')")
     assert db.q("SELECT what FROM temp.log ORDER BY what") == [("c new",), ("d new",)]
     assert_no_scratch(db.conn)
+
+
+# ---------------------------------------------- a database the caller attached as the scratch
+@pytest.mark.parametrize("client", ["sqlite3", "apsw"])
+def test_a_database_the_caller_attached_under_the_scratch_name_is_left_attached(
+    tmp_path: Path, client: str
+) -> None:
+    # The scratch database's name is taken: "auto" builds the scratch as prefixed objects in
+    # main instead, "scratch-db" refuses naming it; the caller's attachment and rows stay.
+    theirs = tmp_path / "theirs.db"
+    with sqlite3.connect(theirs) as setup:
+        setup.execute("CREATE TABLE kept (v TEXT)")
+        setup.execute("INSERT INTO kept VALUES ('mine')")
+    setup.close()
+    if client == "sqlite3":
+        conn: Any = sqlite3.connect(tmp_path / "app.db", isolation_level=None)
+    else:
+        apsw = pytest.importorskip("apsw")
+        conn = apsw.Connection(str(tmp_path / "app.db"))
+    conn.execute(f"ATTACH '{theirs}' AS __sync_scratch")
+
+    def attached() -> list[tuple[Any, ...]]:
+        return rows(conn, "SELECT v FROM __sync_scratch.kept")
+
+    result = inline_sync.sync(conn, V1)
+    assert result.status == "synced"
+    assert result.plan.strategy == "prefix"
+    assert attached() == [("mine",)]
+    with pytest.raises(inline_sync.SyncError, match="__sync_scratch") as raised:
+        inline_sync.sync(conn, V2, scratch_schema="scratch-db", allow_destructive=True)
+    assert "nothing was changed" in str(raised.value)
+    assert attached() == [("mine",)]
+    assert inline_sync.plan(conn, V1).status == "up-to-date"
+    names = [str(r[0]).lower() for r in rows(conn, "SELECT name FROM main.sqlite_master")]
+    assert [n for n in names if n.startswith("__sync_")] == []
