@@ -14,6 +14,34 @@ from typing import Any
 import pytest
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST", "").startswith("inline_sync."):
+        _forget_caches()
+
+
+def _forget_caches() -> None:
+    """mutmut forks each mutant's test run from a process that ran the tests unmutated: what
+    that process cached (parsed statements, hashes, ignore filters) would answer in place of
+    the mutated code, and its mutants would survive untested."""
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("inline_sync"):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):  # functools.lru_cache
+                    value.cache_clear()
+    from inline_sync import definitions, engine, names, state
+
+    for cache in (
+        definitions._CACHE,
+        engine._KNOWN_TEXTS,
+        names._FILTERS,
+        state._HASHES,
+        state._TEXT_HASHES,
+    ):
+        cache.clear()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if report.failed and mutant.startswith("inline_sync."):
