@@ -8,9 +8,9 @@
     python tools/mutation.py --killers diff  # which test files killed the mutants
 
 Runs mutmut (configured in pyproject.toml, ``[tool.mutmut]``) at the lowest CPU priority with
-one worker, then prints per module: mutants, killed, survivors, those judged equivalent
-(tools/mutation_equivalents.txt) and the score, killed / (mutants - equivalent). Each survivor
-not judged equivalent is listed with its diff (``mutmut show NAME``).
+one worker (``--jobs N`` for more), then prints per module: mutants, killed, survivors, those
+judged equivalent (tools/mutation_equivalents.txt) and the score, killed / (mutants -
+equivalent). Each survivor not judged equivalent is listed with its diff (``mutmut show NAME``).
 """
 
 from __future__ import annotations
@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--killers", action="store_true", help="which test files killed the mutants, per module"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="mutants tested at once (default 1; each is a process)"
+    )
     args = parser.parse_args(argv)
     modules = list(args.modules or MODULES)
     if args.killers:
@@ -196,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         if not known:
             names = [f"inline_sync.{m}.*" for m in modules]
         if names:
-            mutmut("run", "--max-children", "1", *names)
+            mutmut("run", "--max-children", str(args.jobs), *names)
     return report(modules)
 
 
