@@ -32,7 +32,7 @@ from .rounds import (
 )
 
 if TYPE_CHECKING:
-    from .diff import Capabilities
+    from .capabilities import Capabilities
     from .rounds import Request, Rounds
 
 #: The SQLite version plans report for D1. ``sqlite_version()`` is refused; in local D1
@@ -44,7 +44,7 @@ D1_SQLITE_VERSION = (3, 45, 0)
 def d1_capabilities(accepts: Callable[[tuple[str, ...]], bool]) -> Capabilities:
     """What D1 can do: the ALTER forms it accepts when tried, 100 columns and 100 bound
     parameters (docs/d1.md)."""
-    from .diff import Capabilities
+    from .capabilities import Capabilities
 
     return Capabilities(D1_SQLITE_VERSION, accepts, max_columns=100, max_parameters=100)
 

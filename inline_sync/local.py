@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from .diff import Capabilities
+    from .capabilities import Capabilities
     from .rounds import Accepts, Reply, Request, Rounds
     from .session import Session
 
@@ -259,7 +259,7 @@ def local_capabilities(client: Client) -> Callable[[Accepts], Capabilities]:
     accepts when they are tried."""
 
     def capabilities(accepts: Accepts) -> Capabilities:
-        from .diff import Capabilities
+        from .capabilities import Capabilities
 
         return Capabilities(client.sqlite_version(), accepts, max_columns=client.max_columns,
                             max_parameters=client.max_parameters)  # fmt: skip

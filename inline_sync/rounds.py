@@ -57,8 +57,8 @@ if TYPE_CHECKING:  # the planning stages load only when a plan is made
     from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
     from typing import Any
 
+    from .capabilities import Capabilities
     from .definitions import Definition
-    from .diff import Capabilities
     from .names import NameFilter
 
     Row = tuple[Any, ...]

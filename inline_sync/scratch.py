@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from .cache import remember
 from .clients import Client
 from .definitions import Definition
 from .introspect import is_virtual
@@ -231,6 +232,50 @@ def trigger_check(
         return f"INSERT INTO {target} ({quote(columns[0])}) SELECT NULL WHERE 0"
     sets = ", ".join(f"{quote(c)} = {quote(c)}" for c in columns)
     return f"UPDATE {target} SET {sets} WHERE 0"
+
+
+def settable_columns(sql: str) -> list[str]:
+    """The columns of the ``CREATE TABLE`` statement ``sql`` that a statement can set (not
+    the generated ones), as named there, read from its tokens: the trigger checks need only
+    these, not the DDL parser (a plan that finds nothing to do loads none of it).
+
+    ``sql`` is one SQLite has accepted, so each part of the body is a column (its name
+    first) until the first table constraint, which starts with a reserved word; a column is
+    generated when ``AS`` stands at its top level (elsewhere it is inside parentheses)."""
+    columns = _SETTABLE.get(sql)
+    if columns is not None:
+        return columns
+    columns = []
+    depth = 0
+    name: str | None = None  # of the column being read
+    generated = False
+    for tok in tokenize(sql):
+        kind, text, _ = tok
+        if kind is OP and text in "(),":
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+            if depth == 0 or (depth == 1 and text == ","):  # a part of the body ends
+                if name is not None and not generated:
+                    columns.append(name)
+                if depth == 0 and text == ")":
+                    break
+                name, generated = None, False
+            continue
+        if depth != 1 or kind is COMMENT:
+            continue
+        if name is None:
+            if kind is WORD and text.upper() in _TABLE_CONSTRAINT_STARTS:
+                break  # the columns come first
+            name = tok.value
+        elif kind is WORD and text.upper() == "AS":
+            generated = True
+    return remember(_SETTABLE, sql, columns)
+
+
+_TABLE_CONSTRAINT_STARTS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})
+_SETTABLE: dict[str, list[str]] = {}  # filled by cache.remember
 
 
 def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Generator
     from typing import Any
 
-    from .diff import Capabilities
+    from .capabilities import Capabilities
     from .rounds import Reply, Request, Statement, Tables
 
 _CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
@@ -196,8 +196,7 @@ class ScratchRound:
     def _fire(self, d: Definition, built: dict[str, str]) -> str | None:
         """The statement that fires trigger ``d`` on its scratch table or view, changing no
         row; the columns come from the scratch statement itself (the round reads nothing)."""
-        from .ddl import ParseError, parse_table
-        from .scratch import trigger_check, trigger_table
+        from .scratch import settable_columns, trigger_check, trigger_table
 
         table = trigger_table(d)
         owner = self.by_key.get(table or "")
@@ -206,12 +205,7 @@ class ScratchRound:
         target = self._name(owner.name)
         if owner.kind == VIEW:
             return trigger_check(d, target, [], view=True)  # its columns are not known here
-        columns: list[str] = []
-        if owner.kind == TABLE:
-            try:
-                columns = [c.name for c in parse_table(built[table]).columns if c.generated is None]
-            except ParseError:
-                return None
+        columns = settable_columns(built[table]) if owner.kind == TABLE else []
         return trigger_check(d, target, columns)
 
     def _diagnose(self, exc: RoundError, index: int | None) -> None:
