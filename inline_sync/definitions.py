@@ -21,7 +21,8 @@ from .tokenizer import (
     Statement,
     Token,
     fold,
-    split_statements,
+    split_lazily,
+    tokenize,
     unquote,
 )
 from .value import Value
@@ -41,14 +42,17 @@ _HINT = r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|
 
 class _Keyed(Value):
     """A value with its name's folded form kept beside its fields (not one of them): planning
-    looks definitions up by it thousands of times."""
+    looks definitions up by it thousands of times. ``_head``: the first tokens of a statement
+    whose tokens are read when first asked for (see :attr:`Definition.tokens`)."""
 
     key: str  # the folded name
+    _head: list[Token]
 
-    __slots__ = ("key",)
+    __slots__ = ("_head", "key")
 
 
 _SET_KEY = _Keyed.__dict__["key"].__set__
+_SET_HEAD = _Keyed.__dict__["_head"].__set__
 
 
 class Definition(_Keyed):
@@ -99,12 +103,51 @@ class Definition(_Keyed):
                   {} if column_renames is None else column_renames, path)  # fmt: skip
         _SET_KEY(self, fold(name))
 
+    @classmethod
+    def _partly_read(
+        cls, kind: str, name: str, stmt: Statement, index: int, name_token: int,
+        schema_token: int | None, path: str | None,
+    ) -> Definition:  # fmt: skip
+        """A definition whose tokens are read from its text when first asked for (those of
+        ``stmt`` are only its first ones: a definition already in place is never read whole)."""
+        self = cls.__new__(cls)
+        head = stmt.tokens
+        for setter, value in zip(cls._setters, (kind, name, stmt.text, index, stmt.line)):  # noqa: B905
+            setter(self, value)
+        for setter, value in zip(
+            cls._setters[6:], (name_token, schema_token, None, {}, path), strict=True
+        ):
+            setter(self, value)
+        _SET_KEY(self, fold(name))
+        _SET_HEAD(self, head)
+        return self
+
+    def __getattr__(self, name: str) -> object:
+        # Only an unset slot gets here: the tokens of a definition read partly (its text
+        # starts at its first token's offset).
+        if name != "tokens":
+            raise AttributeError(name)
+        tokens = tuple(tokenize(self.sql, self._head[0].start))
+        _SET_TOKENS(self, tokens)
+        return tokens
+
+    @property
+    def head(self) -> list[Token] | tuple[Token, ...]:
+        """Its first tokens, through the name and its schema (all of them when they have been
+        read): enough to rewrite the name without reading the whole statement."""
+        try:
+            return self._head
+        except AttributeError:
+            return self.tokens
+
     @property
     def code_line(self) -> int:
         """The line where the statement's code starts, after its leading comments."""
         first = next((t for t in self.tokens if t.kind is not COMMENT), self.tokens[0])
         return self.line + self.sql.count("\n", 0, first.start - self.tokens[0].start)
 
+
+_SET_TOKENS = Definition.__dict__["tokens"].__set__
 
 _KIND_OF_WORD = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGER}
 
@@ -158,15 +201,15 @@ def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
     for text in texts:
         path = _path_of(text)
         try:
-            statements = split_statements(text)
+            statements = split_lazily(text)
         except SQLTokenError as exc:
             line = text.count("\n", 0, exc.offset) + 1
             snippet = text[exc.offset : exc.offset + 60]
             error = DefinitionError(f"{exc} at line {line}", statement=snippet)
             raise error.locate(path, line) from None
-        for stmt in statements:
+        for stmt, whole in statements:
             try:
-                definition = _classify(stmt, len(result) + 1, path)
+                definition = _classify(stmt, len(result) + 1, path, whole)
             except DefinitionError as exc:
                 sig = next((t for t in stmt.tokens if t.kind is not COMMENT), stmt.tokens[0])
                 raise exc.locate(path, text.count("\n", 0, sig.start) + 1) from None
@@ -196,7 +239,11 @@ def _error(d: Definition, message: str) -> DefinitionError:
     return error.locate(d.path, d.code_line)
 
 
-def _classify(stmt: Statement, index: int, path: str | None = None) -> Definition:
+def _classify(
+    stmt: Statement, index: int, path: str | None = None, whole: bool = True
+) -> Definition:
+    """The definition of ``stmt``; ``whole``: its tokens are all there (not only the first
+    ones, in a statement without comments)."""
     tokens = stmt.tokens
     # The indexes of the first significant tokens: the name, and what follows it, are among
     # the first twelve (CREATE UNIQUE INDEX IF NOT EXISTS main . name …).
@@ -266,6 +313,8 @@ def _classify(stmt: Statement, index: int, path: str | None = None) -> Definitio
         nxt = sig.index(name_at) + 1
         if nxt < len(sig) and tokens[sig[nxt]].keyword("AS"):
             raise fail("CREATE TABLE … AS SELECT is not supported: declare the columns")
+    if not whole:  # no comments, so no hints
+        return Definition._partly_read(kind, name, stmt, index, name_at, schema_at, path)
     renamed_from, column_renames = _hints(stmt, kind, name_at, fail)
     return Definition(
         kind=kind,

@@ -165,11 +165,13 @@ class Scratch:
                 cut = len(sql) - len(stored_tail)
                 sql = sql[:cut] + "main." + sql[cut:]
             return sql
-        # scratch-db: qualify the object's name with the scratch schema.
-        base = d.tokens[0].start
+        # scratch-db: qualify the object's name with the scratch schema (its first tokens
+        # say where: the statement is not read whole).
+        head = d.head
+        base = head[0].start
         if d.schema_token is not None:
-            return splice(d.sql, [(d.tokens[d.schema_token], SCRATCH_DB)], base)
-        at = d.tokens[d.name_token].start - base
+            return splice(d.sql, [(head[d.schema_token], SCRATCH_DB)], base)
+        at = head[d.name_token].start - base
         return f"{d.sql[:at]}{SCRATCH_DB}.{d.sql[at:]}"
 
     def unprefixed(self, rows: list[Row], shadow: set[str]) -> tuple[list[Row], set[str]]:

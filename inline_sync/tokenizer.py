@@ -20,6 +20,7 @@ from .names import quote as quote
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from typing import Any
 
 # Token kinds.
 WS = "ws"
@@ -32,24 +33,24 @@ QIDENT = "qident"  # a quoted identifier: "x", `x` or [x]
 VARIABLE = "variable"
 OP = "op"
 
-_TOKEN_RE = re.compile(
-    r"""
-    \s*  # white space is no token: each match skips what comes before its token
-    (?:
-    (?P<blob>[xX]'[0-9A-Fa-f]*')
-  | (?P<word>[^\x00-\x40\[-\^`{-\x7f][^\x00-\x23%-/:-@\[-\^`{-\x7f]*)
-  | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
-  | (?P<string>'[^']*(?:''[^']*)*'(?!'))
-  | (?P<qident>"[^"]*(?:""[^"]*)*"(?!")|`[^`]*(?:``[^`]*)*`(?!`)|\[[^\]]*\])
-  | (?P<number>0[xX][0-9A-Fa-f_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?)
-  | (?P<variable>\?\d*|[:@$][A-Za-z0-9_$]+)
-  | (?P<op>->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%&|~<>=!(),;.])
-  | (?P<end>\Z)
-  | (?P<error>.)
-    )
-    """,
-    re.VERBOSE | re.DOTALL,
+_OPS = r"->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%&|~<>=!(),.]"  # and ";"
+# The token patterns, in the order they are tried (the first that matches is the token).
+_PATTERNS = (
+    ("blob", r"[xX]'[0-9A-Fa-f]*'"),
+    ("word", r"[^\x00-\x40\[-\^`{-\x7f][^\x00-\x23%-/:-@\[-\^`{-\x7f]*"),
+    ("comment", r"--[^\n]*|/\*.*?(?:\*/|\Z)"),
+    ("string", r"'[^']*(?:''[^']*)*'(?!')"),
+    ("qident", r'"[^"]*(?:""[^"]*)*"(?!")|`[^`]*(?:``[^`]*)*`(?!`)|\[[^\]]*\]'),
+    ("number", r"0[xX][0-9A-Fa-f_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?"),
+    ("variable", r"\?\d*|[:@$][A-Za-z0-9_$]+"),
+    ("op", _OPS + "|;"),
 )
+_TOKEN_RE = re.compile(
+    # White space is no token: each match skips what comes before its token.
+    r"\s*(?:" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _PATTERNS)
+    + r"|(?P<end>\Z)|(?P<error>.))",
+    re.DOTALL,
+)  # fmt: skip
 # Words come first after blobs (x'..' would otherwise be the word x): most tokens are words,
 # and the alternatives are tried in order. White space is skipped inside the match, not matched
 # on its own, which halves the matches; "end" (the end of the text, after trailing white
@@ -177,17 +178,18 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def tokenize(sql: str) -> list[Token]:
+def tokenize(sql: str, offset: int = 0) -> list[Token]:
     """Every token of ``sql`` but white space (comments included: they carry hints).
 
     Text between tokens is white space; :func:`splice` rebuilds text from the source.
+    ``offset`` is added to each token's start: ``sql`` was cut from a longer text there.
 
     Raises :class:`SQLTokenError` at the first character that starts no token.
     """
     new = tuple.__new__  # skips Token.__new__'s Python frame: tokenizing is hot
     kinds = _KIND_BY_GROUP
     tokens = [
-        new(Token, (kinds[i], m[i], m.start(i)))
+        new(Token, (kinds[i], m[i], m.start(i) + offset))
         for m in _SCAN(sql)
         if (i := m.lastindex)  # the group that matched (always one): the token, no white space
     ]
@@ -235,11 +237,103 @@ def split_statements(sql: str) -> list[Statement]:
         if end < start:
             continue  # inside the trigger body just read
         if _starts_trigger(tokens, start, end):
-            end = _trigger_end(tokens, start)
+            end = start + _trigger_length(map(tokens.__getitem__, range(start, len(tokens))))
         _close(sql, tokens[start:end], statements, lines)
         start = end + 1
     _close(sql, tokens[start:], statements, lines)
     return statements
+
+
+def split_lazily(sql: str, head: int = 12) -> list[tuple[Statement, bool]]:
+    """:func:`split_statements`, tokenizing only what must be: a statement without comments
+    and not a trigger comes with its first ``head`` tokens only (flag False), the others with
+    all of theirs (flag True). Parsing definitions that are already in place needs no more
+    (about a third of the tokens, and far fewer objects for a fresh process to allocate).
+
+    The text is checked whole all the same: one regular expression reads each statement's
+    tokens up to its ``;`` in C, creating nothing per token, and whatever it cannot read is
+    left to :func:`split_statements`, which raises the same error at the same offset."""
+    pieces = _piece_re().match
+    statements: list[tuple[Statement, bool]] = []
+    lines = _LineCounter(sql)
+    pos, size = 0, len(sql)
+    while pos < size:
+        m = pieces(sql, pos)
+        if m is None:
+            return [(stmt, True) for stmt in split_statements(sql)]  # raises the error
+        end = m.start(2) if m.end(2) != -1 else m.end()
+        piece = sql[pos:end]
+        start = pos + len(piece) - len(piece.lstrip())
+        # Comments are kept whole, as they were; a word may end in non-ASCII white space,
+        # so the text of a statement that is not ASCII is not found by stripping it.
+        whole = "--" in piece or "/*" in piece or not piece.isascii()
+        first = _tokens_between(sql, start, end, -1 if whole else head)
+        if _starts_trigger(first, 0, len(first)):  # its body holds ";": read to its end
+            found = _trigger_tokens(sql, start)
+            if found is None:
+                return [(stmt, True) for stmt in split_statements(sql)]  # raises the error
+            tokens, length = found
+            end = tokens[length].start if length < len(tokens) else size
+            _close(sql, tokens[:length], statements, lines, True)
+        elif whole:
+            _close(sql, first, statements, lines, True)
+        elif first:
+            text = Statement(piece.strip(), first, lines.at(start))
+            statements.append((text, len(first) < head))
+        pos = end + 1
+    return statements
+
+
+def _piece_re() -> re.Pattern[str]:
+    """The tokens of one statement up to its ``;`` token (group 2) or the end of the text,
+    each taken whole the way :data:`_TOKEN_RE` takes it: the lookahead and back-reference
+    make each token atomic, so no other way of cutting the text is tried. Compiled on first
+    use (only parsing definitions needs it)."""
+    if not _PIECE:
+        alternatives = "|".join(pattern for _, pattern in _PATTERNS[:-1]) + "|" + _OPS
+        _PIECE.append(re.compile(r"(?:\s*(?=(" + alternatives + r"))\1)*\s*(?:(;)|\Z)", re.DOTALL))
+    return _PIECE[0]
+
+
+_PIECE: list[re.Pattern[str]] = []
+
+
+def _tokens_between(sql: str, start: int, end: int, most: int = -1) -> list[Token]:
+    """The tokens of ``sql[start:end]`` (the first ``most`` of them), at their offsets in
+    ``sql``; the text is known to hold no error."""
+    new = tuple.__new__
+    kinds = _KIND_BY_GROUP
+    tokens: list[Token] = []
+    for m in _SCAN(sql, start, end):
+        i = m.lastindex or 0
+        kind = kinds[i]
+        if kind is _END or len(tokens) == most:
+            break
+        tokens.append(new(Token, (kind, m[i], m.start(i))))
+    return tokens
+
+
+def _trigger_tokens(sql: str, start: int) -> tuple[list[Token], int] | None:
+    """The tokens read from the CREATE TRIGGER statement at ``start`` up to the ``;`` that
+    ends it (or the end of the text), and how many of them are the statement's; None when the
+    text holds an error before that end."""
+    tokens: list[Token] = []
+
+    def scan() -> Iterator[Token]:
+        new = tuple.__new__
+        kinds = _KIND_BY_GROUP
+        for m in _SCAN(sql, start):
+            i = m.lastindex or 0
+            if kinds[i] is _END:
+                return
+            tok = new(Token, (kinds[i], m[i], m.start(i)))
+            tokens.append(tok)
+            yield tok
+
+    length = _trigger_length(scan())
+    if _ERROR in map(_KIND_OF, tokens):
+        return None
+    return tokens, length
 
 
 def _starts_trigger(tokens: list[Token], start: int, end: int) -> bool:
@@ -259,14 +353,15 @@ def _starts_trigger(tokens: list[Token], start: int, end: int) -> bool:
     return False
 
 
-def _trigger_end(tokens: list[Token], start: int) -> int:
-    """The index of the ";" that ends the CREATE TRIGGER statement starting at ``start`` (the
-    number of tokens when none does): not one inside BEGIN … END, counting CASE … END."""
+def _trigger_length(tokens: Iterable[Token]) -> int:
+    """The number of ``tokens`` (a CREATE TRIGGER statement's, and what follows) before the
+    ";" that ends the statement (all of them when none does): not one inside BEGIN … END,
+    counting CASE … END. Reads no further than that ";"."""
     words = 0
     in_trigger = in_body = False
     case_depth = 0
-    for i in range(start, len(tokens)):
-        kind, text, _ = tokens[i]
+    i = -1
+    for i, (kind, text, _) in enumerate(tokens):  # (i: the count at the end)
         if kind is OP and text == ";" and not in_body:
             return i
         if kind is not WORD:
@@ -285,7 +380,7 @@ def _trigger_end(tokens: list[Token], start: int) -> int:
                 in_body = False
         elif upper == "BEGIN" and not in_body:
             in_body = True
-    return len(tokens)
+    return i + 1
 
 
 class _LineCounter:
@@ -303,7 +398,11 @@ class _LineCounter:
         return self.line
 
 
-def _close(sql: str, current: list[Token], out: list[Statement], lines: _LineCounter) -> None:
+def _close(
+    sql: str, current: list[Token], out: list[Any], lines: _LineCounter, flag: bool | None = None
+) -> None:
+    """Add the statement of tokens ``current`` to ``out`` (with ``flag``, as ``(statement,
+    flag)``), unless it is empty or only comments."""
     for tok in current:
         if tok[0] is not COMMENT:
             break
@@ -312,7 +411,8 @@ def _close(sql: str, current: list[Token], out: list[Statement], lines: _LineCou
     # Leading comments stay with the statement (they may carry hints).
     start = current[0].start
     end = current[-1].end
-    out.append(Statement(sql[start:end], current, lines.at(start)))
+    stmt = Statement(sql[start:end], current, lines.at(start))
+    out.append(stmt if flag is None else (stmt, flag))
 
 
 _OP_SYNONYMS = {"==": "=", "<>": "!="}
