@@ -246,7 +246,8 @@ def _classify(
     ones, in a statement without comments)."""
     tokens = stmt.tokens
     # The indexes of the first significant tokens: the name, and what follows it, are among
-    # the first twelve (CREATE UNIQUE INDEX IF NOT EXISTS main . name …).
+    # the first nine (CREATE UNIQUE INDEX IF NOT EXISTS main . name AS); split_lazily gives a
+    # statement read partly its first ten.
     sig: list[int] = []
     for i, t in enumerate(tokens):
         if t[0] is not COMMENT:  # (the kind, without the property's call: every statement)

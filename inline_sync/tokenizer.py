@@ -12,6 +12,7 @@ their three fields.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from operator import itemgetter
 
 from .names import fold as fold  # re-exported: part of the tokenizer's API
@@ -244,7 +245,7 @@ def split_statements(sql: str) -> list[Statement]:
     return statements
 
 
-def split_lazily(sql: str, head: int = 12) -> list[tuple[Statement, bool]]:
+def split_lazily(sql: str, head: int = 10) -> list[tuple[Statement, bool]]:
     """:func:`split_statements`, tokenizing only what must be: a statement without comments
     and not a trigger comes with its first ``head`` tokens only (flag False), the others with
     all of theirs (flag True). Parsing definitions that are already in place needs no more
@@ -267,7 +268,7 @@ def split_lazily(sql: str, head: int = 12) -> list[tuple[Statement, bool]]:
         # Comments are kept whole, as they were; a word may end in non-ASCII white space,
         # so the text of a statement that is not ASCII is not found by stripping it.
         whole = "--" in piece or "/*" in piece or not piece.isascii()
-        first = _tokens_between(sql, start, end, -1 if whole else head)
+        first = _tokens_between(sql, start, end, None if whole else head)
         if _starts_trigger(first, 0, len(first)):  # its body holds ";": read to its end
             found = _trigger_tokens(sql, start)
             if found is None:
@@ -298,18 +299,18 @@ def _piece_re() -> re.Pattern[str]:
 _PIECE: list[re.Pattern[str]] = []
 
 
-def _tokens_between(sql: str, start: int, end: int, most: int = -1) -> list[Token]:
+def _tokens_between(sql: str, start: int, end: int, most: int | None = None) -> list[Token]:
     """The tokens of ``sql[start:end]`` (the first ``most`` of them), at their offsets in
     ``sql``; the text is known to hold no error."""
     new = tuple.__new__
     kinds = _KIND_BY_GROUP
-    tokens: list[Token] = []
-    for m in _SCAN(sql, start, end):
-        i = m.lastindex or 0
-        kind = kinds[i]
-        if kind is _END or len(tokens) == most:
-            break
-        tokens.append(new(Token, (kind, m[i], m.start(i))))
+    tokens = [
+        new(Token, (kinds[i], m[i], m.start(i)))
+        for m in islice(_SCAN(sql, start, end), most)
+        if (i := m.lastindex)
+    ]
+    while tokens and tokens[-1][0] is _END:  # the end of the text (once or twice)
+        tokens.pop()
     return tokens
 
 

@@ -79,13 +79,18 @@ def test_client_is_still_importable_from_the_package() -> None:
 
 def test_plan_that_finds_nothing_loads_no_planning_stages(tmp_path: Path) -> None:
     path = tmp_path / "app.db"
-    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY); CREATE TABLE u (t_id REFERENCES t);"
+    schema = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE u (t_id REFERENCES t);"
+        "CREATE VIEW v AS SELECT id FROM t;"  # views and triggers are checked in every plan
+        "CREATE TRIGGER tr AFTER UPDATE OF a ON t BEGIN DELETE FROM u; END;"
+    )
     connect = f"import sqlite3, inline_sync; c = sqlite3.connect({str(path)!r}); "
     stages = {
         "inline_sync.planner",
         "inline_sync.rebuild",
         "inline_sync.verify",
         "inline_sync.apply",
+        "inline_sync.diff",
         "inline_sync.ddl",  # the DDL parser and the schema model: only when something differs
         "inline_sync.models",
     }

@@ -298,3 +298,38 @@ def test_parsing_leaves_the_garbage_collector_as_it_was(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+# --------------------------------------------------------------------------- read partly
+
+_SCRIPT = (
+    "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT DEFAULT 'x;y');\n"
+    "CREATE UNIQUE INDEX IF NOT EXISTS main . i ON t (a, b);\n"
+    "-- commented\nCREATE VIEW v AS SELECT a FROM t;\n"
+    "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;\n"
+    "CREATE VIRTUAL TABLE f USING fts5 (body);\n"
+    'CREATE TABLE "we ird" (x, y, z, p, q, r, s, u, w, k)\n'
+)
+
+
+def test_definitions_read_partly_equal_those_read_whole() -> None:
+    # A statement without comments is tokenized only as far as its name until its tokens
+    # are asked for; then they are those split_statements reads, at the same offsets.
+    import copy
+    import pickle
+
+    from inline_sync.definitions import _classify
+    from inline_sync.tokenizer import split_statements
+
+    whole = [_classify(s, i) for i, s in enumerate(split_statements(_SCRIPT), 1)]
+    partly = parse(_SCRIPT)
+    assert [d.head[d.name_token].text for d in partly] == ["t", "i", "v", "tr", "f", '"we ird"']
+    assert [d.head[0].start for d in partly] == [d.tokens[0].start for d in whole]
+    assert partly == whole  # reads the tokens of each (equality is over all the fields)
+    assert [d.tokens for d in partly] == [d.tokens for d in whole]
+    assert [repr(d) for d in partly] == [repr(d) for d in whole]
+    fresh = parse_definitions(_SCRIPT + " ", ignore_filter(()))  # not the cached list
+    assert pickle.loads(pickle.dumps(fresh)) == whole
+    assert copy.deepcopy(parse_definitions(_SCRIPT + "  ", ignore_filter(()))) == whole
+    with pytest.raises(AttributeError):
+        fresh[0].nothing  # noqa: B018 (only the tokens are read late)

@@ -133,3 +133,28 @@ def test_keyword_column_named_like_a_table_stays_consistent() -> None:
     for sql in rewritten(text):
         con.execute(sql)
     assert con.execute("SELECT * FROM __sync_v").fetchall() == []
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE t (a, b)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '' COLLATE NOCASE, "
+        "score REAL CHECK (score >= 0), UNIQUE (name, id))",
+        "CREATE TABLE t (a INT, b INT AS (a + 1), c GENERATED ALWAYS AS (a * 2) STORED, d)",
+        'CREATE TABLE main."t t" ("a b" DECIMAL(10, 2), [c] DEFAULT (CAST(1 AS TEXT)), `d`)',
+        "CREATE TABLE t (a REFERENCES u (x) ON DELETE CASCADE, b, CONSTRAINT pk PRIMARY KEY (a))",
+        "CREATE TABLE t (a, b, PRIMARY KEY (a) CHECK (b > 0) FOREIGN KEY (b) REFERENCES u)",
+        "CREATE TABLE t (a -- a comment, with a comma\n, /* ( */ b PRIMARY KEY) WITHOUT ROWID",
+        "CREATE TABLE t (key TEXT, value TEXT, rowid INT) STRICT",
+    ],
+)
+def test_settable_columns_are_the_parsers_columns_that_are_not_generated(sql: str) -> None:
+    # The trigger checks read a table's columns from its tokens (no DDL parser on a plan that
+    # finds nothing to do): the same columns the parser reads.
+    from inline_sync.ddl import parse_table
+    from inline_sync.scratch import settable_columns
+
+    sqlite3.connect(":memory:").execute(sql.replace("REFERENCES u", "REFERENCES t"))  # valid
+    expected = [c.name for c in parse_table(sql).columns if c.generated is None]
+    assert settable_columns(sql) == expected

@@ -18,6 +18,7 @@ from inline_sync.tokenizer import (
     quote,
     significant,
     splice,
+    split_lazily,
     split_statements,
     tokenize,
     unquote,
@@ -459,3 +460,63 @@ def test_split_line_numbers_of_many_statements() -> None:
     script = "".join(f"CREATE TABLE t{i} (\n  a,\n  b\n);\n\n" for i in range(2000))
     statements = split_statements(script)
     assert [s.line for s in statements] == [1 + 5 * i for i in range(2000)]
+
+
+# --------------------------------------------------------------------------- split_lazily
+
+
+def same_split(sql: str) -> None:
+    """split_lazily says what split_statements says: the same statements, texts and lines,
+    all the tokens of those it flags whole and the first ten of the others, the same error at
+    the same offset."""
+    try:
+        expected = split_statements(sql)
+    except SQLTokenError as exc:
+        with pytest.raises(SQLTokenError) as info:
+            split_lazily(sql)
+        assert (str(info.value), info.value.offset) == (str(exc), exc.offset)
+        return
+    got = split_lazily(sql)
+    assert [(s.text, s.line) for s, _ in got] == [(s.text, s.line) for s in expected]
+    for (lazy, whole), full in zip(got, expected, strict=True):
+        if whole:
+            assert lazy.tokens == full.tokens
+        else:
+            assert len(lazy.tokens) == 10
+            assert lazy.tokens == full.tokens[:10]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "CREATE TABLE t (a, b);\n\nCREATE INDEX i ON t (a);",
+        "CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT NOT NULL DEFAULT 'x;y', c)",  # no ";"
+        ";;  ; CREATE TABLE t (a);;",
+        "CREATE TABLE t (a) -- trailing spaces in the comment   \n;",
+        "CREATE TABLE t (a) /* unterminated comment   ",
+        "CREATE TABLE \u00e9t\u00e9\u00a0(a);",  # a word may end in non-ASCII white space
+        "CREATE TABLE t (a)\x1c;CREATE TABLE u (b)\x1c",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT CASE WHEN 1 THEN 2 END; "
+        "DELETE FROM t; END; CREATE TABLE u (a)",
+        "CREATE TEMP TRIGGER IF NOT EXISTS tr AFTER INSERT ON t BEGIN SELECT 1; END",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT #; END;",  # error in body
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1;",  # body never ends
+        "CREATE TABLE t (a); CREATE TABLE 'u (b)",
+        "CREATE TABLE t (a); CREATE TABLE u (b) #",
+        "CREATE TABLE t (a \"b;c\" [d;e] `f;g`, x'00'); SELECT :a, @b, $c, ?1, ?;",
+        "CREATE TABLE t (a);\n-- only a comment;\n/* and another */;",
+        "CREATE UNIQUE INDEX IF NOT EXISTS main . i ON t (a, b, c, d, e, f, g);",
+    ],
+)
+def test_split_lazily_agrees_with_split_statements(sql: str) -> None:
+    same_split(sql)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([
+    "CREATE", "TABLE", "TRIGGER", "TEMP", "BEGIN", "END", "CASE", "ON", "t", "AS", "é", "1",
+    "'s;'", '"q;"', "[b;]", "x'ab'", "--c;\n", "/*c;*/", "/*", "--", "'", '"', "#", ";", ";",
+    "(", ")", ",", "\n", " ", "\u00a0", "\x1c", ":b", "@", "?1", "->>", "0x1F", ".5",
+]), max_size=30), st.sampled_from(["", " "]))  # fmt: skip
+def test_property_split_lazily_agrees_with_split_statements(words: list[str], sep: str) -> None:
+    same_split(sep.join(words))
