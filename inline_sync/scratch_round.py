@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .cache import remember
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
 from .errors import DefinitionError, SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .capabilities import Capabilities
-    from .rounds import Reply, Request, Statement, Tables
+    from .rounds import Reply, Request, Row, Statement, Tables
+
+    _Rows = list[tuple[str, str, str, str]]
+    _Sides = tuple[_Rows, _Rows, set[str], set[str]]
 
 _CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
 _OBJECTS = "SELECT type, name, tbl_name, sql FROM {schema}.sqlite_master WHERE sql IS NOT NULL"
@@ -53,22 +57,25 @@ class ScratchRound:
 
         self.defs = defs
         self.skip = skip
-        self.names = {d.key for d in defs}
         self.tables = tables
         self.session = session
         self.fingerprint = fingerprint
         self.strategy = session.strategy
         self.in_db = self.strategy == "scratch-db"
-        views = {d.key: d for d in defs if d.kind == VIEW}
-        self.by_key = {d.key: d for d in defs if d.kind != TRIGGER}
-
-        def view_deps(key: str) -> set[str]:  # the views it names (maybe more: only ordering)
-            return {t.folded for t in views[key].tokens if t.is_name} & views.keys()
-
-        view_order = {k: i for i, k in enumerate(dependency_order(list(views), view_deps))}
-        self.creates = sorted(
-            defs, key=lambda d: (_CREATE_ORDER[d.kind], view_order.get(d.key, 0), d.index)
-        )
+        # What depends on the definitions alone is worked out once for them (a process plans
+        # the same definitions again and again; parse_definitions returns the same list).
+        known = _PREPARED.get(id(defs))
+        if known is None or known.defs is not defs:
+            known = remember(_PREPARED, id(defs), _Prepared(defs), 8)
+        self.prepared = known
+        self.names = known.names
+        self.by_key = known.by_key
+        self.creates = known.creates
+        #: Read whether the live tables hold rows only when something differs (a local
+        #: driver: one more round inside its transaction costs nothing; for D1 a round-trip).
+        self.rows_later = session.one_transaction
+        self.rows: dict[str, bool] | None = None
+        self.compared: _Sides | None = None  # what run() found (None: the same objects)
         self.scratch = Scratch(self.strategy)
         self.scratch.declared = frozenset(self.names)
         #: Checks left out: they read a table only the live database has (an ignored one).
@@ -85,11 +92,32 @@ class ScratchRound:
             rnd = self.round()
             try:
                 reply: Reply = yield rnd
-                return reply
             except RoundError as exc:
                 raise_if_taken(exc)
                 index = yield from failed_at(exc, self.statements)
                 self._diagnose(exc, index)
+                continue
+            self.compared = self._compare(reply)
+            if self.rows_later and self.has_rows_names and self.compared is not None:
+                self.rows = yield from self._read_rows()
+            return reply
+
+    def _read_rows(self) -> Generator[Request, Any, dict[str, bool]]:
+        """Whether each live table holds rows (folded name -> bool), in a round of its own."""
+        try:
+            reply = yield Round("has rows", tuple(self._has_rows()))
+        except RoundError as exc:
+            if "no such table" in exc.message:
+                raise _Again from None  # a table vanished meanwhile: plan again
+            raise SyncError(f"reading the live tables failed: {exc.message}") from None
+        return self._rows_of(reply)
+
+    def _rows_of(self, replies: list[list[Row]]) -> dict[str, bool]:
+        return {
+            fold(name): bool(value)
+            for chunk, rows in zip(self.has_rows_names, replies, strict=True)
+            for name, value in zip(chunk, rows[0], strict=True)
+        }
 
     def _name(self, name: str) -> str:
         """A scratch object's qualified name."""
@@ -138,23 +166,15 @@ class ScratchRound:
             self._add("fingerprint", f"SELECT {self.fingerprint}")
         if not self.in_db:  # __sync_ objects before the build: never ours, never read as ours
             self._add("theirs", _THEIRS)
-        built: dict[str, str] = {}
-        for d in self.creates:
-            if d.kind != TRIGGER:
-                built[d.key] = self.scratch.statement(d, self.names)
-                self._add("", built[d.key], d, scratch=True)
-        for d in self.creates:
-            if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
-                self._add("", f"SELECT * FROM {self._name(d.name)} LIMIT 0", d, scratch=True)
-        # Triggers one at a time, each fired right after it is made: CREATE TRIGGER accepts a
-        # body that cannot run; compiling a statement that fires it does not, and the earlier
-        # triggers of the table are known to be good by then.
-        for d in self.creates:
-            if d.kind == TRIGGER:
-                self._add("", self.scratch.statement(d, self.names), d, scratch=True)
-                fire = self._fire(d, built)
-                if fire is not None:
-                    self._add("", fire, d, scratch=True)
+        # The scratch statements of a scratch database depend on the definitions alone
+        # (the prefix strategy's Scratch also remembers what it rewrote: built each time).
+        build = self.prepared.build if self.in_db and not self.exempt else None
+        if build is None:
+            build = self._build()
+            if self.in_db and not self.exempt:
+                self.prepared.build = build
+        for sql, d in build:
+            self._add("", sql, d, scratch=True)
         self._add("objects", _OBJECTS.format(schema="main"))
         if self.in_db:
             self._add("desired", _OBJECTS.format(schema=SCRATCH_DB), scratch=True)
@@ -171,13 +191,10 @@ class ScratchRound:
         ]  # fmt: skip
         self.has_rows_names: list[list[str]] = []
         for i in range(0, len(plain), 50):  # 100 columns at most in a result on D1
-            chunk = plain[i : i + 50]
-            self.has_rows_names.append(chunk)
-            # Named columns: D1 returns rows as objects, where equal names would collapse.
-            exists = ", ".join(
-                f"EXISTS (SELECT 1 FROM main.{quote(n)}) AS h{j}" for j, n in enumerate(chunk)
-            )
-            self._add(f"rows {len(self.has_rows_names) - 1}", f"SELECT {exists}")
+            self.has_rows_names.append(plain[i : i + 50])
+        if not self.rows_later:
+            for i, statement in enumerate(self._has_rows()):
+                self._add(f"rows {i}", statement[0])
         self.vtab_columns: list[tuple[str, str]] = []
         for d in self.defs:
             current = self.tables.get(d.key)
@@ -192,6 +209,39 @@ class ScratchRound:
         for sql, _ in self._drops():
             self._add("", sql)
         return Round("scratch", tuple(self.statements), frozenset(self.in_scratch))
+
+    def _build(self) -> list[tuple[str, Definition]]:
+        """The statements that build the scratch copies and check their views and triggers,
+        each with the definition it is for (none that reads an exempt table)."""
+        out: list[tuple[str, Definition]] = []
+        built: dict[str, str] = {}
+        for d in self.creates:
+            if d.kind != TRIGGER:
+                built[d.key] = self.scratch.statement(d, self.names)
+                out.append((built[d.key], d))
+        for d in self.creates:
+            if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
+                out.append((f"SELECT * FROM {self._name(d.name)} LIMIT 0", d))
+        # Triggers one at a time, each fired right after it is made: CREATE TRIGGER accepts a
+        # body that cannot run; compiling a statement that fires it does not, and the earlier
+        # triggers of the table are known to be good by then.
+        for d in self.creates:
+            if d.kind == TRIGGER:
+                out.append((self.scratch.statement(d, self.names), d))
+                fire = self._fire(d, built)
+                if fire is not None:
+                    out.append((fire, d))
+        return [(sql, d) for sql, d in out if sql not in self.exempt]
+
+    def _has_rows(self) -> list[Statement]:
+        """One statement for each chunk of the live tables: whether each holds rows."""
+        return [
+            # Named columns: D1 returns rows as objects, where equal names would collapse.
+            ("SELECT " + ", ".join(
+                f"EXISTS (SELECT 1 FROM main.{quote(n)}) AS h{j}" for j, n in enumerate(chunk)
+            ), ())
+            for chunk in self.has_rows_names
+        ]  # fmt: skip
 
     def _fire(self, d: Definition, built: dict[str, str]) -> str | None:
         """The statement that fires trigger ``d`` on its scratch table or view, changing no
@@ -244,21 +294,27 @@ class ScratchRound:
         return key in self.tables and key not in self.names
 
     # -- planning -------------------------------------------------------------------------
-    def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:
-        """The plan, and the schema fingerprint it was made against."""
+    def _compare(self, reply: Reply) -> _Sides | None:
+        """Both sides as read back (current, desired and their shadow tables), or None when
+        they hold the same objects with the same SQL text: the database is up to date."""
         from .introspect import same_text
         from .scratch import shadow_names
 
-        def one(label: str) -> Any:
-            return reply[self.at[label]][0][0]
+        at = self.at
+        if self.in_db and "shadow" not in at:
+            # No virtual table on either side, so no shadow table: the rows as SQLite gave
+            # them, compared whole, settle the common case with no work per row.
+            live, scratch = reply[at["objects"]], reply[at["desired"]]
+            if {(t, n, s) for t, n, _, s in live} == {(t, n, s) for t, n, _, s in scratch}:
+                return None
 
         def rows_of(label: str) -> list[tuple[str, str, str, str]]:
-            return [(str(t), str(n), str(tb), str(s)) for t, n, tb, s in reply[self.at[label]]]
+            return [(str(t), str(n), str(tb), str(s)) for t, n, tb, s in reply[at[label]]]
 
         rows = rows_of("objects")
         listed: dict[str, set[str]] = {"main": set(), SCRATCH_DB: set()}
         for label in ("shadow", "shadow desired"):
-            for schema, name in reply[self.at[label]] if label in self.at else ():
+            for schema, name in reply[at[label]] if label in at else ():
                 listed.setdefault(str(schema), set()).add(str(name))
         current = [r for r in rows if not fold(r[1]).startswith(PREFIX)]
         current_shadow = shadow_names(current, self.names, listed["main"])
@@ -266,26 +322,41 @@ class ScratchRound:
             desired = rows_of("desired")
             desired_shadow = shadow_names(desired, self.names, listed[SCRATCH_DB])
         else:
-            theirs = {fold(str(r[0])) for r in reply[self.at["theirs"]]}
+            theirs = {fold(str(r[0])) for r in reply[at["theirs"]]}
             scratch = [
                 r for r in rows if fold(r[1]).startswith(PREFIX) and fold(r[1]) not in theirs
             ]
             desired, desired_shadow = self.scratch.unprefixed(
                 scratch, shadow_names(scratch, {PREFIX + k for k in self.names}, listed["main"])
             )
+        if same_text(current, desired, self.skip, current_shadow, desired_shadow):
+            return None
+        return current, desired, current_shadow, desired_shadow
+
+    # -- planning -------------------------------------------------------------------------
+    def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:
+        """The plan (from the reply :meth:`run` returned), and the schema fingerprint it was
+        made against."""
+
+        def one(label: str) -> Any:
+            return reply[self.at[label]][0][0]
+
         fingerprint = str(one("fingerprint")) if "fingerprint" in self.at else ""
         version_text = ".".join(map(str, caps.version))
-        if same_text(current, desired, self.skip, current_shadow, desired_shadow):
+        sides = self.compared
+        if sides is None:
             return SyncPlan(strategy=self.strategy, sqlite_version=version_text), fingerprint
+        current, desired, current_shadow, desired_shadow = sides
         # Something differs: only now the planning stages load.
         from .introspect import build_schema
         from .planner import PlanInput, build_plan
 
-        has_rows = {
-            fold(name): bool(value)
-            for i, chunk in enumerate(self.has_rows_names)
-            for name, value in zip(chunk, reply[self.at[f"rows {i}"]][0], strict=True)
-        }
+        if self.rows is not None:
+            has_rows = self.rows
+        else:
+            has_rows = self._rows_of(
+                [reply[self.at[f"rows {i}"]] for i in range(len(self.has_rows_names))]
+            )
         columns = {
             (side, fold(name)): [str(r[0]) for r in reply[self.at[f"columns {side} {fold(name)}"]]]
             for side, name in self.vtab_columns
@@ -307,6 +378,30 @@ class ScratchRound:
             ),
         )
         return the_plan, fingerprint
+
+
+class _Prepared:
+    """What a scratch round needs of the definitions alone: their folded names, the
+    non-triggers by name, the order they are created in, and (for a scratch database) the
+    statements that build and check them."""
+
+    def __init__(self, defs: list[Definition]) -> None:
+        self.defs = defs
+        self.names = {d.key for d in defs}
+        views = {d.key: d for d in defs if d.kind == VIEW}
+        self.by_key = {d.key: d for d in defs if d.kind != TRIGGER}
+
+        def view_deps(key: str) -> set[str]:  # the views it names (maybe more: only ordering)
+            return {t.folded for t in views[key].tokens if t.is_name} & views.keys()
+
+        view_order = {k: i for i, k in enumerate(dependency_order(list(views), view_deps))}
+        self.creates = sorted(
+            defs, key=lambda d: (_CREATE_ORDER[d.kind], view_order.get(d.key, 0), d.index)
+        )
+        self.build: list[tuple[str, Definition]] | None = None
+
+
+_PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)
 
 
 def _referenced(d: Definition) -> set[str]:

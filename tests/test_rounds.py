@@ -111,3 +111,26 @@ def test_a_round_error_carries_the_index_when_the_driver_knows_it() -> None:
         return None
 
     assert run_rounds(Counting(), one()) == (1, "boom refused")
+
+
+def test_a_local_plan_reads_rows_only_when_something_differs() -> None:
+    # Whether a table holds rows decides ADD COLUMN or a rebuild. A local driver asks in a
+    # round of its own, inside its transaction, once the two sides differ: a plan that finds
+    # nothing to do never reads a table.
+    schema = "CREATE TABLE t (a); CREATE TABLE u (a);"
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, schema)
+    conn.execute("INSERT INTO t VALUES (1)")
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    for _ in range(2):  # the second plan builds its scratch from what the first prepared
+        assert inline_sync.plan(conn, schema).status == "up-to-date"
+        assert not [sql for sql in seen if "EXISTS" in sql]
+    changed = (
+        "CREATE TABLE t (a, b DEFAULT CURRENT_TIME); CREATE TABLE u (a, b DEFAULT CURRENT_TIME);"
+    )
+    p = inline_sync.plan(conn, changed)
+    assert [(c.action, c.name) for c in p.changes] == [("alter", "u"), ("rebuild", "t")]
+    (read,) = [sql for sql in seen if "EXISTS" in sql]
+    assert 'main."t"' in read and 'main."u"' in read
+    assert seen.index(read) > seen.index(next(s for s in seen if s.startswith("CREATE TABLE")))
