@@ -24,8 +24,7 @@ through the test harness (``workerd/example_app.py``, see workerd/README.md); ne
    ``time.perf_counter()`` inside Pyodide, which workerd advances only in whole milliseconds.
 3. Where a no-op sync's time goes: each stage (``example_app._profile_steps``: one
    ``storage.sql.exec``, the fast path's state read (one ``sql.exec``, no client), the client
-   wrapper, parsing and hashing the definitions, reading the stored state and the schema's
-   fingerprint through the client, the whole ``sync()``) run ``repeat`` times in one
+   wrapper, parsing and hashing the definitions, the whole ``sync()``) run ``repeat`` times in one
    request, minus the same request with ``repeat`` 0, divided by ``repeat``; medians of
    alternating runs. (workerd's clocks stand still while a request runs, so a profiler inside
    sees nothing.)
@@ -142,7 +141,7 @@ def rebuilds(h: WorkerdHarness, repeat: int) -> dict[str, list[float]]:
         h.stop()
 
 
-PROFILE_STEPS = ("sql_exec", "state_row", "make_client", "parse_and_hash", "read_state", "sync")
+PROFILE_STEPS = ("sql_exec", "state_row", "make_client", "parse_and_hash", "sync")
 
 
 def profile(h: WorkerdHarness, rounds: int, repeat: int = 50) -> dict[str, list[float]]:

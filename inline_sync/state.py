@@ -179,33 +179,9 @@ def stored_text_hash(stored: object) -> str:
     return str(stored).partition(" ")[2]
 
 
-class State:
-    """The stored row: definitions hashes and schema fingerprint of the last successful sync.
-
-    The ``definitions_hash`` column holds the token hash, then a space and the text hash.
-    """
-
-    def __init__(self, definitions_hash: str, fingerprint: str) -> None:
-        self.definitions_hash, _, self.text_hash = definitions_hash.partition(" ")
-        self.fingerprint = fingerprint
-
-
 def fingerprint_of(client: Client) -> str:
     """The fingerprint expression for ``client``: its cookie where it may read it."""
     return COOKIE if getattr(client, "can_read_schema_version", True) else FINGERPRINT
-
-
-def read_state(client: Client) -> tuple[State | None, str]:
-    """The stored state (None when there is none, or the table is damaged) and the schema's
-    fingerprint now, looking before reading (a statement is best not refused inside a Durable
-    Object's transaction). The engine reads it in one statement (:func:`state_check`)."""
-    if damage(client.query(STATE_ENTRY, (STATE_TABLE,))) is not None:
-        return None, ""
-    rows = client.query(
-        f"SELECT definitions_hash, fingerprint, {fingerprint_of(client)} "
-        f"FROM main.{STATE_TABLE} WHERE id = 1"
-    )
-    return (State(str(rows[0][0]), str(rows[0][1])), str(rows[0][2])) if rows else (None, "")
 
 
 def write_state(client: Client, digest: str, text_digest: str = "") -> None:
@@ -214,20 +190,3 @@ def write_state(client: Client, digest: str, text_digest: str = "") -> None:
     damaged = damage(client.query(STATE_ENTRY, (STATE_TABLE,)))
     for sql, params in state_statements(digest, text_digest, fingerprint_of(client), damaged):
         client.execute(sql, params)
-
-
-def matches(state: State | None, digest: str, fingerprint: str) -> bool:
-    """True when the stored state says the database is already synced to ``digest``."""
-    return (
-        state is not None and state.definitions_hash == digest and state.fingerprint == fingerprint
-    )
-
-
-def matches_text(state: State | None, text_digest: str, fingerprint: str) -> bool:
-    """True when the stored state says the database is synced to these exact texts."""
-    return (
-        state is not None
-        and bool(state.text_hash)
-        and state.text_hash == text_digest
-        and state.fingerprint == fingerprint
-    )

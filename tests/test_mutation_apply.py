@@ -407,3 +407,28 @@ def test_debug_log_gives_each_step_and_its_duration(
         "250.00 ms  CREATE TABLE main.t (a)",
         "250.00 ms  CREATE INDEX main.t_a ON t (a)",
     ]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_disk_full_while_copying_rows_names_the_step_and_sqlites_words(opener: str) -> None:
+    """A disk that fills up while a rebuild copies rows (``max_page_count``: room for the
+    scratch objects, not for the copy) is a StorageError naming the step it stopped at, with
+    SQLite's own message, and the database is as it was (kills ``doing`` made None and
+    ``storage_error`` handed None for the message or for ``doing``)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    conn.executemany("INSERT INTO t (a) VALUES (?)", [("x" * 500,) for _ in range(200)])
+    before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    pages = rows(conn, "PRAGMA page_count")[0][0]
+    rows(conn, f"PRAGMA max_page_count = {pages + 8}")
+    with pytest.raises(inline_sync.StorageError) as failed:
+        inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE);")
+    assert not isinstance(failed.value, inline_sync.ApplyError)
+    assert failed.value.code == "SQLITE_FULL"
+    assert failed.value.sqlite_message == "database or disk is full"
+    assert str(failed.value) == (
+        "the disk (or the database's size limit) is full: database or disk is full (while "
+        "applying step copy rows table t); nothing was changed"
+    )
+    assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
+    assert rows(conn, "SELECT count(*) FROM t") == [(200,)]

@@ -424,8 +424,9 @@ STATE_CLIENTS = {**OPENERS, "apsw": apsw_db}
 @pytest.mark.parametrize("opener", list(STATE_CLIENTS))
 def test_state_row_deleted_by_hand_means_a_full_plan(opener: str) -> None:
     """A state table without its row (deleted by hand) is no state: the next sync plans in
-    full and writes the row again (kills ``if rows`` made always true in ``read_state``,
-    which read ``rows[0]`` of nothing)."""
+    full and writes the row again (killed ``if rows`` made always true in the former
+    ``state.read_state``, which read ``rows[0]`` of nothing; the engine's ``rounds.Stored``
+    has the same test)."""
     client, conn = STATE_CLIENTS[opener]()
     schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);"
     inline_sync.sync(client, schema)

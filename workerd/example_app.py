@@ -83,7 +83,7 @@ def _profile_steps() -> dict[str, Any]:
     from inline_sync.definitions import parse_definitions
     from inline_sync.names import ignore_filter
     from inline_sync.session import read_state_row
-    from inline_sync.state import definitions_hash, read_state
+    from inline_sync.state import definitions_hash
 
     def parse_and_hash(storage: Any, text: str) -> Any:
         skip = ignore_filter(())
@@ -94,7 +94,6 @@ def _profile_steps() -> dict[str, Any]:
         "sql_exec": lambda storage, text: storage.sql.exec("SELECT 1").raw().toArray(),
         "make_client": lambda storage, text: make_client(storage),
         "parse_and_hash": parse_and_hash,
-        "read_state": lambda storage, text: read_state(make_client(storage)),
         # the fast path's read: state row and fingerprint check in one sql.exec, no client
         "state_row": lambda storage, text: read_state_row(storage, 0.0, 0.0),
         "sync": lambda storage, text: inline_sync.sync(storage, text),

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from inline_sync.definitions import parse_definitions
 from inline_sync.names import DEFAULT_IGNORE, NameFilter, ignore_filter, is_reserved
-from inline_sync.state import PLANNER_VERSION, State, definitions_hash, fnv1a_64, matches
+from inline_sync.rounds import Stored
+from inline_sync.state import PLANNER_VERSION, definitions_hash, fnv1a_64
 
 # --------------------------------------------------------------------------- fnv1a_64
 
@@ -93,10 +94,13 @@ def test_hash_is_the_fnv_of_the_documented_parts() -> None:
 
 
 def test_matches() -> None:
-    assert matches(State("h", "v1"), "h", "v1") is True
-    assert matches(State("h", "v1"), "h", "v2") is False
-    assert matches(State("h", "v1"), "g", "v1") is False
-    assert matches(None, "h", "v1") is False
+    """The stored row (token hash, whether the fingerprint still matches) as the engine reads
+    it: a match needs both."""
+    assert Stored([("h", 1)]).matches("h") is True
+    assert Stored([("h", 0)]).matches("h") is False  # the schema changed since
+    assert Stored([("h", 1)]).matches("g") is False
+    assert Stored(None).matches("h") is False
+    assert Stored(None).matches("") is False
 
 
 # --------------------------------------------------------------------------- names
@@ -211,14 +215,14 @@ def test_text_hash_sees_every_character_and_the_options() -> None:
 
 
 def test_state_row_holds_both_hashes() -> None:
-    from inline_sync.state import matches_text, stored_text_hash
+    from inline_sync.state import stored_text_hash
 
-    both = State("aaaa bbbb", "v1")
-    assert (both.definitions_hash, both.text_hash) == ("aaaa", "bbbb")
-    assert matches(both, "aaaa", "v1") and matches_text(both, "bbbb", "v1")
-    assert not matches_text(both, "bbbb", "v2")
-    old = State("aaaa", "v1")  # written by planner version 1: no text hash
-    assert matches(old, "aaaa", "v1") and not matches_text(old, "", "v1")
+    both = Stored([("aaaa bbbb", 1)])
+    assert (both.token_hash, both.text_hash) == ("aaaa", "bbbb")
+    assert both.matches("aaaa") and both.matches_text("bbbb")
+    assert not Stored([("aaaa bbbb", 0)]).matches_text("bbbb")
+    old = Stored([("aaaa", 1)])  # written by planner version 1: no text hash
+    assert old.matches("aaaa") and not old.matches_text("")
     assert stored_text_hash("aaaa bbbb") == "bbbb" and stored_text_hash("aaaa") == ""
 
 
