@@ -198,13 +198,16 @@ def compare_table(
     for new, old in hints.items():
         if fold(old) in cur_keys and new not in cur_keys and desired.column(new) is not None:
             renames.append((current.column(old).name, desired.column(new).name))  # type: ignore[union-attr]
-    if renames and caps.rename_column:
-        # What RENAME COLUMN leaves behind: every mention of the old name follows.
+    if renames:
+        # What RENAME COLUMN leaves behind: every mention of the old name follows. Where SQLite
+        # has no RENAME COLUMN the rebuild's copy renames (column_mapping reads the old names
+        # back from column_renames), so the values move to the new name there too.
         current = parse_table(rename_names(current.sql, {fold(o): n for o, n in renames}))
-    elif renames:
-        return TableDiff(
-            current, desired, rebuild=True, reasons=("rename columns (by rebuild: SQLite < 3.25)",)
-        )
+        if not caps.rename_column:
+            return TableDiff(
+                current, desired, column_renames=tuple(renames), rebuild=True,
+                reasons=("rename columns (by rebuild: SQLite < 3.25)",),
+            )  # fmt: skip
 
     reasons: list[str] = [f"rename column {o} -> {n}" for o, n in renames]
     rebuild: list[str] = []

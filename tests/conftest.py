@@ -28,25 +28,29 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def _forget_caches() -> None:
     """mutmut forks each mutant's test run from a process that ran the tests unmutated: what
-    that process cached (parsed statements, hashes, ignore filters) would answer in place of
-    the mutated code, and its mutants would survive untested."""
+    that process cached (parsed statements, hashes, ignore filters, template databases) would
+    answer in place of the mutated code, and its mutants would survive untested. Emptied: every
+    ``lru_cache`` of the package, every dictionary it fills through ``cache.remember`` (found
+    in the source, so a new cache is not missed), and the few it fills by hand."""
+    import re
     import sys
 
+    remembered = re.compile(r"\bremember\((_[A-Za-z0-9_]+),")
     for name, module in list(sys.modules.items()):
-        if name.startswith("inline_sync"):
-            for value in list(vars(module).values()):
-                if callable(getattr(value, "cache_clear", None)):  # functools.lru_cache
-                    value.cache_clear()
-    from inline_sync import definitions, engine, names, state
-
-    for cache in (
-        definitions._CACHE,
-        engine._KNOWN_TEXTS,
-        names._FILTERS,
-        state._HASHES,
-        state._TEXT_HASHES,
-    ):
-        cache.clear()
+        if not name.startswith("inline_sync"):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):  # functools.lru_cache
+                value.cache_clear()
+        path = getattr(module, "__file__", None)
+        if path and path.endswith(".py"):
+            with open(path, encoding="utf-8") as source:
+                for cache in set(remembered.findall(source.read())):
+                    getattr(module, cache).clear()
+    if "inline_sync.d1" in sys.modules:
+        sys.modules["inline_sync.d1"]._ACCEPTED.clear()  # D1's accepted ALTER forms
+    if "inline_sync.testing" in sys.modules:
+        sys.modules["inline_sync.testing"].clear_cache()  # template databases
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
