@@ -15,21 +15,33 @@ Anything else is planned afresh by :func:`inline_sync.sync`.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote as quote_uri
 
+from .apply import apply_plan
 from .arguments import definition_texts as _texts
 from .clients import SQLite3Client
 from .definitions import parse_definitions
 from .engine import sync
-from .errors import DestructiveChangeError, SyncError
+from .errors import ENVIRONMENT_CODES, DestructiveChangeError, SyncError, code_of, storage_error
 from .log import INFO, enabled
 from .names import ignore_filter
 from .plan import SyncPlan
-from .state import STATE_QUERY, definitions_hash
+from .state import (
+    COOKIE,
+    STATE_ENTRY,
+    STATE_TABLE,
+    cookie,
+    damage,
+    definitions_hash,
+    state_statements,
+    text_hash,
+)
 from .tokenizer import fold, quote
 
 
@@ -104,9 +116,31 @@ class _Job:
     scratch_schema: str
     wait_timeout: float
     digest: str = ""
-    # schema text -> [(plan, {table: has rows})]: plans made in this process, reusable.
-    plans: dict[str, list[tuple[SyncPlan, dict[str, bool]]]] = field(default_factory=dict)
+    text_digest: str = ""
+    # schema text -> plans made in this process for it, reusable.
+    plans: dict[str, list[_Reusable]] = field(default_factory=dict)
     planned: int = 0
+
+
+class _Reusable:
+    """A plan made for one schema, with what else it depended on: which tables it changes hold
+    rows, and the state table as it was (what the state must be recorded with). What every
+    database it is reused for would compute alike is computed here, once."""
+
+    __slots__ = ("damaged", "destructive", "needs", "plan", "probes", "resets_legacy")
+
+    def __init__(
+        self, plan: SyncPlan, needs: dict[str, bool], damaged: list[tuple[str, str]] | None
+    ) -> None:
+        self.plan, self.needs, self.damaged = plan, needs, damaged
+        self.probes = [(t, _has_rows_sql(t)) for t in needs]
+        self.destructive = plan.destructive
+        self.resets_legacy = any("legacy_alter_table" in s.sql for s in plan.steps)
+
+    def applies(self, conn: Any) -> bool:
+        """True when the tables the plan depended on hold rows exactly as they did."""
+        needs = self.needs
+        return all((conn.execute(sql).fetchone() is not None) == needs[t] for t, sql in self.probes)
 
 
 def sync_many(
@@ -136,6 +170,7 @@ def sync_many(
     defs = parse_definitions(texts, skip)  # bad definitions fail before any database is opened
     job = _Job(list(texts), tuple(ignore), allow_destructive, scratch_schema, wait_timeout)
     job.digest = definitions_hash(tuple(texts), defs, skip)
+    job.text_digest = text_hash(tuple(texts), skip)  # recorded as sync() records it
     results: list[DatabaseResult] = []
     planned = 0
     if jobs <= 1 or len(paths) <= 1:
@@ -257,23 +292,23 @@ def _sync_one(job: _Job, path: str) -> DatabaseResult:
                      "schema", path, took * 1000, len(executed))  # fmt: skip
         return DatabaseResult(path, status, tuple(executed), took, reused=reused)
     except Exception as exc:
-        return _failure(path, exc, time.perf_counter() - started)
+        return _failure(path, exc, time.perf_counter() - started, job.wait_timeout)
     finally:
         if conn is not None:
             conn.close()
 
 
-def _failure(path: str, exc: Exception, took: float) -> DatabaseResult:
+def _failure(path: str, exc: Exception, took: float, wait: float | None = None) -> DatabaseResult:
+    if isinstance(exc, sqlite3.Error) and (code := code_of(exc)) in ENVIRONMENT_CODES:
+        # The error sync() gives for the same failure (all was rolled back: nothing changed).
+        exc = storage_error(code, str(exc), f"reading or syncing {path}", wait)
     message = str(exc).split("\n", 1)[0]
     if not isinstance(exc, SyncError):
-        message = _database_message(path, message)
+        message = f"{path}: {message}"
     return DatabaseResult(path, "failed", (), took, error_type=type(exc).__name__, error=message)
 
 
 def _open(path: str, timeout: float, *, read_only: bool = False) -> Any:
-    import sqlite3
-    from urllib.parse import quote as quote_uri
-
     # mode=rw: a missing file (or one deleted meanwhile) is an error, not a new empty database.
     uri = f"file:{quote_uri(path)}?mode={'ro' if read_only else 'rw'}"
     try:
@@ -284,39 +319,43 @@ def _open(path: str, timeout: float, *, read_only: bool = False) -> Any:
         raise
 
 
-def _database_message(path: str, message: str) -> str:
-    if "locked" in message or "busy" in message:
-        return f"{path}: the database stayed locked (another process is writing to it)"
-    return f"{path}: {message}"
+#: The stored state, read first and without a lock: a database of a fleet run is mostly either
+#: up to date (then the schema cookie is read too) or about to be changed (then nothing else is
+#: read before the write lock).
+_STATE_ROW = f"SELECT definitions_hash, fingerprint FROM main.{STATE_TABLE} WHERE id = 1"
 
 
 def _state_matches(conn: Any, digest: str) -> bool:
+    """True when the state row says the database is synced to ``digest`` and its schema has
+    not changed since (the cookie recorded with it), whoever synced it."""
     try:
-        row = conn.execute(STATE_QUERY).fetchone()
-    except Exception:  # no state table yet
+        row = conn.execute(_STATE_ROW).fetchone()
+    except Exception:  # no state table yet (or one damaged by hand: the full path repairs it)
         return False
-    return row is not None and row[0] == digest and bool(row[1])
+    # (The stored value is the token hash, then a space and the text hash when sync() wrote it.)
+    if row is None or str(row[0]).partition(" ")[0] != digest:
+        return False
+    # The cookie only grows: equal to the one recorded means no change since that sync.
+    return str(row[1]) == cookie(conn.execute("PRAGMA schema_version").fetchone()[0])
 
 
 #: The schema's SQL text, object after object in the order SQLite stores them. The text of each
 #: object determines its type and names (automatic indexes, whose text is NULL, follow from
-#: their tables'), so equal keys mean identical schemas; one string, built by SQLite, is the
-#: cheapest form to read and compare.
-_SCHEMA_KEY = (
-    "SELECT group_concat(sql, char(0)) FROM "
-    "(SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL ORDER BY rowid)"
-)
+#: their tables'), so equal keys mean identical schemas. Joined here: the rows cost SQLite less
+#: than a group_concat over an ordered subquery.
+_SCHEMA_KEY = "SELECT sql FROM main.sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
 
 
 def _schema_key(conn: Any) -> str:
-    return str(conn.execute(_SCHEMA_KEY).fetchone()[0] or "")
+    return "\0".join([row[0] for row in conn.execute(_SCHEMA_KEY)])
+
+
+def _has_rows_sql(table: str) -> str:
+    return f"SELECT 1 FROM main.{quote(table)} LIMIT 1"
 
 
 def _has_rows(conn: Any, tables: Iterable[str]) -> dict[str, bool]:
-    return {
-        t: conn.execute(f"SELECT 1 FROM main.{quote(t)} LIMIT 1").fetchone() is not None
-        for t in tables
-    }
+    return {t: conn.execute(_has_rows_sql(t)).fetchone() is not None for t in tables}
 
 
 def _tables(conn: Any) -> list[str]:
@@ -333,31 +372,34 @@ def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
     """Sync one open database: reuse a plan made for the same schema, or plan afresh."""
     if _state_matches(conn, job.digest):
         return "up-to-date", [], False
+    deadline = time.monotonic() + job.wait_timeout  # one bound on this database's waits
     # Every database gets the same connection settings, so that one plan fits them all.
     conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # No second look at the state row: a database another process synced meanwhile has
-        # the target schema, for which no plan is ever kept (its plan is empty), so it goes to
-        # the full path below, which reports it as synced by that peer.
-        key = _schema_key(conn)
-        for the_plan, needs in job.plans.get(key, ()):
-            if _has_rows(conn, needs) == needs:
-                executed = _apply(job, conn, the_plan)
-                conn.execute("COMMIT")
-                return "synced", executed, True
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("ROLLBACK")  # not planned yet: a full sync plans inside its own transaction
+    if job.plans:  # perhaps one made for this very schema: look under the write lock
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # No second look at the state row: a database another process synced meanwhile
+            # has the target schema, for which no plan is ever kept (its plan is empty), so it
+            # goes to the full path below, which reports it as synced by that peer.
+            key = _schema_key(conn)
+            for known in job.plans.get(key, ()):
+                if known.applies(conn):
+                    executed = _apply(job, conn, known)
+                    conn.execute("COMMIT")
+                    return "synced", executed, True
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("ROLLBACK")  # not planned yet: a full sync plans inside its own transaction
     client = _RecordingClient(conn)
+    left = max(0.0, deadline - time.monotonic())  # what the look above did not wait already
     result = sync(client, job.texts, allow_destructive=job.allow_destructive, ignore=job.ignore,
-                  scratch_schema=job.scratch_schema, wait_timeout=job.wait_timeout)  # fmt: skip
+                  scratch_schema=job.scratch_schema, wait_timeout=left)  # fmt: skip
     if result.status == "synced" and client.key is not None:
         job.planned += 1
         job.plans.setdefault(client.key, []).append(
-            (result.plan, _needs(result.plan, client.has_rows))
+            _Reusable(result.plan, _needs(result.plan, client.has_rows), client.damaged)
         )
     return result.status, list(result.statements), False
 
@@ -370,16 +412,23 @@ def _needs(the_plan: SyncPlan, has_rows: dict[str, bool]) -> dict[str, bool]:
     return {t: v for t, v in has_rows.items() if fold(t) in touched}
 
 
-def _apply(job: _Job, conn: Any, the_plan: SyncPlan) -> list[str]:
-    from .apply import apply_plan
-    from .state import write_state
-
-    if the_plan.destructive and not job.allow_destructive:
+def _apply(job: _Job, conn: Any, known: _Reusable) -> list[str]:
+    the_plan = known.plan
+    if known.destructive and not job.allow_destructive:
         raise DestructiveChangeError(the_plan)
-    client = SQLite3Client(conn)
-    executed = apply_plan(client, the_plan)
-    write_state(client, job.digest)
-    if any("legacy_alter_table" in s.sql for s in the_plan.steps):
+    executed = apply_plan(SQLite3Client(conn), the_plan)
+    # The state as sync() records it. The state table's entry is part of the schema the plan
+    # was made for, so it is in the state it was found in then (sound, missing or damaged):
+    # made anew first where it must be; then the row, with the cookie as it is now, read by
+    # PRAGMA (cheaper than COOKIE's table-valued form, and nothing changes it in between).
+    if known.damaged is not None:
+        *repair, _ = state_statements(job.digest, job.text_digest, COOKIE, known.damaged)
+        for sql, params in repair:
+            conn.execute(sql, params)
+    now = f"'{cookie(conn.execute('PRAGMA schema_version').fetchone()[0])}'"
+    ((sql, params),) = state_statements(job.digest, job.text_digest, now, None)
+    conn.execute(sql, params)
+    if known.resets_legacy:
         conn.execute("PRAGMA legacy_alter_table = OFF")  # as the connection was opened
     return executed
 
@@ -390,6 +439,7 @@ class _RecordingClient(SQLite3Client):
 
     key: str | None = None
     has_rows: dict[str, bool] = {}
+    damaged: list[tuple[str, str]] | None = None
 
     def __init__(self, conn: Any, *, always: bool = False) -> None:
         super().__init__(conn)
@@ -400,6 +450,8 @@ class _RecordingClient(SQLite3Client):
             if immediate or self.always:
                 self.key = _schema_key(self.conn)
                 self.has_rows = _has_rows(self.conn, _tables(self.conn))
+            if immediate:
+                self.damaged = damage(self.conn.execute(STATE_ENTRY, (STATE_TABLE,)).fetchall())
             return fn()
 
         return super().transaction(recorded, immediate=immediate)

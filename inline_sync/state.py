@@ -64,6 +64,12 @@ FINGERPRINT = (
 )
 
 
+def cookie(schema_version: int) -> str:
+    """What :data:`COOKIE` computes for ``schema_version``, for a reader that has the number
+    (``PRAGMA schema_version``: cheaper to prepare than the table-valued form)."""
+    return f"v{schema_version}"
+
+
 def state_check(fingerprint: str) -> str:
     """The one statement that reads the stored hashes and whether the schema still has the
     fingerprint recorded with them (``fingerprint``: :data:`COOKIE` or :data:`FINGERPRINT`)."""
