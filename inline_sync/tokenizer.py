@@ -262,12 +262,23 @@ def split_lazily(sql: str, head: int = 10) -> list[tuple[Statement, bool]]:
         m = pieces(sql, pos)
         if m is None:
             return [(stmt, True) for stmt in split_statements(sql)]  # raises the error
-        end = m.start(2) if m.end(2) != -1 else m.end()
+        end = m.start(6) if m.end(6) != -1 else m.end()
         piece = sql[pos:end]
         start = pos + len(piece) - len(piece.lstrip())
         # Comments are kept whole, as they were; a word may end in non-ASCII white space,
         # so the text of a statement that is not ASCII is not found by stripping it.
         whole = "--" in piece or "/*" in piece or not piece.isascii()
+        if not whole and m.end(4) != -1 and _plain_header(m, sql, end):
+            # CREATE [UNIQUE] TABLE|INDEX|VIEW name, then neither "." nor AS: enough to
+            # classify it (no more tokens are made until they are asked for).
+            first = [
+                Token(QIDENT if m[g][0] == '"' else WORD, m[g], m.start(g))
+                for g in (1, 2, 3, 4)
+                if m.end(g) != -1
+            ]
+            statements.append((Statement(piece.strip(), first, lines.at(start)), False))
+            pos = end + 1
+            continue
         first = _tokens_between(sql, start, end, None if whole else head)
         if _starts_trigger(first, 0, len(first)):  # its body holds ";": read to its end
             found = _trigger_tokens(sql, start)
@@ -286,17 +297,48 @@ def split_lazily(sql: str, head: int = 10) -> list[tuple[Statement, bool]]:
 
 
 def _piece_re() -> re.Pattern[str]:
-    """The tokens of one statement up to its ``;`` token (group 2) or the end of the text,
+    """The tokens of one statement up to its ``;`` token (group 6) or the end of the text,
     each taken whole the way :data:`_TOKEN_RE` takes it: the lookahead and back-reference
     make each token atomic, so no other way of cutting the text is tried. Compiled on first
     use (only parsing definitions needs it)."""
     if not _PIECE:
         alternatives = "|".join(pattern for _, pattern in _PATTERNS[:-1]) + "|" + _OPS
-        _PIECE.append(re.compile(r"(?:\s*(?=(" + alternatives + r"))\1)*\s*(?:(;)|\Z)", re.DOTALL))
+        _PIECE.append(
+            re.compile(_HEADER + r"(?:\s*(?=(" + alternatives + r"))\5)*\s*(?:(;)|\Z)", re.DOTALL)
+        )
     return _PIECE[0]
 
 
+# The first words of most statements, read by the same regular expression: CREATE [UNIQUE]
+# TABLE|INDEX|VIEW and a bare or double-quoted name that white space or "(" ends (groups 1 to
+# 4, each a whole token as the scanner reads it). What is not of that form is read as tokens.
+_HEADER = (
+    r"(?:\s*((?i:CREATE))\s+(?:((?i:UNIQUE))\s+)?((?i:TABLE|INDEX|VIEW))\s+("
+    + _PATTERNS[1][1]  # a word
+    + r'|"[^"]*(?:""[^"]*)*")(?=[\s(]))?'
+)
+
+
 _PIECE: list[re.Pattern[str]] = []
+
+
+def _plain_header(m: re.Match[str], sql: str, end: int) -> bool:
+    """The header ``m`` read is the whole story of its statement's first words: UNIQUE only
+    before INDEX, a name that is neither IF (of IF NOT EXISTS) nor a schema's (before "."),
+    and no AS after a table's name (CREATE TABLE … AS SELECT is refused as tokens)."""
+    kind = m[3].upper()
+    if m.end(2) != -1 and kind != "INDEX":
+        return False
+    if m[4].upper() == "IF":
+        return False
+    after = sql[m.end(4) : end].lstrip()
+    if after[:1] == ".":
+        return False
+    return not (kind == "TABLE" and after[:2].upper() == "AS" and not _word_goes_on(after, 2))
+
+
+def _word_goes_on(text: str, at: int) -> bool:
+    return at < len(text) and (text[at].isalnum() or text[at] in "_$" or not text[at].isascii())
 
 
 def _tokens_between(sql: str, start: int, end: int, most: int | None = None) -> list[Token]:
