@@ -303,9 +303,16 @@ class ScratchRound:
         at = self.at
         if self.in_db and "shadow" not in at:
             # No virtual table on either side, so no shadow table: the rows as SQLite gave
-            # them, compared whole, settle the common case with no work per row.
+            # them, compared whole, settle the common case. The same objects when every
+            # desired row is live, none of them is left out of the comparison, and the live
+            # rows beyond them all are (ignored: the state table; or a caller's __sync_ one).
             live, scratch = reply[at["objects"]], reply[at["desired"]]
-            if {(t, n, s) for t, n, _, s in live} == {(t, n, s) for t, n, _, s in scratch}:
+            wanted = {(t, n, s) for t, n, _, s in scratch}
+            if (
+                wanted <= {(t, n, s) for t, n, _, s in live}
+                and all(self._left_out(r) for r in live if (r[0], r[1], r[3]) not in wanted)
+                and not any(map(self._left_out, scratch))
+            ):
                 return None
 
         def rows_of(label: str) -> list[tuple[str, str, str, str]]:
@@ -332,6 +339,16 @@ class ScratchRound:
         if same_text(current, desired, self.skip, current_shadow, desired_shadow):
             return None
         return current, desired, current_shadow, desired_shadow
+
+    def _left_out(self, row: Row) -> bool:
+        """Whether the comparison leaves this object out: ignored (by its name, or the
+        table of an index or trigger) or a ``__sync_`` object in main (never ours)."""
+        kind, name, table = row[0], row[1], row[2]
+        skip = self.skip
+        return (
+            skip(name) or (kind in ("index", "trigger") and skip(table))
+            or fold(name).startswith(PREFIX)
+        )  # fmt: skip
 
     # -- planning -------------------------------------------------------------------------
     def plan(self, reply: Reply, caps: Capabilities) -> tuple[SyncPlan, str]:

@@ -134,3 +134,24 @@ def test_a_local_plan_reads_rows_only_when_something_differs() -> None:
     (read,) = [sql for sql in seen if "EXISTS" in sql]
     assert 'main."t"' in read and 'main."u"' in read
     assert seen.index(read) > seen.index(next(s for s in seen if s.startswith("CREATE TABLE")))
+
+
+def test_a_plan_leaves_out_of_its_comparison_only_what_is_not_compared(tmp_path: Any) -> None:
+    # The scratch round compares both sides' rows whole first: the live rows beyond the
+    # desired ones may only be what the comparison leaves out (the state table, ignored
+    # objects and the indexes on them); anything else is a difference.
+    conn = sqlite3.connect(str(tmp_path / "app.db"), isolation_level=None)
+    schema = "CREATE TABLE t (a); CREATE INDEX ti ON t (a);"
+    inline_sync.sync(conn, schema)  # the state table is live, not desired
+    conn.execute("CREATE TABLE legacy_x (a)")
+    conn.execute("CREATE INDEX legacy_i ON legacy_x (a)")
+    conn.execute("CREATE INDEX x_on_legacy ON legacy_x (a)")
+    assert inline_sync.plan(conn, schema, ignore=["legacy_*"]).status == "up-to-date"
+    assert inline_sync.plan(conn, schema).status == "changes-needed"  # drops legacy_x
+    conn.execute("CREATE TABLE u (a)")
+    p = inline_sync.plan(conn, schema, ignore=["legacy_*"])
+    assert [(c.action, c.name) for c in p.changes] == [("drop", "u")]
+    conn.execute("DROP TABLE u")
+    conn.execute("DROP INDEX ti")
+    p = inline_sync.plan(conn, schema, ignore=["legacy_*"])
+    assert [(c.action, c.name) for c in p.changes] == [("create", "ti")]

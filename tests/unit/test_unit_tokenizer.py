@@ -491,7 +491,8 @@ def test_split_lazily_reads_few_tokens_of_plain_statements() -> None:
     # gives the same answer, only slower): plain statements are read partly, not whole.
     sql = (
         'CREATE TABLE t (a, b);\ncreate unique index i on t (a);\nCREATE VIEW "v w"(x) AS '
-        "SELECT a FROM t;\nCREATE INDEX IF NOT EXISTS j ON t (b, a);\nCREATE TABLE main.u (a, b, c);\n"
+        "SELECT a FROM t;\nCREATE INDEX IF NOT EXISTS j ON t (b, a);\n"
+        "CREATE TABLE main.u (a, b, c);\n"
         "CREATE TABLE t2 AS SELECT 1, 2, 3;\nCREATE VIRTUAL TABLE f USING fts5 (b, c, d);\n"
         "-- a comment\nCREATE TABLE c (a);\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END"
     )
