@@ -109,7 +109,8 @@ def _rewrite_with_tails(d: Definition, names: set[str]) -> tuple[str, str, str]:
     return sql, sql[at + shift :], d.sql[at:]
 
 
-_UNPREFIX_RE = re.compile(r"(^|[\"`\['])" + PREFIX, re.IGNORECASE)
+# (Compiled on first use, by re's own cache: a plan on a scratch database never needs it.)
+_UNPREFIX = r"(^|[\"`\['])" + PREFIX
 
 
 def strip_prefix(sql: str, names: frozenset[str] | set[str]) -> str:
@@ -123,7 +124,7 @@ def strip_prefix(sql: str, names: frozenset[str] | set[str]) -> str:
     name_at = _stored_name_index(sig)
     for i, tok in enumerate(sig):
         if tok.kind is WORD or tok.kind is QIDENT or (tok.kind is STRING and i == name_at):
-            bare = _UNPREFIX_RE.sub(r"\1", tok.text, count=1)
+            bare = re.sub(_UNPREFIX, r"\1", tok.text, count=1, flags=re.IGNORECASE)
             name = bare[1:-1] if tok.kind is STRING else Token(tok.kind, bare, 0).value
             if bare != tok.text and fold(name) in names:
                 edits.append((tok, bare))

@@ -36,7 +36,7 @@ _CREATE_ORDER = {TABLE: 0, VIRTUAL: 0, INDEX: 1, VIEW: 2, TRIGGER: 3}
 _OBJECTS = "SELECT type, name, tbl_name, sql FROM {schema}.sqlite_master WHERE sql IS NOT NULL"
 _THEIRS = "SELECT name FROM main.sqlite_master WHERE lower(substr(name, 1, 7)) = '__sync_'"
 _SHADOW = "SELECT schema, name FROM pragma_table_list WHERE type = 'shadow' AND schema = '{schema}'"
-_MISSING = re.compile(r"no such table: (?:\w+\.)?(.+)$")
+_MISSING = r"no such table: (?:\w+\.)?(.+)$"  # compiled when first needed (re's cache)
 
 
 class ScratchRound:
@@ -269,7 +269,7 @@ class ScratchRound:
         if owner is not None and index is not None:
             sql = self.statements[index][0]
             check = not sql.startswith("CREATE")
-            missing = _MISSING.match(message)
+            missing = re.match(_MISSING, message)
             if check and missing and self._live_only(missing.group(1)):
                 # A view or trigger of the definitions reads a table that only the live
                 # database has (an ignored one): that is for the live database to decide.
