@@ -16,6 +16,7 @@ from .names import NameFilter, is_reserved
 from .tokenizer import (
     COMMENT,
     OP,
+    QIDENT,
     WORD,
     SQLTokenError,
     Statement,
@@ -209,7 +210,18 @@ def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
             raise error.locate(path, line) from None
         for stmt, whole in statements:
             try:
-                definition = _classify(stmt, len(result) + 1, path, whole)
+                tokens = stmt.tokens
+                if not whole and len(tokens) < 5:
+                    # Only its header, CREATE [UNIQUE] TABLE|INDEX|VIEW name, which split_lazily
+                    # found well formed: what _classify would read, without its checks.
+                    name = tokens[-1]
+                    definition = Definition._partly_read(
+                        _KIND_OF_WORD[tokens[-2][1].upper()],
+                        unquote(name[1]) if name[0] is QIDENT else name[1],
+                        stmt, len(result) + 1, len(tokens) - 1, None, path,
+                    )  # fmt: skip
+                else:
+                    definition = _classify(stmt, len(result) + 1, path, whole)
             except DefinitionError as exc:
                 sig = next((t for t in stmt.tokens if t.kind is not COMMENT), stmt.tokens[0])
                 raise exc.locate(path, text.count("\n", 0, sig.start) + 1) from None

@@ -271,12 +271,14 @@ def split_lazily(sql: str, head: int = 10) -> list[tuple[Statement, bool]]:
         if not whole and m.end(4) != -1 and _plain_header(m, sql, end):
             # CREATE [UNIQUE] TABLE|INDEX|VIEW name, then neither "." nor AS: enough to
             # classify it (no more tokens are made until they are asked for).
+            new = tuple.__new__  # (no Python frame of Token.__new__ or Statement.__new__)
             first = [
-                Token(QIDENT if m[g][0] == '"' else WORD, m[g], m.start(g))
+                new(Token, (QIDENT if m[g][0] == '"' else WORD, m[g], m.start(g)))
                 for g in (1, 2, 3, 4)
                 if m.end(g) != -1
             ]
-            statements.append((Statement(piece.strip(), first, lines.at(start)), False))
+            stmt = new(Statement, (piece.strip(), first, lines.at(start)))
+            statements.append((stmt, False))
             pos = end + 1
             continue
         first = _tokens_between(sql, start, end, None if whole else head)

@@ -4,8 +4,11 @@ rename hints and the errors for statements that cannot be synced."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inline_sync.definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, parse_definitions
 from inline_sync.errors import DefinitionError
@@ -333,3 +336,37 @@ def test_definitions_read_partly_equal_those_read_whole() -> None:
     assert copy.deepcopy(parse_definitions(_SCRIPT + "  ", ignore_filter(()))) == whole
     with pytest.raises(AttributeError):
         fresh[0].nothing  # noqa: B018 (only the tokens are read late)
+
+
+_WORDS = [
+    "CREATE", "create", "UNIQUE", "TABLE", "Table", "INDEX", "VIEW", "TRIGGER", "VIRTUAL",
+    "TEMP", "IF", "NOT", "EXISTS", "main", ".", "t", '"q q"', "`b`", "[c]", "'s'", "AS", "as",
+    "asx", "AS$", "(", ")", "a", "ON", "SELECT", "1", ",", "IF(", "t(", "USING", '"a""b"(',
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=9),
+    st.sampled_from([" ", "\n", "  "]),
+    st.sampled_from(["", ";", " (a);", "(a)"]),
+)
+def test_property_statements_read_partly_classify_as_read_whole(
+    words: list[str], sep: str, tail: str
+) -> None:
+    # Plain headers (CREATE [UNIQUE] TABLE|INDEX|VIEW name) are classified from the header
+    # alone, the rest from their first tokens: the same definitions or the same error as
+    # from all the tokens.
+    from inline_sync.definitions import _classify
+    from inline_sync.tokenizer import split_statements
+
+    text = sep.join(["CREATE", *words]) + tail
+
+    def outcome(parse: Callable[[], object]) -> object:
+        try:
+            return parse()
+        except DefinitionError as exc:
+            return str(exc)
+
+    whole = outcome(lambda: [_classify(s, i) for i, s in enumerate(split_statements(text), 1)])
+    assert outcome(lambda: parse(text)) == whole
