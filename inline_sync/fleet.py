@@ -369,13 +369,16 @@ def _tables(conn: Any) -> list[str]:
 
 
 def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
-    """Sync one open database: reuse a plan made for the same schema, or plan afresh."""
+    """Sync one open database: reuse a plan made for the same schema, or plan afresh. The
+    waits for other connections' locks (the connection's busy timeout) last ``wait_timeout``
+    in all, as in sync()."""
+    deadline = time.monotonic() + job.wait_timeout
     if _state_matches(conn, job.digest):
         return "up-to-date", [], False
-    deadline = time.monotonic() + job.wait_timeout  # one bound on this database's waits
     # Every database gets the same connection settings, so that one plan fits them all.
     conn.execute("PRAGMA foreign_keys = OFF")
     if job.plans:  # perhaps one made for this very schema: look under the write lock
+        _bound_wait(conn, deadline, job.wait_timeout)
         conn.execute("BEGIN IMMEDIATE")
         try:
             # No second look at the state row: a database another process synced meanwhile
@@ -384,6 +387,7 @@ def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
             key = _schema_key(conn)
             for known in job.plans.get(key, ()):
                 if known.applies(conn):
+                    _bound_wait(conn, deadline, job.wait_timeout)  # a spill, the COMMIT
                     executed = _apply(job, conn, known)
                     conn.execute("COMMIT")
                     return "synced", executed, True
@@ -402,6 +406,19 @@ def _sync_connection(job: _Job, conn: Any) -> tuple[str, list[str], bool]:
             _Reusable(result.plan, _needs(result.plan, client.has_rows), client.damaged)
         )
     return result.status, list(result.statements), False
+
+
+#: Time gone by before the busy timeout is cut to what is left of ``wait_timeout``: a database
+#: normally gets to its last wait well within it, and then costs no statement for this.
+_SLACK = 0.01
+
+
+def _bound_wait(conn: Any, deadline: float, wait_timeout: float) -> None:
+    """Before a statement that may wait for another connection's lock: no longer than what is
+    left until ``deadline`` (give or take ``_SLACK``)."""
+    left = deadline - time.monotonic()
+    if left < wait_timeout - _SLACK:
+        conn.execute(f"PRAGMA busy_timeout = {max(0, int(left * 1000))}")
 
 
 def _needs(the_plan: SyncPlan, has_rows: dict[str, bool]) -> dict[str, bool]:
