@@ -206,3 +206,31 @@ def test_a_new_column_under_a_table_level_foreign_key_gets_that_key(opener: str)
     assert (
         inline_sync.plan(db, TWO.format(", p INTEGER, FOREIGN KEY (p) REFERENCES par")).steps == ()
     )
+
+
+SAME_CHECK = "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT{}, CHECK (a > 0));"
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+@pytest.mark.parametrize(
+    ("before", "after", "statement"),
+    [
+        ("", ", b INT CHECK (b > 0)", 'ALTER TABLE main."t" ADD COLUMN b INT CHECK (b > 0)'),
+        ("", ", b INT CHECK (a > 0)", 'ALTER TABLE main."t" ADD COLUMN b INT CHECK (a > 0)'),
+        (", b INT CHECK (a > 0)", "", 'ALTER TABLE main."t" DROP COLUMN "b"'),
+    ],
+)
+def test_a_column_check_comes_and_goes_with_its_column(
+    opener: str, before: str, after: str, statement: str
+) -> None:
+    """A column's own CHECK comes with ADD COLUMN and goes with DROP COLUMN, also when the
+    table has a table-level CHECK of the same expression, which stays: one statement, no
+    rebuild, no other CHECK change (kills the counting of column CHECKs of added and dropped
+    columns: the counter not filled, or decremented by 2, incremented, or set to 1, which
+    took the table's own CHECK for the column's)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, SAME_CHECK.format(before))
+    conn.execute("INSERT INTO t (id, a) VALUES (1, 5)")
+    result = inline_sync.sync(db, SAME_CHECK.format(after), allow_destructive=True)
+    assert result.statements == (statement,)
+    assert inline_sync.plan(db, SAME_CHECK.format(after)).steps == ()

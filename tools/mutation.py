@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = (
-    "diff", "planner", "rebuild", "scratch", "state", "ddl", "definitions", "apply", "introspect",
+    "diff", "capabilities", "planner", "rebuild", "scratch", "state", "ddl", "definitions",
+    "apply", "introspect",
 )  # fmt: skip
 EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.txt"
 _RESULT = re.compile(r"^\s+(?P<name>inline_sync\.(?P<module>\w+)\.\S+): (?P<status>.+)$")
