@@ -23,6 +23,7 @@ from .tokenizer import (
     Token,
     fold,
     split_lazily,
+    split_statements,
     tokenize,
     unquote,
 )
@@ -155,11 +156,15 @@ _KIND_OF_WORD = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGE
 _CACHE: dict[tuple[tuple[str, ...], tuple[str | None, ...], NameFilter], list[Definition]] = {}
 
 
-def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> list[Definition]:
+def parse_definitions(
+    definitions: str | Iterable[str], ignore: NameFilter, *, whole: bool = False
+) -> list[Definition]:
     """Split and check the definitions; raises DefinitionError on the first bad statement.
 
     A process usually syncs the same definitions again and again (a Durable Object isolate
     serves many objects), so the result is kept for the same texts and ignore patterns.
+    A definition's tokens are read when first asked for, unless ``whole``: the caller needs
+    them all (hashing the definitions), which is cheaper in one pass over the text.
     """
     texts = [definitions] if isinstance(definitions, str) else list(definitions)
     # The paths count: equal texts from two files must name their own file in errors.
@@ -174,7 +179,7 @@ def parse_definitions(definitions: str | Iterable[str], ignore: NameFilter) -> l
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = _parse(texts, ignore)
+        result = _parse(texts, ignore, whole)
     finally:
         if collecting:
             gc.enable()
@@ -196,13 +201,15 @@ def locate(error: DefinitionError, definitions: list[Definition]) -> DefinitionE
     return error
 
 
-def _parse(texts: list[str], ignore: NameFilter) -> list[Definition]:
+def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[Definition]:
     result: list[Definition] = []
     seen: dict[tuple[str, str], Definition] = {}
     for text in texts:
         path = _path_of(text)
         try:
-            statements = split_lazily(text)
+            statements = (
+                [(stmt, True) for stmt in split_statements(text)] if whole else split_lazily(text)
+            )
         except SQLTokenError as exc:
             line = text.count("\n", 0, exc.offset) + 1
             snippet = text[exc.offset : exc.offset + 60]

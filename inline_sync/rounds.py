@@ -331,7 +331,7 @@ def sync_rounds(
         if stored.matches_text(text_digest):
             return Outcome("up-to-date", SyncPlan())
     if defs is None:
-        defs = parse_definitions(list(texts), skip)
+        defs = parse_definitions(list(texts), skip, whole=opts.record)  # (record: hashed)
     digest = definitions_hash(texts, defs, skip) if opts.record else ""
     if stored.matches(digest):  # the same tokens: only cosmetic edits
         return Outcome("up-to-date", SyncPlan())

@@ -333,6 +333,7 @@ def test_definitions_read_partly_equal_those_read_whole() -> None:
     assert [repr(d) for d in partly] == [repr(d) for d in whole]
     fresh = parse_definitions(_SCRIPT + " ", ignore_filter(()))  # not the cached list
     assert pickle.loads(pickle.dumps(fresh)) == whole
+    assert parse_definitions(_SCRIPT + "   ", ignore_filter(()), whole=True) == whole
     assert copy.deepcopy(parse_definitions(_SCRIPT + "  ", ignore_filter(()))) == whole
     with pytest.raises(AttributeError):
         fresh[0].nothing  # noqa: B018 (only the tokens are read late)
