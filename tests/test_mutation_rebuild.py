@@ -6,6 +6,7 @@ A plan's steps are what users see of it (``SyncPlan.steps``, progress reports, t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -90,22 +91,29 @@ def test_rtree_kinds_are_copied_without_a_separate_rowid(module: str) -> None:
     )
 
 
-def test_a_table_declared_if_not_exists_in_main_is_rebuilt_with_its_children() -> None:
+@pytest.mark.parametrize("case", [str.upper, str.lower])
+def test_a_table_declared_if_not_exists_in_main_is_rebuilt_with_its_children(
+    case: Callable[[str], str],
+) -> None:
     """Where foreign keys stay on (a Durable Object), a parent and its child are rebuilt
     together under temporary names: the new copy of ``CREATE TABLE IF NOT EXISTS main.p``
     must get its temporary name too, past ``EXISTS main.`` (kills ``"EXISTS"`` given another
     text in ``_retarget``'s test for the qualifier: the copy was made as ``p`` itself, which
-    exists, so IF NOT EXISTS made nothing and the copy failed)."""
+    exists, so IF NOT EXISTS made nothing and the copy failed). The child's column is named
+    like its parent: only the name after REFERENCES is the parent's (kills ``prev_sig ==
+    "REFERENCES" and …`` made ``or``, which renamed the column too). Keywords in either case
+    (kills the keyword not upper-cased before the comparison)."""
+    create, references = case("CREATE TABLE IF NOT EXISTS"), case("REFERENCES")
     schema = (
-        "CREATE TABLE IF NOT EXISTS main.p (id INTEGER PRIMARY KEY, name TEXT{});\n"
-        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));"
+        f"{create} main.p (id INTEGER PRIMARY KEY, name TEXT{{}});\n"
+        f"CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER {references} p(id));"
     )
     db, conn = do_db()
     inline_sync.sync(db, schema.format(""))
     conn.execute("INSERT INTO p VALUES (1, 'a')")
     conn.execute("INSERT INTO c VALUES (1, 1)")
     result = inline_sync.sync(db, schema.format(" COLLATE NOCASE"))
-    assert result.plan.steps[1].sql.startswith('CREATE TABLE IF NOT EXISTS main."__sync_new_p" (')
+    assert result.plan.steps[1].sql.startswith(f'{create} main."__sync_new_p" (')
     assert rows(conn, "SELECT * FROM p") == [(1, "a")]
     assert rows(conn, "SELECT * FROM c") == [(1, 1)]
     assert inline_sync.plan(db, schema.format(" COLLATE NOCASE")).steps == ()
