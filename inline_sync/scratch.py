@@ -132,9 +132,10 @@ def strip_prefix(sql: str, names: frozenset[str] | set[str]) -> str:
 
 
 def _stored_name_index(sig: list[Token]) -> int:
-    """Index of the object's name in a stored ``CREATE [UNIQUE|VIRTUAL] <kind> name`` text."""
+    """Index of the object's name in a stored ``CREATE [UNIQUE|VIRTUAL] <kind> name`` text.
+    SQLite stores neither ``TEMP`` nor a schema name, whatever the statement said."""
     i = 1
-    while i < len(sig) and sig[i].keyword("UNIQUE", "VIRTUAL", "TEMP", "TEMPORARY"):
+    while i < len(sig) and sig[i].keyword("UNIQUE", "VIRTUAL"):
         i += 1
     return i + 1
 
