@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from memory_clients import do_db, rows
+from memory_clients import OPENERS, do_db, rows
 
 import inline_sync
 from inline_sync.ddl import parse_virtual_table
@@ -117,3 +117,87 @@ def test_a_table_declared_if_not_exists_in_main_is_rebuilt_with_its_children(
     assert rows(conn, "SELECT * FROM p") == [(1, "a")]
     assert rows(conn, "SELECT * FROM c") == [(1, 1)]
     assert inline_sync.plan(db, schema.format(" COLLATE NOCASE")).steps == ()
+
+
+FAMILY = (
+    "CREATE TABLE p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT{});\n"
+    "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));"
+)
+OLD_P, NEW_P = "__sync_old_p", "__sync_new_p"
+SEQ = "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT seq FROM main.sqlite_sequence WHERE "
+SEQ_ROW = (
+    "INSERT INTO main.sqlite_sequence (name, seq) SELECT '{to}', seq FROM main.sqlite_sequence "
+    "WHERE name = '{src}' AND NOT EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = '{to}')"
+)
+WHY = "rebuild (column name: COLLATE None -> nocase)"
+KEEP_SEQ = "keep the AUTOINCREMENT counter"
+COPY = "copy every row into the new table"
+# Where the connection may turn foreign keys off: the old table is moved aside.
+ASIDE = [
+    ("setting", "pragma", "", "rename aside without rewriting other objects", "", "",
+     "PRAGMA legacy_alter_table = ON"),
+    ("rebuild", "table", "p", f"{WHY}: move the old table aside", "", "",
+     f'ALTER TABLE main."p" RENAME TO "{OLD_P}"'),
+    ("rebuild", "table", "p", f"{WHY}: new definition", "", "",
+     "CREATE TABLE main.p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE)"),
+    ("copy rows", "table", "p", COPY, OLD_P, "p",
+     f'INSERT INTO main."p" ("id", "name") SELECT "id", "name" FROM main."{OLD_P}"'),
+    ("copy sequence", "table", "p", KEEP_SEQ, "", "",
+     f"{SEQ}name = '{OLD_P}')) WHERE name = 'p'"),
+    ("copy sequence", "table", "p", KEEP_SEQ, "", "", SEQ_ROW.format(to="p", src=OLD_P)),
+    ("rebuild", "table", "p", "drop the old copy", "", "", f'DROP TABLE main."{OLD_P}"'),
+    ("setting", "pragma", "", "restore the connection's setting", "", "",
+     "PRAGMA legacy_alter_table = OFF"),
+]  # fmt: skip
+# Where foreign keys stay on (a Durable Object): parent and child are copied together.
+TOGETHER = [
+    ("setting", "pragma", "", "check foreign keys at commit, after the old tables are gone", "",
+     "", "PRAGMA defer_foreign_keys = ON"),
+    ("rebuild", "table", "p", "new copy under a temporary name", "", "",
+     f'CREATE TABLE main."{NEW_P}" (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE '
+     "NOCASE)"),
+    ("rebuild", "table", "c", "new copy under a temporary name", "", "",
+     'CREATE TABLE main."__sync_new_c" (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES '
+     f'"{NEW_P}"(id))'),
+    ("copy rows", "table", "p", COPY, "p", NEW_P,
+     f'INSERT INTO main."{NEW_P}" ("id", "name") SELECT "id", "name" FROM main."p"'),
+    ("copy sequence", "table", "p", KEEP_SEQ, "", "",
+     f"{SEQ}name = 'p')) WHERE name = '{NEW_P}'"),
+    ("copy sequence", "table", "p", KEEP_SEQ, "", "", SEQ_ROW.format(to=NEW_P, src="p")),
+    ("copy rows", "table", "c", COPY, "c", "__sync_new_c",
+     'INSERT INTO main."__sync_new_c" ("id", "p_id") SELECT "id", "p_id" FROM main."c"'),
+    ("rebuild", "table", "c", "drop the old table (nothing references it any more)", "", "",
+     'DROP TABLE main."c"'),
+    ("rebuild", "table", "p", "drop the old table (nothing references it any more)", "", "",
+     'DROP TABLE main."p"'),
+    ("setting", "pragma", "", "rename without re-checking views and triggers", "", "",
+     "PRAGMA legacy_alter_table = ON"),
+    ("rebuild", "table", "p", "move the new table into place", "", "",
+     f'ALTER TABLE main."{NEW_P}" RENAME TO "p"'),
+    ("rebuild", "table", "c", "move the new table into place", "", "",
+     'ALTER TABLE main."__sync_new_c" RENAME TO "c"'),
+    ("setting", "pragma", "", "restore the connection's setting", "", "",
+     "PRAGMA legacy_alter_table = OFF"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("opener", "expected"), [("sqlite3", ASIDE), ("durable-object", TOGETHER)])
+def test_a_rebuild_describes_each_step_and_keeps_rows_and_counter(
+    opener: str, expected: list[tuple[str, ...]]
+) -> None:
+    """Both ways of rebuilding a table, step by step as users see them in ``plan.steps``
+    (progress, the debug log, ``plan --sql``): what, on what, why, from where to where, and the
+    SQL; then the rows and the AUTOINCREMENT counter are kept (kills the texts, names and
+    sources of ``rebuild_steps``, ``rebuild_closure``, ``_copy`` and ``_sequence_steps`` given
+    None or another text)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, FAMILY.format(""))
+    conn.execute("INSERT INTO p (name) VALUES ('a'), ('b')")
+    conn.execute("DELETE FROM p WHERE id = 2")
+    conn.execute("INSERT INTO c VALUES (1, 1)")
+    planned = inline_sync.plan(db, FAMILY.format(" COLLATE NOCASE"))
+    assert [(*described([s])[0], s.sql) for s in planned.steps] == expected
+    inline_sync.sync(db, FAMILY.format(" COLLATE NOCASE"))
+    assert rows(conn, "SELECT * FROM c") == [(1, 1)]
+    conn.execute("INSERT INTO p (name) VALUES ('c')")
+    assert rows(conn, "SELECT * FROM p") == [(1, "a"), (3, "c")]
