@@ -346,14 +346,41 @@ def shadow_names(
     rows: list[Row], declared: frozenset[str] | set[str], listed: set[str]
 ) -> set[str]:
     """The shadow tables among ``rows``: those ``PRAGMA table_list`` reported (``listed``) that
-    belong to a virtual table in ``rows``, and the undeclared tables named after one."""
-    vtabs = tuple(fold(n) + "_" for _, n, _, s in rows if is_virtual(s))
-    if not vtabs:
+    belong to a virtual table in ``rows``; for SQLite's own modules, those with their fixed
+    suffixes; for other modules, the undeclared tables named after one of their tables."""
+    known: set[str] = set()  # <table>_<suffix> of SQLite's own modules
+    others: list[str] = []  # "<table>_" of any other module's tables
+    for _, n, _, s in rows:
+        if is_virtual(s):
+            m = re.search(_USING, s)
+            suffixes = _BUILTIN_SHADOWS.get(m[1].lower()) if m else None
+            if suffixes is None:
+                others.append(fold(n) + "_")
+            else:
+                known.update(fold(n) + "_" + suffix for suffix in suffixes)
+    if not known and not others:
         return set()
     names = {fold(n) for _, n, _, _ in rows}
     found = {n for n in listed if fold(n) in names}
+    prefixes = tuple(others)
     for kind, name, _, _ in rows:
         key = fold(name)
-        if kind == "table" and key not in declared and key.startswith(vtabs):
+        if kind == "table" and (
+            key in known or (key not in declared and prefixes and key.startswith(prefixes))
+        ):
             found.add(name)
     return found
+
+
+# SQLite's own modules name their shadow tables <table>_<suffix> from these lists and nothing
+# else, so a user's docs_meta beside an fts5 table docs is a table of its own. Other modules
+# (sqlite-vec's *_vector_chunks00) may not list all of theirs: any undeclared <table>_… is.
+_BUILTIN_SHADOWS = {
+    "fts3": ("content", "segments", "segdir", "docsize", "stat"),
+    "fts4": ("content", "segments", "segdir", "docsize", "stat"),
+    "fts5": ("data", "idx", "content", "docsize", "config"),
+    "rtree": ("node", "parent", "rowid"),
+    "rtree_i32": ("node", "parent", "rowid"),
+    "geopoly": ("node", "parent", "rowid"),
+}
+_USING = r"(?i)\bUSING\s+[\"`\[]?(\w+)"  # compiled when first needed (re's cache)

@@ -112,3 +112,43 @@ def test_inspect_a_durable_object() -> None:
     inline_sync.sync(storage, SCHEMA)
     text = inline_sync.inspect(storage)
     assert inline_sync.plan(storage, text).statements == []
+
+
+@pytest.mark.parametrize("client", ["sqlite3", "apsw"])
+@pytest.mark.parametrize(
+    "vtab",
+    [
+        "CREATE VIRTUAL TABLE docs USING fts5(body)",
+        "CREATE VIRTUAL TABLE docs USING fts4(body)",
+        "CREATE VIRTUAL TABLE docs USING rtree(id, x0, x1)",
+    ],
+)
+def test_a_table_named_like_a_shadow_table_of_a_builtin_module_is_exported(
+    client: str, vtab: str
+) -> None:
+    """SQLite's own modules (FTS3/4, FTS5, R*Tree) name their shadow tables with fixed
+    suffixes: a user's table ``docs_meta`` beside ``docs`` is not one of them, so inspect()
+    writes it out, and the text plans nothing on that database (it used to be left out,
+    taken for a shadow table by its name alone)."""
+    conn = _connect(client)
+    executescript(conn, f"{vtab}; CREATE TABLE docs_meta (k TEXT, v TEXT);")
+    objects = [(o.kind, o.name) for o in inspect_objects(conn)]
+    assert ("table", "docs_meta") in objects
+    assert not [n for k, n in objects if n.startswith("docs_") and n != "docs_meta"]
+    _round_trip(conn, client)
+
+
+def test_an_undeclared_table_named_like_a_shadow_table_is_the_callers_to_drop() -> None:
+    """In sync() the same table, when the definitions leave it out, is an undeclared table
+    like any other: dropping it is destructive (refused unless allowed), not skipped."""
+    conn = _connect("sqlite3")
+    executescript(
+        conn,
+        "CREATE VIRTUAL TABLE docs USING fts5(body); CREATE TABLE docs_meta (k);"
+        "INSERT INTO docs_meta VALUES (1);",
+    )
+    planned = inline_sync.plan(conn, "CREATE VIRTUAL TABLE docs USING fts5(body);")
+    assert [s for s in planned.statements if "docs_meta" in s] == ['DROP TABLE main."docs_meta"']
+    with pytest.raises(inline_sync.DestructiveChangeError):
+        inline_sync.sync(conn, "CREATE VIRTUAL TABLE docs USING fts5(body);")
+    assert conn.execute("SELECT k FROM docs_meta").fetchall() == [(1,)]

@@ -9,7 +9,7 @@ import pytest
 
 from inline_sync.definitions import parse_definitions
 from inline_sync.names import ignore_filter
-from inline_sync.scratch import rewrite_names, strip_prefix, unprefix_message
+from inline_sync.scratch import rewrite_names, shadow_names, strip_prefix, unprefix_message
 
 SCHEMA = """CREATE TABLE "order" (id INTEGER PRIMARY KEY, "group" TEXT, `values` INT,
   note TEXT DEFAULT 'order', total INT);
@@ -158,3 +158,24 @@ def test_settable_columns_are_the_parsers_columns_that_are_not_generated(sql: st
     sqlite3.connect(":memory:").execute(sql.replace("REFERENCES u", "REFERENCES t"))  # valid
     expected = [c.name for c in parse_table(sql).columns if c.generated is None]
     assert settable_columns(sql) == expected
+
+
+def test_shadow_names_by_module() -> None:
+    """SQLite's own modules: only their fixed suffixes (and what SQLite lists) are shadow
+    tables; another module: any undeclared table named after its table."""
+    rows = [
+        ("table", "docs", "docs", "CREATE VIRTUAL TABLE docs USING FTS5(body)"),
+        ("table", "docs_data", "docs_data", "CREATE TABLE 'docs_data'(id, block)"),
+        ("table", "docs_meta", "docs_meta", "CREATE TABLE docs_meta (k)"),
+        ("table", "Geo", "Geo", "CREATE VIRTUAL TABLE Geo USING rtree_i32(id, a, b)"),
+        ("table", "geo_node", "geo_node", 'CREATE TABLE "geo_node"(nodeno, data)'),
+        ("table", "v", "v", "CREATE VIRTUAL TABLE v USING vec0(e float[4])"),
+        ("table", "v_chunks", "v_chunks", 'CREATE TABLE "v_chunks"(x)'),
+        ("table", "v_mine", "v_mine", "CREATE TABLE v_mine (x)"),
+    ]
+    assert shadow_names(rows, {"v_mine"}, set()) == {"docs_data", "geo_node", "v_chunks"}
+    assert shadow_names(rows, {"v_mine"}, {"docs_meta", "gone"}) == {
+        "docs_data", "docs_meta", "geo_node", "v_chunks"
+    }  # fmt: skip
+    assert shadow_names(rows[:3], set(), set()) == {"docs_data"}
+    assert shadow_names(rows[1:3], set(), set()) == set()
