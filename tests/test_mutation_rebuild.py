@@ -201,3 +201,16 @@ def test_a_rebuild_describes_each_step_and_keeps_rows_and_counter(
     assert rows(conn, "SELECT * FROM c") == [(1, 1)]
     conn.execute("INSERT INTO p (name) VALUES ('c')")
     assert rows(conn, "SELECT * FROM p") == [(1, "a"), (3, "c")]
+
+
+def test_a_rebuild_for_two_reasons_gives_both() -> None:
+    """Each step of a rebuild says every reason for it, separated by "; " (kills the
+    separator given another text)."""
+    db, _ = OPENERS["sqlite3"]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    planned = inline_sync.plan(
+        db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE) STRICT;"
+    )
+    assert planned.steps[1].reason == (
+        "rebuild (column a: COLLATE None -> nocase; STRICT added): move the old table aside"
+    )
