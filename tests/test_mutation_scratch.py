@@ -170,3 +170,40 @@ def test_an_update_trigger_on_a_view_whose_body_cannot_run_is_refused(client: st
     )
     with pytest.raises(inline_sync.DefinitionError, match="the trigger 'v_upd' cannot run"):
         _sync(client, schema)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_an_update_of_two_columns_trigger_on_a_view_is_accepted(client: str) -> None:
+    """A view's INSTEAD OF UPDATE OF a, b trigger is fired by one UPDATE setting both columns,
+    a valid statement (kills the separator of the SET list altered)."""
+    schema = (
+        "CREATE TABLE t (a, b);\n"
+        "CREATE VIEW v AS SELECT a, b FROM t;\n"
+        "CREATE TRIGGER v_upd INSTEAD OF UPDATE OF a, b ON v BEGIN UPDATE t SET a = new.a; END;"
+    )
+    assert _sync(client, schema).status == "synced"
+
+
+# Where the scratch copies are __sync_-prefixed (a column named like a table is prefixed too).
+PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
+
+
+@pytest.mark.parametrize(("client", "strategy"), PREFIXED)
+def test_an_update_of_trigger_on_a_column_named_like_a_table_is_checked(
+    client: str, strategy: str
+) -> None:
+    """``AFTER UPDATE OF u`` where ``u`` is a column and also a table: the scratch copy names
+    the column ``__sync_u``, and the check must SET that column, or SQLite does not compile
+    the trigger at all and a body that cannot run goes through (kills the prefixed column
+    mapped under another name, or to None)."""
+    schema = (
+        "CREATE TABLE u (x);\n"
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, u TEXT);\n"
+        "CREATE TRIGGER t_u AFTER UPDATE OF u ON t BEGIN UPDATE u SET nosuch = 1; END;"
+    )
+    with pytest.raises(inline_sync.DefinitionError, match="the trigger 't_u' cannot run"):
+        if client == "d1":
+            asyncio.run(sync_async(FakeD1(), schema))
+        else:
+            db, _ = OPENERS[client]()
+            inline_sync.sync(db, schema, scratch_schema=strategy)
