@@ -214,3 +214,18 @@ def test_an_update_of_trigger_on_a_column_named_like_a_table_is_checked(
         else:
             db, _ = OPENERS[client]()
             inline_sync.sync(db, schema, scratch_schema=strategy)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize("event", ["DELETE", "INSERT", "UPDATE", "UPDATE OF a"])
+def test_a_trigger_without_before_or_after_is_checked_too(client: str, event: str) -> None:
+    """BEFORE/AFTER may be left out (it means BEFORE): the event is then the first word after
+    the trigger's name, and the trigger is fired all the same, so a body SQLite cannot run is
+    refused before anything changes (kills the event read one token further on)."""
+    schema = (
+        "CREATE TABLE t (a);\n"
+        f"CREATE TRIGGER tr {event} ON t BEGIN UPDATE t SET nosuch = 1; END;"
+    )
+    with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
+        _sync(client, schema)
+    assert _sync(client, schema.replace("nosuch", "a")).status == "synced"
