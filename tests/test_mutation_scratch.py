@@ -223,8 +223,7 @@ def test_a_trigger_without_before_or_after_is_checked_too(client: str, event: st
     the trigger's name, and the trigger is fired all the same, so a body SQLite cannot run is
     refused before anything changes (kills the event read one token further on)."""
     schema = (
-        "CREATE TABLE t (a);\n"
-        f"CREATE TRIGGER tr {event} ON t BEGIN UPDATE t SET nosuch = 1; END;"
+        f"CREATE TABLE t (a);\nCREATE TRIGGER tr {event} ON t BEGIN UPDATE t SET nosuch = 1; END;"
     )
     with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
         _sync(client, schema)
