@@ -213,10 +213,12 @@ def rebuild_steps(
     max_columns: int = 2000,
     reach_rowid: Callable[[], bool] | None = None,
 ) -> tuple[list[Step], list[str]]:
-    """Rebuild one table with foreign keys off. Returns the steps and the lost columns."""
+    """Rebuild one table with foreign keys off. Returns the steps and the lost columns.
+
+    ``dt`` is a rebuild as ``diff.compare_table`` decides one, which always gives its reasons."""
     name = dt.desired.name
     aside = PREFIX + "old_" + name
-    why = "; ".join(dt.reasons) or "rebuild"
+    why = "; ".join(dt.reasons)
     steps: list[Step] = []
     if not legacy:
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = ON",

@@ -228,3 +228,78 @@ def test_a_trigger_without_before_or_after_is_checked_too(client: str, event: st
     with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
         _sync(client, schema)
     assert _sync(client, schema.replace("nosuch", "a")).status == "synced"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        "CREATE TRIGGER tr AFTER UPDATE",
+        "CREATE TRIGGER tr AFTER UPDATE OF",
+        "CREATE TRIGGER tr AFTER UPDATE OF a",
+        "CREATE TRIGGER tr UPDATE OF a,",
+    ],
+)
+def test_a_trigger_cut_short_after_its_event_is_sqlites_to_refuse(
+    client: str, trigger: str
+) -> None:
+    """The trigger checks read a trigger's event before SQLite has seen the statement, so a
+    definition that ends right after ``UPDATE``, ``OF``, an OF column or its comma must reach
+    SQLite, which names the trigger, rather than fail with a raw IndexError (kills each bound
+    of ``_trigger_event``'s OF list made ``<=``/``>`` and the loop's ``and`` made ``or``)."""
+    with pytest.raises(inline_sync.DefinitionError, match="SQLite refused the trigger 'tr'"):
+        _sync(client, f"CREATE TABLE t (a);\n{trigger};")
+
+
+# SQLite's own modules, each in the forms whose shadow tables differ (contentless, no docsize),
+# and the module name as SQLite also accepts it (any case, quoted).
+_BUILTIN_VTABS = [
+    "fts3(a)",
+    "fts4(a)",
+    "fts4(a, content='')",
+    "fts4(a, content='x')",
+    "fts5(a)",
+    "fts5(a, content='', columnsize=0)",
+    "rtree(id, x0, x1)",
+    "rtree_i32(id, x0, x1)",
+    "geopoly(a)",
+    "FTS5(a)",
+    '"Fts4"(a)',
+    "[rtree](id, x0, x1)",
+]
+# Every suffix a builtin module uses, and one none does.
+_SUFFIXES = ["content", "segments", "segdir", "docsize", "stat", "data", "idx", "config"]
+_SUFFIXES += ["node", "parent", "rowid", "meta"]
+
+
+@pytest.mark.parametrize("vtab", _BUILTIN_VTABS)
+def test_shadow_tables_of_sqlites_own_modules_are_the_ones_sqlite_lists(vtab: str) -> None:
+    """For SQLite's own modules the library knows the shadow tables by name, without asking
+    SQLite (which cannot tell before 3.37): beside a virtual table ``Docs``, a table
+    ``docs_<suffix>`` for every suffix any builtin module uses (the module's own, and
+    ordinary tables for the rest, undeclared) must come out exactly as ``PRAGMA table_list``
+    types them (kills any suffix of ``_BUILTIN_SHADOWS`` left out or misspelt, a module's name
+    misspelt, the module name read case-sensitively or without its quotes, and the
+    ``<table>_<suffix>`` name built otherwise; each checked by hand, the constants being out of
+    mutmut's reach)."""
+    import apsw  # it has geopoly, which the stdlib's SQLite here may not
+
+    from inline_sync.clients import APSWClient
+    from inline_sync.scratch import shadow_names
+
+    conn = apsw.Connection(":memory:")
+    conn.execute(f"CREATE VIRTUAL TABLE Docs USING {vtab}")
+    tables = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    made = {str(r[0]).lower() for r in tables}
+    for suffix in _SUFFIXES:
+        if f"docs_{suffix}" not in made:
+            conn.execute(f"CREATE TABLE docs_{suffix} (x)")
+    listed = {
+        str(r[0])
+        for r in conn.execute(
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"
+        )
+    }
+    assert {n.lower() for n in listed} >= {n for n in made if n != "docs"}
+    rows = read_objects(APSWClient(conn), "main")
+    assert shadow_names(rows, set(), set()) == listed
