@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = (
     "diff", "capabilities", "planner", "rebuild", "scratch", "state", "ddl", "definitions",
-    "apply", "introspect",
+    "apply", "introspect", "rounds", "scratch_round", "apply_round",
 )  # fmt: skip
 EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.txt"
 _RESULT = re.compile(r"^\s+(?P<name>inline_sync\.(?P<module>\w+)\.\S+): (?P<status>.+)$")
@@ -130,11 +130,11 @@ def report(modules: list[str]) -> int:
         score = killed / (tested - equivalent) if tested > equivalent else 1.0
         rows.append((module, total, tested, killed, tested - killed, equivalent, score))
     print(
-        f"\n{'module':<12}{'mutants':>8}{'tested':>8}{'killed':>8}{'alive':>7}{'equiv':>7}"
+        f"\n{'module':<14}{'mutants':>8}{'tested':>8}{'killed':>8}{'alive':>7}{'equiv':>7}"
         f"{'score':>8}"
     )
     for module, total, tested, killed, alive, equivalent, score in rows:
-        print(f"{module:<12}{total:>8}{tested:>8}{killed:>8}{alive:>7}{equivalent:>7}{score:>8.1%}")
+        print(f"{module:<14}{total:>8}{tested:>8}{killed:>8}{alive:>7}{equivalent:>7}{score:>8.1%}")
     for module, name, text in open_survivors:
         print(f"\n== {module}: {name}: {text.rstrip()}")
     complete = {r[0] for r in rows if r[1] == r[2]}  # a module whose every mutant was tested
