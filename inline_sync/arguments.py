@@ -106,7 +106,7 @@ def _describe(value: object) -> str:
 
 def _unencodable(texts: list[str], which: int, at: int) -> None:
     """Raise DefinitionError for a character SQLite cannot take, naming its statement."""
-    from .tokenizer import split_statements
+    from .statements import split_statements
 
     text = texts[which]
     before = 0

@@ -13,6 +13,7 @@ import re
 from .cache import remember
 from .errors import DefinitionError
 from .names import NameFilter, is_reserved
+from .statements import split_lazily, split_statements
 from .tokenizer import (
     COMMENT,
     OP,
@@ -22,8 +23,6 @@ from .tokenizer import (
     Statement,
     Token,
     fold,
-    split_lazily,
-    split_statements,
     tokenize,
     unquote,
 )

@@ -19,7 +19,7 @@ from typing import Any
 
 from workerd_harness import REPO, require_workerd
 
-from inline_sync.tokenizer import split_statements
+from inline_sync.statements import split_statements
 
 BRIDGE = REPO / "tests" / "d1" / "bridge.mjs"
 

@@ -17,7 +17,7 @@ from test_conformance import CASES_DIR, check_data, fresh_db, populate, snapshot
 
 import inline_sync
 from inline_sync.d1 import plan_async, sync_async
-from inline_sync.tokenizer import split_statements
+from inline_sync.statements import split_statements
 
 CASES = [
     pytest.param(case, id=f"{path.name}::{name}")

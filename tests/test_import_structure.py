@@ -23,6 +23,7 @@ HEAVY = (
     "inspect",
     "fnmatch",
     "inline_sync.tokenizer",
+    "inline_sync.statements",
     "inline_sync.definitions",
     "inline_sync.clients",
     "inline_sync.planner",

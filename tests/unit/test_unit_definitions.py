@@ -322,7 +322,7 @@ def test_definitions_read_partly_equal_those_read_whole() -> None:
     import pickle
 
     from inline_sync.definitions import _classify
-    from inline_sync.tokenizer import split_statements
+    from inline_sync.statements import split_statements
 
     whole = [_classify(s, i) for i, s in enumerate(split_statements(_SCRIPT), 1)]
     partly = parse(_SCRIPT)
@@ -359,7 +359,7 @@ def test_property_statements_read_partly_classify_as_read_whole(
     # alone, the rest from their first tokens: the same definitions or the same error as
     # from all the tokens.
     from inline_sync.definitions import _classify
-    from inline_sync.tokenizer import split_statements
+    from inline_sync.statements import split_statements
 
     text = sep.join(["CREATE", *words]) + tail
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inline_sync.statements import split_lazily, split_statements
 from inline_sync.tokenizer import (
     _TOKEN_RE,
     WORD,
@@ -18,8 +19,6 @@ from inline_sync.tokenizer import (
     quote,
     significant,
     splice,
-    split_lazily,
-    split_statements,
     tokenize,
     unquote,
 )

@@ -23,7 +23,8 @@ from inline_sync.models import (
 )
 from inline_sync.names import ignore_filter
 from inline_sync.plan import Change, ForeignKeyCheck, Step, SyncPlan, SyncResult
-from inline_sync.tokenizer import Statement, Token, split_statements, tokenize
+from inline_sync.statements import split_statements
+from inline_sync.tokenizer import Statement, Token, tokenize
 
 
 def _table(**changes: object) -> Table:
