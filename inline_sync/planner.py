@@ -360,7 +360,6 @@ class _Planner:
             des,
             self.sql_of("table", des.key),
             self._columns_of,
-            self.inp.legacy_alter_table,
         )
         self.steps.extend(steps)
         lost: tuple[str, ...] = ()

@@ -305,7 +305,6 @@ def recreate_virtual_table(
     des: VirtualTable,
     create_sql: str,
     columns_of: Callable[[str, str], list[str]],
-    legacy: bool,
 ) -> tuple[list[Step], bool, str]:
     """Drop and recreate a changed virtual table, copying its rows through a plain table.
 

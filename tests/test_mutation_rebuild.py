@@ -26,9 +26,7 @@ def described(steps: list[Step]) -> list[tuple[str, ...]]:
 def recreate(old: str, new: str, cur_cols: list[str], des_cols: list[str]) -> Any:
     cur, des = parse_virtual_table(old), parse_virtual_table(new)
     columns = {("current", cur.name): cur_cols, ("desired", des.name): des_cols}
-    return recreate_virtual_table(
-        cur, des, new, lambda side, name: columns[(side, name)], legacy=False
-    )
+    return recreate_virtual_table(cur, des, new, lambda side, name: columns[(side, name)])
 
 
 CHANGED = "definition changed"

@@ -302,9 +302,7 @@ def vt_sql(steps: list[Step]) -> list[str]:
 def test_fts5_external_content_uses_rebuild_command(content: str) -> None:
     cur = parse_virtual_table(f"CREATE VIRTUAL TABLE ft USING fts5(a, b, content={content})")
     des = parse_virtual_table(f"CREATE VIRTUAL TABLE ft USING fts5(a, content={content})")
-    steps, destructive, reason = recreate_virtual_table(
-        cur, des, "NEW SQL", columns({}), legacy=False
-    )
+    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", columns({}))
     assert vt_sql(steps) == [
         'DROP TABLE main."ft"',
         "NEW SQL",
@@ -317,7 +315,7 @@ def test_contentless_fts5_is_destructive_and_copies_nothing() -> None:
     cur = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, content='')")
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b, content='')")
     cols = columns({("current", "ft"): ["a"], ("desired", "ft"): ["a", "b"]})
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
+    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps) == ['DROP TABLE main."ft"', "NEW SQL"]
     assert destructive is True
     assert reason == (
@@ -329,7 +327,7 @@ def test_fts5_with_own_content_copies_through_holding_table() -> None:
     cur = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b)")
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b, c)")
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["a", "b", "c"]})
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
+    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps) == [
         'CREATE TABLE main."__sync_copy_ft" AS SELECT rowid AS "__sync_rowid", "a", "b" FROM'
         ' main."ft"',
@@ -346,7 +344,7 @@ def test_virtual_table_dropped_column_is_destructive() -> None:
     cur = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b)")
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(A)")
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["A"]})
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
+    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps)[3] == (
         'INSERT INTO main."ft" (rowid, "A") SELECT "__sync_rowid", "a" FROM main."__sync_copy_ft"'
     )
@@ -359,7 +357,7 @@ def test_rtree_copies_no_rowid_column() -> None:
     cols = columns(
         {("current", "r"): ["id", "x0", "x1"], ("desired", "r"): ["id", "x0", "x1", "y0", "y1"]}
     )
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols, legacy=False)
+    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps) == [
         'CREATE TABLE main."__sync_copy_r" AS SELECT "id", "x0", "x1" FROM main."r"',
         'DROP TABLE main."r"',
@@ -377,7 +375,7 @@ def test_fts5_recreate_runs_on_sqlite() -> None:
     con.executescript(f"{old}; INSERT INTO ft (rowid, a, b) VALUES (7, 'running', 'x');")
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["a", "b"]})
     steps, _, _ = recreate_virtual_table(
-        parse_virtual_table(old), parse_virtual_table(new), new, cols, legacy=False
+        parse_virtual_table(old), parse_virtual_table(new), new, cols
     )
     for s in steps:
         con.execute(s.sql)
