@@ -18,7 +18,7 @@ from .models import Schema, VirtualTable, dependency_order
 from .names import PREFIX, in_main
 from .plan import Change, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
-from .tokenizer import fold, quote, splice
+from .tokenizer import fold, iter_names, quote, splice
 from .verify import foreign_key_checks
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -349,7 +349,7 @@ class _Planner:
             )  # fmt: skip
             if k in renames:  # as _rebuild says it: the rename is part of this change
                 reasons = (f"renamed from {self.cur.tables[renames[k]].name}", *reasons)
-            cols = lost.get(k, [])
+            cols = lost[k]  # rebuild_closure says it for every table, [] for none
             reasons = (*reasons, *(f"drop column {c}" for c in cols))
             self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons,
                                        self._lose(dt.desired.name, cols)))  # fmt: skip
@@ -375,13 +375,20 @@ class _Planner:
 
     def _columns_of(self, side: str, name: str) -> list[str]:
         """A table's columns as the user named them: the prefix strategy's scratch copy also
-        prefixes a column named like a declared object (consistently), so that comes off."""
+        prefixes a column named like a declared object (consistently), so that comes off;
+        but not off a column whose prefixed name the user's statement itself writes."""
         columns = self.inp.columns_of(side, name)
         if side != "desired" or self.inp.strategy != "prefix":
             return columns
         declared = {d.key for d in self.inp.definitions}
+        d = self.defs.get(("table", fold(name)))
+        written = set(iter_names(d.tokens)) if d is not None else set()
         n = len(PREFIX)
-        return [c[n:] if fold(c)[:n] == PREFIX and fold(c)[n:] in declared else c for c in columns]
+        return [
+            c[n:] if fold(c)[:n] == PREFIX and fold(c)[n:] in declared and fold(c) not in written
+            else c
+            for c in columns
+        ]  # fmt: skip
 
     def _lose(self, table: str, columns: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         """The lost columns of ``table``, remembered for rename suggestions."""
