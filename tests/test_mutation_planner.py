@@ -273,3 +273,35 @@ def test_a_parent_and_child_rebuilt_together_keep_legacy_alter_table_on(client: 
     ]
     assert rows(conn, "PRAGMA legacy_alter_table") == [(1,)]
     assert rows(conn, "SELECT * FROM c") == [(1, 1)]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_rebuild_that_drops_a_column_gives_every_reason(opener: str) -> None:
+    """A rebuild for a collation change that also drops a column: its change gives the
+    collation and the dropped column as reasons, and the column as lost (kills ``_rebuild``'s
+    reasons given None when a column is lost)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, gone TEXT);")
+    conn.execute("INSERT INTO t VALUES (1, 'x', 'g')")
+    after = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE);"
+    reasons = ("column a: COLLATE None -> nocase", "drop column gone")
+    assert list(inline_sync.plan(db, after).changes) == [
+        Change("table", "t", "rebuild", True, reasons, ("column t.gone",))
+    ]
+    inline_sync.sync(db, after, allow_destructive=True)
+    assert rows(conn, "SELECT * FROM t WHERE a = 'X'") == [(1, "x")]
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_a_rebuild_under_legacy_alter_table_keeps_it_on(opener: str) -> None:
+    """The rebuild moves the old table aside with RENAME, which must not rewrite other
+    objects: with ``legacy_alter_table`` already on, the plan needs no setting step, and the
+    connection keeps its setting (kills the connection's setting not handed to
+    ``rebuild_steps``: the plan switched it on and then OFF)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);")
+    run(conn, "PRAGMA legacy_alter_table = ON;\nINSERT INTO t VALUES (1, 'x')")
+    result = inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE);")
+    assert [s.kind for s in result.plan.steps] == ["table"] * 4
+    assert rows(conn, "PRAGMA legacy_alter_table") == [(1,)]
+    assert rows(conn, "SELECT * FROM t") == [(1, "x")]
