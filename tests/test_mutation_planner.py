@@ -305,3 +305,81 @@ def test_a_rebuild_under_legacy_alter_table_keeps_it_on(opener: str) -> None:
     assert [s.kind for s in result.plan.steps] == ["table"] * 4
     assert rows(conn, "PRAGMA legacy_alter_table") == [(1,)]
     assert rows(conn, "SELECT * FROM t") == [(1, "x")]
+
+
+def test_every_alter_form_is_described_in_order() -> None:
+    """On SQLite 3.53+ (apsw) a table changes in place by every ALTER form: a hinted column
+    rename, DROP COLUMN, DROP CONSTRAINT (a CHECK), DROP NOT NULL, ADD COLUMN, SET NOT NULL,
+    ADD CONSTRAINT (a CHECK), in that order, each step saying what, on what and why; one
+    change sums them up (kills ``_alters``' step fields and reasons given None or another
+    text, and the steps reordered)."""
+    db, conn = OPENERS["apsw"]()
+    inline_sync.sync(
+        db,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INT, gone TEXT, old TEXT,"
+        " CONSTRAINT pos CHECK (b > 0));",
+    )
+    conn.execute("INSERT INTO t VALUES (1, 'x', 2, 'g', 'o')")
+    after = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT NOT NULL,\n"
+        "  new TEXT, -- @renamed from=old\n"
+        "  c TEXT DEFAULT 'd', CONSTRAINT small CHECK (b < 10));"
+    )
+    result = inline_sync.sync(db, after, allow_destructive=True)
+    t = 'ALTER TABLE main."t"'
+    assert [(s.action, s.kind, s.name, s.reason, s.sql) for s in result.plan.steps] == [
+        ("rename column", "table", "t", "@renamed hint on column new",
+         f'{t} RENAME COLUMN "old" TO "new"'),
+        ("drop column", "table", "t", "column not in the definition", f'{t} DROP COLUMN "gone"'),
+        ("drop check", "table", "t", "CHECK constraint not in the definition",
+         f'{t} DROP CONSTRAINT "pos"'),
+        ("drop not null", "table", "t", "column a is nullable in the definition",
+         f'{t} ALTER COLUMN "a" DROP NOT NULL'),
+        ("add column", "table", "t", "new column c", f"{t} ADD COLUMN c TEXT DEFAULT 'd'"),
+        ("set not null", "table", "t", "column b is NOT NULL in the definition",
+         f'{t} ALTER COLUMN "b" SET NOT NULL'),
+        ("add check", "table", "t", "new CHECK constraint",
+         f"{t} ADD CONSTRAINT small CHECK (b < 10)"),
+    ]  # fmt: skip
+    reasons = ("rename column old -> new", "drop column gone", "add column c",
+               "set NOT NULL on b", "drop NOT NULL on a", "add CHECK (b < 10)",
+               "drop CHECK constraint pos")  # fmt: skip
+    assert list(result.plan.changes) == [
+        Change("table", "t", "alter", True, reasons, ("column t.gone",))
+    ]
+    assert rows(conn, "SELECT * FROM t") == [(1, "x", 2, "o", "d")]
+    assert inline_sync.plan(db, after).steps == ()
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_tables_and_virtual_tables_created_and_dropped_are_described(opener: str) -> None:
+    """Each table and virtual table that goes or comes has its step (what, on what, why) and
+    its change (what is lost); a parent is created before its child, whatever the order of
+    the definitions (kills ``_table_drops``' and ``_table_creates``' step and change fields
+    given None or another text)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE old (id INTEGER PRIMARY KEY);\n"
+                         "CREATE VIRTUAL TABLE oldft USING fts5(a);")  # fmt: skip
+    after = (
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id));\n"
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+        "CREATE VIRTUAL TABLE ft USING fts5(a);"
+    )
+    result = inline_sync.sync(db, after, allow_destructive=True)
+    assert [(s.action, s.kind, s.name, s.reason, s.sql) for s in result.plan.steps] == [
+        ("drop", "table", "old", "not in the definitions", 'DROP TABLE main."old"'),
+        ("drop", "virtual table", "oldft", "not declared", 'DROP TABLE main."oldft"'),
+        ("create", "table", "p", "new table", "CREATE TABLE main.p (id INTEGER PRIMARY KEY)"),
+        ("create", "table", "c", "new table",
+         "CREATE TABLE main.c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))"),
+        ("create", "virtual table", "ft", "new", "CREATE VIRTUAL TABLE main.ft USING fts5(a)"),
+    ]  # fmt: skip
+    gone = ("not in the definitions",)
+    assert list(result.plan.changes) == [
+        Change("table", "old", "drop", True, gone, ("table old",)),
+        Change("virtual table", "oldft", "drop", True, gone, ("virtual table oldft",)),
+        Change("table", "p", "create", False, ("new table",)),
+        Change("table", "c", "create", False, ("new table",)),
+        Change("virtual table", "ft", "create", False, ("new",)),
+    ]
+    assert rows(conn, "SELECT name FROM sqlite_master WHERE name IN ('old', 'oldft')") == []
