@@ -410,10 +410,10 @@ class _Planner:
             dt = self.diffs.get(key)
             if dt is None:
                 continue
-            hinted = {fold(new) for _, new in dt.column_renames}
+            # dt.current has its hinted renames done already: their targets are not new.
             new_cols = [
                 c.name for c in dt.desired.columns
-                if dt.current.column(c.key) is None and c.key not in hinted and c.generated is None
+                if dt.current.column(c.key) is None and c.generated is None
             ]  # fmt: skip
             for column in lost:
                 if new_cols:

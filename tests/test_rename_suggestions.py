@@ -60,6 +60,52 @@ def test_columns_with_several_candidates() -> None:
     ]
 
 
+def test_only_new_plain_columns_are_candidates() -> None:
+    """Not a column that was there already, not the target of a hinted rename, not a generated
+    column (it cannot hold the old values)."""
+    before = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);"
+    assert suggestions(
+        before, "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT, -- @renamed from=a\n y TEXT);"
+    ) == ["If column t.b was renamed to y, put -- @renamed from=b on the line of column y."]
+    assert suggestions(
+        before,
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, g TEXT GENERATED ALWAYS AS (a || 1), "
+        "n TEXT);",
+    ) == ["If column t.b was renamed to n, put -- @renamed from=b on the line of column n."]
+    only_generated = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, g AS (a || 1));"
+    assert suggestions(before, only_generated) == []
+    assert suggestions(before, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);") == []
+
+
+def test_tables_and_columns_together() -> None:
+    """A table lost beside a new one and a column lost beside a new one in another table: each
+    gets its own hint (tables first), each lost column of a table its own."""
+    assert suggestions(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT);"
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, b TEXT, x TEXT);",
+        "CREATE TABLE q (id INTEGER PRIMARY KEY, a TEXT);"
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, c TEXT);",
+    ) == [
+        "If table p was renamed to q, put -- @renamed from=p on the line of CREATE TABLE q.",
+        "If column t.b was renamed to c, put -- @renamed from=b on the line of column c.",
+        "If column t.x was renamed to c, put -- @renamed from=x on the line of column c.",
+    ]
+
+
+def test_a_column_lost_from_a_renamed_table_is_named_by_its_new_table() -> None:
+    assert suggestions(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);",
+        "CREATE TABLE u ( -- @renamed from=t\n id INTEGER PRIMARY KEY, a TEXT, c TEXT);",
+    ) == ["If column u.b was renamed to c, put -- @renamed from=b on the line of column c."]
+
+
+def test_names_are_written_as_the_database_spells_them() -> None:
+    assert suggestions(
+        "CREATE TABLE T (id INTEGER PRIMARY KEY, a TEXT, B TEXT);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, C TEXT);",
+    ) == ["If column t.B was renamed to C, put -- @renamed from=B on the line of column C."]
+
+
 # Old names as the hint writes them: bare when a bare word reads back as that name, else quoted.
 HINTS = [
     ("people", "people"),
