@@ -355,22 +355,15 @@ class _Planner:
                                        self._lose(dt.desired.name, cols)))  # fmt: skip
 
     def _recreate_vtab(self, cur: VirtualTable, des: VirtualTable) -> None:
-        steps, destructive, reason = recreate_virtual_table(
+        steps, reason, lost = recreate_virtual_table(
             cur,
             des,
             self.sql_of("table", des.key),
             self._columns_of,
         )
         self.steps.extend(steps)
-        lost: tuple[str, ...] = ()
-        if destructive and "contentless" in reason:
-            lost = (f"the rows of the contentless fts5 table {des.name}",)
-        elif destructive:
-            kept = {fold(c) for c in self._columns_of("desired", des.name)}
-            gone = [c for c in self._columns_of("current", cur.name) if fold(c) not in kept]
-            lost = tuple(f"column {des.name}.{c}" for c in gone)
         self.changes.append(
-            Change("virtual table", des.name, "recreate", destructive, (reason,), lost)
+            Change("virtual table", des.name, "recreate", bool(lost), (reason,), lost)
         )
 
     def _columns_of(self, side: str, name: str) -> list[str]:

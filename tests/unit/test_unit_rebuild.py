@@ -12,6 +12,7 @@ from inline_sync.diff import TableDiff
 from inline_sync.plan import Step
 from inline_sync.rebuild import (
     column_mapping,
+    fts_content,
     rebuild_closure,
     rebuild_steps,
     recreate_virtual_table,
@@ -302,22 +303,22 @@ def vt_sql(steps: list[Step]) -> list[str]:
 def test_fts5_external_content_uses_rebuild_command(content: str) -> None:
     cur = parse_virtual_table(f"CREATE VIRTUAL TABLE ft USING fts5(a, b, content={content})")
     des = parse_virtual_table(f"CREATE VIRTUAL TABLE ft USING fts5(a, content={content})")
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", columns({}))
+    steps, reason, lost = recreate_virtual_table(cur, des, "NEW SQL", columns({}))
     assert vt_sql(steps) == [
         'DROP TABLE main."ft"',
         "NEW SQL",
         'INSERT INTO main."ft" ("ft") VALUES (\'rebuild\')',
     ]
-    assert (destructive, reason) == (False, "definition changed")
+    assert (reason, lost) == ("definition changed", ())
 
 
 def test_contentless_fts5_is_destructive_and_copies_nothing() -> None:
     cur = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, content='')")
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b, content='')")
     cols = columns({("current", "ft"): ["a"], ("desired", "ft"): ["a", "b"]})
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
+    steps, reason, lost = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps) == ['DROP TABLE main."ft"', "NEW SQL"]
-    assert destructive is True
+    assert lost == ("the rows of the contentless fts5 table ft",)
     assert reason == (
         "definition changed; a contentless fts5 index cannot be copied, it starts empty"
     )
@@ -327,7 +328,7 @@ def test_fts5_with_own_content_copies_through_holding_table() -> None:
     cur = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b)")
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b, c)")
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["a", "b", "c"]})
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
+    steps, reason, lost = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps) == [
         'CREATE TABLE main."__sync_copy_ft" AS SELECT rowid AS "__sync_rowid", "a", "b" FROM'
         ' main."ft"',
@@ -337,18 +338,18 @@ def test_fts5_with_own_content_copies_through_holding_table() -> None:
         ' main."__sync_copy_ft"',
         'DROP TABLE main."__sync_copy_ft"',
     ]
-    assert (destructive, reason) == (False, "definition changed")
+    assert (reason, lost) == ("definition changed", ())
 
 
 def test_virtual_table_dropped_column_is_destructive() -> None:
     cur = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(a, b)")
     des = parse_virtual_table("CREATE VIRTUAL TABLE ft USING fts5(A)")
     cols = columns({("current", "ft"): ["a", "b"], ("desired", "ft"): ["A"]})
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
+    steps, reason, lost = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps)[3] == (
         'INSERT INTO main."ft" (rowid, "A") SELECT "__sync_rowid", "a" FROM main."__sync_copy_ft"'
     )
-    assert (destructive, reason) == (True, "definition changed; columns dropped: b")
+    assert (reason, lost) == ("definition changed; columns dropped: b", ("column ft.b",))
 
 
 def test_rtree_copies_no_rowid_column() -> None:
@@ -357,7 +358,7 @@ def test_rtree_copies_no_rowid_column() -> None:
     cols = columns(
         {("current", "r"): ["id", "x0", "x1"], ("desired", "r"): ["id", "x0", "x1", "y0", "y1"]}
     )
-    steps, destructive, reason = recreate_virtual_table(cur, des, "NEW SQL", cols)
+    steps, reason, lost = recreate_virtual_table(cur, des, "NEW SQL", cols)
     assert vt_sql(steps) == [
         'CREATE TABLE main."__sync_copy_r" AS SELECT "id", "x0", "x1" FROM main."r"',
         'DROP TABLE main."r"',
@@ -365,7 +366,7 @@ def test_rtree_copies_no_rowid_column() -> None:
         'INSERT INTO main."r" ("id", "x0", "x1") SELECT "id", "x0", "x1" FROM main."__sync_copy_r"',
         'DROP TABLE main."__sync_copy_r"',
     ]
-    assert (destructive, reason) == (False, "definition changed")
+    assert (reason, lost) == ("definition changed", ())
 
 
 def test_fts5_recreate_runs_on_sqlite() -> None:
@@ -382,3 +383,34 @@ def test_fts5_recreate_runs_on_sqlite() -> None:
     assert con.execute("SELECT rowid, a, b FROM ft WHERE ft MATCH 'run'").fetchall() == [
         (7, "running", "x")
     ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "content"),
+    [
+        ("fts5(a, b)", None),
+        ("fts5(a, content='')", ""),
+        ('fts5(a, content="")', ""),
+        ("fts5(a, content=[])", ""),
+        ("fts5(a, CONTENT=``)", ""),
+        ("fts5(a, content = '', content_rowid = id)", ""),
+        ("fts5(a, content=docs)", "docs"),
+        ("fts5(a, content='it''s')", "it's"),
+        ('fts4(a, content="my docs")', "my docs"),
+        ("fts4(content='x', a)", "x"),
+        ("fts4(a, content=x y)", "xy"),  # several tokens: a table of some name, not none
+        ("fts4(content, a)", None),  # a column named content
+        ("fts5(a, tokenize = 'porter ascii', prefix = '2 3')", None),
+        ("fts5(a, x(b, content=''), c)", None),  # not an argument of the module's own
+        ("fts5(a, x(b), content='')", ""),
+        ("fts3(a, content='')", None),  # fts3 takes no options: a column "content"
+        ("rtree(id, content, x)", None),
+        ("fts5vocab(d, row)", None),
+    ],
+)
+def test_fts_content_reads_the_content_option(arguments: str, content: str | None) -> None:
+    """Where an FTS table keeps its text: in itself (None), nowhere ("", contentless, however
+    the empty name is quoted), or in the named external content table; only fts4 and fts5
+    take the option, and only as an argument of their own (top level, ``content`` ``=``)."""
+    vt = parse_virtual_table(f"CREATE VIRTUAL TABLE IF NOT EXISTS main.d USING {arguments}")
+    assert fts_content(vt) == content
