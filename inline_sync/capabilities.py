@@ -53,11 +53,9 @@ class Capabilities:
         accepts: Callable[[tuple[str, ...]], bool] | None = None,
         *,
         max_columns: int = 2000,
-        max_parameters: int = 32766,
     ) -> None:
         self.version = version
         self.max_columns = max_columns
-        self.max_parameters = max_parameters
         self._accepts = accepts
         self._known: dict[str, bool] = {}
 

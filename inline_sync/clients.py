@@ -34,10 +34,9 @@ class Client:
     #: Whether the connection has a TEMP schema of the caller's (whose triggers on a rebuilt
     #: table are set aside and created again).
     has_temp_schema = True
-    #: Most columns in a table or a result set, and most bound parameters in one statement:
-    #: row copies stay within them.
+    #: Most columns in a table or a result set: row copies stay within them. (No statement
+    #: of inline_sync binds more than two parameters, so their limit never matters.)
     max_columns = 2000
-    max_parameters = 32766
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement, discarding any rows."""
@@ -165,16 +164,11 @@ class SQLite3Client(Client):
     def sqlite_version(self) -> tuple[int, ...]:
         return tuple(int(p) for p in self._sqlite3.sqlite_version.split("."))
 
-    # getlimit() is Python 3.11+; 2 and 9 are SQLITE_LIMIT_COLUMN and _VARIABLE_NUMBER.
+    # getlimit() is Python 3.11+; 2 is SQLITE_LIMIT_COLUMN.
     @property
     def max_columns(self) -> int:  # type: ignore[override]
         get = getattr(self.conn, "getlimit", None)
         return int(get(2)) if get else 2000
-
-    @property
-    def max_parameters(self) -> int:  # type: ignore[override]
-        get = getattr(self.conn, "getlimit", None)
-        return int(get(9)) if get else 999
 
     def is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._sqlite3.Error)
@@ -247,10 +241,6 @@ class APSWClient(Client):
     def max_columns(self) -> int:  # type: ignore[override]
         return int(self.conn.limit(self._apsw.SQLITE_LIMIT_COLUMN))
 
-    @property
-    def max_parameters(self) -> int:  # type: ignore[override]
-        return int(self.conn.limit(self._apsw.SQLITE_LIMIT_VARIABLE_NUMBER))
-
     def is_error(self, exc: BaseException) -> bool:
         return isinstance(exc, self._apsw.Error)
 
@@ -311,7 +301,6 @@ class DurableObjectClient(Client):
     can_read_schema_version = False  # refused: drift is detected from sqlite_schema instead
     has_temp_schema = False  # temporary objects are refused
     max_columns = 100  # also bounds a result set: SELECT rowid, <100 columns> fails
-    max_parameters = 100
 
     def __init__(self, storage: Any, *, sqlite_version: tuple[int, ...] = (3, 46, 0)) -> None:
         self.storage = storage

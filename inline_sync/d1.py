@@ -42,11 +42,11 @@ D1_SQLITE_VERSION = (3, 45, 0)
 
 
 def d1_capabilities(accepts: Callable[[tuple[str, ...]], bool]) -> Capabilities:
-    """What D1 can do: the ALTER forms it accepts when tried, 100 columns and 100 bound
-    parameters (docs/d1.md)."""
+    """What D1 can do: the ALTER forms it accepts when tried, and 100 columns (docs/d1.md;
+    its limit of 100 bound parameters never matters: no statement binds more than two)."""
     from .capabilities import Capabilities
 
-    return Capabilities(D1_SQLITE_VERSION, accepts, max_columns=100, max_parameters=100)
+    return Capabilities(D1_SQLITE_VERSION, accepts, max_columns=100)
 
 
 #: The statement forms D1 was seen to accept or refuse, for the life of the isolate.

@@ -261,7 +261,6 @@ def local_capabilities(client: Client) -> Callable[[Accepts], Capabilities]:
     def capabilities(accepts: Accepts) -> Capabilities:
         from .capabilities import Capabilities
 
-        return Capabilities(client.sqlite_version(), accepts, max_columns=client.max_columns,
-                            max_parameters=client.max_parameters)  # fmt: skip
+        return Capabilities(client.sqlite_version(), accepts, max_columns=client.max_columns)
 
     return capabilities

@@ -9,6 +9,7 @@ does, and so does a plain sqlite3 connection here.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 from fake_durable_object import FakeStorage
@@ -69,11 +70,84 @@ def test_rebuilding_a_100_column_table_keeps_rowids(kind: str, strategy: str) ->
     assert not [n for n in names if n.startswith("__sync")]
 
 
-def test_clients_state_their_limits() -> None:
+def test_clients_state_their_column_limit() -> None:
     from inline_sync.clients import DurableObjectClient, make_client
 
-    assert (DurableObjectClient.max_columns, DurableObjectClient.max_parameters) == (100, 100)
+    assert DurableObjectClient.max_columns == 100
     conn = limited()
     client = make_client(conn)
     if hasattr(conn, "getlimit"):
-        assert (client.max_columns, client.max_parameters) == (100, 100)
+        assert client.max_columns == 100
+
+
+FEW = 2  # the most parameters a statement of inline_sync binds (the state row's two hashes)
+BEFORE_ALL = (
+    "CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT);\n"
+    "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n"
+    "CREATE INDEX c_p ON c (p_id);\n"
+    "CREATE VIEW names AS SELECT name FROM p;\n"
+    "CREATE TRIGGER p_gone AFTER DELETE ON p BEGIN DELETE FROM c WHERE p_id = old.id; END;\n"
+    "CREATE VIRTUAL TABLE boxes USING rtree(id, x0, x1);"
+)
+AFTER_ALL = (
+    BEFORE_ALL.replace("name TEXT", "name TEXT NOT NULL COLLATE NOCASE")
+    .replace("p(id));", "p(id), note TEXT);")
+    .replace("x0, x1)", "x0, x1, y0, y1)")
+    .replace("CREATE INDEX c_p ON c (p_id);\n", "")
+)
+
+
+def few_variables(client: str) -> tuple[Any, Any]:
+    """(what sync is handed, its connection), the connection refusing a statement that binds
+    more than FEW parameters."""
+    import asyncio
+
+    import apsw
+    from fake_d1 import FakeD1
+
+    from inline_sync.d1 import sync_async
+
+    if client == "apsw":
+        conn = apsw.Connection(":memory:")
+        conn.limit(apsw.SQLITE_LIMIT_VARIABLE_NUMBER, FEW)
+        return lambda schema: inline_sync.sync(conn, schema), conn
+    if client == "d1":
+        d1 = FakeD1()
+        d1.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, FEW)
+        return lambda schema: asyncio.run(sync_async(d1, schema)), d1.conn
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    db: Any = conn
+    if client == "durable-object":
+        db = FakeStorage(conn)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, FEW)
+    return lambda schema: inline_sync.sync(db, schema), conn
+
+
+@pytest.mark.skipif(not hasattr(sqlite3.Connection, "setlimit"), reason="Python 3.11+")
+@pytest.mark.parametrize("client", ["sqlite3", "apsw", "durable-object", "d1"])
+def test_no_statement_binds_more_than_two_parameters(client: str) -> None:
+    """No statement inline_sync runs binds more than two parameters (names and values it
+    writes into SQL are literals), so no client's limit on them (100 in a Durable Object and
+    on D1, 999 before SQLite 3.32) can matter, and clients state none. Every kind of statement
+    runs here on a connection that refuses a third: the first sync, a change that rebuilds a
+    parent, adds a column, drops an index and recreates a virtual table with its rows, the
+    state row, and a sync that repairs a view dropped behind its back. (Not fts5: SQLite's own
+    fts5 code binds more than two parameters to write its index.)"""
+    sync, conn = few_variables(client)
+    before, after = BEFORE_ALL, AFTER_ALL
+    if client == "d1":  # D1 has no R*Tree
+        before, after = before.partition("CREATE VIRTUAL")[0], after.partition("CREATE VIRTUAL")[0]
+    with pytest.raises(Exception, match="too many SQL variables"):
+        conn.execute("SELECT ?, ?, ?", (1, 2, 3))  # the limit is real
+    assert sync(before).status == "synced"
+    conn.execute("INSERT INTO p VALUES (1, 'a')")
+    conn.execute("INSERT INTO c VALUES (1, 1)")
+    if client != "d1":
+        conn.execute("INSERT INTO boxes VALUES (7, 1, 2)")
+    assert sync(after).status == "synced"
+    assert sync(after).status == "up-to-date"
+    conn.execute("DROP VIEW names")
+    assert sync(after).status == "synced"
+    assert [tuple(r) for r in conn.execute("SELECT * FROM names")] == [("a",)]
+    if client != "d1":
+        assert [tuple(r) for r in conn.execute("SELECT * FROM boxes")] == [(7, 1, 2, 0, 0)]
