@@ -40,6 +40,7 @@ from .state import (
     damage,
     definitions_hash,
     state_statements,
+    stored_hashes,
     text_hash,
 )
 from .tokenizer import fold, quote
@@ -332,8 +333,7 @@ def _state_matches(conn: Any, digest: str) -> bool:
         row = conn.execute(_STATE_ROW).fetchone()
     except Exception:  # no state table yet (or one damaged by hand: the full path repairs it)
         return False
-    # (The stored value is the token hash, then a space and the text hash when sync() wrote it.)
-    if row is None or str(row[0]).partition(" ")[0] != digest:
+    if row is None or stored_hashes(row[0])[0] != digest:
         return False
     # The cookie only grows: equal to the one recorded means no change since that sync.
     return str(row[1]) == cookie(conn.execute("PRAGMA schema_version").fetchone()[0])

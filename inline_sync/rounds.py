@@ -47,6 +47,7 @@ from .state import (
     damage,
     state_check,
     state_statements,
+    stored_hashes,
     text_hash,
 )
 from .tokenizer import quote
@@ -228,7 +229,7 @@ class Stored:
     ) -> None:
         hashes, self.same_schema = (str(rows[0][0]), bool(rows[0][1])) if rows else ("", False)
         self.found = bool(rows)
-        self.token_hash, _, self.text_hash = hashes.partition(" ")
+        self.token_hash, self.text_hash = stored_hashes(hashes)
         #: What the state round must repair: None when the table is sound.
         self.damaged = damage(entry)
         self.sound = self.damaged is None

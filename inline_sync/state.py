@@ -48,6 +48,10 @@ STATE_SQL = (
 #: Creates the state table when it is missing.
 STATE_TABLE_SQL = STATE_SQL.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1)
 
+# A recorded cookie is "v" and the number: a text, like a fingerprint of the other kind, so a
+# state row written by one kind of client never matches what the other computes.
+_COOKIE_TAG = "v"
+
 # The schema's fingerprint, computed by SQLite: the ``schema_version`` cookie where the client
 # may read it; elsewhere (Durable Objects, D1 refuse that PRAGMA) every object with SQL, by
 # name, without SQLite's, the platform's and inline_sync's own (scratch and guard tables come
@@ -55,7 +59,7 @@ STATE_TABLE_SQL = STATE_SQL.replace("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS
 # gives the same text exactly when nothing changed, so the state row is compared inside SQL.
 # The scratch prefix is spelled in two parts: a statement log shows "__sync_" only where
 # scratch objects are made or dropped.
-COOKIE = "(SELECT 'v' || schema_version FROM main.pragma_schema_version)"
+COOKIE = f"(SELECT '{_COOKIE_TAG}' || schema_version FROM main.pragma_schema_version)"
 FINGERPRINT = (
     "(SELECT json_group_array(json_array(type, name, sql)) FROM (SELECT type, name, sql "
     "FROM main.sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
@@ -67,7 +71,7 @@ FINGERPRINT = (
 def cookie(schema_version: int) -> str:
     """What :data:`COOKIE` computes for ``schema_version``, for a reader that has the number
     (``PRAGMA schema_version``: cheaper to prepare than the table-valued form)."""
-    return f"v{schema_version}"
+    return f"{_COOKIE_TAG}{schema_version}"
 
 
 def state_check(fingerprint: str) -> str:
@@ -116,7 +120,7 @@ def state_statements(
     out.append((
         f"INSERT OR REPLACE INTO main.{STATE_TABLE} (id, definitions_hash, fingerprint, "
         f"synced_at) VALUES (1, ?, {fingerprint}, ?)",
-        (f"{digest} {text_digest}".rstrip(), stamp()),
+        (stored_value(digest, text_digest), stamp()),
     ))  # fmt: skip
     return out
 
@@ -180,8 +184,24 @@ def definitions_hash(
     return remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
 
 
+# The state row's definitions_hash: the token hash, then a space and the exact-text hash (a
+# row written before the text hash existed holds the token hash alone).
+def stored_value(digest: str, text_digest: str) -> str:
+    """The ``definitions_hash`` value that records the hashes ``digest`` (tokens) and
+    ``text_digest`` (exact text; "" when not known)."""
+    return f"{digest} {text_digest}".rstrip()
+
+
+def stored_hashes(stored: object) -> tuple[str, str]:
+    """The (token hash, exact-text hash) within a stored ``definitions_hash`` value ("" for
+    one it does not hold)."""
+    token, _, text = str(stored).partition(" ")
+    return token, text
+
+
 def stored_text_hash(stored: object) -> str:
-    """The exact-text hash within the stored ``definitions_hash`` value ("" when none)."""
+    """``stored_hashes(stored)[1]``, written out: ``sync()``'s start-up path calls it, and a
+    call and a tuple fewer are a measurable part of it."""
     return str(stored).partition(" ")[2]
 
 

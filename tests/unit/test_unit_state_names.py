@@ -215,15 +215,33 @@ def test_text_hash_sees_every_character_and_the_options() -> None:
 
 
 def test_state_row_holds_both_hashes() -> None:
-    from inline_sync.state import stored_text_hash
+    from inline_sync.state import stored_hashes, stored_text_hash, stored_value
 
-    both = Stored([("aaaa bbbb", 1)])
+    both = Stored([(stored_value("aaaa", "bbbb"), 1)])
     assert (both.token_hash, both.text_hash) == ("aaaa", "bbbb")
     assert both.matches("aaaa") and both.matches_text("bbbb")
     assert not Stored([("aaaa bbbb", 0)]).matches_text("bbbb")
-    old = Stored([("aaaa", 1)])  # written by planner version 1: no text hash
+    old = Stored([(stored_value("aaaa", ""), 1)])  # written by planner version 1: no text hash
     assert old.matches("aaaa") and not old.matches_text("")
-    assert stored_text_hash("aaaa bbbb") == "bbbb" and stored_text_hash("aaaa") == ""
+    # The start-up path's own copy of the split reads the same as the one helper.
+    for value in ("aaaa bbbb", "aaaa", "", None):
+        assert stored_text_hash(value) == stored_hashes(value)[1]
+    assert stored_hashes(stored_value("aaaa", "bbbb")) == ("aaaa", "bbbb")
+    assert stored_hashes(stored_value("aaaa", "")) == ("aaaa", "")
+
+
+def test_the_cookie_as_recorded_is_what_sqlite_computes() -> None:
+    """``cookie(n)`` (fleet, which reads ``PRAGMA schema_version``) is exactly what the
+    :data:`COOKIE` expression gives inside SQL (sync()), so either reader matches a state row
+    the other wrote."""
+    import sqlite3
+
+    from inline_sync.state import COOKIE, cookie
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (a)")
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    assert conn.execute(f"SELECT {COOKIE}").fetchone()[0] == cookie(version) == f"v{version}"
 
 
 def test_ignore_filter_is_reused_for_the_same_patterns() -> None:
