@@ -89,6 +89,69 @@ def test_rtree_kinds_are_copied_without_a_separate_rowid(module: str) -> None:
     )
 
 
+def test_a_read_only_virtual_table_is_made_again_in_two_described_steps() -> None:
+    """fts5vocab (like fts4aux and dbstat) computes its rows: a drop and a create, each
+    described, the drop naming the table as it is (kills each step's action, kind, name and
+    reason given None or another text, and the drop's name taken from the definition)."""
+    steps, reason, lost = recreate(
+        "CREATE VIRTUAL TABLE V USING fts5vocab(d, row)",
+        "CREATE VIRTUAL TABLE v USING fts5vocab(d, col)",
+        [],
+        [],
+    )
+    assert described(steps) == [
+        ("drop", "virtual table", "v", CHANGED, "", ""),
+        ("create", "virtual table", "v", CHANGED, "", ""),
+    ]
+    assert [s.sql for s in steps] == [
+        'DROP TABLE main."V"',
+        "CREATE VIRTUAL TABLE v USING fts5vocab(d, col)",
+    ]
+    assert (reason, lost) == (CHANGED, ())
+
+
+def test_an_index_made_contentless_is_copied_and_says_what_it_loses() -> None:
+    """The rows are held and copied back (the index is built again from the text), the reason
+    says why the change is destructive, and the loss names the module and table (kills the
+    reason and loss texts given another text, and the copy left out)."""
+    steps, reason, lost = recreate(
+        "CREATE VIRTUAL TABLE ft USING fts4(a, b)",
+        "CREATE VIRTUAL TABLE ft USING fts4(a, b, content='')",
+        ["a", "b"],
+        ["a", "b"],
+    )
+    why = f"{CHANGED}; contentless now: the text is indexed, no longer stored"
+    assert [(s.action, s.reason) for s in steps] == [
+        ("copy rows", "hold the rows while recreating"),
+        ("drop", why),
+        ("create", why),
+        ("copy rows", "copy the rows back"),
+        ("drop", "drop the holding table"),
+    ]
+    assert steps[3].sql == (
+        'INSERT INTO main."ft" (rowid, "a", "b") SELECT "__sync_rowid", "a", "b" FROM '
+        'main."__sync_copy_ft"'
+    )
+    assert (reason, lost) == (
+        why,
+        ("the text of the fts4 table ft (contentless now: only its index is kept)",),
+    )
+
+
+def test_a_contentless_fts4_index_changed_copies_nothing_and_names_its_module() -> None:
+    """A contentless index keeps no text: no copy steps, and the reason and the loss name the
+    module of the table as it is (kills them naming the desired module or another text)."""
+    steps, reason, lost = recreate(
+        'CREATE VIRTUAL TABLE ft USING fts4(a, content="")',
+        "CREATE VIRTUAL TABLE ft USING fts5(a, b)",
+        ["a"],
+        ["a", "b"],
+    )
+    why = f"{CHANGED}; a contentless fts4 index cannot be copied, it starts empty"
+    assert [(s.action, s.reason) for s in steps] == [("drop", why), ("create", why)]
+    assert (reason, lost) == (why, ("the rows of the contentless fts4 table ft",))
+
+
 @pytest.mark.parametrize("case", [str.upper, str.lower])
 def test_a_table_declared_if_not_exists_in_main_is_rebuilt_with_its_children(
     case: Callable[[str], str],
