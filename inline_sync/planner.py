@@ -39,6 +39,7 @@ class PlanInput:
         has_rows: Callable[[str], bool],
         columns_of: Callable[[str, str], list[str]],  # ("current"/"desired", name) -> columns
         strategy: str = "",
+        prefixed: frozenset[str] | None = None,  # names the prefix copies wrote prefixed
     ) -> None:
         self.definitions = definitions
         self.caps = caps
@@ -47,6 +48,9 @@ class PlanInput:
         self.has_rows = has_rows
         self.columns_of = columns_of
         self.strategy = strategy
+        #: The folded names the prefix strategy's copies wrote with the prefix wherever they
+        #: stand (columns too): the definitions' own, and the live tables the sync drops.
+        self.prefixed = frozenset(d.key for d in definitions) if prefixed is None else prefixed
 
 
 def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:
@@ -368,12 +372,12 @@ class _Planner:
 
     def _columns_of(self, side: str, name: str) -> list[str]:
         """A table's columns as the user named them: the prefix strategy's scratch copy also
-        prefixes a column named like a declared object (consistently), so that comes off;
+        prefixes a column named like a name it prefixes (consistently), so that comes off;
         but not off a column whose prefixed name the user's statement itself writes."""
         columns = self.inp.columns_of(side, name)
         if side != "desired" or self.inp.strategy != "prefix":
             return columns
-        declared = {d.key for d in self.inp.definitions}
+        declared = self.inp.prefixed
         d = self.defs.get(("table", fold(name)))
         written = set(iter_names(d.tokens)) if d is not None else set()
         n = len(PREFIX)

@@ -53,10 +53,14 @@ def _prefixed(tok: Token) -> str:
 
 
 def _name_edits(
-    tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int
+    tokens: tuple[Token, ...] | list[Token],
+    names: set[str] | frozenset[str],
+    name_token: int,
+    parents_as_is: frozenset[str] = frozenset(),
 ) -> list[tuple[Token, str]]:
     """The edits that prefix every name in ``names``: identifiers only (bare or quoted), never
-    string literals, blobs or comments, except the object's own name written as a string."""
+    string literals, blobs or comments, except the object's own name written as a string;
+    nor a name of ``parents_as_is`` right after REFERENCES."""
     edits: list[tuple[Token, str]] = []
     sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
@@ -72,7 +76,9 @@ def _name_edits(
             is_call = nxt is not None and nxt.kind is OP and nxt.text == "("
             after_dot = prev is not None and prev.kind is OP and prev.text == "."
             rewrite = True
-            if is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
+            if prev_word == "REFERENCES" and tok.folded in parents_as_is:
+                rewrite = False
+            elif is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
                 rewrite = False  # a function call that happens to share the name
             elif tok.value.upper() in KEYWORDS:
                 # A keyword used as a name (quoted or not) is renamed only where it surely
@@ -86,7 +92,10 @@ def _name_edits(
 
 
 def rewrite_names(
-    sql: str, tokens: tuple[Token, ...] | list[Token], names: set[str], name_token: int = -1
+    sql: str,
+    tokens: tuple[Token, ...] | list[Token],
+    names: set[str] | frozenset[str],
+    name_token: int = -1,
 ) -> str:
     """The statement with every name in ``names`` prefixed, quoting and literals untouched.
 
@@ -96,12 +105,14 @@ def rewrite_names(
     return splice(sql, _name_edits(tokens, names, name_token), tokens[0].start if tokens else 0)
 
 
-def _rewrite_with_tails(d: Definition, names: set[str]) -> tuple[str, str, str]:
+def _rewrite_with_tails(
+    d: Definition, names: set[str] | frozenset[str], parents_as_is: frozenset[str] = frozenset()
+) -> tuple[str, str, str]:
     """(scratch statement, its text from the object's name on, the user's text from the name
     on). SQLite stores ``CREATE <kind> `` followed by the statement's text from the
     unqualified name on, so swapping the tails undoes the rewrite exactly."""
     base = d.tokens[0].start
-    edits = _name_edits(d.tokens, names, d.name_token)
+    edits = _name_edits(d.tokens, names, d.name_token, parents_as_is)
     sql = splice(d.sql, edits, base)
     name = d.tokens[d.name_token]
     shift = sum(len(new) - len(tok.text) for tok, new in edits if tok.start < name.start)
@@ -157,11 +168,18 @@ class Scratch:
         # prefix strategy: folded scratch name -> (stored tail, the user's tail)
         self._tails: dict[str, tuple[str, str]] = {}
 
-    def statement(self, d: Definition, names: set[str]) -> str:
+    def statement(
+        self,
+        d: Definition,
+        names: set[str] | frozenset[str],
+        parents_as_is: frozenset[str] = frozenset(),
+    ) -> str:
         """The statement that builds ``d`` in the scratch space (``names``: the folded names
-        of every definition)."""
+        the copies write prefixed). A name of ``parents_as_is`` stays as written after
+        REFERENCES (a live table the sync drops: with foreign keys on, dropping a copy whose
+        parent does not exist fails, and the live parent is there all along)."""
         if self.strategy == "prefix":
-            sql, stored_tail, user_tail = _rewrite_with_tails(d, names)
+            sql, stored_tail, user_tail = _rewrite_with_tails(d, names, parents_as_is)
             self._tails[fold(PREFIX + d.name)] = (stored_tail, user_tail)
             if d.schema_token is None:  # main.__sync_x: never a caller's TEMP object
                 cut = len(sql) - len(stored_tail)

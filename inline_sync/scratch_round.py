@@ -78,6 +78,13 @@ class ScratchRound:
         self.compared: _Sides | None = None  # what run() found (None: the same objects)
         self.scratch = Scratch(self.strategy)
         self.scratch.declared = frozenset(self.names)
+        #: The names the copies write prefixed. Under the prefix strategy a name the copies
+        #: leave alone reads the live object in main; a live table the sync drops is prefixed
+        #: too, so that a view or trigger reading it fails its check here as it would after
+        #: the sync (in a scratch database it is not found in the first place).
+        self.prefixed = frozenset(self.names)
+        if not self.in_db:
+            self.prefixed |= self._gone()
         #: Checks left out: they read a table only the live database has (an ignored one).
         self.exempt: set[str] = set()
         self.statements: list[Statement] = []
@@ -97,6 +104,11 @@ class ScratchRound:
                 index = yield from failed_at(exc, self.statements)
                 self._diagnose(exc, index)
                 continue
+            if not self.in_db:
+                views = self._gone_views(reply[self.at["objects"]]) - self.prefixed
+                if views:  # read by the definitions: check them again with these prefixed
+                    self.prefixed |= views
+                    continue
             self.compared = self._compare(reply)
             if self.rows_later and self.has_rows_names and self.compared is not None:
                 self.rows = yield from self._read_rows()
@@ -217,7 +229,7 @@ class ScratchRound:
         built: dict[str, str] = {}
         for d in self.creates:
             if d.kind != TRIGGER:
-                built[d.key] = self.scratch.statement(d, self.names)
+                built[d.key] = self.scratch.statement(d, self.prefixed, self.prefixed - self.names)
                 out.append((built[d.key], d))
         for d in self.creates:
             if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
@@ -227,7 +239,9 @@ class ScratchRound:
         # triggers of the table are known to be good by then.
         for d in self.creates:
             if d.kind == TRIGGER:
-                out.append((self.scratch.statement(d, self.names), d))
+                out.append(
+                    (self.scratch.statement(d, self.prefixed, self.prefixed - self.names), d)
+                )
                 fire = self._fire(d, built)
                 if fire is not None:
                     out.append((fire, d))
@@ -281,6 +295,11 @@ class ScratchRound:
                 text = f"the trigger {owner.name!r} cannot run: {message}"
             else:
                 text = f"SQLite refused the {owner.kind} {owner.name!r}: {message}"
+            if check and missing and fold(missing.group(1).strip('"`[]')) in self._dropped():
+                text += (
+                    f" ({missing.group(1)} is in the database now, but the definitions do not "
+                    "declare it: the sync would drop it)"
+                )
             from .definitions import locate
 
             error = DefinitionError(text, statement=owner.sql, index=owner.index, name=owner.name)
@@ -290,8 +309,46 @@ class ScratchRound:
         raise _Again
 
     def _live_only(self, name: str) -> bool:
+        """Whether ``name`` is a live table the sync leaves in place and the definitions do
+        not declare: reading it is for the live database to decide."""
         key = fold(name.strip('"`[]'))
-        return key in self.tables and key not in self.names
+        return key in self.tables and key not in self.names and self._stays(key)
+
+    def _stays(self, key: str) -> bool:
+        """Whether the sync leaves the live table ``key`` in place though undeclared: an
+        ignored one, or a shadow table of a virtual table that stays."""
+        if self.skip(self.tables[key][0]):
+            return True
+        return any(
+            key.startswith(k + "_") and (k in self.names or self.skip(name))
+            for k, (name, virtual) in self.tables.items()
+            if virtual
+        )
+
+    def _gone_views(self, rows: list[Row]) -> frozenset[str]:
+        """The live views the sync drops that a view or trigger of the definitions may read
+        (its tokens name them): under the prefix strategy the copies read them in main."""
+        gone = {
+            fold(name) for kind, name, _, _ in rows
+            if kind == "view" and fold(name) not in self.names and not self.skip(name)
+        }  # fmt: skip
+        if not gone:
+            return frozenset()
+        return frozenset(
+            t.folded
+            for d in self.defs
+            if d.kind in (VIEW, TRIGGER)
+            for t in d.tokens
+            if t.is_name and t.folded in gone
+        )
+
+    def _dropped(self) -> frozenset[str]:
+        """The live tables (and, under the prefix strategy, views) the sync would drop."""
+        return self._gone() | (self.prefixed - self.names)
+
+    def _gone(self) -> frozenset[str]:
+        """The live tables the sync drops or renames away: undeclared, not left in place."""
+        return frozenset(k for k in self.tables if k not in self.names and not self._stays(k))
 
     # -- planning -------------------------------------------------------------------------
     def _compare(self, reply: Reply) -> _Sides | None:
@@ -392,6 +449,7 @@ class ScratchRound:
                 has_rows=lambda name: has_rows.get(fold(name), True),
                 columns_of=lambda side, name: columns.get((side, fold(name)), []),
                 strategy=self.strategy,
+                prefixed=self.prefixed,
             ),
         )
         return the_plan, fingerprint

@@ -139,6 +139,8 @@ def test_dropping_a_table_that_is_still_referenced_is_refused_not_cascaded() -> 
     without_parent = "\n".join(
         line for line in PARENTS.splitlines() if not line.startswith("CREATE TABLE parent")
     ).replace("CREATE VIEW parent_names AS SELECT name FROM parent;", "")
+    # (the trigger writes to parent: left in, it is refused first, as one that cannot run)
+    without_parent = without_parent[: without_parent.index("CREATE TRIGGER child_added")]
     before = table_rows(storage)
     with pytest.raises(inline_sync.SyncError, match="still references it"):
         inline_sync.sync(storage, without_parent, allow_destructive=True)
