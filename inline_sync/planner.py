@@ -131,10 +131,9 @@ class _Planner:
         ]  # fmt: skip
 
         rebuild = {k for k, dt in diffs.items() if dt.rebuild}
-        closure: list[str] = []
-        if self.inp.fk_enforced and rebuild:
-            closure = self._closure(rebuild, set(diffs))
-            rebuild |= set(closure)
+        # Foreign keys that stay on: the rebuilt tables and every table referencing them.
+        closure = self._closure(rebuild, set(diffs)) if self.inp.fk_enforced and rebuild else []
+        rebuild = set(closure) or rebuild
         # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
         # (ADD COLUMN alone leaves them working.) Old and new names of renamed tables count.
         altered = {k for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
