@@ -37,26 +37,24 @@ def test_a_new_table_declared_first_does_not_hide_a_change_after_it(kind: str) -
     ]
 
 
+# What SQLite's RENAME rewrites inside the table itself: a reference to it, a column its own
+# CHECK qualifies with its name.
+SELF_NAMED = {
+    "references itself": ("up INTEGER REFERENCES t(id)", "up INTEGER REFERENCES u(id)"),
+    "its CHECK names it": ("a INT CHECK (t.a > 0)", "a INT CHECK (u.a > 0)"),
+}
+
+
 @pytest.mark.parametrize("kind", sorted(OPENERS))
-def test_a_renamed_table_that_references_itself_is_only_renamed(kind: str) -> None:
+@pytest.mark.parametrize("case", sorted(SELF_NAMED))
+def test_a_renamed_table_that_names_itself_is_only_renamed(kind: str, case: str) -> None:
+    old, new = SELF_NAMED[case]
     planned = plan_of(
         kind,
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, up INTEGER REFERENCES t(id));",
-        "CREATE TABLE u ( -- @renamed from=t\n"
-        "  id INTEGER PRIMARY KEY, up INTEGER REFERENCES u(id)\n);",
+        f"CREATE TABLE t (id INTEGER PRIMARY KEY, {old});",
+        f"CREATE TABLE u ( -- @renamed from=t\n  id INTEGER PRIMARY KEY, {new}\n);",
     )
     assert planned.statements == ['ALTER TABLE main."t" RENAME TO "u"']
     assert [(c.action, c.name, c.reasons) for c in planned.changes] == [
         ("rename", "u", ("@renamed hint: t -> u",))
     ]
-
-
-@pytest.mark.parametrize("kind", sorted(OPENERS))
-def test_a_renamed_table_whose_check_names_it_is_only_renamed(kind: str) -> None:
-    """SQLite's RENAME rewrites the table's name where its own CHECK qualifies a column."""
-    planned = plan_of(
-        kind,
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (t.a > 0));",
-        "CREATE TABLE u ( -- @renamed from=t\n  id INTEGER PRIMARY KEY, a INT CHECK (u.a > 0)\n);",
-    )
-    assert planned.statements == ['ALTER TABLE main."t" RENAME TO "u"']
