@@ -38,7 +38,7 @@ class PlanInput:
         legacy_alter_table: bool,  # the connection's setting, restored at the end
         has_rows: Callable[[str], bool],
         columns_of: Callable[[str, str], list[str]],  # ("current"/"desired", name) -> columns
-        strategy: str = "",
+        strategy: str,  # "prefix" or "scratch-db": the plan says which
         prefixed: frozenset[str] | None = None,  # names the prefix copies wrote prefixed
     ) -> None:
         self.definitions = definitions
