@@ -425,3 +425,31 @@ def test_a_view_already_reading_a_tables_new_name_is_set_aside_for_the_rename(
         "CREATE VIEW main.v AS SELECT a FROM users",
     )
     assert rows(conn, "SELECT * FROM v") == [(1,)]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_parent_renamed_with_a_renamed_column_leaves_its_child_alone(opener: str) -> None:
+    """A parent renamed by a hint whose key column is renamed by a hint too: SQLite rewrites
+    the child's ``REFERENCES people(code)`` for both, so the plan is the two renames and the
+    child is not touched (kills the parent's current table looked up by its new name in
+    ``_hinted_column_renames``: the child's reference looked changed and it was rebuilt)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(
+        db,
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, pc TEXT REFERENCES people(code));",
+    )
+    run(conn, "INSERT INTO people VALUES (1, 'x');\nINSERT INTO c VALUES (1, 'x')")
+    after = (
+        "CREATE TABLE users ( -- @renamed from=people\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  ref TEXT UNIQUE -- @renamed from=code\n);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, pc TEXT REFERENCES users(ref));"
+    )
+    result = inline_sync.sync(db, after)
+    assert result.statements == (
+        'ALTER TABLE main."people" RENAME TO "users"',
+        'ALTER TABLE main."users" RENAME COLUMN "code" TO "ref"',
+    )
+    assert rows(conn, "SELECT * FROM c") == [(1, "x")]
+    assert inline_sync.plan(db, after).steps == ()
