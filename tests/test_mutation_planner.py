@@ -432,15 +432,18 @@ def test_a_parent_renamed_with_a_renamed_column_leaves_its_child_alone(opener: s
     """A parent renamed by a hint whose key column is renamed by a hint too: SQLite rewrites
     the child's ``REFERENCES people(code)`` for both, so the plan is the two renames and the
     child is not touched (kills the parent's current table looked up by its new name in
-    ``_hinted_column_renames``: the child's reference looked changed and it was rebuilt)."""
+    ``_hinted_column_renames``: the child's reference looked changed and it was rebuilt;
+    and the search for such renames stopped at the first table without a hint, ``first``)."""
     db, conn = OPENERS[opener]()
     inline_sync.sync(
         db,
+        "CREATE TABLE first (x);\n"
         "CREATE TABLE people (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
         "CREATE TABLE c (id INTEGER PRIMARY KEY, pc TEXT REFERENCES people(code));",
     )
     run(conn, "INSERT INTO people VALUES (1, 'x');\nINSERT INTO c VALUES (1, 'x')")
     after = (
+        "CREATE TABLE first (x);\n"
         "CREATE TABLE users ( -- @renamed from=people\n"
         "  id INTEGER PRIMARY KEY,\n"
         "  ref TEXT UNIQUE -- @renamed from=code\n);\n"
