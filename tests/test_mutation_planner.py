@@ -456,3 +456,72 @@ def test_a_parent_renamed_with_a_renamed_column_leaves_its_child_alone(opener: s
     )
     assert rows(conn, "SELECT * FROM c") == [(1, "x")]
     assert inline_sync.plan(db, after).steps == ()
+
+
+DEPENDENTS_BEFORE = """
+CREATE TABLE t (a, b);
+CREATE TABLE r (x TEXT);
+CREATE INDEX t_a ON t (a);
+CREATE INDEX r_x ON r (x);
+CREATE INDEX gone_ix ON t (b);
+CREATE VIEW gone_v AS SELECT a FROM t;
+CREATE TRIGGER gone_tr AFTER INSERT ON t BEGIN SELECT 1; END;
+"""
+# r is rebuilt; t_a changes; t_b, v1, v2 (declared before the view it reads) and a trigger on
+# v2 are new; gone_* are no longer declared.
+DEPENDENTS_AFTER = """
+CREATE TABLE t (a, b);
+CREATE TABLE r (x TEXT COLLATE NOCASE);
+CREATE INDEX t_a ON t (a, b);
+CREATE INDEX r_x ON r (x);
+CREATE INDEX t_b ON t (b);
+CREATE VIEW v2 AS SELECT * FROM v1;
+CREATE VIEW v1 AS SELECT a FROM t;
+CREATE TRIGGER v2_ins INSTEAD OF INSERT ON v2 BEGIN INSERT INTO t (a) VALUES (new.a); END;
+"""
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_indexes_views_and_triggers_are_dropped_and_made_with_their_reasons(opener: str) -> None:
+    """Every index, view and trigger that goes, changes, is new or sits on a rebuilt table has
+    its step (what, on what, why, and its own SQL) and its change, in the planner's order:
+    triggers, views, then indexes dropped; indexes, views (the one read first) and triggers
+    made (kills ``_drop_dependents``' and ``_create_dependents``' reasons, kinds, names and
+    actions given None or another text, and their order)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, DEPENDENTS_BEFORE)
+    result = inline_sync.sync(db, DEPENDENTS_AFTER)
+    gone, changed, rebuilt = "not in the definitions", "definition changed", "table r is rebuilt"
+    assert [
+        (s.action, s.kind, s.name, s.reason, s.sql)
+        for s in result.plan.steps
+        if s.kind in ("index", "view", "trigger")
+    ] == [
+        ("drop", "trigger", "gone_tr", gone, 'DROP TRIGGER main."gone_tr"'),
+        ("drop", "view", "gone_v", gone, 'DROP VIEW main."gone_v"'),
+        ("drop", "index", "t_a", changed, 'DROP INDEX main."t_a"'),
+        ("drop", "index", "r_x", rebuilt, 'DROP INDEX main."r_x"'),
+        ("drop", "index", "gone_ix", gone, 'DROP INDEX main."gone_ix"'),
+        ("create", "index", "t_a", changed, "CREATE INDEX main.t_a ON t (a, b)"),
+        ("create", "index", "r_x", rebuilt, "CREATE INDEX main.r_x ON r (x)"),
+        ("create", "index", "t_b", "new index", "CREATE INDEX main.t_b ON t (b)"),
+        ("create", "view", "v1", "new view", "CREATE VIEW main.v1 AS SELECT a FROM t"),
+        ("create", "view", "v2", "new view", "CREATE VIEW main.v2 AS SELECT * FROM v1"),
+        ("create", "trigger", "v2_ins", "new trigger",
+         "CREATE TRIGGER main.v2_ins INSTEAD OF INSERT ON v2 BEGIN INSERT INTO t (a) "
+         "VALUES (new.a); END"),
+    ]  # fmt: skip
+    assert list(result.plan.changes)[1:] == [
+        Change("index", "t_a", "recreate", False, (changed,)),
+        Change("index", "r_x", "recreate", False, (rebuilt,)),
+        Change("index", "t_b", "create", False, ("new index",)),
+        Change("index", "gone_ix", "drop", False, (gone,)),
+        Change("view", "v1", "create", False, ("new view",)),
+        Change("view", "v2", "create", False, ("new view",)),
+        Change("view", "gone_v", "drop", False, (gone,)),
+        Change("trigger", "v2_ins", "create", False, ("new trigger",)),
+        Change("trigger", "gone_tr", "drop", False, (gone,)),
+    ]
+    conn.execute("INSERT INTO v2 (a) VALUES (7)")
+    assert rows(conn, "SELECT a FROM t") == [(7,)]
+    assert inline_sync.plan(db, DEPENDENTS_AFTER).steps == ()
