@@ -297,47 +297,6 @@ def test_tables_and_virtual_tables_created_and_dropped_are_described(opener: str
 
 
 @pytest.mark.parametrize("opener", list(OPENERS))
-def test_a_table_renamed_by_hint_that_names_itself_is_only_renamed(opener: str) -> None:
-    """SQLite's RENAME TO rewrites the table's name wherever its own statement writes it: in
-    a reference to itself and in a CHECK's ``node.v``. The planner must compare the
-    definition with the table as the rename leaves it, so the plan is the one RENAME and the
-    rows stay (kills ``old_key != key`` made ``==``: the old CHECK read as changed, and the
-    table was rebuilt)."""
-    db, conn = OPENERS[opener]()
-    inline_sync.sync(
-        db,
-        "CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node(id),\n"
-        "  v INTEGER CHECK (node.v > 0));",
-    )
-    run(conn, "INSERT INTO node VALUES (1, NULL, 1);\nINSERT INTO node VALUES (2, 1, 2)")
-    after = (
-        "CREATE TABLE tree ( -- @renamed from=node\n"
-        "  id INTEGER PRIMARY KEY, up INTEGER REFERENCES tree(id),\n"
-        "  v INTEGER CHECK (tree.v > 0));"
-    )
-    result = inline_sync.sync(db, after)
-    assert result.statements == ('ALTER TABLE main."node" RENAME TO "tree"',)
-    assert rows(conn, "SELECT * FROM tree") == [(1, None, 1), (2, 1, 2)]
-    assert inline_sync.plan(db, after).steps == ()
-
-
-@pytest.mark.parametrize("opener", list(OPENERS))
-def test_a_new_table_declared_before_a_changed_one_leaves_the_change_planned(opener: str) -> None:
-    """A new table ahead of an existing one in the definitions: the existing one is still
-    compared and altered (kills the ``continue`` past a new table made ``break``)."""
-    db, conn = OPENERS[opener]()
-    inline_sync.sync(db, "CREATE TABLE t (a TEXT);")
-    conn.execute("INSERT INTO t VALUES ('x')")
-    after = "CREATE TABLE fresh (b TEXT);\nCREATE TABLE t (a TEXT, c TEXT);"
-    result = inline_sync.sync(db, after)
-    assert result.statements == (
-        "CREATE TABLE main.fresh (b TEXT)",
-        'ALTER TABLE main."t" ADD COLUMN c TEXT',
-    )
-    assert rows(conn, "SELECT * FROM t") == [("x", None)]
-
-
-@pytest.mark.parametrize("opener", list(OPENERS))
 def test_a_view_reading_a_table_replaced_by_a_view_is_made_again_after(opener: str) -> None:
     """A table dropped and a view of its name declared instead: a view that reads that name
     goes before the drop and comes back after the new view, saying why (kills the dropped
