@@ -95,6 +95,7 @@ class ScratchRound:
     def run(self) -> Generator[Request, Any, Reply]:
         """Yield the round (again, without a check that only an ignored table failed) until
         it passes; raise DefinitionError naming the statement SQLite refused."""
+        self._check_targets()
         while True:
             rnd = self.round()
             try:
@@ -308,6 +309,27 @@ class ScratchRound:
             raise SyncError(f"building the scratch schema failed: {message}")
         raise _Again
 
+    def _check_targets(self) -> None:
+        """DefinitionError for an index or trigger on a table the definitions do not declare:
+        on an ignored one it would touch what inline_sync leaves alone (and the prefix
+        strategy's copy would be made on the live table), on any other it could not outlive
+        the sync, which drops that table."""
+        for d, key, name in self.prepared.targets():
+            if key in self.names:
+                continue
+            what = "an index" if d.kind == INDEX else "a trigger"
+            if self.skip(name):
+                text = (
+                    f"the {d.kind} {d.name!r} is on {name}, which is on the ignore list: "
+                    f"inline_sync leaves that table alone, so it cannot manage {what} on it"
+                )
+            else:
+                text = f"the {d.kind} {d.name!r} is on {name}, which the definitions do not declare"
+            from .definitions import locate
+
+            error = DefinitionError(text, statement=d.sql, index=d.index, name=d.name)
+            raise locate(error, self.defs)
+
     def _live_only(self, name: str) -> bool:
         """Whether ``name`` is a live table the sync leaves in place and the definitions do
         not declare: reading it is for the live database to decide."""
@@ -474,6 +496,25 @@ class _Prepared:
             defs, key=lambda d: (_CREATE_ORDER[d.kind], view_order.get(d.key, 0), d.index)
         )
         self.build: list[tuple[str, Definition]] | None = None
+        self._targets: list[tuple[Definition, str, str]] | None = None
+
+    def targets(self) -> list[tuple[Definition, str, str]]:
+        """Each index and trigger with the table (or view) it is on: folded, as written."""
+        if self._targets is None:
+            from .scratch import trigger_table
+
+            found = []
+            for d in self.defs:
+                if d.kind == INDEX:
+                    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+                    if len(sig) > 1 and sig[0].keyword("ON") and sig[1].is_name:
+                        found.append((d, sig[1].folded, sig[1].value))
+                elif d.kind == TRIGGER:
+                    table = trigger_table(d)
+                    if table is not None:
+                        found.append((d, table, table))
+            self._targets = found
+        return self._targets
 
 
 _PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)

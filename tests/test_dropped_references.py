@@ -161,3 +161,43 @@ def test_a_column_named_like_a_dropped_table_keeps_its_values(kind: str, strateg
     assert lost == {"title": ("table title",), "docs": (), "v": ()}, result.plan.changes
     assert rows(conn, "SELECT title, body, extra FROM docs") == [("t", "b", None)]
     assert rows(conn, "SELECT title FROM v") == [("x",)]
+
+
+ON_UNDECLARED = {
+    "an index on an ignored table": (
+        "CREATE INDEX ix ON legacy_log (x);",
+        "the index 'ix' is on legacy_log, which is on the ignore list",
+    ),
+    "a trigger on an ignored table": (
+        "CREATE TRIGGER tr AFTER INSERT ON legacy_log BEGIN SELECT 1; END;",
+        "the trigger 'tr' is on legacy_log, which is on the ignore list",
+    ),
+    "an index on a table not declared": (
+        "CREATE INDEX ix ON gone (b);",
+        "the index 'ix' is on gone, which the definitions do not declare",
+    ),
+    "a trigger on a table not declared": (
+        "CREATE TRIGGER tr AFTER INSERT ON gone BEGIN SELECT 1; END;",
+        "the trigger 'tr' is on gone, which the definitions do not declare",
+    ),
+}
+
+
+@pytest.mark.parametrize(("kind", "strategy"), CASES)
+@pytest.mark.parametrize("case", sorted(ON_UNDECLARED))
+def test_an_index_or_trigger_on_an_undeclared_table_is_a_definition_error(
+    kind: str, strategy: str, case: str
+) -> None:
+    """inline_sync manages only what the definitions declare: an index or a trigger on an
+    ignored table would touch what is not its own, one on an undeclared table would go with
+    it. Neither may be left half made (a scratch copy on the live table) nor silently skipped."""
+    definition, message = ON_UNDECLARED[case]
+    client, conn = _open(kind)
+    _sync(kind, client, BEFORE, scratch_schema=strategy)  # legacy_log is ignored from now on
+    before = _schema(conn)
+    for _ in range(2):  # the second time finds nothing left over by the first
+        with pytest.raises(inline_sync.DefinitionError) as raised:
+            _sync(kind, client, KEEP + definition, scratch_schema=strategy, ignore=["legacy_*"])
+        assert str(raised.value).startswith(message), str(raised.value)
+        assert raised.value.name in ("ix", "tr")
+        assert _schema(conn) == before
