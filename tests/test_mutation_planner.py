@@ -484,3 +484,25 @@ def test_indexes_views_and_triggers_are_dropped_and_made_with_their_reasons(open
     conn.execute("INSERT INTO v2 (a) VALUES (7)")
     assert rows(conn, "SELECT a FROM t") == [(7,)]
     assert inline_sync.plan(db, DEPENDENTS_AFTER).steps == ()
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_view_on_a_rebuilt_table_is_made_again_after_a_changed_view(opener: str) -> None:
+    """Two views: the first changes, the second reads a table that is rebuilt. Both go before
+    the rebuild and come back after, each saying why (kills the search for views that depend
+    on a changing table stopped at the first view already going, ``continue`` made
+    ``break``)."""
+    db, conn = OPENERS[opener]()
+    schema = (
+        "CREATE TABLE t (a TEXT{});\n"
+        "CREATE VIEW first AS SELECT {} FROM t;\n"
+        "CREATE VIEW second AS SELECT a FROM t;"
+    )
+    inline_sync.sync(db, schema.format("", "1"))
+    conn.execute("INSERT INTO t VALUES ('x')")
+    result = inline_sync.sync(db, schema.format(" COLLATE NOCASE", "2"))
+    assert list(result.plan.changes)[1:] == [
+        Change("view", "first", "recreate", False, ("definition changed",)),
+        Change("view", "second", "recreate", False, ("depends on t, which changes",)),
+    ]
+    assert rows(conn, "SELECT * FROM second WHERE a = 'X'") == [("x",)]
