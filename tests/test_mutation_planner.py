@@ -506,3 +506,45 @@ def test_a_view_on_a_rebuilt_table_is_made_again_after_a_changed_view(opener: st
         Change("view", "second", "recreate", False, ("depends on t, which changes",)),
     ]
     assert rows(conn, "SELECT * FROM second WHERE a = 'X'") == [("x",)]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_views_depending_on_a_rebuilt_table_through_a_later_view_are_all_made_again(
+    opener: str,
+) -> None:
+    """``x`` reads ``y`` and was made before it (SQLite allows a view of a view not yet made),
+    ``y`` reads ``t``, which is rebuilt: the search goes round until nothing more is found, so
+    both go and come back, ``y`` first (kills ``grew = True`` made None or False: one pass
+    never reached ``x``)."""
+    db, conn = OPENERS[opener]()
+    run(conn, "CREATE TABLE t (a TEXT);\nCREATE VIEW x AS SELECT a FROM y;\n"
+              "CREATE VIEW y AS SELECT a FROM t;\nINSERT INTO t VALUES ('q')")  # fmt: skip
+    after = (
+        "CREATE TABLE t (a TEXT COLLATE NOCASE);\n"
+        "CREATE VIEW x AS SELECT a FROM y;\nCREATE VIEW y AS SELECT a FROM t;"
+    )
+    result = inline_sync.sync(db, after)
+    assert list(result.plan.changes)[1:] == [
+        Change("view", "y", "recreate", False, ("depends on t, which changes",)),
+        Change("view", "x", "recreate", False, ("depends on y, which changes",)),
+    ]
+    assert rows(conn, "SELECT * FROM x WHERE a = 'Q'") == [("q",)]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_trigger_writing_a_rebuilt_table_is_made_again(opener: str) -> None:
+    """A trigger on ``u`` whose body writes ``t``: when ``t`` is rebuilt, the trigger goes
+    before and comes back after, saying why, and still fires (kills the trigger's own table
+    and the names it reads intersected instead of joined, ``t.names & {t.table}``)."""
+    db, conn = OPENERS[opener]()
+    schema = (
+        "CREATE TABLE t (a TEXT{});\nCREATE TABLE u (b TEXT);\n"
+        "CREATE TRIGGER u_copy AFTER INSERT ON u BEGIN INSERT INTO t VALUES (new.b); END;"
+    )
+    inline_sync.sync(db, schema.format(""))
+    result = inline_sync.sync(db, schema.format(" COLLATE NOCASE"))
+    assert list(result.plan.changes)[1:] == [
+        Change("trigger", "u_copy", "recreate", False, ("depends on t, which changes",)),
+    ]
+    conn.execute("INSERT INTO u VALUES ('z')")
+    assert rows(conn, "SELECT * FROM t WHERE a = 'Z'") == [("z",)]
