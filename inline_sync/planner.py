@@ -479,9 +479,7 @@ class _Planner:
             if dt.column_renames
         }
         for key, ix in cur.indexes.items():
-            if ix.table in dropped_tables or ix.table in {
-                k for k in cur.virtual_tables if k not in des.virtual_tables
-            }:
+            if ix.table in dropped_tables:  # (SQLite cannot index a virtual table)
                 continue  # goes with its table
             table_new = next((n for n, o in renames.items() if o == ix.table), ix.table)
             if key not in des.indexes:

@@ -548,3 +548,76 @@ def test_a_trigger_writing_a_rebuilt_table_is_made_again(opener: str) -> None:
     ]
     conn.execute("INSERT INTO u VALUES ('z')")
     assert rows(conn, "SELECT * FROM t WHERE a = 'Z'") == [("z",)]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_an_index_on_a_column_renamed_by_hint_is_left_to_sqlite(opener: str) -> None:
+    """SQLite's RENAME COLUMN rewrites the index on that column: the plan is the one rename
+    (kills the column renames keyed by None for a table that is not renamed, which read the
+    index as changed and made it again)."""
+    db, _ = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, old TEXT);\n"
+                         "CREATE INDEX t_i ON t (old);")  # fmt: skip
+    after = "CREATE TABLE t (id INTEGER PRIMARY KEY,\n  new TEXT -- @renamed from=old\n);\n"
+    after += "CREATE INDEX t_i ON t (new);"
+    result = inline_sync.sync(db, after)
+    assert result.statements == ('ALTER TABLE main."t" RENAME COLUMN "old" TO "new"',)
+    assert inline_sync.plan(db, after).steps == ()
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_an_index_goes_with_its_dropped_table_and_later_indexes_are_still_weighed(
+    opener: str,
+) -> None:
+    """A dropped table's index goes with it (no DROP INDEX of its own), and the indexes after
+    it are still compared: a changed one is made again (kills the dropped tables' test made
+    ``and`` with the virtual tables', and the ``continue`` past such an index made
+    ``break``)."""
+    db, _ = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE a (x);\nCREATE INDEX a_x ON a (x);\n"
+                         "CREATE TABLE b (y, z);\nCREATE INDEX b_i ON b (y);")  # fmt: skip
+    result = inline_sync.sync(
+        db, "CREATE TABLE b (y, z);\nCREATE INDEX b_i ON b (y, z);", allow_destructive=True
+    )
+    assert result.statements == (
+        'DROP INDEX main."b_i"',
+        'DROP TABLE main."a"',
+        "CREATE INDEX main.b_i ON b (y, z)",
+    )
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_table_renamed_and_rebuilt_keeps_its_index(opener: str) -> None:
+    """A table renamed by hint and rebuilt: its index is dropped as on a rebuilt table (under
+    the table's new name) and made again (kills the renamed table's new name looked up by
+    ``o != ix.table``: the index was judged unchanged, went with the old table, and was
+    missing afterwards)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE keep (k);\nCREATE TABLE people (id INTEGER PRIMARY KEY, "
+                         "name TEXT);\nCREATE INDEX by_name ON people (name);")  # fmt: skip
+    conn.execute("INSERT INTO people VALUES (1, 'x')")
+    after = (
+        "CREATE TABLE keep (k);\n"
+        "CREATE TABLE users ( -- @renamed from=people\n"
+        "  id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE);\n"
+        "CREATE INDEX by_name ON users (name);"
+    )
+    result = inline_sync.sync(db, after)
+    assert Change("index", "by_name", "recreate", False, ("table users is rebuilt",)) in (
+        result.plan.changes
+    )
+    assert rows(conn, "SELECT name FROM sqlite_master WHERE type = 'index'") == [("by_name",)]
+    assert rows(conn, "SELECT * FROM users") == [(1, "x")]
+    assert inline_sync.plan(db, after).steps == ()
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_new_index_declared_after_one_in_place_is_made(opener: str) -> None:
+    """An index already in place, then a new one: the new one is made (kills the
+    ``continue`` past an object in place made ``break``)."""
+    db, _ = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (a, b);\nCREATE INDEX t_a ON t (a);")
+    result = inline_sync.sync(
+        db, "CREATE TABLE t (a, b);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_b ON t (b);"
+    )
+    assert result.statements == ("CREATE INDEX main.t_b ON t (b)",)
