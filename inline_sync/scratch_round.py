@@ -19,7 +19,7 @@ from .errors import DefinitionError, SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
 from .plan import SyncPlan
 from .rounds import Round, RoundError, Started, _Again, drop, failed_at, raise_if_taken
-from .tokenizer import COMMENT, fold, literal, quote
+from .tokenizer import COMMENT, fold, literal, quote, unquote
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
 if TYPE_CHECKING:
@@ -506,9 +506,9 @@ class _Prepared:
             found = []
             for d in self.defs:
                 if d.kind == INDEX:
-                    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
-                    if len(sig) > 1 and sig[0].keyword("ON") and sig[1].is_name:
-                        found.append((d, sig[1].folded, sig[1].value))
+                    table = _index_table(d)
+                    if table is not None:
+                        found.append((d, fold(table), table))
                 elif d.kind == TRIGGER:
                     table = trigger_table(d)
                     if table is not None:
@@ -516,6 +516,23 @@ class _Prepared:
             self._targets = found
         return self._targets
 
+
+def _index_table(d: Definition) -> str | None:
+    """The table index ``d`` is on, as named (None if it cannot be read). Read from the text
+    after the name when it is plain (an index already in place is never tokenized whole)."""
+    head = d.head
+    at = head[d.name_token].end - head[0].start
+    m = re.match(_ON, d.sql[at:])
+    if m is not None:
+        return unquote(m[1])
+    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+    if len(sig) > 2 and sig[0].keyword("ON") and sig[1].is_name and sig[2].text != ".":
+        return sig[1].value
+    return None  # (a qualified table is SQLite's to refuse)
+
+
+# ON and a bare or quoted name, then white space or "(" (compiled on first use, by re's cache).
+_ON = r'\s+(?i:ON)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[^\W\d][\w$]*)(?=[\s(])'
 
 _PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)
 

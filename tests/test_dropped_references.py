@@ -201,3 +201,19 @@ def test_an_index_or_trigger_on_an_undeclared_table_is_a_definition_error(
         assert str(raised.value).startswith(message), str(raised.value)
         assert raised.value.name in ("ix", "tr")
         assert _schema(conn) == before
+
+
+@pytest.mark.parametrize(("kind", "strategy"), CASES)
+def test_indexes_on_declared_tables_however_written(kind: str, strategy: str) -> None:
+    """The table an index is on is read from its text (quoted, bracketed, another case, a
+    comment before it): a declared one is never taken for an undeclared one."""
+    client, conn = _open(kind)
+    schema = (
+        'CREATE TABLE "my t" (a);\nCREATE INDEX i1 ON "my t" (a);\n'
+        "CREATE TABLE [b c] (a);\nCREATE INDEX i2 ON [b c](a);\n"
+        "CREATE TABLE t3 (a);\nCREATE INDEX i3 on T3 (a);\n"
+        "CREATE INDEX i4 ON /* the table */ t3 (a);\n"
+        'CREATE TABLE "q""t" (a);\nCREATE UNIQUE INDEX i5 ON "q""t"(a);\n'
+    )
+    assert _sync(kind, client, schema, scratch_schema=strategy).status == "synced"
+    assert {r[1] for r in _schema(conn)} >= {"i1", "i2", "i3", "i4", "i5"}
