@@ -377,8 +377,7 @@ class _Planner:
         if side != "desired" or self.inp.strategy != "prefix":
             return columns
         declared = self.inp.prefixed
-        d = self.defs.get(("table", fold(name)))
-        written = set(iter_names(d.tokens)) if d is not None else set()
+        written = set(iter_names(self.defs[("table", fold(name))].tokens))
         n = len(PREFIX)
         return [
             c[n:] if fold(c)[:n] == PREFIX and fold(c)[n:] in declared and fold(c) not in written
@@ -403,9 +402,7 @@ class _Planner:
             if new_tables:
                 out.append(_hint_line("table", old, new_tables, "CREATE TABLE"))
         for key, lost in self._lost_columns.items():
-            dt = self.diffs.get(key)
-            if dt is None:
-                continue
+            dt = self.diffs[key]  # a table loses columns only in a change of its own
             # dt.current has its hinted renames done already: their targets are not new.
             new_cols = [
                 c.name for c in dt.desired.columns

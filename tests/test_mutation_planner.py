@@ -621,3 +621,17 @@ def test_a_new_index_declared_after_one_in_place_is_made(opener: str) -> None:
         db, "CREATE TABLE t (a, b);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_b ON t (b);"
     )
     assert result.statements == ("CREATE INDEX main.t_b ON t (b)",)
+
+
+def test_plan_input_without_prefixed_names_the_definitions_own() -> None:
+    """``PlanInput.prefixed`` left out means the definitions' own names, folded: the names
+    the prefix strategy's copies write prefixed when the sync drops no live table (kills the
+    default replaced by None)."""
+    from inline_sync.capabilities import Capabilities
+    from inline_sync.definitions import parse_definitions
+    from inline_sync.names import ignore_filter
+    from inline_sync.planner import PlanInput
+
+    defs = parse_definitions('CREATE TABLE "Docs" (a);\nCREATE VIEW v AS SELECT 1', ignore_filter())
+    inp = PlanInput(defs, Capabilities((3, 45, 0)), False, False, bool, lambda s, n: [], "prefix")
+    assert inp.prefixed == frozenset({"docs", "v"})
