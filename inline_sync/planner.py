@@ -241,18 +241,13 @@ class _Planner:
                 )
             )
         )
-        for key in order:
-            name = self.cur.tables[key].name
-            gone = "not in the definitions"
-            self.step("drop", "table", name, f"DROP TABLE {in_main(name)}", gone)
-            self.changes.append(Change("table", name, "drop", True, ("not in the definitions",),
-                                       (f"table {name}",)))  # fmt: skip
-        for key in vt_drops:
-            name = self.cur.virtual_tables[key].name
-            self.step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", "not declared")
-            why = ("not in the definitions",)
-            lost = (f"virtual table {name}",)
-            self.changes.append(Change("virtual table", name, "drop", True, why, lost))
+        gone = "not in the definitions"
+        for kind, name in [
+            *(("table", self.cur.tables[k].name) for k in order),
+            *(("virtual table", self.cur.virtual_tables[k].name) for k in vt_drops),
+        ]:
+            self.step("drop", kind, name, f"DROP TABLE {in_main(name)}", gone)
+            self.changes.append(Change(kind, name, "drop", True, (gone,), (f"{kind} {name}",)))
 
     def _table_creates(self, creates: list[str], vt_creates: list[str]) -> None:
         for key in self._fk_order(creates):
@@ -261,8 +256,12 @@ class _Planner:
             self.changes.append(Change("table", name, "create", False, ("new table",)))
         for key in vt_creates:
             name = self.des.virtual_tables[key].name
-            self.step("create", "virtual table", name, self.sql_of("table", key), "new")
-            self.changes.append(Change("virtual table", name, "create", False, ("new",)))
+            self.step(
+                "create", "virtual table", name, self.sql_of("table", key), "new virtual table"
+            )
+            self.changes.append(
+                Change("virtual table", name, "create", False, ("new virtual table",))
+            )
 
     def _alters(
         self, diffs: dict[str, TableDiff], rebuild: set[str], renames: dict[str, str]

@@ -279,11 +279,12 @@ def test_tables_and_virtual_tables_created_and_dropped_are_described(opener: str
     result = inline_sync.sync(db, after, allow_destructive=True)
     assert [(s.action, s.kind, s.name, s.reason, s.sql) for s in result.plan.steps] == [
         ("drop", "table", "old", "not in the definitions", 'DROP TABLE main."old"'),
-        ("drop", "virtual table", "oldft", "not declared", 'DROP TABLE main."oldft"'),
+        ("drop", "virtual table", "oldft", "not in the definitions", 'DROP TABLE main."oldft"'),
         ("create", "table", "p", "new table", "CREATE TABLE main.p (id INTEGER PRIMARY KEY)"),
         ("create", "table", "c", "new table",
          "CREATE TABLE main.c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id))"),
-        ("create", "virtual table", "ft", "new", "CREATE VIRTUAL TABLE main.ft USING fts5(a)"),
+        ("create", "virtual table", "ft", "new virtual table",
+         "CREATE VIRTUAL TABLE main.ft USING fts5(a)"),
     ]  # fmt: skip
     gone = ("not in the definitions",)
     assert list(result.plan.changes) == [
@@ -291,7 +292,7 @@ def test_tables_and_virtual_tables_created_and_dropped_are_described(opener: str
         Change("virtual table", "oldft", "drop", True, gone, ("virtual table oldft",)),
         Change("table", "p", "create", False, ("new table",)),
         Change("table", "c", "create", False, ("new table",)),
-        Change("virtual table", "ft", "create", False, ("new",)),
+        Change("virtual table", "ft", "create", False, ("new virtual table",)),
     ]
     assert rows(conn, "SELECT name FROM sqlite_master WHERE name IN ('old', 'oldft')") == []
 
