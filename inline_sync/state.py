@@ -208,11 +208,3 @@ def stored_text_hash(stored: object) -> str:
 def fingerprint_of(client: Client) -> str:
     """The fingerprint expression for ``client``: its cookie where it may read it."""
     return COOKIE if getattr(client, "can_read_schema_version", True) else FINGERPRINT
-
-
-def write_state(client: Client, digest: str, text_digest: str = "") -> None:
-    """Record a successful sync of definitions with hashes ``digest`` (tokens) and
-    ``text_digest`` (exact text), inside its transaction, as the engine does."""
-    damaged = damage(client.query(STATE_ENTRY, (STATE_TABLE,)))
-    for sql, params in state_statements(digest, text_digest, fingerprint_of(client), damaged):
-        client.execute(sql, params)

@@ -45,8 +45,8 @@ def test_a_database_a_fleet_synced_with_a_reused_plan_is_up_to_date_for_sync(
 ) -> None:
     """sync_many plans the first database and applies the same plan to the next one of the
     same schema, writing the state row itself: that row must let a later ``sync()`` of the
-    same definitions stop after one read (kills ``write_state`` handing None for the token
-    hash, which makes every later sync plan in full)."""
+    same definitions stop after one read (a state row without the token hash would make
+    every later sync plan in full)."""
     paths = []
     for i in range(2):
         conn = sqlite3.connect(tmp_path / f"t{i}.db")
