@@ -60,11 +60,15 @@ def _name_edits(
 ) -> list[tuple[Token, str]]:
     """The edits that prefix every name in ``names``: identifiers only (bare or quoted), never
     string literals, blobs or comments, except the object's own name written as a string;
-    nor a name of ``parents_as_is`` right after REFERENCES."""
+    nor a name of ``parents_as_is`` right after REFERENCES; nor anything before the object's
+    name (index ``name_token``), which is ``CREATE … <kind> [IF NOT EXISTS] [schema.]``: a
+    table named ``if`` or ``main`` is not the IF of IF NOT EXISTS nor the schema."""
     edits: list[tuple[Token, str]] = []
     sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
     for i, tok in enumerate(tokens):
+        if i < name_token:
+            continue
         if i == name_token and tok.kind is STRING:
             edits.append((tok, "'" + PREFIX + tok.text[1:]))
             continue
@@ -110,14 +114,12 @@ def _rewrite_with_tails(
 ) -> tuple[str, str, str]:
     """(scratch statement, its text from the object's name on, the user's text from the name
     on). SQLite stores ``CREATE <kind> `` followed by the statement's text from the
-    unqualified name on, so swapping the tails undoes the rewrite exactly."""
+    unqualified name on, so swapping the tails undoes the rewrite exactly. Nothing before
+    the name is rewritten, so the name starts at the same offset in both."""
     base = d.tokens[0].start
-    edits = _name_edits(d.tokens, names, d.name_token, parents_as_is)
-    sql = splice(d.sql, edits, base)
-    name = d.tokens[d.name_token]
-    shift = sum(len(new) - len(tok.text) for tok, new in edits if tok.start < name.start)
-    at = name.start - base
-    return sql, sql[at + shift :], d.sql[at:]
+    sql = splice(d.sql, _name_edits(d.tokens, names, d.name_token, parents_as_is), base)
+    at = d.tokens[d.name_token].start - base
+    return sql, sql[at:], d.sql[at:]
 
 
 # (Compiled on first use, by re's own cache: a plan on a scratch database never needs it.)

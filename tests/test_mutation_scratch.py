@@ -303,3 +303,49 @@ def test_shadow_tables_of_sqlites_own_modules_are_the_ones_sqlite_lists(vtab: st
     assert {n.lower() for n in listed} >= {n for n in made if n != "docs"}
     rows = read_objects(APSWClient(conn), "main")
     assert shadow_names(rows, set(), set()) == listed
+
+
+# Tables named like SQL words, beside statements that use the word as SQL, a column or a
+# function: the prefixed copies rename the table only where the word names it.
+_LOOKALIKES = [
+    # the header: IF NOT EXISTS and a schema qualifier are never a table's name
+    'CREATE TABLE "if" (a);\nCREATE TABLE IF NOT EXISTS t (b);',
+    'CREATE TRIGGER IF NOT EXISTS tr AFTER INSERT ON "if" BEGIN SELECT 1; END;\n'
+    'CREATE TABLE "if" (a);',
+    "CREATE TABLE main (a);\nCREATE TABLE main.t (b);\nCREATE INDEX main.i ON t (b);",
+    # every statement starts with the table's name
+    'CREATE TABLE "create" (a);\nCREATE TABLE t (b REFERENCES "create" (a));',
+    # a keyword (ORDER), a function (max), a column after a column named main, a column
+    # after "t."
+    'CREATE TABLE "order" (a);\nCREATE TABLE t (b);\n'
+    "CREATE VIEW v AS SELECT b FROM t ORDER BY b;",
+    "CREATE TABLE max (a);\nCREATE TABLE t (b);\nCREATE VIEW v AS SELECT (max(b)) AS m FROM t;",
+    'CREATE TABLE "key" (a);\nCREATE TABLE t (main, x, key);\n'
+    "CREATE VIEW v AS SELECT main, key FROM t;\nCREATE VIEW w AS SELECT t.key FROM t;",
+    # an object named by a string
+    "CREATE TABLE t (a);\nCREATE INDEX 'i' ON t (a);",
+]
+
+
+@pytest.mark.parametrize("schema", _LOOKALIKES)
+@pytest.mark.parametrize(("client", "strategy"), [*PREFIXED, ("sqlite3", "auto")])
+def test_a_table_named_like_an_sql_word_is_renamed_only_where_it_names_the_table(
+    client: str, strategy: str, schema: str
+) -> None:
+    """Where the scratch copies are prefixed, a table named ``if``, ``main``, ``create``,
+    ``order``, ``max`` or ``key`` is renamed where the word names it and nowhere else: not
+    the IF of ``IF NOT EXISTS`` nor the ``main.`` before an object's name (both were
+    prefixed: a syntax error and "unknown database main" on Durable Objects and D1, while
+    the same definitions synced on sqlite3), not the first word CREATE, not ``max(``, not a
+    column ``key`` after ``main,`` or ``t.``; and an index named by a string still has its
+    table prefixed. Kills, in ``_name_edits``: the string name's ``continue`` made ``break``;
+    the previous token read of the first token (``prev`` unguarded, ``prev_word`` or
+    ``after_dot`` read off None); ``after_dot`` true after any operator; the keyword test made
+    lower-case; ``after_main`` without its dot or its ``main``. Each definition must sync,
+    and a second plan find nothing to do."""
+    if client == "d1":
+        assert asyncio.run(sync_async(FakeD1(), schema)).status == "synced"
+        return
+    db, _ = OPENERS[client]()
+    assert inline_sync.sync(db, schema, scratch_schema=strategy).status == "synced"
+    assert inline_sync.plan(db, schema, scratch_schema=strategy).status == "up-to-date"
