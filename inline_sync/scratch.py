@@ -74,11 +74,11 @@ def _name_edits(
             continue
         if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in names:
             n = pos_in_sig[i]
-            prev = tokens[sig[n - 1]] if n > 0 else None
+            prev = tokens[sig[n - 1]]  # n >= 2: the name comes after CREATE and its kind
             nxt = tokens[sig[n + 1]] if n + 1 < len(sig) else None
-            prev_word = prev.text.upper() if prev is not None and prev.kind is WORD else ""
+            prev_word = prev.text.upper() if prev.kind is WORD else ""
             is_call = nxt is not None and nxt.kind is OP and nxt.text == "("
-            after_dot = prev is not None and prev.kind is OP and prev.text == "."
+            after_dot = prev.kind is OP and prev.text == "."
             rewrite = True
             if prev_word == "REFERENCES" and tok.folded in parents_as_is:
                 rewrite = False
@@ -99,13 +99,13 @@ def rewrite_names(
     sql: str,
     tokens: tuple[Token, ...] | list[Token],
     names: set[str] | frozenset[str],
-    name_token: int = -1,
+    name_token: int,
 ) -> str:
     """The statement with every name in ``names`` prefixed, quoting and literals untouched.
 
     ``tokens`` are the statement's (offsets counted from wherever ``sql`` was cut out of);
     ``name_token`` is the index of the object's own name, which may be a string literal
-    (SQLite accepts ``CREATE TABLE 'x'``)."""
+    (SQLite accepts ``CREATE TABLE 'x'``); nothing before it is rewritten."""
     return splice(sql, _name_edits(tokens, names, name_token), tokens[0].start if tokens else 0)
 
 

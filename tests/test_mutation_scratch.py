@@ -61,7 +61,7 @@ def test_strip_prefix_takes_off_one_prefix_from_a_name_that_holds_it_twice() -> 
 
 def test_rewrite_names_of_an_empty_statement() -> None:
     """No tokens, nothing to rewrite (kills reading the first token's offset of no tokens)."""
-    assert rewrite_names("", (), {"t"}) == ""
+    assert rewrite_names("", (), {"t"}, 0) == ""
 
 
 def _fts5_rows(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
@@ -349,3 +349,64 @@ def test_a_table_named_like_an_sql_word_is_renamed_only_where_it_names_the_table
     db, _ = OPENERS[client]()
     assert inline_sync.sync(db, schema, scratch_schema=strategy).status == "synced"
     assert inline_sync.plan(db, schema, scratch_schema=strategy).status == "up-to-date"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_an_update_of_three_columns_trigger_is_checked(client: str) -> None:
+    """``AFTER UPDATE OF a, b, c``: the whole OF list is read up to ON, so the trigger is
+    fired and a body SQLite cannot run is refused before anything changes (kills the comma
+    misspelt, the step over it made ``= 1`` or ``+= 2``: the event then ends on a comma, is
+    not read, and the trigger goes unchecked)."""
+    schema = (
+        "CREATE TABLE t (a, b, c);\n"
+        "CREATE TRIGGER tr AFTER UPDATE OF a, b, c ON t BEGIN UPDATE t SET nosuch = 1; END;"
+    )
+    with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
+        _sync(client, schema)
+    assert _sync(client, schema.replace("nosuch", "a")).status == "synced"
+
+
+@pytest.mark.parametrize("client", [c for c, _ in PREFIXED])
+def test_a_trigger_on_a_schema_qualified_table_is_checked(client: str) -> None:
+    """``ON main.t`` (SQLite accepts the table qualified) names the table after the dot: the
+    trigger is fired on its scratch table, so a body SQLite cannot run is refused, and a
+    good one syncs (kills the qualified form never taken, the table read at ``j - 3`` or
+    ``j + 4``, and the dot looked for elsewhere or misspelt: the trigger was then taken to
+    be on a table "main" and went unchecked). On the prefix strategy: under a scratch
+    database SQLite refuses a trigger there that names main."""
+    schema = (
+        "CREATE TABLE t (a);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON main.t BEGIN UPDATE t SET nosuch = 1; END;"
+    )
+
+    def sync(text: str) -> Any:
+        if client == "sqlite3":
+            fresh, _ = OPENERS["sqlite3"]()
+            return inline_sync.sync(fresh, text, scratch_schema="prefix")
+        return _sync(client, text)
+
+    with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
+        sync(schema)
+    assert sync(schema.replace("nosuch", "a")).status == "synced"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+@pytest.mark.parametrize(
+    ("trigger", "error"),
+    [
+        ("CREATE TRIGGER tr AFTER INSERT ON t", "SQLite refused the trigger 'tr'"),
+        ("CREATE TRIGGER tr AFTER INSERT ON main.", "SQLite refused the trigger 'tr'"),
+        ("CREATE TRIGGER tr AFTER INSERT ON main", "the trigger 'tr' is on main, which the"),
+        ("CREATE TRIGGER tr AFTER INSERT ON nosuch", "the trigger 'tr' is on nosuch, which the"),
+    ],
+)
+def test_a_trigger_cut_short_after_on_is_refused_naming_it(
+    client: str, trigger: str, error: str
+) -> None:
+    """A trigger cut short after ``ON t``, ``ON main.`` or ``ON main`` is refused with a
+    DefinitionError naming it, never a raw IndexError: SQLite's "incomplete input", or,
+    where the table it names is not declared, that (kills the qualified form's bound made
+    ``j - 2`` or ``<=``, the final bound dropped or made ``<=``, and the table read one token
+    too soon: ``main`` of ``ON main.`` taken for the table)."""
+    with pytest.raises(inline_sync.DefinitionError, match=error):
+        _sync(client, f"CREATE TABLE t (a);\n{trigger};")
