@@ -318,7 +318,7 @@ def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:
                     if j >= len(sig) or sig[j].text != ",":
                         break
                     j += 1
-            if j + 1 < len(sig) and sig[j].keyword("ON"):
+            if j < len(sig) and sig[j].keyword("ON"):  # (ON last: k is out of range)
                 k = j + 3 if j + 2 < len(sig) and sig[j + 2].text == "." else j + 1
                 return (kind, sig[k].folded, of) if k < len(sig) else None
             return None
