@@ -88,7 +88,7 @@ def _name_edits(
                 # A keyword used as a name (quoted or not) is renamed only where it surely
                 # names a table: the same word elsewhere is a column or the keyword itself.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
-                after_main = after_dot and n > 1 and tokens[sig[n - 2]].folded == "main"
+                after_main = after_dot and tokens[sig[n - 2]].folded == "main"
                 rewrite = prev_word in _NAME_POSITION or before_dot or after_main
             if rewrite:
                 edits.append((tok, _prefixed(tok)))
@@ -164,9 +164,9 @@ class Scratch:
     space, and the exact inverse for what SQLite stores of it. No I/O: the engine's scratch
     round (:mod:`inline_sync.scratch_round`) runs the statements."""
 
-    def __init__(self, strategy: str) -> None:
+    def __init__(self, strategy: str, declared: frozenset[str]) -> None:
         self.strategy = strategy
-        self.declared: frozenset[str] = frozenset()
+        self.declared = declared  # the definitions' folded names
         # prefix strategy: folded scratch name -> (stored tail, the user's tail)
         self._tails: dict[str, tuple[str, str]] = {}
 
@@ -198,13 +198,14 @@ class Scratch:
 
     def unprefixed(self, rows: list[Row], shadow: set[str]) -> tuple[list[Row], set[str]]:
         """Prefixed rows and shadow-table names read back from the copies (prefix strategy),
-        with the user's names and, for the statements this scratch built, the user's text."""
+        with the user's names and, for the statements this scratch built, the user's text.
+        Every row is a copy's, on a copy (an index or trigger on an undeclared table is
+        refused before), so its table's name is prefixed too."""
         plen = len(PREFIX)
         unprefixed = [
-            (kind, name[plen:], tbl[plen:] if fold(tbl).startswith(PREFIX) else tbl,
-             self._unprefixed_sql(name, sql))
+            (kind, name[plen:], tbl[plen:], self._unprefixed_sql(name, sql))
             for kind, name, tbl, sql in rows
-        ]  # fmt: skip
+        ]
         return unprefixed, {s[plen:] for s in shadow if fold(s).startswith(PREFIX)}
 
     def _unprefixed_sql(self, name: str, sql: str) -> str:

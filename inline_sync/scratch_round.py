@@ -77,8 +77,7 @@ class ScratchRound:
         self.rows_later = session.one_transaction
         self.rows: dict[str, bool] | None = None
         self.compared: _Sides | None = None  # what run() found (None: the same objects)
-        self.scratch = Scratch(self.strategy)
-        self.scratch.declared = frozenset(self.names)
+        self.scratch = Scratch(self.strategy, frozenset(self.names))
         #: The names the copies write prefixed. Under the prefix strategy a name the copies
         #: leave alone reads the live object in main; a live table the sync drops is prefixed
         #: too, so that a view or trigger reading it fails its check here as it would after

@@ -317,8 +317,7 @@ _LOOKALIKES = [
     'CREATE TABLE "create" (a);\nCREATE TABLE t (b REFERENCES "create" (a));',
     # a keyword (ORDER), a function (max), a column after a column named main, a column
     # after "t."
-    'CREATE TABLE "order" (a);\nCREATE TABLE t (b);\n'
-    "CREATE VIEW v AS SELECT b FROM t ORDER BY b;",
+    'CREATE TABLE "order" (a);\nCREATE TABLE t (b);\nCREATE VIEW v AS SELECT b FROM t ORDER BY b;',
     "CREATE TABLE max (a);\nCREATE TABLE t (b);\nCREATE VIEW v AS SELECT (max(b)) AS m FROM t;",
     'CREATE TABLE "key" (a);\nCREATE TABLE t (main, x, key);\n'
     "CREATE VIEW v AS SELECT main, key FROM t;\nCREATE VIEW w AS SELECT t.key FROM t;",
@@ -410,3 +409,18 @@ def test_a_trigger_cut_short_after_on_is_refused_naming_it(
     too soon: ``main`` of ``ON main.`` taken for the table)."""
     with pytest.raises(inline_sync.DefinitionError, match=error):
         _sync(client, f"CREATE TABLE t (a);\n{trigger};")
+
+
+def test_shadow_tables_of_a_virtual_table_whose_module_follows_a_comment() -> None:
+    """SQLite accepts a comment between USING and the module's name (``USING/**/fts5``) and
+    stores it so; the module is then not recognised by name, and the rule for other modules
+    applies: every undeclared ``docs_…`` table is a shadow table, which for fts5 is exactly
+    its five (kills the module's match used unchecked: a raw TypeError)."""
+    from inline_sync.scratch import shadow_names
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE docs USING/* the index */fts5(body)")
+    rows = read_objects(SQLite3Client(conn), "main")
+    assert shadow_names(rows, {"docs"}, set()) == {
+        "docs_config", "docs_content", "docs_data", "docs_docsize", "docs_idx"
+    }  # fmt: skip
