@@ -17,7 +17,7 @@ import re
 
 from .cache import remember
 from .clients import Client
-from .definitions import Definition
+from .definitions import TRIGGER, Definition
 from .introspect import is_virtual
 from .names import PREFIX, SCRATCH_DB
 from .tokenizer import (
@@ -192,9 +192,30 @@ class Scratch:
         head = d.head
         base = head[0].start
         if d.schema_token is not None:
-            return splice(d.sql, [(head[d.schema_token], SCRATCH_DB)], base)
-        at = head[d.name_token].start - base
-        return f"{d.sql[:at]}{SCRATCH_DB}.{d.sql[at:]}"
+            sql = splice(d.sql, [(head[d.schema_token], SCRATCH_DB)], base)
+        else:
+            at = head[d.name_token].start - base
+            sql = f"{d.sql[:at]}{SCRATCH_DB}.{d.sql[at:]}"
+        tails = _on_main_tails(d) if d.kind == TRIGGER else None
+        if tails is not None:
+            sql = sql[: len(sql) - len(tails[1])] + tails[0]
+        return sql
+
+    def restored(self, rows: list[Row], defs: list[Definition]) -> list[Row]:
+        """Rows read back from a scratch database, with the user's text for each trigger on
+        ``main.<table>``, whose copy names the scratch database there instead."""
+        swaps = {}
+        for d in defs:
+            tails = _on_main_tails(d) if d.kind == TRIGGER else None
+            if tails is not None:
+                swaps[d.key] = tails
+        out = []
+        for kind, name, tbl, sql in rows:
+            tails = swaps.get(fold(name))
+            if tails is not None and sql.endswith(tails[0]):
+                sql = sql[: len(sql) - len(tails[0])] + tails[1]
+            out.append((kind, name, tbl, sql))
+        return out
 
     def unprefixed(self, rows: list[Row], shadow: set[str]) -> tuple[list[Row], set[str]]:
         """Prefixed rows and shadow-table names read back from the copies (prefix strategy),
@@ -223,6 +244,19 @@ def trigger_table(d: Definition) -> str | None:
     return event[1] if event is not None else None
 
 
+def _on_main_tails(d: Definition) -> tuple[str, str] | None:
+    """For a trigger on ``main.<table>``: its text from the name on as its copy in a scratch
+    database has it (SQLite refuses a trigger there that names main) and as the user wrote
+    it; None for any other trigger."""
+    event = _trigger_event(d)
+    if event is None or event[3] is None or event[3].folded != "main":
+        return None
+    base = d.tokens[0].start
+    at = d.tokens[d.name_token].start - base
+    user = d.sql[at:]
+    return splice(user, [(event[3], SCRATCH_DB)], base + at), user
+
+
 def trigger_check(
     d: Definition, target: str, ordinary: list[str], *, view: bool = False
 ) -> str | None:
@@ -236,7 +270,7 @@ def trigger_check(
     event = _trigger_event(d)
     if event is None:
         return None
-    kind, _, of_columns = event
+    kind, _, of_columns, _ = event
     if view and kind == "INSERT":
         return f"INSERT INTO {target} SELECT * FROM {target} WHERE 0"
     if view and kind == "UPDATE":
@@ -303,8 +337,9 @@ _TABLE_CONSTRAINT_STARTS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK"
 _SETTABLE: dict[str, list[str]] = {}  # filled by cache.remember
 
 
-def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:
-    """(INSERT, UPDATE or DELETE; folded table or view; the UPDATE OF columns) of a trigger."""
+def _trigger_event(d: Definition) -> tuple[str, str, list[str], Token | None] | None:
+    """(INSERT, UPDATE or DELETE; folded table or view; the UPDATE OF columns; the schema
+    qualifying the table, if any) of a trigger."""
     sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
     for i, tok in enumerate(sig):
         if tok.keyword("INSERT", "UPDATE", "DELETE"):
@@ -321,7 +356,8 @@ def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:
                     j += 1
             if j < len(sig) and sig[j].keyword("ON"):  # (ON last: k is out of range)
                 k = j + 3 if j + 2 < len(sig) and sig[j + 2].text == "." else j + 1
-                return (kind, sig[k].folded, of) if k < len(sig) else None
+                schema = sig[j + 1] if k == j + 3 else None
+                return (kind, sig[k].folded, of, schema) if k < len(sig) else None
             return None
     return None
 

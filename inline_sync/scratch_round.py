@@ -413,7 +413,7 @@ class ScratchRound:
         current = [r for r in rows if not fold(r[1]).startswith(PREFIX)]
         current_shadow = shadow_names(current, self.names, listed["main"])
         if self.in_db:
-            desired = rows_of("desired")
+            desired = self.scratch.restored(rows_of("desired"), self.defs)
             desired_shadow = shadow_names(desired, self.names, listed[SCRATCH_DB])
         else:
             theirs = {fold(str(r[0])) for r in reply[at["theirs"]]}

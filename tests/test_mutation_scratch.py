@@ -365,28 +365,33 @@ def test_an_update_of_three_columns_trigger_is_checked(client: str) -> None:
     assert _sync(client, schema.replace("nosuch", "a")).status == "synced"
 
 
-@pytest.mark.parametrize("client", [c for c, _ in PREFIXED])
-def test_a_trigger_on_a_schema_qualified_table_is_checked(client: str) -> None:
+@pytest.mark.parametrize(("client", "strategy"), [*PREFIXED, ("sqlite3", "auto"), ("apsw", "auto")])
+def test_a_trigger_on_a_schema_qualified_table_is_checked(client: str, strategy: str) -> None:
     """``ON main.t`` (SQLite accepts the table qualified) names the table after the dot: the
     trigger is fired on its scratch table, so a body SQLite cannot run is refused, and a
-    good one syncs (kills the qualified form never taken, the table read at ``j - 3`` or
-    ``j + 4``, and the dot looked for elsewhere or misspelt: the trigger was then taken to
-    be on a table "main" and went unchecked). On the prefix strategy: under a scratch
-    database SQLite refuses a trigger there that names main."""
+    good one syncs, after which nothing is left to do (kills the qualified form never taken,
+    the table read at ``j - 3`` or ``j + 4``, and the dot looked for elsewhere or misspelt:
+    the trigger was then taken to be on a table "main" and went unchecked). Under a scratch
+    database the copy's ``main.`` must name the scratch database, and the text read back
+    must be the user's: SQLite refused the copy there ("trigger tr cannot reference objects
+    in database main") though it accepts the definition in a real database."""
     schema = (
         "CREATE TABLE t (a);\n"
         "CREATE TRIGGER tr AFTER INSERT ON main.t BEGIN UPDATE t SET nosuch = 1; END;"
     )
-
-    def sync(text: str) -> Any:
-        if client == "sqlite3":
-            fresh, _ = OPENERS["sqlite3"]()
-            return inline_sync.sync(fresh, text, scratch_schema="prefix")
-        return _sync(client, text)
-
+    if client == "d1":
+        with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
+            asyncio.run(sync_async(FakeD1(), schema))
+        assert asyncio.run(sync_async(FakeD1(), schema.replace("nosuch", "a"))).status == "synced"
+        return
+    db, conn = OPENERS[client]()
     with pytest.raises(inline_sync.DefinitionError, match="the trigger 'tr' cannot run"):
-        sync(schema)
-    assert sync(schema.replace("nosuch", "a")).status == "synced"
+        inline_sync.sync(db, schema, scratch_schema=strategy)
+    good = schema.replace("nosuch", "a")
+    assert inline_sync.sync(db, good, scratch_schema=strategy).status == "synced"
+    assert inline_sync.plan(db, good, scratch_schema=strategy).status == "up-to-date"
+    conn.execute("INSERT INTO t VALUES (1)")
+    assert inline_sync.inspect(db).endswith("ON main.t BEGIN UPDATE t SET a = 1; END;\n")
 
 
 @pytest.mark.parametrize("client", CLIENTS)
