@@ -94,14 +94,14 @@ class Definition(_Keyed):
         line: int,
         tokens: tuple[Token, ...],
         name_token: int,
-        schema_token: int | None = None,
-        renamed_from: str | None = None,
-        column_renames: dict[str, str] | None = None,
-        path: str | None = None,
+        schema_token: int | None,
+        renamed_from: str | None,
+        column_renames: dict[str, str],
+        path: str | None,
     ) -> None:
         # One per statement: the fields in their order, set without keyword arguments.
         self._set(kind, name, sql, index, line, tokens, name_token, schema_token, renamed_from,
-                  {} if column_renames is None else column_renames, path)  # fmt: skip
+                  column_renames, path)  # fmt: skip
         _SET_KEY(self, fold(name))
 
     @classmethod
@@ -112,15 +112,11 @@ class Definition(_Keyed):
         """A definition whose tokens are read from its text when first asked for (those of
         ``stmt`` are only its first ones: a definition already in place is never read whole)."""
         self = cls.__new__(cls)
-        head = stmt.tokens
-        for setter, value in zip(cls._setters, (kind, name, stmt.text, index, stmt.line)):  # noqa: B905
-            setter(self, value)
-        for setter, value in zip(
-            cls._setters[6:], (name_token, schema_token, None, {}, path), strict=True
-        ):
-            setter(self, value)
+        self._set(kind, name, stmt.text, index, stmt.line, None, name_token, schema_token, None,
+                  {}, path)  # fmt: skip
+        _DEL_TOKENS(self)  # unset: __getattr__ reads them when first asked for
         _SET_KEY(self, fold(name))
-        _SET_HEAD(self, head)
+        _SET_HEAD(self, stmt.tokens)
         return self
 
     def __getattr__(self, name: str) -> object:
@@ -149,6 +145,7 @@ class Definition(_Keyed):
 
 
 _SET_TOKENS = Definition.__dict__["tokens"].__set__
+_DEL_TOKENS = Definition.__dict__["tokens"].__delete__
 
 _KIND_OF_WORD = {"TABLE": TABLE, "INDEX": INDEX, "VIEW": VIEW, "TRIGGER": TRIGGER}
 
@@ -192,14 +189,6 @@ def _path_of(text: object) -> str | None:
     return str(path) if path is not None else None
 
 
-def locate(error: DefinitionError, definitions: list[Definition]) -> DefinitionError:
-    """Give ``error`` the file and line of the statement it names (by its index)."""
-    if error.path is None and error.index is not None and 0 < error.index <= len(definitions):
-        d = definitions[error.index - 1]
-        error.locate(d.path, d.code_line)
-    return error
-
-
 def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[Definition]:
     result: list[Definition] = []
     seen: dict[tuple[str, str], Definition] = {}
@@ -232,9 +221,9 @@ def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[De
                 sig = next((t for t in stmt.tokens if t.kind is not COMMENT), stmt.tokens[0])
                 raise exc.locate(path, text.count("\n", 0, sig.start) + 1) from None
             if is_reserved(definition.name):
-                raise _error(definition, f"the name {definition.name!r} is reserved")
+                raise definition_error(definition, f"the name {definition.name!r} is reserved")
             if ignore(definition.name):
-                raise _error(
+                raise definition_error(
                     definition,
                     f"{definition.name!r} is on the ignore list (migration bookkeeping, platform "
                     "tables or the ignore= argument), so it cannot be declared",
@@ -242,7 +231,7 @@ def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[De
             namespace = "trigger" if definition.kind == TRIGGER else "object"
             previous = seen.get((namespace, definition.key))
             if previous is not None:
-                raise _error(
+                raise definition_error(
                     definition,
                     f"{definition.name!r} is declared twice (statements {previous.index} "
                     f"and {definition.index})",
@@ -252,14 +241,14 @@ def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[De
     return result
 
 
-def _error(d: Definition, message: str) -> DefinitionError:
+def definition_error(d: Definition, message: str) -> DefinitionError:
+    """A DefinitionError saying ``message`` about ``d``: its statement, position and name,
+    and the file and line it was read from (when it came from a schema file)."""
     error = DefinitionError(message, statement=d.sql, index=d.index, name=d.name)
     return error.locate(d.path, d.code_line)
 
 
-def _classify(
-    stmt: Statement, index: int, path: str | None = None, whole: bool = True
-) -> Definition:
+def _classify(stmt: Statement, index: int, path: str | None, whole: bool) -> Definition:
     """The definition of ``stmt``; ``whole``: its tokens are all there (not only the first
     ones, in a statement without comments)."""
     tokens = stmt.tokens
@@ -279,9 +268,9 @@ def _classify(
     words = [tokens[i] for i in sig[:6]]
     # The first words upper-cased ("" for what is not a bare word), compared as strings.
     heads = [t[1].upper() if t[0] is WORD else "" for t in words]
-    n = len(heads)
-    if not n or heads[0] != "CREATE":
-        first = words[0].text.upper() if words else "?"
+    n = len(heads)  # at least 1: a statement of only comments is dropped when split
+    if heads[0] != "CREATE":
+        first = words[0].text.upper()
         return_msg = (
             f"only CREATE TABLE, CREATE INDEX, CREATE VIEW, CREATE TRIGGER and CREATE VIRTUAL "
             f"TABLE statements belong in the definitions; found {first}"
@@ -381,7 +370,7 @@ def _hints(
     if kind != TABLE:
         # Indexes, views and triggers are recreated under the new name anyway.
         return None, {}
-    spans, open_at, close_at = _body_spans(tokens, name_at)
+    spans, open_at, close_at = _body_spans(tokens)
     table_hint: str | None = None
     column_renames: dict[str, str] = {}
     name_line = line_of(tokens[name_at])
@@ -425,39 +414,35 @@ def _is_constraint(first: Token) -> bool:
 
 
 def _body_spans(
-    tokens: tuple[Token, ...] | list[Token], name_at: int
+    tokens: tuple[Token, ...] | list[Token],
 ) -> tuple[list[tuple[int, int]], int, int]:
     """(first, last) token indexes of each column definition and table constraint in a CREATE
-    TABLE body, and the indexes of the body's opening and closing parentheses."""
+    TABLE body, and the indexes of the body's opening and closing parentheses (the number of
+    tokens for one it lacks). The body is the first parenthesis: none comes before it."""
     spans: list[tuple[int, int]] = []
     open_at = close_at = len(tokens)
     depth = 0
-    start: int | None = None
-    last_sig: int | None = None
-    for i in range(name_at + 1, len(tokens)):
-        t = tokens[i]
+    span: tuple[int, int] | None = None  # the part being read: its first and last token
+    for i, t in enumerate(tokens):
         if t.kind is COMMENT:
             continue
         if t.kind is OP and t.text == "(":
             depth += 1
             if depth == 1:
                 open_at = i
-                start = None
                 continue
         elif t.kind is OP and t.text == ")":
             depth -= 1
             if depth == 0:
-                if start is not None and last_sig is not None:
-                    spans.append((start, last_sig))
+                if span is not None:
+                    spans.append(span)
                 close_at = i
                 break
         elif t.kind is OP and t.text == "," and depth == 1:
-            if start is not None and last_sig is not None:
-                spans.append((start, last_sig))
-            start = None
+            if span is not None:
+                spans.append(span)
+            span = None
             continue
         if depth >= 1:
-            if start is None:
-                start = i
-            last_sig = i
+            span = (i, i) if span is None else (span[0], i)
     return spans, open_at, close_at

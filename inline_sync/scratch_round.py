@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from .cache import remember
-from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition
-from .errors import DefinitionError, SyncError
+from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition, definition_error
+from .errors import SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
 from .plan import SyncPlan
 from .rounds import Round, RoundError, Started, _Again, drop, failed_at, raise_if_taken
@@ -309,10 +309,7 @@ class ScratchRound:
                     f" ({name} is in the database now, but the definitions do not "
                     "declare it: the sync would drop it)"
                 )
-            from .definitions import locate
-
-            error = DefinitionError(text, statement=owner.sql, index=owner.index, name=owner.name)
-            raise locate(error, self.defs)
+            raise definition_error(owner, text)
         if index is None or "no such table" not in exc.message:
             raise SyncError(f"building the scratch schema failed: {message}")
         raise _Again
@@ -333,10 +330,7 @@ class ScratchRound:
                 )
             else:
                 text = f"the {d.kind} {d.name!r} is on {name}, which the definitions do not declare"
-            from .definitions import locate
-
-            error = DefinitionError(text, statement=d.sql, index=d.index, name=d.name)
-            raise locate(error, self.defs)
+            raise definition_error(d, text)
 
     def _live_only(self, name: str) -> bool:
         """Whether ``name`` is a live table the sync leaves in place and the definitions do

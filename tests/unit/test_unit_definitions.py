@@ -324,7 +324,7 @@ def test_definitions_read_partly_equal_those_read_whole() -> None:
     from inline_sync.definitions import _classify
     from inline_sync.statements import split_statements
 
-    whole = [_classify(s, i) for i, s in enumerate(split_statements(_SCRIPT), 1)]
+    whole = [_classify(s, i, None, True) for i, s in enumerate(split_statements(_SCRIPT), 1)]
     partly = parse(_SCRIPT)
     assert [d.head[d.name_token].text for d in partly] == ["t", "i", "v", "tr", "f", '"we ird"']
     assert [d.head[0].start for d in partly] == [d.tokens[0].start for d in whole]
@@ -369,5 +369,7 @@ def test_property_statements_read_partly_classify_as_read_whole(
         except DefinitionError as exc:
             return str(exc)
 
-    whole = outcome(lambda: [_classify(s, i) for i, s in enumerate(split_statements(text), 1)])
+    whole = outcome(
+        lambda: [_classify(s, i, None, True) for i, s in enumerate(split_statements(text), 1)]
+    )
     assert outcome(lambda: parse(text)) == whole

@@ -1,0 +1,225 @@
+"""Tests written to kill surviving mutants of ``inline_sync/definitions.py`` (issue 14,
+docs/mutation-testing.md): reading the user's statements, the errors that name them, and the
+``@renamed`` hints. Each names, in its docstring, the mutations it catches. What is read from
+the text alone is the same whatever the client; what SQLite decides about a statement, and what
+a hint does to the rows, goes through stdlib sqlite3, apsw and the Durable Object stand-in
+(tests/memory_clients.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from memory_clients import OPENERS, rows, run
+
+import inline_sync
+from inline_sync import DefinitionError
+from inline_sync.definitions import parse_definitions
+from inline_sync.names import ignore_filter
+from inline_sync.sources import SchemaFile
+
+
+def parse(text: str) -> Any:
+    return parse_definitions(text, ignore_filter())
+
+
+def user_objects(conn: Any) -> list[tuple[Any, ...]]:
+    return rows(
+        conn,
+        "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE '\\_%' ESCAPE '\\' ORDER BY name",
+    )
+
+
+def refused(client: Any, conn: Any, definitions: str) -> DefinitionError:
+    """The DefinitionError a sync of ``definitions`` raises; the database is left as it was."""
+    before = user_objects(conn)
+    with pytest.raises(DefinitionError) as info:
+        inline_sync.sync(client, definitions)
+    assert user_objects(conn) == before
+    return info.value
+
+
+# --------------------------------------------------------------------------- the definitions
+
+
+def test_a_definition_says_which_attribute_it_lacks() -> None:
+    """A definition has its fields and nothing else; asking for another names it, as Python
+    does (kills ``raise AttributeError(None)`` in ``Definition.__getattr__``, which reads the
+    tokens of a definition read partly when they are first asked for)."""
+    (d,) = parse("CREATE TABLE attr_t (a)")
+    with pytest.raises(AttributeError, match=r"^nothing$"):
+        d.nothing  # noqa: B018
+    assert getattr(d, "nothing", "default") == "default"
+    assert [t.text for t in d.tokens] == ["CREATE", "TABLE", "attr_t", "(", "a", ")"]
+
+
+# --------------------------------------------------------------------------- where an error is
+
+FILE = SchemaFile(
+    "-- the app's tables\nCREATE TABLE t (a);\n\n-- what it shows\n{}\n", "db/schema.sql"
+)
+
+
+@pytest.mark.parametrize(
+    ("statement", "message", "name"),
+    [
+        ("CREATE TABLE sqlite_t (a)", "the name 'sqlite_t' is reserved", "sqlite_t"),
+        (
+            "CREATE TABLE d1_migrations (a)",
+            "'d1_migrations' is on the ignore list (migration bookkeeping, platform tables or "
+            "the ignore= argument), so it cannot be declared",
+            "d1_migrations",
+        ),
+        ("CREATE VIEW T AS SELECT 1", "'T' is declared twice (statements 1 and 2)", "T"),
+    ],
+)
+def test_an_error_found_in_the_definitions_names_the_file_line_and_statement(
+    statement: str, message: str, name: str
+) -> None:
+    """A schema read from a file: the error names the file and the line where the statement's
+    code starts (after its comments), and carries the statement (kills ``statement=None``,
+    its omission, ``locate(None, …)`` and ``locate(d.path, None)`` in ``definition_error``)."""
+    schema = SchemaFile(FILE.format(statement), FILE.path)
+    with pytest.raises(DefinitionError) as info:
+        parse_definitions([schema], ignore_filter())
+    err = info.value
+    assert (err.message, err.name, err.index) == (message, name, 2)
+    assert (err.path, err.line) == ("db/schema.sql", 5)
+    assert err.statement == f"-- what it shows\n{statement}"
+    assert str(err) == f"{message}\n  in db/schema.sql:5: -- what it shows {statement}"
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            "CREATE VIEW v AS SELECT nope FROM t",
+            "the view 'v' cannot be read: no such column: nope",
+        ),
+        (
+            "CREATE INDEX i ON elsewhere (a)",
+            "the index 'i' is on elsewhere, which the definitions do not declare",
+        ),
+    ],
+)
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_an_error_sqlite_finds_names_the_file_and_line_too(
+    opener: str, statement: str, message: str
+) -> None:
+    """The errors of the scratch round (SQLite refused a statement, or an index is on a table
+    the definitions do not declare) name the file and line as the parser's do."""
+    client, conn = OPENERS[opener]()
+    err = refused(client, conn, SchemaFile(FILE.format(statement), FILE.path))
+    assert (err.message, err.index, err.path, err.line) == (message, 2, "db/schema.sql", 5)
+    assert err.statement == f"-- what it shows\n{statement}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("CREATE TABLE", "expected the table's name"),
+        ("CREATE VIEW", "expected the view's name"),
+        ("CREATE UNIQUE INDEX IF NOT EXISTS", "expected the index's name"),
+    ],
+)
+def test_create_without_a_name(text: str, message: str) -> None:
+    """A statement that stops before the object's name is refused naming it (kills ``j =
+    sig[pos] if … or True`` and ``pos <= len(sig)`` in ``_classify``: IndexError)."""
+    client, conn = OPENERS["sqlite3"]()
+    err = refused(client, conn, f"CREATE TABLE t (a);\n{text}")
+    assert (err.message, err.index, err.statement) == (message, 2, text)
+
+
+@pytest.mark.parametrize("text", ["CREATE TABLE t", "CREATE TABLE t -- comment", "CREATE VIEW v"])
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_statement_cut_short_after_its_name_is_refused_by_sqlite(opener: str, text: str) -> None:
+    """Nothing after the name: the parser has what it needs, and SQLite says what is wrong
+    (kills the IF NOT EXISTS test's ``and`` made ``or`` in ``_classify``, twice: reading two
+    tokens past the name raised IndexError)."""
+    client, conn = OPENERS[opener]()
+    err = refused(client, conn, text)
+    assert (err.index, err.statement) == (1, text)
+    assert "incomplete input" in err.message
+
+
+# --------------------------------------------------------------------------- @renamed hints
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_table_hint_before_the_body_and_a_column_hint_both_apply(opener: str) -> None:
+    """The table's hint on its line before ``(``, then a column's: both are read, and the
+    rows move to the renamed table and column (kills ``continue`` made ``break`` after a
+    table hint in ``_hints``: the column's hint was lost, and its values with it)."""
+    client, conn = OPENERS[opener]()
+    run(
+        conn,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users VALUES (1,'a')",
+    )
+    schema = (
+        "CREATE TABLE members  -- @renamed from=users\n"
+        "(\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  full_name TEXT  -- @renamed from=name\n"
+        ")"
+    )  # fmt: skip
+    (d,) = parse(schema)
+    assert (d.renamed_from, d.column_renames) == ("users", {"full_name": "name"})
+    inline_sync.sync(client, schema)
+    assert rows(conn, "SELECT id, full_name FROM members") == [(1, "a")]
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_column_hint_after_operators_in_its_definition(opener: str) -> None:
+    """A column whose definition holds operators (a negative default, a CHECK comparison)
+    owns the hint at the end of its line (kills ``t.kind is OP or t.text == ","`` in
+    ``_body_spans``: every operator ended a part, and the hint went to a part named ``1``)."""
+    client, conn = OPENERS[opener]()
+    run(
+        conn,
+        "CREATE TABLE item (id INTEGER PRIMARY KEY, cost REAL);\nINSERT INTO item VALUES (1, 2)",
+    )
+    schema = (
+        "CREATE TABLE item (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  price REAL NOT NULL DEFAULT -1 CHECK (price >= -1), -- @renamed from=cost\n"
+        "  note TEXT\n"
+        ")"
+    )  # fmt: skip
+    assert parse(schema)[0].column_renames == {"price": "cost"}
+    inline_sync.sync(client, schema)
+    assert rows(conn, "SELECT id, price, note FROM item") == [(1, 2, None)]
+
+
+@pytest.mark.parametrize(
+    "constraint",
+    ["CHECK (a > 0)", "FOREIGN KEY (a) REFERENCES p (id)", "PRIMARY KEY (a)", "UNIQUE (a)"],
+)
+def test_a_hint_on_an_unnamed_table_constraint_asks_for_its_name(constraint: str) -> None:
+    """A hint on a table constraint only documents a rename, so it must name the constraint;
+    every constraint keyword counts (kills ``"CHECK"`` and ``"FOREIGN"`` dropped, made None or
+    altered in ``_is_constraint``: the hint became a column's, a column named after the
+    keyword; and the altered message)."""
+    text = f"CREATE TABLE t (\n a INTEGER,\n {constraint} -- @renamed from=old\n)"
+    with pytest.raises(DefinitionError) as info:
+        parse(text)
+    assert info.value.message == (
+        "an @renamed hint on a table constraint needs the constraint's name: write CONSTRAINT "
+        "<name> before it (from=old)"
+    )
+    assert (info.value.index, info.value.statement) == (1, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CREATE TABLE t -- @renamed from=old", "CREATE TABLE t (a -- @renamed from=b"],
+)
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_hint_in_a_table_without_a_body_or_its_end(opener: str, text: str) -> None:
+    """A table with a hint but no ``(`` or no ``)``: SQLite refuses the statement (kills
+    ``open_at = close_at = None`` in ``_body_spans``: comparing the hint's place with None
+    raised TypeError)."""
+    client, conn = OPENERS[opener]()
+    err = refused(client, conn, text)
+    assert (err.index, err.statement) == (1, text)
+    assert "incomplete input" in err.message
