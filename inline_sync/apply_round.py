@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
     from .rounds import Reply, Request, Statement
 
+# The name of the constraint that fails when a checked table has new violations: SQLite's
+# message names it, so it names the table ("inline_sync: foreign keys of t are violated").
 _FK_BROKEN = "inline_sync: foreign keys of "
+_VIOLATED = " are violated"
 
 
 class ApplyRound:
@@ -45,7 +48,6 @@ class ApplyRound:
         state: list[Statement],
         fingerprint_sql: str,
     ) -> None:
-        self.plan = the_plan
         self.progress = progress
         guard = f"main.{quote(PREFIX + 'guard')}"
         before = f"main.{quote(PREFIX + 'fk_before')}"
@@ -53,7 +55,7 @@ class ApplyRound:
             guard_table("guard", SCHEMA_CHANGED),
             (f"INSERT INTO {guard} VALUES ({fingerprint_sql} IS ?)", (fingerprint,)),
         ]
-        self.step_at: dict[int, Step] = {}
+        self.step_at: dict[int | None, Step] = {}
         self.counts: list[tuple[Step, int]] = []
         checks = the_plan.fk_checks
         if checks:  # violations already there before the change do not count
@@ -72,11 +74,9 @@ class ApplyRound:
                 self.statements.append((f"SELECT count(*) FROM main.{quote(step.source)}", ()))
             self.step_at[len(self.statements)] = step
             self.statements.append((step.sql, ()))
-        self.fk_at: dict[int, str] = {}
         for n, c in enumerate(checks):
             name = f"fk_{n}"
-            self.statements.append(guard_table(name, f"{_FK_BROKEN}{c.after} are violated"))
-            self.fk_at[len(self.statements)] = c.after
+            self.statements.append(guard_table(name, f"{_FK_BROKEN}{c.after}{_VIOLATED}"))
             self.statements.append((
                 f"INSERT INTO main.{quote(PREFIX + name)} SELECT NOT EXISTS (SELECT 1 FROM "
                 f"(SELECT lower(parent) AS p, count(*) AS n FROM pragma_foreign_key_check("
@@ -106,17 +106,16 @@ class ApplyRound:
         from .scratch import unprefix_message
 
         raise_if_taken(exc)
-        index = yield from failed_at(exc, self.statements)
         message = unprefix_message(exc.message)
-        if (index is not None and index in self.fk_at) or _FK_BROKEN in message:
-            table = self.fk_at.get(index, "") if index is not None else ""
+        if _FK_BROKEN in message:  # the table is in the message: no round to find the statement
+            table = message.partition(_FK_BROKEN)[2].rpartition(_VIOLATED)[0]
             return ApplyError(
-                f"FOREIGN KEY constraint failed: the change leaves rows of {table or 'a table'} "
-                "without their parent row; nothing was changed (rolled back)",
+                f"FOREIGN KEY constraint failed: the change leaves rows of {table} without "
+                "their parent row; nothing was changed (rolled back)",
                 sqlite_message="FOREIGN KEY constraint failed",
             )
-        step = self.step_at.get(index) if index is not None else None
-        return refused(step, exc.message)
+        index = yield from failed_at(exc, self.statements)
+        return refused(self.step_at.get(index), exc.message)
 
 
 def _only(check: ForeignKeyCheck, side: int) -> str:

@@ -12,7 +12,8 @@ from fake_d1 import FakeD1
 from memory_clients import OPENERS, rows
 
 import inline_sync
-from inline_sync.d1 import sync_async
+from inline_sync.d1 import D1Driver, sync_async
+from inline_sync.plan import ForeignKeyCheck
 
 BEFORE = (
     "CREATE TABLE p1 (id INTEGER PRIMARY KEY);\n"
@@ -54,3 +55,133 @@ def test_a_new_reference_is_checked_against_its_own_parent_only(client: str) -> 
     assert rows(conn, "SELECT \"table\", parent FROM pragma_foreign_key_check('c')") == [
         ("c", "p1")
     ]
+
+
+# --------------------------------------------------------------------------- the apply round
+
+
+class Recorder:
+    """A D1 sync whose rounds are recorded as the driver is asked to run them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.db = FakeD1()
+        self.rounds: list[Any] = []
+        run = D1Driver.run
+
+        async def recording(driver: D1Driver, request: Any) -> Any:
+            self.rounds.append(request)
+            return await run(driver, request)
+
+        monkeypatch.setattr(D1Driver, "run", recording)
+
+    def sync(self, schema: str, **kw: Any) -> Any:
+        self.rounds.clear()
+        return asyncio.run(sync_async(self.db, schema, **kw))
+
+    @property
+    def purposes(self) -> list[str]:
+        return [getattr(r, "purpose", type(r).__name__) for r in self.rounds]
+
+    def statements(self, purpose: str) -> list[str]:
+        (found,) = [r for r in self.rounds if getattr(r, "purpose", "") == purpose]
+        return [sql for sql, _ in found.statements]
+
+    def objects(self) -> list[str]:
+        names = self.db.q("SELECT name FROM sqlite_schema ORDER BY name")
+        return [n for (n,) in names if not n.startswith("_cf_")]  # D1's own
+
+
+PARENT = "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE UNIQUE);\n"
+CHILD = "CREATE TABLE k (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(code));\n"
+
+
+def test_a_d1_sync_names_each_round_it_asks_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A driver is asked for rounds named by what they do (docs/engine.md: ``Round(purpose,
+    statements)``; a driver may log or trace them), as many as docs/d1.md counts: the first
+    sync four batches, a change three, an up-to-date database one (kills the apply round's
+    purpose made None or altered in ``ApplyRound.round``)."""
+    d1 = Recorder(monkeypatch)
+    d1.sync(PARENT)
+    assert d1.purposes == ["read state", "read state", "Begin", "scratch", "apply"]
+    d1.sync(PARENT + CHILD)
+    assert d1.purposes == ["read state", "Begin", "scratch", "apply"]
+    d1.sync(PARENT + CHILD)
+    assert d1.purposes == ["read state"]
+
+
+def test_d1_leaves_a_violation_under_a_renamed_parent_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A parent renamed by a hint and rebuilt (its key loses NOCASE) is checked; the child
+    already held a row whose parent was missing. That violation was counted before the change
+    under the parent's old name, so it does not fail the sync, and nothing the check made is
+    left behind (kills ``_only(c, 1)`` for the count before: it looked for the new name, found
+    nothing, and the sync failed; and the count table named None or altered, or dropped under
+    another name: a table ``None`` or ``__sync_XXfk_beforeXX`` stayed in the database)."""
+    d1 = Recorder(monkeypatch)
+    d1.sync(PARENT + CHILD)
+    d1.db.script(
+        "INSERT INTO p VALUES (1, 'A'); INSERT INTO k (code) VALUES ('a'); "
+        "PRAGMA foreign_keys = OFF; INSERT INTO k (code) VALUES ('zz'); PRAGMA foreign_keys = ON;"
+    )
+    renamed = (
+        "CREATE TABLE p2 (  -- @renamed from=p\n id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
+        + CHILD.replace("p(code)", "p2(code)")
+    )
+    with pytest.raises(inline_sync.ApplyError, match="rows of k without their parent"):
+        d1.sync(renamed)  # 'a' found 'A' under NOCASE only: a new violation
+    d1.db.script("UPDATE k SET code = 'A' WHERE code = 'a'")
+    result = d1.sync(renamed)
+    assert result.plan.fk_checks == (ForeignKeyCheck("k", "k", (("p", "p2"),)),)
+    assert result.status == "synced"
+    assert d1.db.q("SELECT id, code FROM k") == [(1, "A"), (2, "zz")]
+    assert d1.db.q("PRAGMA foreign_key_check") == [("k", 2, "p2", 0)]
+    assert d1.objects() == ["_inline_sync_state", "k", "p2", "sqlite_autoindex_p2_1"]
+
+
+def test_the_apply_round_counts_copied_rows_only_for_progress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rows a rebuild copies are counted, in the apply round, only when ``progress`` is
+    there to be told: on D1 a count reads every row of the table, and D1 bills rows read (kills
+    ``progress is not None and step.action == "copy rows" or step.source``: every rebuild
+    counted its rows)."""
+    d1 = Recorder(monkeypatch)
+    wider = PARENT.replace("UNIQUE)", "UNIQUE, n INTEGER NOT NULL DEFAULT 0)")
+    d1.sync(wider + CHILD)
+    d1.db.script("INSERT INTO p (id, code) VALUES (1, 'A'), (2, 'B')")
+    rebuilt = d1.sync(wider.replace("DEFAULT 0", "DEFAULT 1") + CHILD)  # a new default
+    assert [s.action for s in rebuilt.plan.steps].count("copy rows") == 2
+    assert [s for s in d1.statements("apply") if "count(*)" in s and "pragma" not in s] == []
+    told: list[tuple[str, int, int]] = []
+    result = d1.sync(
+        wider + CHILD, progress=lambda s, done, total: told.append((s.name, done, total))
+    )
+    counts = [s for s in d1.statements("apply") if "count(*)" in s and "pragma" not in s]
+    assert counts == ['SELECT count(*) FROM main."p"', 'SELECT count(*) FROM main."k"']
+    assert told == [("p", 2, 2), ("k", 0, 0)]  # (its child rebuilt with it on D1)
+    assert [s.action for s in result.plan.steps].count("copy rows") == 2
+
+
+def test_d1_names_the_table_whose_foreign_keys_break_in_one_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A change that leaves a child's rows without their parent fails the apply round on the
+    check's constraint, whose name SQLite's message carries: the error names the table from
+    it, without probing rounds to find the statement (kills ``sqlite_message`` made None,
+    dropped or altered in ``ApplyRound.diagnose``; the table is read from the message since
+    the statement's index is not needed, which D1 does not give)."""
+    d1 = Recorder(monkeypatch)
+    child = CHILD.replace("TABLE k", 'TABLE "line items"')
+    d1.sync(PARENT + child)
+    d1.db.script("""INSERT INTO p VALUES (1, 'A'); INSERT INTO "line items" (code) VALUES ('a')""")
+    with pytest.raises(inline_sync.ApplyError) as info:
+        d1.sync(PARENT.replace(" COLLATE NOCASE", "") + child)
+    assert str(info.value) == (
+        "FOREIGN KEY constraint failed: the change leaves rows of line items without their "
+        "parent row; nothing was changed (rolled back)"
+    )
+    assert info.value.sqlite_message == "FOREIGN KEY constraint failed"
+    assert d1.purposes == ["read state", "Begin", "scratch", "apply"]
+    assert d1.db.q('SELECT code FROM "line items"') == [("a",)]
+    assert "NOCASE" in d1.db.q("SELECT sql FROM sqlite_schema WHERE name = 'p'")[0][0]
