@@ -165,8 +165,8 @@ def parse_definitions(
     texts = [definitions] if isinstance(definitions, str) else list(definitions)
     # The paths count: equal texts from two files must name their own file in errors.
     paths = tuple(_path_of(t) for t in texts)
-    key = (tuple(texts), paths, ignore) if all(isinstance(t, str) for t in texts) else None
-    cached = _CACHE.get(key) if key is not None else None
+    key = (tuple(texts), paths, ignore)
+    cached = _CACHE.get(key)
     if cached is not None:
         return cached
     # Parsing allocates a tuple per token and no reference cycles: with the cyclic garbage
@@ -179,9 +179,7 @@ def parse_definitions(
     finally:
         if collecting:
             gc.enable()
-    if key is not None:
-        remember(_CACHE, key, result, 16)
-    return result
+    return remember(_CACHE, key, result, 16)
 
 
 def _path_of(text: object) -> str | None:
@@ -189,7 +187,7 @@ def _path_of(text: object) -> str | None:
     return str(path) if path is not None else None
 
 
-def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[Definition]:
+def _parse(texts: list[str], ignore: NameFilter, whole: bool) -> list[Definition]:
     result: list[Definition] = []
     seen: dict[tuple[str, str], Definition] = {}
     for text in texts:
@@ -218,7 +216,7 @@ def _parse(texts: list[str], ignore: NameFilter, whole: bool = False) -> list[De
                 else:
                     definition = _classify(stmt, len(result) + 1, path, whole)
             except DefinitionError as exc:
-                sig = next((t for t in stmt.tokens if t.kind is not COMMENT), stmt.tokens[0])
+                sig = next(t for t in stmt.tokens if t.kind is not COMMENT)  # (one at least)
                 raise exc.locate(path, text.count("\n", 0, sig.start) + 1) from None
             if is_reserved(definition.name):
                 raise definition_error(definition, f"the name {definition.name!r} is reserved")
@@ -316,14 +314,6 @@ def _classify(stmt: Statement, index: int, path: str | None, whole: bool) -> Def
             raise fail(f"objects must live in the main schema, not {tokens[schema_at].value!r}")
         name_at = sig[pos + 2]
     name_tok = tokens[name_at]
-    if name_tok.keyword("IF"):
-        # Accepted after "main." or IF NOT EXISTS, but stored as "CREATE <kind> if …",
-        # which SQLite then reads as IF NOT EXISTS: the whole schema becomes unreadable.
-        raise fail(
-            f'a {kind} named {name_tok.text} must be written quoted ("{name_tok.text}"): SQLite '
-            "stores the statement from the bare name on, and reads a bare IF there as the start "
-            "of IF NOT EXISTS"
-        )
     name = name_tok.value if name_tok.kind != "string" else name_tok.text[1:-1].replace("''", "'")
     if kind == TABLE:
         nxt = sig.index(name_at) + 1

@@ -223,3 +223,115 @@ def test_a_hint_in_a_table_without_a_body_or_its_end(opener: str, text: str) -> 
     err = refused(client, conn, text)
     assert (err.index, err.statement) == (1, text)
     assert "incomplete input" in err.message
+
+
+# --------------------------------------------------------------------------- more about where
+
+
+def test_equal_texts_from_two_files_keep_their_own_file() -> None:
+    """Parsed definitions are kept for the same texts, but two files of the same text are two
+    keys: each definition names its own file (kills the cache key's paths made None, or read
+    from None: the second file's definitions named the first one)."""
+    text = "CREATE TABLE two_files (a);\n"
+    (a,) = parse_definitions([SchemaFile(text, "a.sql")], ignore_filter())
+    (b,) = parse_definitions([SchemaFile(text, "b.sql")], ignore_filter())
+    assert (a.path, b.path) == ("a.sql", "b.sql")
+
+
+def test_parsed_definitions_are_kept_for_sixteen_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache of parsed definitions is bounded: sixteen texts, the oldest forgotten first
+    (kills the size 16 made 17 or left to remember's default of 64)."""
+    from inline_sync import definitions
+
+    monkeypatch.setattr(definitions, "_CACHE", {})
+    first = parse(f"CREATE TABLE kept_0 (a)")  # noqa: F541
+    for n in range(1, 20):
+        parse(f"CREATE TABLE kept_{n} (a)")
+    assert len(definitions._CACHE) == 16
+    assert parse("CREATE TABLE kept_19 (a)") is parse("CREATE TABLE kept_19 (a)")
+    assert parse("CREATE TABLE kept_0 (a)") is not first  # forgotten, read again
+
+
+def test_a_text_that_cannot_be_read_names_the_file_line_and_the_text_there() -> None:
+    """A string never closed: the error names the file and the line where it starts (the text
+    starts with a newline, and more lines follow inside the string), with the 60 characters
+    from there (kills, in ``_parse``, the line counted to the end, from the second character
+    or with no end, the snippet one character longer, and the file or line dropped)."""
+    text = "\nCREATE TABLE t (a);\nCREATE TABLE u (b DEFAULT 'x);\n" + "-- more\n" * 20
+    with pytest.raises(DefinitionError) as info:
+        parse_definitions([SchemaFile(text, "db/app.sql")], ignore_filter())
+    err = info.value
+    assert (err.path, err.line, err.index) == ("db/app.sql", 3, None)
+    assert err.statement == text[text.index("'x") :][:60]
+    assert err.message == "unterminated string literal at line 3"
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_statement_refused_while_parsing_names_its_code_line(whole: bool) -> None:
+    """A refused statement whose comment starts a line earlier, in a text that starts with a
+    newline and goes on after it: the error names the line of its code (kills, in
+    ``_parse``'s error for ``_classify``, the line read from the first comment, counted from
+    the second character, to the end or from the statement on, one line off, and the file or
+    line dropped)."""
+    text = "\nCREATE TABLE t (a);\n-- temporary\nCREATE TEMP TABLE u (b);\nCREATE TABLE v (c);\n"
+    with pytest.raises(DefinitionError) as info:
+        parse_definitions([SchemaFile(text, "app.sql")], ignore_filter(), whole=whole)
+    assert (info.value.path, info.value.line, info.value.index) == ("app.sql", 4, 2)
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        # read as its first words only (CREATE VIEW name)
+        (
+            "CREATE VIEW v AS SELECT nope FROM t",
+            "the view 'v' cannot be read: no such column: nope",
+        ),
+        # read as its first ten tokens
+        (
+            "CREATE INDEX IF NOT EXISTS i ON elsewhere (a)",
+            "the index 'i' is on elsewhere, which the definitions do not declare",
+        ),
+    ],
+)
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_plan_names_the_file_of_a_definition_read_partly(
+    opener: str, statement: str, message: str
+) -> None:
+    """plan() reads a statement without comments only as far as its name; the definition
+    still knows its file (kills ``path`` made None for both kinds of partly read
+    definitions)."""
+    client, _ = OPENERS[opener]()
+    schema = SchemaFile(f"CREATE TABLE t (a);\n\n{statement};\n", "schema.sql")
+    with pytest.raises(DefinitionError) as info:
+        inline_sync.plan(client, schema)
+    assert (info.value.message, info.value.path, info.value.line) == (message, "schema.sql", 3)
+
+
+def test_a_table_named_if_is_left_to_sqlite() -> None:
+    """``CREATE TABLE if (a)`` is no IF NOT EXISTS: the parser reads the name ``if`` and leaves
+    the verdict to SQLite (which refuses the statement; kills the IF NOT EXISTS test's
+    ``and`` made ``or`` after IF: three words were skipped, and the parser refused it as
+    having no name)."""
+    (d,) = parse("CREATE TABLE if (a)")
+    assert (d.name, d.tokens[d.name_token].text) == ("if", "if")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("CREATE TABLE if", "if"),
+        ("CREATE TABLE IF NOT", "IF"),
+        ("CREATE TABLE main.t", "t"),
+        ("CREATE TABLE main.", "main"),
+    ],
+)
+def test_a_statement_cut_short_around_if_or_a_schema(text: str, name: str) -> None:
+    """Cut short where IF NOT EXISTS or a schema's name may start: SQLite says what is
+    wrong, about the object named so far (kills, in ``_classify``, ``pos - 2``, ``pos + 3``
+    and ``<=`` in the bounds of the IF NOT EXISTS and schema tests: IndexError, or another
+    name)."""
+    client, conn = OPENERS["sqlite3"]()
+    err = refused(client, conn, text)
+    assert (err.name, err.index, err.statement) == (name, 1, text)
+    assert "incomplete input" in err.message or "syntax error" in err.message

@@ -5,6 +5,7 @@ its docstring, the mutations it catches."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
@@ -12,8 +13,9 @@ from fake_d1 import FakeD1
 from memory_clients import OPENERS, rows
 
 import inline_sync
+from inline_sync.apply_round import ApplyRound
 from inline_sync.d1 import D1Driver, sync_async
-from inline_sync.plan import ForeignKeyCheck
+from inline_sync.plan import ForeignKeyCheck, Step, SyncPlan
 
 BEFORE = (
     "CREATE TABLE p1 (id INTEGER PRIMARY KEY);\n"
@@ -185,3 +187,60 @@ def test_d1_names_the_table_whose_foreign_keys_break_in_one_round(
     assert d1.purposes == ["read state", "Begin", "scratch", "apply"]
     assert d1.db.q('SELECT code FROM "line items"') == [("a",)]
     assert "NOCASE" in d1.db.q("SELECT sql FROM sqlite_schema WHERE name = 'p'")[0][0]
+
+
+def test_d1_keeps_violations_under_two_renamed_parents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child of two parents, both renamed by hints and rebuilt: the check counts both
+    parents, under their old names before the change and their new ones after, so the
+    violations already there do not fail the sync (kills the separators of
+    ``apply_round._only``'s list and ``_parent_after``'s CASE altered: SQL that SQLite
+    refuses once there are two parents)."""
+    d1 = Recorder(monkeypatch)
+    q = PARENT.replace("TABLE p ", "TABLE q ")
+    two = "CREATE TABLE k (id INTEGER PRIMARY KEY, pc TEXT REFERENCES p(code), qc TEXT REFERENCES q(code));\n"  # noqa: E501
+    d1.sync(PARENT + q + two)
+    d1.db.script(
+        "INSERT INTO p VALUES (1, 'A'); INSERT INTO q VALUES (1, 'B');"
+        "PRAGMA foreign_keys = OFF; INSERT INTO k VALUES (1, 'zz', 'B'), (2, 'A', 'yy');"
+        "PRAGMA foreign_keys = ON;"
+    )
+    renamed = (
+        "CREATE TABLE p2 (  -- @renamed from=p\n id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
+        "CREATE TABLE q2 (  -- @renamed from=q\n id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
+        + two.replace("p(code)", "p2(code)").replace("q(code)", "q2(code)")
+    )
+    result = d1.sync(renamed)
+    assert result.plan.fk_checks == (ForeignKeyCheck("k", "k", (("p", "p2"), ("q", "q2"))),)
+    assert d1.db.q('SELECT rowid, parent FROM pragma_foreign_key_check("k")') == [
+        (1, "p2"),
+        (2, "q2"),
+    ]
+
+
+def test_a_check_without_parents_counts_every_parent() -> None:
+    """A plan is plain data: a ForeignKeyCheck without parent pairs counts the references to
+    every parent (as the local executor, ``apply.apply_plan``, does). The apply round's SQL
+    then fails the change that leaves a child row without its parent (kills ``_only``'s
+    empty clause made "XXXX": SQL that SQLite refuses)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(
+        "PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE ch (id INTEGER PRIMARY KEY, p_id REFERENCES p(id));"
+        "INSERT INTO p VALUES (1), (2); INSERT INTO ch VALUES (1, 1);"
+    )
+    plan = SyncPlan(
+        steps=(
+            Step("x", "pragma", "", "PRAGMA defer_foreign_keys = ON", ""),
+            Step("x", "table", "p", "DELETE FROM p WHERE id = 1", ""),
+        ),
+        fk_checks=(ForeignKeyCheck("ch", "ch"),),
+    )
+    statements = ApplyRound(plan, "x", None, [], "'x'").round().statements
+    conn.execute("BEGIN")
+    with pytest.raises(
+        sqlite3.IntegrityError, match="inline_sync: foreign keys of ch are violated"
+    ):
+        for sql, params in statements:
+            conn.execute(sql, params)
+    conn.execute("ROLLBACK")
+    assert conn.execute("SELECT id FROM p").fetchall() == [(1,), (2,)]
