@@ -314,6 +314,14 @@ def _classify(stmt: Statement, index: int, path: str | None, whole: bool) -> Def
             raise fail(f"objects must live in the main schema, not {tokens[schema_at].value!r}")
         name_at = sig[pos + 2]
     name_tok = tokens[name_at]
+    if name_tok.keyword("IF"):
+        # Accepted after "main." or IF NOT EXISTS, but stored as "CREATE <kind> if …",
+        # which SQLite then reads as IF NOT EXISTS: the whole schema becomes unreadable.
+        raise fail(
+            f'a {kind} named {name_tok.text} must be written quoted ("{name_tok.text}"): SQLite '
+            "stores the statement from the bare name on, and reads a bare IF there as the start "
+            "of IF NOT EXISTS"
+        )
     name = name_tok.value if name_tok.kind != "string" else name_tok.text[1:-1].replace("''", "'")
     if kind == TABLE:
         nxt = sig.index(name_at) + 1

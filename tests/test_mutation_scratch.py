@@ -373,8 +373,9 @@ def test_a_trigger_on_a_schema_qualified_table_is_checked(client: str, strategy:
     the table read at ``j - 3`` or ``j + 4``, and the dot looked for elsewhere or misspelt:
     the trigger was then taken to be on a table "main" and went unchecked). Under a scratch
     database the copy's ``main.`` must name the scratch database, and the text read back
-    must be the user's (the trigger is found by its folded name): SQLite refused the copy there ("trigger tr cannot reference objects
-    in database main") though it accepts the definition in a real database."""
+    must be the user's (the trigger is found by its folded name): SQLite refused the copy
+    there ("trigger tr cannot reference objects in database main") though it accepts the
+    definition in a real database."""
     schema = (
         "CREATE TABLE t (a);\n"
         "CREATE TRIGGER Tr AFTER INSERT ON main.t BEGIN UPDATE t SET nosuch = 1; END;"
