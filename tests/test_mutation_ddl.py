@@ -1,0 +1,59 @@
+"""Tests written to kill surviving mutants of ``inline_sync/ddl.py`` (issue 14,
+docs/mutation-testing.md). Each names, in its docstring, the mutations it catches.
+
+The parser reads what SQLite stored, for both sides of a sync: what it gets wrong, the diff
+gets wrong (a key's order, collation or conflict clause unseen is a change never made)."""
+
+from __future__ import annotations
+
+import pytest
+from memory_clients import OPENERS
+
+import inline_sync
+from inline_sync.ddl import parse_table
+from inline_sync.models import IndexedColumn
+
+
+def test_a_primary_key_list_with_desc_and_autoincrement_keeps_its_order() -> None:
+    """``PRIMARY KEY (id DESC AUTOINCREMENT)``: AUTOINCREMENT closes the list, and only it
+    is cut off, so the column keeps its DESC (kills the cut made ``tokens[:+1]``, which kept
+    the first token alone)."""
+    table = parse_table("CREATE TABLE t (id INTEGER, PRIMARY KEY (id DESC AUTOINCREMENT))")
+    assert table.primary_key is not None
+    assert table.primary_key.columns == (IndexedColumn("id", "", True),)
+    assert table.primary_key.autoincrement
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        ("a COLLATE nocase DESC", IndexedColumn("a", "nocase", True)),
+        ("a COLLATE nocase COLLATE rtrim", IndexedColumn("a", "rtrim", False)),
+        ('"a b" COLLATE "NoCase" ASC', IndexedColumn("a b", "nocase", False)),
+    ],
+)
+def test_a_unique_column_with_collate_and_order_is_read_apart(
+    columns: str, expected: IndexedColumn
+) -> None:
+    """In ``UNIQUE (a COLLATE nocase DESC)`` the column's name ends at the first COLLATE or
+    ASC/DESC, whichever comes first, and the last COLLATE is the one SQLite uses (kills each
+    cut of the name made unconditional: the name then ran on to ``a COLLATE nocase``)."""
+    table = parse_table(f"CREATE TABLE t (a, \"a b\", UNIQUE ({columns}))")
+    assert table.uniques[0].columns == (expected,)
+
+
+@pytest.mark.parametrize("client", list(OPENERS))
+def test_a_unique_table_constraint_keeps_its_conflict_clause(client: str) -> None:
+    """``UNIQUE (a) ON CONFLICT REPLACE`` as a table constraint: the clause is read (kills it
+    left out of the constraint: the parser then stopped at ON), so changing it to IGNORE is
+    a change the sync makes, and the rows stay."""
+    db, conn = OPENERS[client]()
+    before = "CREATE TABLE t (a, UNIQUE (a) ON CONFLICT REPLACE);"
+    assert parse_table(before[:-1]).uniques[0].conflict == "REPLACE"
+    inline_sync.sync(db, before)
+    conn.execute("INSERT INTO t VALUES (1)")
+    after = before.replace("REPLACE", "IGNORE")
+    assert inline_sync.sync(db, after).status == "synced"
+    assert inline_sync.plan(db, after).status == "up-to-date"
+    assert "UNIQUE (a) ON CONFLICT IGNORE)" in inline_sync.inspect(db)
+    assert [tuple(r) for r in conn.execute("SELECT a FROM t")] == [(1,)]
