@@ -141,14 +141,12 @@ def _key_columns(tokens: list[Token]) -> tuple[tuple[IndexedColumn, ...], bool]:
 
 def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
     cols: list[IndexedColumn] = []
-    for part in _split_commas(tokens):
-        if not part:
-            continue
+    for part in _split_commas(tokens):  # (never an empty one: SQLite refuses "()", "(a,)")
         collate = ""
         desc = False
         name_tokens = part
         for j, tok in enumerate(part):
-            if tok.keyword("COLLATE") and j + 1 < len(part):
+            if tok.keyword("COLLATE"):  # reserved: a collation's name always follows
                 collate = part[j + 1].folded
                 name_tokens = part[:j] if name_tokens is part else name_tokens
             elif tok.keyword("ASC", "DESC") and j == len(part) - 1:
@@ -174,7 +172,7 @@ def _split_commas(tokens: list[Token]) -> list[list[Token]]:
     return parts
 
 
-def _foreign_key(cur: _Cursor, columns: tuple[str, ...], name: str = "") -> ForeignKey:
+def _foreign_key(cur: _Cursor, columns: tuple[str, ...], name: str) -> ForeignKey:
     cur.expect("REFERENCES")
     table = fold(cur.name())
     ref_cols: tuple[str, ...] = ()
@@ -183,8 +181,9 @@ def _foreign_key(cur: _Cursor, columns: tuple[str, ...], name: str = "") -> Fore
     on_delete = on_update = "NO ACTION"
     match = deferrable = ""
     while True:
-        if cur.at("ON") and not (cur.peek(1) and cur.peek(1).keyword("CONFLICT")):  # type: ignore[union-attr]
-            cur.take()
+        # (An ON here is ON DELETE or ON UPDATE: an ON CONFLICT clause follows its own
+        # constraint's keyword, which _column reads.)
+        if cur.accept("ON"):
             which = cur.expect("DELETE", "UPDATE").text.upper()
             first = cur.take().text.upper()
             action = first
@@ -343,10 +342,8 @@ def _table_constraint(
             return  # a name with no constraint after it: SQLite accepts and ignores it
     if cur.accept("PRIMARY"):
         cur.expect("KEY")
-        cols, inner_autoinc = _key_columns(cur.balanced())
-        conflict = _conflict(cur)
-        autoinc = cur.accept("AUTOINCREMENT") or inner_autoinc
-        pks.append(KeyConstraint(cols, conflict, autoinc, name=name))
+        cols, autoinc = _key_columns(cur.balanced())  # (AUTOINCREMENT only inside the list)
+        pks.append(KeyConstraint(cols, _conflict(cur), autoinc, name=name))
     elif cur.accept("UNIQUE"):
         cols = _indexed_columns(cur.balanced())
         uniques.append(KeyConstraint(cols, _conflict(cur), name=name))

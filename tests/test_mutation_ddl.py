@@ -38,7 +38,7 @@ def test_a_unique_column_with_collate_and_order_is_read_apart(
     """In ``UNIQUE (a COLLATE nocase DESC)`` the column's name ends at the first COLLATE or
     ASC/DESC, whichever comes first, and the last COLLATE is the one SQLite uses (kills each
     cut of the name made unconditional: the name then ran on to ``a COLLATE nocase``)."""
-    table = parse_table(f"CREATE TABLE t (a, \"a b\", UNIQUE ({columns}))")
+    table = parse_table(f'CREATE TABLE t (a, "a b", UNIQUE ({columns}))')
     assert table.uniques[0].columns == (expected,)
 
 
