@@ -326,10 +326,10 @@ def test_a_table_named_if_is_no_if_not_exists() -> None:
     ],
 )
 def test_a_statement_cut_short_around_if_or_a_schema(text: str, name: str | None) -> None:
-    """Cut short where IF NOT EXISTS or a schema's name may start: a DefinitionError, about
-    the object named so far (SQLite's; a bare IF as a name is refused first) (kills, in ``_classify``, ``pos - 2``, ``pos + 3``
-    and ``<=`` in the bounds of the IF NOT EXISTS and schema tests: IndexError, or another
-    name)."""
+    """Cut short where IF NOT EXISTS or a schema's name may start: a DefinitionError about
+    the object named so far, SQLite's or the parser's for a bare IF (kills, in
+    ``_classify``, ``pos - 2``, ``pos + 3`` and ``<=`` in the bounds of the IF NOT EXISTS
+    and schema tests: IndexError, or another name)."""
     client, conn = OPENERS["sqlite3"]()
     err = refused(client, conn, text)
     assert (err.name, err.index, err.statement) == (name, 1, text)
