@@ -56,6 +56,28 @@ def test_a_parent_column_renamed_by_hint_is_followed_only_in_the_childs_referenc
     assert inline_sync.plan(db, PARENT_AFTER).statements == []
 
 
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_renamed_parent_column_is_followed_only_inside_the_references_list(opener: str) -> None:
+    """A column-level ``REFERENCES p(a)`` followed by a column of the child's own also called
+    ``a``: only the name inside the parentheses follows the parent's rename (kills, in
+    ``rename_references``, the list's ")" altered: the walk went on past it, renamed the
+    child's own column in the expected text, and the plan dropped it, losing its values)."""
+    db, conn = OPENERS[opener]()
+    before = (
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT UNIQUE);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, pa TEXT REFERENCES p(a), a TEXT);\n"
+    )
+    inline_sync.sync(db, before)
+    run(conn, "INSERT INTO p VALUES (1, 'x');\nINSERT INTO c VALUES (1, 'x', 'own')")
+    after = before.replace("a TEXT UNIQUE", "a2 TEXT UNIQUE -- @renamed from=a\n").replace(
+        "p(a)", "p(a2)"
+    )
+    result = inline_sync.sync(db, after)
+    assert result.statements == ('ALTER TABLE main."p" RENAME COLUMN "a" TO "a2"',)
+    assert rows(conn, "SELECT * FROM c") == [(1, "x", "own")]
+    assert inline_sync.plan(db, after).statements == []
+
+
 NAMED = "CREATE TABLE t (id INTEGER, a INT, p INT, {});"
 
 
