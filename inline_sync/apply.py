@@ -56,12 +56,10 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
 def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyError:
     """The ApplyError for a step SQLite refused (``None``: the step is not known, as when
     the refusal came at commit), naming it with ``hint`` or a hint at the likely cause."""
-    message = sqlite_message
-    if step is not None and step.kind == "table" and step.name:
-        # Where foreign keys stay on, a rebuild copies into PREFIX + "new_" + name (see
-        # rebuild.rebuild_closure): name the user's table, not that one.
-        message = message.replace(f"{PREFIX}new_{step.name}", step.name)
-    message = unprefix_message(message)
+    # Where foreign keys stay on, a rebuild copies each table of its closure into
+    # PREFIX + "new_" + name (see rebuild.rebuild_closure), and the message may name any of
+    # them: name the user's tables (no name of theirs starts with the reserved PREFIX).
+    message = unprefix_message(re.sub(re.escape(PREFIX + "new_"), "", sqlite_message, flags=re.I))
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")
     if step is None:
         text = f"SQLite refused the change: {message}"

@@ -432,3 +432,32 @@ def test_disk_full_while_copying_rows_names_the_step_and_sqlites_words(opener: s
     )
     assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
     assert rows(conn, "SELECT count(*) FROM t") == [(200,)]
+
+
+@pytest.mark.parametrize("client", ["durable-object", "d1"])
+def test_a_refusal_names_every_rebuilt_table_by_its_own_name(client: str) -> None:
+    """Where foreign keys stay on, a rebuild copies each table of the closure into
+    ``__sync_new_<name>``; SQLite's message may name any of them, not only the step's own
+    table: the error gives the user's names (it said "new_k": the child's copy, with only the
+    prefix taken off). The child references a column that is no longer UNIQUE."""
+    parent = "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
+    child = "CREATE TABLE k (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(code));\n"
+    if client == "d1":
+        d1 = FakeD1()
+        conn: Any = d1.conn
+
+        def sync(schema: str) -> Any:
+            return asyncio.run(sync_async(d1, schema))
+    else:
+        db, conn = OPENERS[client]()
+
+        def sync(schema: str) -> Any:
+            return inline_sync.sync(db, schema)
+
+    sync(parent + child)
+    run(conn, "INSERT INTO p VALUES (1, 'A');\nINSERT INTO k (code) VALUES ('A')")
+    with pytest.raises(inline_sync.ApplyError) as info:
+        sync(parent.replace(" UNIQUE", "") + child)
+    assert 'foreign key mismatch - "k" referencing "p"' in str(info.value)
+    assert "new_" not in str(info.value).split("\n")[0]
+    assert rows(conn, "SELECT * FROM k") == [(1, "A")]
