@@ -223,16 +223,8 @@ def _column(
     first = cur.take()
     name = first.value
     type_tokens: list[Token] = []
-    while cur.i < end:
-        tok = cur.peek()
-        assert tok is not None
-        if tok.keyword(*_COLUMN_CONSTRAINT_STARTS):
-            break
-        if tok.kind is OP and tok.text == "(":
-            start = cur.i
-            cur.balanced()
-            type_tokens.extend(cur.tokens[start : cur.i])
-            continue
+    # The type runs up to the first constraint: its parentheses hold only signed numbers.
+    while cur.i < end and not cur.at(*_COLUMN_CONSTRAINT_STARTS):
         type_tokens.append(cur.take())
     not_null = False
     not_null_conflict = ""

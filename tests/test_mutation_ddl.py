@@ -57,3 +57,36 @@ def test_a_unique_table_constraint_keeps_its_conflict_clause(client: str) -> Non
     assert inline_sync.plan(db, after).status == "up-to-date"
     assert "UNIQUE (a) ON CONFLICT IGNORE)" in inline_sync.inspect(db)
     assert [tuple(r) for r in conn.execute("SELECT a FROM t")] == [(1,)]
+
+
+def test_a_default_named_conflict_after_a_constraint_is_a_default() -> None:
+    """``NOT NULL DEFAULT conflict`` (SQLite takes a bare word as a string default): an ON
+    CONFLICT clause starts with ON, and the word CONFLICT after another word is not one
+    (kills ``_conflict``'s ``and`` made ``or``: DEFAULT conflict was read as a conflict
+    clause and the column could not be parsed)."""
+    table = parse_table("CREATE TABLE t (a NOT NULL DEFAULT conflict, b UNIQUE DEFAULT conflict)")
+    a, b = table.columns
+    assert (a.not_null, a.not_null_conflict, a.default) == (True, "", "conflict")
+    assert (b.default, table.uniques[0].conflict) == ("conflict", "")
+
+
+@pytest.mark.parametrize("client", list(OPENERS))
+def test_a_column_is_added_beside_one_whose_default_is_named_conflict(client: str) -> None:
+    """The same through a sync that compares the table (kills the same mutation)."""
+    db, conn = OPENERS[client]()
+    before = "CREATE TABLE t (a NOT NULL DEFAULT conflict);"
+    inline_sync.sync(db, before)
+    conn.execute("INSERT INTO t DEFAULT VALUES")
+    after = "CREATE TABLE t (a NOT NULL DEFAULT conflict, b);"
+    assert inline_sync.sync(db, after).status == "synced"
+    assert [tuple(r) for r in conn.execute("SELECT a, b FROM t")] == [("conflict", None)]
+
+
+@pytest.mark.parametrize(
+    ("declared", "type_"),
+    [("DECIMAL(10, -2)", "decimal ( 10 , - 2 )"), ("TEXT ( +1 )", "text ( + 1 )")],
+)
+def test_a_type_with_its_size_in_parentheses(declared: str, type_: str) -> None:
+    """A type's parentheses hold only signed numbers (SQLite's grammar): read token by token
+    as part of the type (normalized), up to the first constraint."""
+    assert parse_table(f"CREATE TABLE t (a {declared} NOT NULL)").columns[0].type == type_
