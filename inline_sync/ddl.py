@@ -272,7 +272,7 @@ def _column(
             norm = normalize(expr)
             col_checks.append(norm)
             # ADD CONSTRAINT needs the name too, or the CHECK would be added nameless.
-            first_tok = constraint_start if constraint_name and constraint_start else start_tok
+            first_tok = constraint_start or start_tok
             checks.append(Check(norm, constraint_name, cur.text(first_tok, cur.tokens[cur.i - 1])))
         elif cur.accept("DEFAULT"):
             if cur.at_op("("):
