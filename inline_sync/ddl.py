@@ -21,7 +21,7 @@ from .models import (
     VirtualTable,
 )
 from .models import Index as IndexModel
-from .tokenizer import OP, WORD, Token, fold, normalize, significant, tokenize
+from .tokenizer import OP, Token, fold, normalize, significant, tokenize
 
 _COLUMN_CONSTRAINT_STARTS = frozenset(
     {
@@ -352,18 +352,9 @@ def _table_constraint(
 
 
 def _is_table_constraint(part: list[Token]) -> bool:
-    first = part[0]
-    if first.kind is not WORD or len(part) < 2:
-        return False
-    second = part[1]
-    word = first.text.upper()
-    if word == "CONSTRAINT":
-        return True
-    if word in ("PRIMARY", "FOREIGN"):
-        return second.keyword("KEY")
-    if word in ("UNIQUE", "CHECK"):
-        return second.kind is OP and second.text == "("
-    return False
+    # Each of these words is reserved (no column can be named so bare): a part that starts
+    # with one is a table constraint, even CONSTRAINT with a name alone, which SQLite ignores.
+    return part[0].keyword("CONSTRAINT", "PRIMARY", "FOREIGN", "UNIQUE", "CHECK")
 
 
 @lru_cache(maxsize=4096)

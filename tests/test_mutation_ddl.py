@@ -10,7 +10,7 @@ import pytest
 from memory_clients import OPENERS
 
 import inline_sync
-from inline_sync.ddl import parse_table
+from inline_sync.ddl import ParseError, parse_table
 from inline_sync.models import IndexedColumn
 
 
@@ -90,3 +90,26 @@ def test_a_type_with_its_size_in_parentheses(declared: str, type_: str) -> None:
     """A type's parentheses hold only signed numbers (SQLite's grammar): read token by token
     as part of the type (normalized), up to the first constraint."""
     assert parse_table(f"CREATE TABLE t (a {declared} NOT NULL)").columns[0].type == type_
+
+
+def test_a_constraint_name_alone_is_no_column() -> None:
+    """``CONSTRAINT x`` with nothing after it: SQLite accepts and ignores it (even spelt
+    ``constraint int``), and it is no column (kills the two-token part not taken for a table
+    constraint: it was read as a column named CONSTRAINT)."""
+    for body in ("a, CONSTRAINT x", "a, constraint int", "a, CONSTRAINT x CONSTRAINT y"):
+        assert [c.name for c in parse_table(f"CREATE TABLE t ({body})").columns] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE TABLE t (a REFERENCES p ON x)", "expected DELETE or UPDATE, found 'x'"),
+        ("CREATE TABLE t )", "expected '(', found ')'"),
+    ],
+)
+def test_what_the_parser_cannot_read_it_says(sql: str, message: str) -> None:
+    """A ParseError says what was expected and what was found (kills the words joined
+    otherwise, and ``expect_op`` accepting another operator)."""
+    with pytest.raises(ParseError) as caught:
+        parse_table(sql)
+    assert str(caught.value) == message
