@@ -113,3 +113,14 @@ def test_what_the_parser_cannot_read_it_says(sql: str, message: str) -> None:
     with pytest.raises(ParseError) as caught:
         parse_table(sql)
     assert str(caught.value) == message
+
+
+def test_names_written_as_strings_are_read_without_their_quotes() -> None:
+    """SQLite accepts a name written as a string (``CREATE TABLE 'it''s'``, ``REFERENCES
+    'p'``) and stores it so: the name is the string's text, its doubled quotes undone
+    (kills the string case of ``_Cursor.name`` never taken, or cutting one character too
+    many or too few, or undoing the quotes otherwise)."""
+    table = parse_table("CREATE TABLE 'it''s' (a REFERENCES 'p''q' (b))")
+    assert table.name == "it's"
+    assert table.foreign_keys[0].table == "p'q"
+    assert parse_table("CREATE TABLE 'x' (a)").name == "x"
