@@ -58,8 +58,9 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
     the refusal came at commit), naming it with ``hint`` or a hint at the likely cause."""
     # Where foreign keys stay on, a rebuild copies each table of its closure into
     # PREFIX + "new_" + name (see rebuild.rebuild_closure), and the message may name any of
-    # them: name the user's tables (no name of theirs starts with the reserved PREFIX).
-    message = unprefix_message(re.sub(re.escape(PREFIX + "new_"), "", sqlite_message, flags=re.I))
+    # them: name the user's tables (no name of theirs starts with the reserved PREFIX; the
+    # copies are named in lower case, and SQLite quotes a name as it was written).
+    message = unprefix_message(sqlite_message.replace(PREFIX + "new_", ""))
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")
     if step is None:
         text = f"SQLite refused the change: {message}"
