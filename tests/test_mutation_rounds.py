@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from fake_d1 import FakeD1
+from fake_durable_object import FakeStorage
 from memory_clients import OPENERS, rows
 
 import inline_sync
 from inline_sync.apply_round import ApplyRound
-from inline_sync.d1 import D1Driver, sync_async
+from inline_sync.d1 import D1Driver, plan_async, sync_async
+from inline_sync.local import LocalDriver
 from inline_sync.plan import ForeignKeyCheck, Step, SyncPlan
 
 BEFORE = (
@@ -244,3 +246,40 @@ def test_a_check_without_parents_counts_every_parent() -> None:
             conn.execute(sql, params)
     conn.execute("ROLLBACK")
     assert conn.execute("SELECT id FROM p").fetchall() == [(1,), (2,)]
+
+
+def test_every_driver_is_asked_for_rounds_named_by_what_they_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/engine.md: a driver runs ``Round(purpose, statements)``, and may log or trace it by
+    its purpose. The rounds of a Durable Object's syncs and plan (the local driver) and of a
+    D1 plan and refused sync (its probes), by purpose (kills the purposes of the rounds of
+    ``rounds.py`` and ``scratch_round.py`` made None or altered)."""
+    seen: list[str] = []
+    local_run = LocalDriver.run
+
+    def recording(driver: LocalDriver, request: Any, **kw: Any) -> Any:
+        seen.append(request.purpose)
+        return local_run(driver, request, **kw)
+
+    monkeypatch.setattr(LocalDriver, "run", recording)
+    storage = FakeStorage()
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+    inline_sync.sync(storage, schema)
+    assert seen == ["read state", "read state", "look for the state", "scratch", "state"]
+    seen.clear()
+    inline_sync.sync(storage, schema + "CREATE INDEX t_a ON t (a);")
+    assert seen == ["look for the state", "read state", "scratch", "has rows", "state"]
+    seen.clear()
+    inline_sync.plan(storage, schema)
+    assert seen == ["read tables", "scratch", "has rows"]
+
+    d1 = Recorder(monkeypatch)
+    d1.sync(schema)
+    d1.db.script("INSERT INTO t (a) VALUES ('x'), ('x')")
+    with pytest.raises(inline_sync.ApplyError, match="UNIQUE constraint failed"):
+        d1.sync(schema + "CREATE UNIQUE INDEX t_a ON t (a);")
+    assert d1.purposes == ["read state", "Begin", "scratch", "apply", "probe", "probe", "probe"]
+    d1.rounds.clear()
+    asyncio.run(plan_async(d1.db, schema))
+    assert d1.purposes == ["Begin", "read tables", "scratch"]
