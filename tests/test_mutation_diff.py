@@ -78,6 +78,28 @@ def test_a_renamed_parent_column_is_followed_only_inside_the_references_list(ope
     assert inline_sync.plan(db, after).statements == []
 
 
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_a_column_renamed_by_hint_in_a_table_rebuilt_for_its_check_keeps_its_values(
+    opener: str,
+) -> None:
+    """A column renamed by a hint in a table rebuilt for another reason (an unnamed CHECK
+    changes): the copy moves the old column's values to the new name (kills the rebuild's
+    ``column_renames`` left out in ``compare_table``'s last rebuild: the copy read "b" from a
+    table without it, which SQLite took for the string 'b', or refused)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INT, CHECK (n > 0));")
+    conn.execute("INSERT INTO t VALUES (1, 'keep', 5)")
+    after = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY,\n b TEXT, -- @renamed from=a\n"
+        " n INT, CHECK (n > 1));"
+    )
+    result = inline_sync.sync(db, after)
+    assert [(c.action, c.reasons) for c in result.plan.changes] == [
+        ("rebuild", ("rename column a -> b", "CHECK constraints change"))
+    ]
+    assert rows(conn, "SELECT id, b, n FROM t") == [(1, "keep", 5)]
+
+
 NAMED = "CREATE TABLE t (id INTEGER, a INT, p INT, {});"
 
 
