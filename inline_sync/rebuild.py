@@ -321,10 +321,11 @@ def fts_content(vt: VirtualTable) -> str | None:
     if vt.module not in ("fts4", "fts5"):
         return None
     sig = [t for t in tokenize(vt.sql) if t.kind is not COMMENT]
-    at = next((i for i, t in enumerate(sig) if t.keyword("USING")), len(sig)) + 2
+    # (Every virtual table's SQL has USING; with no arguments, fts4's, nothing is at ``at``.)
+    at = next(i for i, t in enumerate(sig) if t.keyword("USING")) + 2
     depth = 0
     args: list[list[Token]] = [[]]
-    for tok in sig[at + 1 :] if at < len(sig) and sig[at].text == "(" else ():
+    for tok in sig[at + 1 :]:  # after the "(" that follows the module's name
         if tok.text == "(":
             depth += 1
         elif tok.text == ")":
@@ -414,5 +415,5 @@ def recreate_virtual_table(
     dropped = [old_cols[c] for c in old_cols if c not in {fold(x) for x in new_cols}]
     if dropped and not lost:
         reason += f"; columns dropped: {', '.join(dropped)}"
-        lost += [f"column {name}.{c}" for c in dropped]
+        lost = [f"column {name}.{c}" for c in dropped]
     return steps, reason, tuple(lost)

@@ -275,3 +275,20 @@ def test_a_rebuild_for_two_reasons_gives_both() -> None:
     assert planned.steps[1].reason == (
         "rebuild (column a: COLLATE None -> nocase; STRICT added): move the old table aside"
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "content"),
+    [("fts4", None), ("fts5(a, x((b), c), content='')", ""), ("fts4(a, x(y(z)), content=d)", "d")],
+)
+def test_fts_content_of_no_arguments_and_of_nested_parentheses(
+    arguments: str, content: str | None
+) -> None:
+    """An fts4 table declared with no arguments keeps its text in itself; an argument with
+    parentheses two deep does not hide the content= option after it (kills the bounds of the
+    argument list read as ``or`` or ``<=``: an IndexError, and the depth set to 1 instead of
+    raised: the list then ended early)."""
+    from inline_sync.rebuild import fts_content
+
+    vt = parse_virtual_table(f"CREATE VIRTUAL TABLE d USING {arguments}")
+    assert fts_content(vt) == content
