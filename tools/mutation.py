@@ -227,26 +227,35 @@ def main(argv: list[str] | None = None) -> int:
         slow(modules)
     elif not args.report:
         os.nice(19)  # others' work first: the mutants run on idle CPU only
-        known = statuses(modules)
         # mutmut re-tests every mutant it is given by name: name only those still to decide.
         # A survivor judged equivalent would only survive again, at the cost of every test.
+        # mutmut makes the mutants of changed code when it runs, after the names are chosen:
+        # a second round takes the new ones (not checked yet) that the first did not name.
         equivalents = load_equivalents()
-        names = [
-            n
-            for n, status in known.items()
-            if status == "not checked"
-            or (
-                args.retest
-                and status in ("survived", "suspicious")
-                and (status != "survived" or equivalent_entry(n, equivalents)[0] is None)
-            )
-        ]
-        if not known:
-            names = [f"inline_sync.{m}.*" for m in modules]
-        if names:
+        tried: set[str] = set()
+        for _ in range(2):
+            known = statuses(modules)
+            names = [
+                n
+                for n, status in known.items()
+                if n not in tried
+                and (
+                    status == "not checked"
+                    or (
+                        args.retest
+                        and status in ("survived", "suspicious")
+                        and (status != "survived" or equivalent_entry(n, equivalents)[0] is None)
+                    )
+                )
+            ]
+            if not known:
+                names = [f"inline_sync.{m}.*" for m in modules]
+            if not names:
+                break
             if SLOW_KILLED.exists():  # what is tested again starts afresh
                 SLOW_KILLED.write_text("".join(n + "\n" for n in slow_killed() - set(names)))
             mutmut("run", "--max-children", str(args.jobs), *names)
+            tried.update(names)
     return report(modules)
 
 
