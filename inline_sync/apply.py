@@ -17,11 +17,18 @@ from .plan import ForeignKeyCheck, Step, SyncPlan
 from .scratch import unprefix_message
 from .tokenizer import COMMENT, fold, quote, splice, tokenize
 
+# SQLite checks no row of a child whose parent key is not the parent's PRIMARY KEY or UNIQUE:
+# it refuses the check itself (and, with foreign keys on, every write to the child).
+_MISMATCH = (
+    "the definitions make the child reference columns of the parent that are neither its "
+    "PRIMARY KEY nor UNIQUE: declare them UNIQUE in the parent, or reference its primary key"
+)
 _HINTS = {
     "UNIQUE constraint failed": "existing rows hold duplicates under the new UNIQUE constraint",
     "NOT NULL constraint failed": "existing rows hold NULLs under the new NOT NULL constraint",
     "CHECK constraint failed": "existing rows violate the CHECK constraint",
     "FOREIGN KEY constraint failed": "existing rows violate a foreign key",
+    "foreign key mismatch": _MISMATCH,
     "constraint failed": "existing rows violate the new constraint",
     "datatype mismatch": "existing values do not fit the new column type",
     "cannot store": "existing values do not fit the STRICT column type",
@@ -233,7 +240,13 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             hint = _new_column_hint(client, step, unprefix_message(sqlite_message))
             raise refused(step, sqlite_message, hint) from None
     if plan.fk_checks:
-        new = _counted(client, plan.fk_checks, before=False) - before
+        try:
+            after = _counted(client, plan.fk_checks, before=False)
+        except Exception as exc:
+            if not client.is_error(exc) or "foreign key mismatch" not in client.error_message(exc):
+                raise
+            raise refused(None, client.error_message(exc)) from None
+        new = after - before
         if new:
             (child, parent), count = next(iter(new.items()))
             raise ApplyError(
