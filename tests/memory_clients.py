@@ -3,12 +3,17 @@ look at), and the few helpers the mutation-survivor tests share."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import apsw
+from fake_d1 import FakeD1
 from fake_durable_object import FakeStorage
+
+import inline_sync
+from inline_sync.d1 import sync_async
 
 
 def sqlite3_db() -> tuple[Any, Any]:
@@ -34,6 +39,25 @@ OPENERS: dict[str, Callable[[], tuple[Any, Any]]] = {
     "apsw": apsw_db,
     "durable-object": do_db,
 }
+
+
+#: Every client kind, D1's stand-in (async) included: for ``open_client`` and ``sync_on``.
+KINDS = [*OPENERS, "d1"]
+
+
+def open_client(kind: str) -> tuple[Any, Any]:
+    """(what to sync, the connection to look at) for one of ``KINDS``."""
+    if kind == "d1":
+        db = FakeD1()
+        return db, db.conn
+    return OPENERS[kind]()
+
+
+def sync_on(kind: str, client: Any, schema: str, **options: Any) -> inline_sync.SyncResult:
+    """``sync()``, or D1's ``sync_async()`` run to completion, as ``kind`` calls for."""
+    if kind == "d1":
+        return asyncio.run(sync_async(client, schema, **options))
+    return inline_sync.sync(client, schema, **options)
 
 
 def run(conn: Any, script: str) -> None:

@@ -5,17 +5,13 @@ without being declared: that is for the live database to decide."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from fake_d1 import FakeD1
-from memory_clients import OPENERS, rows, run
+from memory_clients import KINDS, open_client, rows, run, sync_on
 
 import inline_sync
-from inline_sync.d1 import sync_async
 
-KINDS = [*OPENERS, "d1"]
 STRATEGIES = ["auto", "prefix"]
 
 BEFORE = """CREATE TABLE keep (id INTEGER PRIMARY KEY, a TEXT);
@@ -51,19 +47,6 @@ READERS = {
 }
 
 
-def _open(kind: str) -> tuple[Any, Any]:
-    if kind == "d1":
-        db = FakeD1()
-        return db, db.conn
-    return OPENERS[kind]()
-
-
-def _sync(kind: str, client: Any, schema: str, **options: Any) -> inline_sync.SyncResult:
-    if kind == "d1":
-        return asyncio.run(sync_async(client, schema, **options))
-    return inline_sync.sync(client, schema, **options)
-
-
 def _schema(conn: Any) -> list[tuple[Any, ...]]:
     return rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
 
@@ -81,12 +64,12 @@ def test_reading_what_the_sync_drops_is_a_definition_error(
     kind: str, strategy: str, case: str
 ) -> None:
     reader, named = READERS[case]
-    client, conn = _open(kind)
-    _sync(kind, client, BEFORE, scratch_schema=strategy)
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE, scratch_schema=strategy)
     run(conn, "INSERT INTO gone (b) VALUES ('kept');\nINSERT INTO keep (a) VALUES ('k')")
     before = _schema(conn)
     with pytest.raises(inline_sync.DefinitionError) as raised:
-        _sync(kind, client, KEEP + reader, scratch_schema=strategy, allow_destructive=True)
+        sync_on(kind, client, KEEP + reader, scratch_schema=strategy, allow_destructive=True)
     message = str(raised.value)
     what, missing = named.split(": no such table: ")
     assert message.startswith(what + ": no such table: "), message
@@ -100,14 +83,14 @@ def test_reading_what_the_sync_drops_is_a_definition_error(
 @pytest.mark.parametrize(("kind", "strategy"), CASES)
 def test_an_ignored_table_may_be_read_without_being_declared(kind: str, strategy: str) -> None:
     """The sync leaves an ignored table in place, so a view or trigger may read it."""
-    client, conn = _open(kind)
-    _sync(kind, client, BEFORE, scratch_schema=strategy)
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE, scratch_schema=strategy)
     schema = (
         KEEP + "CREATE VIEW v AS SELECT x FROM legacy_log;\n"
         "CREATE TRIGGER tr AFTER INSERT ON keep BEGIN INSERT INTO legacy_log (x) VALUES (new.a); "
         "END;"
     )
-    result = _sync(
+    result = sync_on(
         kind, client, schema, scratch_schema=strategy, allow_destructive=True, ignore=["legacy_*"]
     )
     assert result.status == "synced"
@@ -121,15 +104,15 @@ def test_an_ignored_view_may_be_read_without_being_declared(kind: str, strategy:
     """As an ignored table: the sync leaves an ignored view in place, so a view or trigger
     of the definitions may read it, whether the scratch space holds the live views (the
     prefix strategy's copies read them in main) or not (a scratch database)."""
-    client, conn = _open(kind)
-    _sync(kind, client, KEEP)
+    client, conn = open_client(kind)
+    sync_on(kind, client, KEEP)
     run(conn, "CREATE VIEW legacy_v AS SELECT a FROM keep;\nINSERT INTO keep (a) VALUES ('k')")
     schema = (
         KEEP + "CREATE VIEW v AS SELECT a FROM legacy_v;\n"
         "CREATE TRIGGER tr AFTER DELETE ON keep WHEN EXISTS (SELECT 1 FROM legacy_v) BEGIN "
         "SELECT 1; END;"
     )
-    result = _sync(kind, client, schema, scratch_schema=strategy, ignore=["legacy_*"])
+    result = sync_on(kind, client, schema, scratch_schema=strategy, ignore=["legacy_*"])
     assert result.status == "synced"
     assert rows(conn, "SELECT a FROM v") == [("k",)]
     assert {"legacy_v", "v", "tr"} <= {r[1] for r in _schema(conn)}
@@ -139,13 +122,13 @@ def test_an_ignored_view_may_be_read_without_being_declared(kind: str, strategy:
 def test_a_dropped_table_read_by_nothing_is_dropped(kind: str, strategy: str) -> None:
     """The check does not get in the way of an ordinary drop, nor of a view reading a table
     declared under the same definitions."""
-    client, conn = _open(kind)
-    _sync(kind, client, BEFORE, scratch_schema=strategy)
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE, scratch_schema=strategy)
     schema = (
         KEEP + "CREATE TABLE gone (id INTEGER PRIMARY KEY, b TEXT);\n"
         "CREATE VIEW v AS SELECT id, b FROM gone;"
     )
-    result = _sync(
+    result = sync_on(
         kind, client, schema, scratch_schema=strategy, allow_destructive=True, ignore=["legacy_*"]
     )
     assert result.status == "synced"
@@ -158,19 +141,19 @@ def test_a_column_named_like_a_dropped_table_keeps_its_values(kind: str, strateg
     """Under the prefix strategy a dropped table's name is prefixed wherever it stands in the
     copies, columns too (consistently, so a view reading that column still compiles); the
     virtual table's columns read back lose the prefix again: recreating it loses nothing."""
-    client, conn = _open(kind)
+    client, conn = open_client(kind)
     before = (
         "CREATE TABLE title (id INTEGER PRIMARY KEY);\n"
         "CREATE TABLE keep (id INTEGER PRIMARY KEY, title TEXT);\n"
         "CREATE VIRTUAL TABLE docs USING fts5(title, body);\n"
         "CREATE VIEW v AS SELECT title FROM keep;\n"
     )
-    _sync(kind, client, before, scratch_schema=strategy)
+    sync_on(kind, client, before, scratch_schema=strategy)
     run(conn, "INSERT INTO docs (title, body) VALUES ('t', 'b');\nINSERT INTO keep VALUES (1, 'x')")
     after = before.replace("CREATE TABLE title (id INTEGER PRIMARY KEY);\n", "").replace(
         "fts5(title, body)", "fts5(title, body, extra)"
     )
-    result = _sync(kind, client, after, scratch_schema=strategy, allow_destructive=True)
+    result = sync_on(kind, client, after, scratch_schema=strategy, allow_destructive=True)
     lost = {c.name: c.lost for c in result.plan.changes}
     # (the view is recreated: its tokens name the dropped table, which is enough to redo it)
     assert lost == {"title": ("table title",), "docs": (), "v": ()}, result.plan.changes
@@ -207,12 +190,12 @@ def test_an_index_or_trigger_on_an_undeclared_table_is_a_definition_error(
     ignored table would touch what is not its own, one on an undeclared table would go with
     it. Neither may be left half made (a scratch copy on the live table) nor silently skipped."""
     definition, message = ON_UNDECLARED[case]
-    client, conn = _open(kind)
-    _sync(kind, client, BEFORE, scratch_schema=strategy)  # legacy_log is ignored from now on
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE, scratch_schema=strategy)  # legacy_log is ignored from now on
     before = _schema(conn)
     for _ in range(2):  # the second time finds nothing left over by the first
         with pytest.raises(inline_sync.DefinitionError) as raised:
-            _sync(kind, client, KEEP + definition, scratch_schema=strategy, ignore=["legacy_*"])
+            sync_on(kind, client, KEEP + definition, scratch_schema=strategy, ignore=["legacy_*"])
         assert str(raised.value).startswith(message), str(raised.value)
         assert raised.value.name in ("ix", "tr")
         assert _schema(conn) == before
@@ -222,7 +205,7 @@ def test_an_index_or_trigger_on_an_undeclared_table_is_a_definition_error(
 def test_indexes_on_declared_tables_however_written(kind: str, strategy: str) -> None:
     """The table an index is on is read from its text (quoted, bracketed, another case, a
     comment before it): a declared one is never taken for an undeclared one."""
-    client, conn = _open(kind)
+    client, conn = open_client(kind)
     schema = (
         'CREATE TABLE "my t" (a);\nCREATE INDEX i1 ON "my t" (a);\n'
         "CREATE TABLE [b c] (a);\nCREATE INDEX i2 ON [b c](a);\n"
@@ -230,5 +213,5 @@ def test_indexes_on_declared_tables_however_written(kind: str, strategy: str) ->
         "CREATE INDEX i4 ON /* the table */ t3 (a);\n"
         'CREATE TABLE "q""t" (a);\nCREATE UNIQUE INDEX i5 ON "q""t"(a);\n'
     )
-    assert _sync(kind, client, schema, scratch_schema=strategy).status == "synced"
+    assert sync_on(kind, client, schema, scratch_schema=strategy).status == "synced"
     assert {r[1] for r in _schema(conn)} >= {"i1", "i2", "i3", "i4", "i5"}

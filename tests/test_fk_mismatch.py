@@ -6,17 +6,11 @@ was a bare "SQLite refused one of inline_sync's own statements" on sqlite3 and a
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
-from fake_d1 import FakeD1
-from memory_clients import OPENERS, rows, run
+from memory_clients import KINDS, open_client, rows, run, sync_on
 
 import inline_sync
-from inline_sync.d1 import sync_async
 
-KINDS = [*OPENERS, "d1"]
 BEFORE = """CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);
 CREATE TABLE c (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(code));"""
 AFTER = {
@@ -27,28 +21,15 @@ CREATE TABLE c (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(code));""",
 }
 
 
-def _open(kind: str) -> tuple[Any, Any]:
-    if kind == "d1":
-        db = FakeD1()
-        return db, db.conn
-    return OPENERS[kind]()
-
-
-def _sync(kind: str, client: Any, schema: str) -> inline_sync.SyncResult:
-    if kind == "d1":
-        return asyncio.run(sync_async(client, schema))
-    return inline_sync.sync(client, schema)
-
-
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("case", sorted(AFTER))
 def test_a_parent_losing_the_unique_its_child_references_is_named(kind: str, case: str) -> None:
-    client, conn = _open(kind)
-    _sync(kind, client, BEFORE)
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE)
     run(conn, "INSERT INTO p (code) VALUES ('a');\nINSERT INTO c (code) VALUES ('a')")
     before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
     with pytest.raises(inline_sync.ApplyError) as raised:
-        _sync(kind, client, AFTER[case])
+        sync_on(kind, client, AFTER[case])
     message = str(raised.value)
     assert 'foreign key mismatch - "c" referencing "p"' in message, message
     assert "neither its PRIMARY KEY nor UNIQUE: declare them UNIQUE in the parent" in message

@@ -7,17 +7,13 @@ kind of object (each keyword tried, qualified, on a file reopened)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from fake_d1 import FakeD1
-from memory_clients import OPENERS, rows
+from memory_clients import KINDS, open_client, rows, sync_on
 
 import inline_sync
-from inline_sync.d1 import sync_async
 
-KINDS = [*OPENERS, "d1"]
 BASE = "CREATE TABLE t (a);\n"
 STATEMENTS = {
     "table": "CREATE TABLE {n} (a)",
@@ -28,31 +24,18 @@ STATEMENTS = {
 }
 
 
-def _open(kind: str) -> tuple[Any, Any]:
-    if kind == "d1":
-        db = FakeD1()
-        return db, db.conn
-    return OPENERS[kind]()
-
-
-def _sync(kind: str, client: Any, schema: str) -> inline_sync.SyncResult:
-    if kind == "d1":
-        return asyncio.run(sync_async(client, schema))
-    return inline_sync.sync(client, schema)
-
-
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("written", ["if", "main.IF", "IF NOT EXISTS main.if", "IF NOT EXISTS If"])
 @pytest.mark.parametrize("what", sorted(STATEMENTS))
 def test_an_object_named_if_written_bare_is_a_definition_error(
     kind: str, written: str, what: str
 ) -> None:
-    client, conn = _open(kind)
-    _sync(kind, client, BASE)
+    client, conn = open_client(kind)
+    sync_on(kind, client, BASE)
     before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
     statement = STATEMENTS[what].format(n=written)
     with pytest.raises(inline_sync.DefinitionError) as raised:
-        _sync(kind, client, BASE + statement)
+        sync_on(kind, client, BASE + statement)
     bare = written.split(".")[-1].split()[-1]
     assert str(raised.value).startswith(
         f'a {what} named {bare} must be written quoted ("{bare}"): SQLite stores'
@@ -66,11 +49,11 @@ def test_an_object_named_if_written_bare_is_a_definition_error(
 @pytest.mark.parametrize("written", ['"if"', 'main."IF"', "[if]", "IF NOT EXISTS `if`"])
 @pytest.mark.parametrize("what", sorted(STATEMENTS))
 def test_an_object_named_if_written_quoted_is_synced(kind: str, written: str, what: str) -> None:
-    client, conn = _open(kind)
+    client, conn = open_client(kind)
     schema = BASE + STATEMENTS[what].format(n=written)
-    assert _sync(kind, client, schema).status == "synced"
+    assert sync_on(kind, client, schema).status == "synced"
     assert fold_names(rows(conn, "SELECT name FROM sqlite_master")) >= {"t", "if"}
-    assert _sync(kind, client, schema).status == "up-to-date"
+    assert sync_on(kind, client, schema).status == "up-to-date"
 
 
 def fold_names(found: list[tuple[Any, ...]]) -> set[str]:
