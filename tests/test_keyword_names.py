@@ -38,7 +38,8 @@ def test_an_object_named_if_written_bare_is_a_definition_error(
         sync_on(kind, client, BASE + statement)
     bare = written.split(".")[-1].split()[-1]
     assert str(raised.value).startswith(
-        f'a {what} named {bare} must be written quoted ("{bare}"): SQLite stores'
+        f'a {what} named {bare} must be written quoted ("{bare}"): SQLite stores the statement '
+        "from the bare name on, and reads a bare IF there as the start of IF NOT EXISTS\n"
     )
     assert raised.value.index == 2
     assert statement in str(raised.value)

@@ -58,8 +58,11 @@ def load_equivalents() -> list[tuple[str, str, str]]:
     entries = []
     for line in EQUIVALENTS.read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            function, text, reason = (part.strip() for part in line.split(" | ", 2))
-            entries.append((function, text, reason))
+            # The mutated line may hold " | " itself (a type union): the reason is after the
+            # last separator, and holds none.
+            function, rest = line.split(" | ", 1)
+            text, reason = rest.rsplit(" | ", 1)
+            entries.append((function.strip(), text.strip(), reason.strip()))
     return entries
 
 
