@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fake_d1 import FakeD1
-from memory_clients import OPENERS, rows, run
+from memory_clients import OPENERS, open_client, rows, run, sync_on
 
 import inline_sync
 from inline_sync.apply import refused
@@ -442,17 +442,10 @@ def test_a_refusal_names_every_rebuilt_table_by_its_own_name(client: str) -> Non
     prefix taken off). The child references a column that is no longer UNIQUE."""
     parent = "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
     child = "CREATE TABLE k (id INTEGER PRIMARY KEY, code TEXT REFERENCES p(code));\n"
-    if client == "d1":
-        d1 = FakeD1()
-        conn: Any = d1.conn
+    db, conn = open_client(client)
 
-        def sync(schema: str) -> Any:
-            return asyncio.run(sync_async(d1, schema))
-    else:
-        db, conn = OPENERS[client]()
-
-        def sync(schema: str) -> Any:
-            return inline_sync.sync(db, schema)
+    def sync(schema: str) -> Any:
+        return sync_on(client, db, schema)
 
     sync(parent + child)
     run(conn, "INSERT INTO p VALUES (1, 'A');\nINSERT INTO k (code) VALUES ('A')")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fake_d1 import FakeD1
 from fake_durable_object import FakeStorage
-from memory_clients import OPENERS, rows
+from memory_clients import OPENERS, open_client, rows, sync_on
 
 import inline_sync
 from inline_sync.apply_round import ApplyRound
@@ -37,17 +37,10 @@ def test_a_new_reference_is_checked_against_its_own_parent_only(client: str) -> 
     old violation neither fails the sync nor is repaired (kills ``apply_round._only``'s test
     inverted: the count after then covered every parent, and D1's sync failed with "FOREIGN KEY
     constraint failed")."""
-    if client == "d1":
-        d1 = FakeD1()
-        conn: Any = d1.conn
+    db, conn = open_client(client)
 
-        def sync(schema: str) -> Any:
-            return asyncio.run(sync_async(d1, schema))
-    else:
-        db, conn = OPENERS[client]()
-
-        def sync(schema: str) -> Any:
-            return inline_sync.sync(db, schema)
+    def sync(schema: str) -> Any:
+        return sync_on(client, db, schema)
 
     sync(BEFORE)
     conn.execute("PRAGMA foreign_keys = OFF")
