@@ -21,7 +21,7 @@ from .models import (
     VirtualTable,
 )
 from .models import Index as IndexModel
-from .tokenizer import OP, Token, fold, normalize, significant, tokenize
+from .tokenizer import OP, STRING, Token, fold, iter_names, normalize, significant, tokenize
 
 _COLUMN_CONSTRAINT_STARTS = frozenset(
     {
@@ -99,7 +99,7 @@ class _Cursor:
         tok = self.take()
         if not tok.is_name and tok.kind != "string":
             raise ParseError(f"expected a name, found {tok.text!r}")
-        return tok.value if tok.kind != "string" else tok.text[1:-1].replace("''", "'")
+        return tok.value
 
     def text(self, first: Token, last: Token) -> str:
         return self.source[first.start : last.end]
@@ -152,7 +152,11 @@ def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
             elif tok.keyword("ASC", "DESC") and j == len(part) - 1:
                 desc = tok.keyword("DESC")
                 name_tokens = part[:j] if name_tokens is part else name_tokens
-        cols.append(IndexedColumn(normalize(name_tokens), collate, desc))
+        if len(name_tokens) == 1 and name_tokens[0].kind is STRING:
+            name = name_tokens[0].folded  # SQLite takes a lone string there for the column
+        else:
+            name = normalize(name_tokens)
+        cols.append(IndexedColumn(name, collate, desc))
     return tuple(cols)
 
 
@@ -434,7 +438,7 @@ def parse_index(sql: str) -> IndexModel:
     rest = tokens[i:]
     table = rest[1].folded if len(rest) > 1 else ""
     definition = ("unique " if unique else "") + normalize(rest)
-    return IndexModel(name, table, sql, definition, frozenset(t.folded for t in rest if t.is_name))
+    return IndexModel(name, table, sql, definition, frozenset(iter_names(rest)))
 
 
 @lru_cache(maxsize=1024)
@@ -442,7 +446,7 @@ def parse_view(sql: str) -> View:
     """Parse ``CREATE VIEW``."""
     name, tokens, i = _after_name("VIEW", sql)
     rest = tokens[i:]
-    return View(name, sql, normalize(rest), frozenset(t.folded for t in rest if t.is_name))
+    return View(name, sql, normalize(rest), frozenset(iter_names(rest)))
 
 
 @lru_cache(maxsize=1024)
@@ -457,6 +461,4 @@ def parse_trigger(sql: str) -> Trigger:
             if j + 3 < len(rest) and rest[j + 2].kind is OP and rest[j + 2].text == ".":
                 table = rest[j + 3].folded
             break
-    return Trigger(
-        name, table, sql, normalize(rest), frozenset(t.folded for t in rest if t.is_name)
-    )
+    return Trigger(name, table, sql, normalize(rest), frozenset(iter_names(rest)))

@@ -322,7 +322,7 @@ def _classify(stmt: Statement, index: int, path: str | None, whole: bool) -> Def
             "stores the statement from the bare name on, and reads a bare IF there as the start "
             "of IF NOT EXISTS"
         )
-    name = name_tok.value if name_tok.kind != "string" else name_tok.text[1:-1].replace("''", "'")
+    name = name_tok.value
     if kind == TABLE:
         nxt = sig.index(name_at) + 1
         if nxt < len(sig) and tokens[sig[nxt]].keyword("AS"):

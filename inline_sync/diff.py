@@ -10,7 +10,7 @@ from collections import Counter
 
 from .capabilities import PROBES as PROBES  # re-exported: part of the diff stage's API
 from .capabilities import Capabilities as Capabilities
-from .tokenizer import COMMENT, QIDENT, WORD, fold, quote, splice, tokenize
+from .tokenizer import COMMENT, fold, quote, splice, tokenize
 from .value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -99,11 +99,13 @@ class TableDiff(Value):
 
 def rename_names(sql: str, renames: dict[str, str]) -> str:
     """``sql`` with every name token in ``renames`` (folded old -> new) replaced, quoted."""
-    edits = [
-        (tok, quote(renames[tok.folded]))
-        for tok in tokenize(sql)
-        if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in renames
-    ]
+    edits = []
+    prev = None
+    for tok in tokenize(sql):
+        if tok.names_object(prev) and tok.folded in renames:
+            edits.append((tok, quote(renames[tok.folded])))
+        if tok.kind is not COMMENT:
+            prev = tok
     return splice(sql, edits)
 
 

@@ -14,7 +14,7 @@ from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
 from .errors import SyncError
-from .models import Schema, VirtualTable, dependency_order
+from .models import Index, Schema, VirtualTable, dependency_order
 from .names import PREFIX, in_main
 from .plan import Change, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
@@ -340,8 +340,23 @@ class _Planner:
     ) -> None:
         ordered = self._fk_order(keys)
         items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
+        referenced = {
+            (fk.table, frozenset(fk.ref_columns))
+            for k in ordered
+            for fk in self.des.tables[k].foreign_keys
+            if fk.table in ordered and fk.ref_columns  # (none: the primary key)
+        }
+        parent_keys: dict[str, list[Index]] = {}
+        for ix in self.des.indexes.values():  # a partial or expression index is no parent key
+            if (
+                ix.definition.startswith("unique ")
+                and " where " not in ix.definition
+                and any(table == ix.table and columns <= ix.names for table, columns in referenced)
+            ):
+                parent_keys.setdefault(ix.table, []).append(ix)
         steps, lost = rebuild_closure(items, self.inp.legacy_alter_table,
-                                      self.inp.caps.max_columns, self._reach_rowid)  # fmt: skip
+                                      self.inp.caps.max_columns, self._reach_rowid,
+                                      parent_keys)  # fmt: skip
         self.steps.extend(steps)
         for k in ordered:
             dt = diffs[k]

@@ -16,12 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .diff import TableDiff
-from .models import Table, VirtualTable, free_rowid_name
+from .models import Index, Table, VirtualTable, free_rowid_name
 from .names import PREFIX, in_main
 from .plan import Step
 from .tokenizer import (
     COMMENT,
-    QIDENT,
     STRING,
     WORD,
     Token,
@@ -257,7 +256,7 @@ def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
         qualifier = i + 1 < len(sig) and sig[i + 1].text == "."
         if prev_sig in ("TABLE", "EXISTS") and (qualifier or tok.text == "."):
             continue  # the "main." before the table's own name
-        if tok.kind is WORD or tok.kind is QIDENT:
+        if tok.is_name or tok.kind is STRING:  # (SQLite reads 'x' as a name in both places)
             if not named and prev_sig in ("TABLE", "EXISTS") and tok.folded == fold(own):
                 edits.append((tok, quote(temp[fold(own)])))
                 named = True
@@ -267,14 +266,29 @@ def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
     return splice(sql, edits)
 
 
+def _parent_key_copy(ix: Index, table: str) -> tuple[str, str]:
+    """(name, CREATE statement) of a copy of UNIQUE index ``ix`` on ``table``, under a
+    temporary name: the old index keeps the user's name until the old table goes."""
+    sig = [t for t in tokenize(ix.sql) if t.kind is not COMMENT]
+    on = next(i for i, t in enumerate(sig) if t.keyword("ON"))  # then the table, unqualified
+    name = PREFIX + "new_" + ix.name
+    columns = ix.sql[sig[on + 2].start - sig[0].start :]
+    return name, f"CREATE UNIQUE INDEX {in_main(name)} ON {quote(table)} {columns}"
+
+
 def rebuild_closure(
     items: list[tuple[TableDiff, str]],
     legacy: bool,
     max_columns: int = 2000,
     reach_rowid: Callable[[], bool] | None = None,
+    parent_keys: dict[str, list[Index]] | None = None,
 ) -> tuple[list[Step], dict[str, list[str]]]:
-    """Rebuild tables together with foreign keys enforced. ``items`` are parents first."""
+    """Rebuild tables together with foreign keys enforced. ``items`` are parents first;
+    ``parent_keys`` are the UNIQUE indexes (by folded table) that foreign keys of the group
+    name: each new copy gets them before any rows are copied, for SQLite to look the keys up
+    in (without one it refuses to write either table: "foreign key mismatch")."""
     temp = {fold(dt.desired.name): PREFIX + "new_" + dt.desired.name for dt, _ in items}
+    key_copies: list[str] = []
     steps: list[Step] = [
         Step("setting", "pragma", "", "PRAGMA defer_foreign_keys = ON",
              "check foreign keys at commit, after the old tables are gone"),
@@ -284,6 +298,11 @@ def rebuild_closure(
         name = dt.desired.name
         steps.append(Step("rebuild", "table", name, _retarget(sql, name, temp),
                           "new copy under a temporary name"))  # fmt: skip
+        for ix in (parent_keys or {}).get(fold(name), []):
+            copy, index_sql = _parent_key_copy(ix, temp[fold(name)])
+            why = f"index {ix.name} on the new copy: a foreign key names it"
+            steps.append(Step("rebuild", "table", name, index_sql, why))
+            key_copies.append(copy)
     for dt, _ in items:
         name = dt.desired.name
         steps += _copy(temp[fold(name)], name, dt, max_columns, reach_rowid)
@@ -304,6 +323,11 @@ def rebuild_closure(
     if not legacy:
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = OFF",
                           "restore the connection's setting"))  # fmt: skip
+    steps += [
+        Step("rebuild", "index", copy, f"DROP INDEX {in_main(copy)}",
+             "the temporary copy goes; the index is made under its own name")
+        for copy in key_copies
+    ]  # fmt: skip
     return steps, lost
 
 

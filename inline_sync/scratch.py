@@ -23,6 +23,7 @@ from .names import PREFIX, SCRATCH_DB
 from .tokenizer import (
     COMMENT,
     KEYWORDS,
+    NAME_AFTER,
     OP,
     QIDENT,
     STRING,
@@ -38,11 +39,6 @@ Row = tuple[str, str, str, str]  # type, name, tbl_name, sql
 
 # Words after which a name followed by "(" is an object name, not a function call.
 _NAME_BEFORE_PAREN = frozenset({"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX"})
-# Words after which a keyword-looking bare word is certainly a name.
-_NAME_POSITION = frozenset(
-    {"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX", "TRIGGER", "FROM", "JOIN",
-     "UPDATE"}
-)  # fmt: skip
 
 
 def _prefixed(tok: Token) -> str:
@@ -59,7 +55,8 @@ def _name_edits(
     parents_as_is: frozenset[str] = frozenset(),
 ) -> list[tuple[Token, str]]:
     """The edits that prefix every name in ``names``: identifiers only (bare or quoted), never
-    string literals, blobs or comments, except the object's own name written as a string;
+    string literals, blobs or comments, except a string SQLite reads as a name (the object's
+    own, or one after ON, REFERENCES, FROM and the like: :meth:`Token.names_object`);
     nor a name of ``parents_as_is`` right after REFERENCES; nor anything before the object's
     name (index ``name_token``), which is ``CREATE … <kind> [IF NOT EXISTS] [schema.]``: a
     table named ``if`` or ``main`` is not the IF of IF NOT EXISTS nor the schema."""
@@ -69,7 +66,15 @@ def _name_edits(
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
-        if i == name_token and tok.kind is STRING:
+        if tok.kind is STRING:
+            # A string is a name as the object's own, or where SQLite expects one (ON 'x').
+            if i != name_token:
+                prev = tokens[sig[pos_in_sig[i] - 1]]
+                name = tok.folded
+                if not tok.names_object(prev) or name not in names:
+                    continue
+                if prev.keyword("REFERENCES") and name in parents_as_is:
+                    continue
             edits.append((tok, "'" + PREFIX + tok.text[1:]))
             continue
         if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in names:
@@ -89,7 +94,7 @@ def _name_edits(
                 # names a table: the same word elsewhere is a column or the keyword itself.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
                 after_main = after_dot and tokens[sig[n - 2]].folded == "main"
-                rewrite = prev_word in _NAME_POSITION or before_dot or after_main
+                rewrite = prev_word in NAME_AFTER or before_dot or after_main
             if rewrite:
                 edits.append((tok, _prefixed(tok)))
     return edits
@@ -136,9 +141,9 @@ def strip_prefix(sql: str, names: frozenset[str] | set[str]) -> str:
     sig = [t for t in tokens if t.kind is not COMMENT]
     name_at = _stored_name_index(sig)
     for i, tok in enumerate(sig):
-        if tok.kind is WORD or tok.kind is QIDENT or (tok.kind is STRING and i == name_at):
+        if i == name_at or tok.names_object(sig[i - 1] if i else None):
             bare = re.sub(_UNPREFIX, r"\1", tok.text, count=1, flags=re.IGNORECASE)
-            name = bare[1:-1] if tok.kind is STRING else Token(tok.kind, bare, 0).value
+            name = Token(tok.kind, bare, 0).value
             if bare != tok.text and fold(name) in names:
                 edits.append((tok, bare))
     return splice(sql, edits)

@@ -19,7 +19,7 @@ from .errors import SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
 from .plan import SyncPlan
 from .rounds import Round, RoundError, Started, _Again, drop, failed_at, raise_if_taken
-from .tokenizer import COMMENT, fold, literal, quote, unquote
+from .tokenizer import COMMENT, fold, iter_names, literal, quote, tokenize
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
 if TYPE_CHECKING:
@@ -359,11 +359,11 @@ class ScratchRound:
         if not gone:
             return frozenset()
         return frozenset(
-            t.folded
+            name
             for d in self.defs
             if d.kind in (VIEW, TRIGGER)
-            for t in d.tokens
-            if t.is_name and t.folded in gone
+            for name in iter_names(d.tokens)
+            if name in gone
         )
 
     def _dropped(self) -> frozenset[str]:
@@ -491,7 +491,7 @@ class _Prepared:
         self.by_key = {d.key: d for d in defs if d.kind != TRIGGER}
 
         def view_deps(key: str) -> set[str]:  # the views it names (maybe more: only ordering)
-            return {t.folded for t in views[key].tokens if t.is_name} & views.keys()
+            return set(iter_names(views[key].tokens)) & views.keys()
 
         view_order = {k: i for i, k in enumerate(dependency_order(list(views), view_deps))}
         self.creates = sorted(
@@ -526,15 +526,19 @@ def _index_table(d: Definition) -> str | None:
     at = head[d.name_token].end - head[0].start
     m = re.match(_ON, d.sql[at:])
     if m is not None:
-        return unquote(m[1])
+        return tokenize(m[1])[0].value
     sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
-    if len(sig) > 2 and sig[0].keyword("ON") and sig[1].is_name and sig[2].text != ".":
+    if len(sig) > 2 and sig[0].keyword("ON") and sig[1].names_object(sig[0]) and sig[2].text != ".":
         return sig[1].value
     return None  # (a qualified table is SQLite's to refuse)
 
 
-# ON and a bare or quoted name, then white space or "(" (compiled on first use, by re's cache).
-_ON = r'\s+(?i:ON)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[^\W\d][\w$]*)(?=[\s(])'
+# ON and a bare or quoted name (or a string, which SQLite reads as one there), then white space
+# or "(" (compiled on first use, by re's cache).
+_ON = (
+    r"""\s+(?i:ON)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[^\W\d][\w$]*)"""
+    r"(?=[\s(])"
+)
 
 _PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)
 
@@ -546,6 +550,6 @@ def _referenced(d: Definition) -> set[str]:
     for i, tok in enumerate(sig[:-1]):
         if tok.keyword("REFERENCES"):
             at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
-            if at < len(sig) and sig[at].is_name:
+            if at < len(sig) and sig[at].names_object(sig[at - 1]):
                 out.add(sig[at].folded)
     return out

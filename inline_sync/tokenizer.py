@@ -31,6 +31,13 @@ QIDENT = "qident"  # a quoted identifier: "x", `x` or [x]
 VARIABLE = "variable"
 OP = "op"
 
+#: Words after which SQLite's grammar expects the name of a table or other object (its
+#: ``nm``): a keyword there is a name, and so is a string literal (``ON 'it''s'`` is on it's).
+NAME_AFTER = frozenset(
+    {"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX", "TRIGGER", "FROM", "JOIN",
+     "UPDATE"}
+)  # fmt: skip
+
 _OPS = r"->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%&|~<>=!(),.]"  # and ";"
 # The token patterns, in the order they are tried (the first that matches is the token).
 _PATTERNS = (
@@ -93,10 +100,26 @@ class Token(tuple[str, str, int]):
 
     @property
     def value(self) -> str:
-        """The identifier's name with quotes removed (the text itself for other kinds)."""
+        """The name the token stands for: an identifier's with quotes removed, and a string
+        literal's text unquoted too, as SQLite reads a string where it expects a name
+        (``CREATE TABLE 'it''s'`` is it's); the text itself for other kinds."""
         if self.kind is QIDENT:
             return unquote(self.text)
+        if self.kind is STRING:
+            return self.text[1:-1].replace("''", "'")
         return self.text
+
+    def names_object(self, prev: Token | None) -> bool:
+        """True for a name, or for a string literal that SQLite reads as a name because of
+        the word before it (``prev``, one of :data:`NAME_AFTER`)."""
+        if self.kind is WORD or self.kind is QIDENT:
+            return True
+        return (
+            self.kind is STRING
+            and prev is not None
+            and prev.kind is WORD
+            and prev.text.upper() in NAME_AFTER
+        )
 
     @property
     def folded(self) -> str:
@@ -268,10 +291,15 @@ def splice(source: str, edits: Iterable[tuple[Token, str]], base: int = 0) -> st
 
 
 def iter_names(tokens: Iterable[Token]) -> Iterator[str]:
-    """The folded names (bare words and quoted identifiers) among ``tokens``."""
+    """The folded names among ``tokens`` (comments left out): bare words, quoted identifiers,
+    and string literals where SQLite reads them as names (``FROM 'x'``)."""
+    prev = None
     for t in tokens:
-        if t.kind is WORD or t.kind is QIDENT:
+        if t.kind is COMMENT:
+            continue
+        if t.names_object(prev):
             yield t.folded
+        prev = t
 
 
 # SQLite's keywords (https://sqlite.org/lang_keywords.html). Most may also serve as names.

@@ -106,13 +106,23 @@ def test_tokenize_operators_longest_match() -> None:
 
 
 def test_token_value_folded_keyword() -> None:
-    word, qident, bracket, backtick, string = tokenize('Abc "Q""x" [B c] `D``e` \'Str\'')
+    word, qident, bracket, backtick, string = tokenize("Abc \"Q\"\"x\" [B c] `D``e` 'S''tr'")
     assert (word.value, word.folded) == ("Abc", "abc")
     assert (qident.value, qident.folded) == ('Q"x', 'q"x')
     assert (bracket.value, bracket.folded) == ("B c", "b c")
     assert (backtick.value, backtick.folded) == ("D`e", "d`e")
-    assert (string.value, string.folded) == ("'Str'", "'str'")
+    # A string's value is what SQLite reads it as where it expects a name (ON 'x').
+    assert (string.value, string.folded) == ("S'tr", "s'tr")
     assert word.is_name and qident.is_name and not string.is_name
+
+
+def test_a_string_names_an_object_only_where_sqlite_expects_a_name() -> None:
+    tokens = tokenize("SELECT 'a' FROM 'b' JOIN 'c' ON 'd' = x WHERE y = 'e' -- 'f'")
+    words = ["select", "from", "b", "join", "c", "on", "d", "x", "where", "y"]
+    assert list(iter_names(tokens)) == words
+    on, string = tokenize("ON 'x'")
+    assert string.names_object(on) and not string.names_object(None)
+    assert on.names_object(None)  # a word always may be one
 
 
 def test_token_keyword_matches_bare_words_only() -> None:
