@@ -17,7 +17,7 @@ import re
 
 from .cache import remember
 from .clients import Client
-from .definitions import TRIGGER, Definition
+from .definitions import TRIGGER, VIEW, Definition
 from .introspect import is_virtual
 from .names import PREFIX, SCRATCH_DB
 from .tokenizer import (
@@ -201,17 +201,17 @@ class Scratch:
         else:
             at = head[d.name_token].start - base
             sql = f"{d.sql[:at]}{SCRATCH_DB}.{d.sql[at:]}"
-        tails = _on_main_tails(d) if d.kind == TRIGGER else None
+        tails = _main_tails(d, self.declared)
         if tails is not None:
             sql = sql[: len(sql) - len(tails[1])] + tails[0]
         return sql
 
     def restored(self, rows: list[Row], defs: list[Definition]) -> list[Row]:
-        """Rows read back from a scratch database, with the user's text for each trigger on
-        ``main.<table>``, whose copy names the scratch database there instead."""
+        """Rows read back from a scratch database, with the user's text for each view or
+        trigger that names ``main.``, whose copy names the scratch database there instead."""
         swaps = {}
         for d in defs:
-            tails = _on_main_tails(d) if d.kind == TRIGGER else None
+            tails = _main_tails(d, self.declared)
             if tails is not None:
                 swaps[d.key] = tails
         out = []
@@ -249,17 +249,29 @@ def trigger_table(d: Definition) -> str | None:
     return event[1] if event is not None else None
 
 
-def _on_main_tails(d: Definition) -> tuple[str, str] | None:
-    """For a trigger on ``main.<table>``: its text from the name on as its copy in a scratch
-    database has it (SQLite refuses a trigger there that names main) and as the user wrote
-    it; None for any other trigger."""
-    event = _trigger_event(d)
-    if event is None or event[3] is None or event[3].folded != "main":
+def _main_tails(d: Definition, declared: frozenset[str]) -> tuple[str, str] | None:
+    """For a view or trigger that names ``main.`` (``ON main.t``, ``FROM main.t``,
+    ``main.t.a``): its text from the name on as its copy in a scratch database has it, the
+    scratch database named instead (SQLite refuses a view or trigger there that names another
+    database), and as the user wrote it; None for any other object. Where ``main`` is also a
+    declared object's name, ``main.x`` may be that table's column x: left as it is."""
+    if d.kind not in (TRIGGER, VIEW) or "main" in declared or "main" not in d.sql.lower():
+        return None
+    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+    edits = [
+        (tok, SCRATCH_DB)
+        for i, tok in enumerate(sig[:-1])
+        if tok.is_name
+        and tok.folded == "main"
+        and sig[i + 1].text == "."
+        and (i == 0 or sig[i - 1].text != ".")  # (x.main.y: main is a table there)
+    ]
+    if not edits:
         return None
     base = d.tokens[0].start
     at = d.tokens[d.name_token].start - base
     user = d.sql[at:]
-    return splice(user, [(event[3], SCRATCH_DB)], base + at), user
+    return splice(user, edits, base + at), user
 
 
 def trigger_check(
