@@ -18,7 +18,7 @@ from .models import Index, Schema, VirtualTable, dependency_order
 from .names import PREFIX, in_main
 from .plan import Change, Step, SyncPlan
 from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
-from .tokenizer import fold, iter_names, quote, splice
+from .tokenizer import COMMENT, fold, iter_names, quote, splice, tokenize
 from .verify import foreign_key_checks
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -40,6 +40,7 @@ class PlanInput:
         columns_of: Callable[[str, str], list[str]],  # ("current"/"desired", name) -> columns
         strategy: str,  # "prefix" or "scratch-db": the plan says which
         prefixed: frozenset[str] | None = None,  # names the prefix copies wrote prefixed
+        theirs: tuple[tuple[str, str, str, str], ...] = (),
     ) -> None:
         self.definitions = definitions
         self.caps = caps
@@ -51,6 +52,9 @@ class PlanInput:
         #: The folded names the prefix strategy's copies wrote with the prefix wherever they
         #: stand (columns too): the definitions' own, and the live tables the sync drops.
         self.prefixed = frozenset(d.key for d in definitions) if prefixed is None else prefixed
+        #: The live indexes and triggers that are not ours (ignored by name) on tables that
+        #: are, as (type, name, tbl_name, sql) rows: a rebuild must make them again.
+        self.theirs = theirs
 
 
 def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:
@@ -157,6 +161,7 @@ class _Planner:
         for key in vt_changed:
             self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
         self._create_dependents()
+        self._keep_theirs(rebuild, renames)
         fk_checks = foreign_key_checks(cur, des, diffs, renames, rebuild, drops)
         return SyncPlan(
             suggestions=self._suggestions(creates, drops),
@@ -526,6 +531,34 @@ class _Planner:
                 self._note(kind, name, key in present, why)
             for key in dropped - set(wanted):
                 self.changes.append(Change(kind, present[key].name, "drop", False, (reasons[key],)))
+
+    def _keep_theirs(self, rebuilt: set[str], renames: dict[str, str]) -> None:
+        """Indexes and triggers that are not ours (ignored by name) on a table the plan
+        rebuilds or a view it makes again: SQLite drops them with the old copy, so they are
+        made again with their own text, on the table's new name if it is renamed too (as
+        RENAME would have left them)."""
+        on: dict[str, tuple[str, str]] = {  # folded current name -> (kind, new name)
+            renames.get(k, k): ("table", self.des.tables[k].name) for k in rebuilt
+        }
+        on.update((k, ("view", self.des.views[k].name)) for k in self._dropped_views
+                  if k in self.des.views)  # fmt: skip
+        for kind, name, table, sql in sorted(self.inp.theirs, key=lambda r: r[0] != "index"):
+            what, new_name = on.get(fold(table), ("", ""))
+            if not what:
+                continue
+            sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
+            own = sig[next(i for i, t in enumerate(sig) if t.keyword("INDEX", "TRIGGER")) + 1]
+            edits = [(own, "main." + own.text)]  # (SQLite stores neither schema nor IF NOT EXISTS)
+            if fold(table) != fold(new_name):  # renamed: what it is on, and what a trigger reads
+                edits += [
+                    (t, quote(new_name)) for i, t in enumerate(sig[1:], 1)
+                    if t.names_object(sig[i - 1]) and t.folded == fold(table)
+                    and (kind == "trigger" or sig[i - 1].keyword("ON"))
+                ]  # fmt: skip
+                edits.sort(key=lambda e: e[0].start)
+            why = f"not ours (ignored), on {what} {new_name}, which is made again"
+            self.step("create", kind, name, splice(sql, edits), why)
+            self._note(kind, name, True, why)
 
     def _note(self, kind: str, name: str, existed: bool, why: str) -> None:
         self.changes.append(Change(kind, name, "recreate" if existed else "create", False, (why,)))

@@ -474,6 +474,11 @@ class ScratchRound:
                 columns_of=lambda side, name: columns.get((side, fold(name)), []),
                 strategy=self.strategy,
                 prefixed=self.prefixed,
+                theirs=tuple(
+                    (str(k), str(n), str(tb), str(s))
+                    for k, n, tb, s in reply[self.at["objects"]]
+                    if k in ("index", "trigger") and self.skip(str(n)) and not self.skip(str(tb))
+                ),
             ),
         )
         return the_plan, fingerprint
