@@ -63,6 +63,7 @@ def _name_edits(
     edits: list[tuple[Token, str]] = []
     sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
+    type_words = _type_words(tokens, sig, name_token)
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
@@ -89,15 +90,79 @@ def _name_edits(
                 rewrite = False
             elif is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
                 rewrite = False  # a function call that happens to share the name
-            elif tok.value.upper() in KEYWORDS:
+            elif prev_word == "COLLATE" or n in type_words:
+                rewrite = False  # a collation's name, or a column's type: never an object's
+            elif (
+                (word := tok.value.upper()) in KEYWORDS
+                or word in _ROWID_WORDS
+                or (word in _TRIGGER_ROWS and _is_trigger(tokens, name_token))
+            ):
                 # A keyword used as a name (quoted or not) is renamed only where it surely
                 # names a table: the same word elsewhere is a column or the keyword itself.
+                # So are the rowid's names, and in a trigger new.x, old.x and excluded.x.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
                 after_main = after_dot and tokens[sig[n - 2]].folded == "main"
-                rewrite = prev_word in NAME_AFTER or before_dot or after_main
+                rewrite = (
+                    prev_word in NAME_AFTER
+                    or after_main
+                    or (before_dot and word not in _TRIGGER_ROWS)
+                )
             if rewrite:
                 edits.append((tok, _prefixed(tok)))
     return edits
+
+
+#: The rowid's names: a table named "rowid" is renamed only where it surely names a table.
+_ROWID_WORDS = frozenset({"ROWID", "OID", "_ROWID_"})
+#: The rows a trigger's body reads (and an upsert's): new.x is the row, not a table named new.
+_TRIGGER_ROWS = frozenset({"NEW", "OLD", "EXCLUDED"})
+#: Words that end a column's type: its constraints begin.
+_COLUMN_CONSTRAINTS = frozenset(
+    {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
+     "REFERENCES", "GENERATED", "AS", "FOREIGN"}
+)  # fmt: skip
+
+
+def _is_trigger(tokens: tuple[Token, ...] | list[Token], name_token: int) -> bool:
+    """Whether the statement whose name is at ``name_token`` creates a trigger."""
+    return any(t.keyword("TRIGGER") for t in tokens[:name_token])
+
+
+def _type_words(
+    tokens: tuple[Token, ...] | list[Token], sig: list[int], name_token: int
+) -> set[int]:
+    """The positions in ``sig`` (indexes of ``tokens`` without comments) of the words of the
+    column types of a CREATE TABLE statement (``a TEXT``, ``b UNSIGNED BIG INT``): a table
+    named text is not the type TEXT. Empty for other statements."""
+    if not any(t.keyword("TABLE") for t in tokens[:name_token]) or any(
+        t.keyword("VIRTUAL") for t in tokens[:name_token]
+    ):
+        return set()
+    found: set[int] = set()
+    depth = 0
+    part: int | None = None  # names read in this part of the body; None once past its type
+    for n, i in enumerate(sig):
+        if i <= name_token:
+            continue
+        tok = tokens[i]
+        if tok.kind is OP and tok.text in "(),":
+            depth += {"(": 1, ")": -1, ",": 0}[tok.text]
+            if depth == 1 and tok.text != ")":
+                part = 0  # a part of the body starts: a column's name comes first
+            elif depth == 1 or depth == 0:
+                part = None  # after a type's (10, 2), or after the body
+            continue
+        if depth != 1 or part is None:
+            continue
+        if tok.is_name and not tok.keyword(*_COLUMN_CONSTRAINTS):
+            if part:
+                found.add(n)
+            part += 1
+        elif part == 0 and tok.kind is STRING:
+            part = 1  # the column's name, written as a string
+        else:
+            part = None
+    return found
 
 
 def rewrite_names(
