@@ -149,7 +149,8 @@ class _Planner:
         self.diffs = diffs
         self._drop_dependents(touched, renames, rebuild)
         self._table_renames(renames)
-        self._table_drops(drops, vt_drops)
+        late = self._late_drops(drops, {renames.get(k, k) for k in diffs})
+        self._table_drops([k for k in drops if k not in late], vt_drops)
         self._table_creates(creates, vt_creates)
         self._alters(diffs, rebuild, renames)
         if closure:
@@ -158,6 +159,8 @@ class _Planner:
             for key in sorted(rebuild):
                 old = self.cur.tables[renames[key]].name if key in renames else None
                 self._rebuild(diffs[key], old)
+        if late:
+            self._table_drops(late, [])
         for key in vt_changed:
             self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
         self._create_dependents()
@@ -225,7 +228,33 @@ class _Planner:
     def _setting(self, sql: str, reason: str) -> None:
         self.step("setting", "pragma", "", sql, reason)
 
+    def _late_drops(self, drops: list[str], kept: set[str]) -> list[str]:
+        """The dropped tables whose rows' deletion would reach a kept table through the
+        foreign keys it has now (directly or through other dropped tables): where foreign keys
+        stay on, DROP TABLE deletes every row first and fires the ON DELETE actions, so these
+        go after the kept tables are rebuilt without their reference."""
+        if not self.inp.fk_enforced:
+            return []
+        late = {
+            fk.table for k in kept for fk in self.cur.tables[k].foreign_keys if fk.table in drops
+        }
+        grew = True
+        while grew:
+            more = {
+                fk.table for k in late for fk in self.cur.tables[k].foreign_keys
+                if fk.table in drops
+            } - late  # fmt: skip
+            late |= more
+            grew = bool(more)
+        return [k for k in drops if k in late]
+
     def _table_drops(self, drops: list[str], vt_drops: list[str]) -> None:
+        if self.inp.fk_enforced and any(
+            fk.table in drops for t in self.cur.tables.values() for fk in t.foreign_keys
+        ):
+            # Checked at commit: a RESTRICT or NO ACTION between dropped tables (a cycle, a
+            # table referencing itself) would refuse the first DROP TABLE.
+            self._setting("PRAGMA defer_foreign_keys = ON", "drop tables that reference each other")
         if self.inp.fk_enforced:
             # DROP TABLE deletes the rows first, and with foreign keys on that would cascade
             # into tables that still reference the dropped one.
