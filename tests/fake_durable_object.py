@@ -75,8 +75,11 @@ class _Sql:
 def code_name(exc: BaseException) -> str:
     """The primary result code's name, as workerd puts it at the end of its messages."""
     name = getattr(exc, "sqlite_errorname", None)  # sqlite3 on Python 3.11+
-    if isinstance(name, str):
+    if isinstance(name, str) and name.count("_"):  # ("unknown" for codes newer than Python)
         return name.split("_")[0] + "_" + name.split("_")[1]
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == 19:
+        return "SQLITE_CONSTRAINT"  # SQLITE_CONSTRAINT_DATATYPE (STRICT) is 'unknown' to 3.11
     result = getattr(exc, "result", None)  # apsw
     if isinstance(result, int) and result > 0:
         import apsw
