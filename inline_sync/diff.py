@@ -181,6 +181,15 @@ def _is_constant_default(col: Column) -> bool:
     return not (d.startswith("(") or d in ("current_time", "current_date", "current_timestamp"))
 
 
+def renames_by_alter(renames: tuple[tuple[str, str], ...], caps: Capabilities) -> bool:
+    """Whether ALTER TABLE … RENAME COLUMN can make these (old, new) renames: SQLite 3.54
+    refuses it from or to a rowid name, whatever the table's other columns."""
+    if not caps.rename_column:
+        return False
+    rowid_names = ("rowid", "oid", "_rowid_")
+    return caps.rename_rowid_column or not any(fold(n) in rowid_names for r in renames for n in r)
+
+
 def compare_table(
     current: Table,
     desired: Table,
@@ -213,6 +222,8 @@ def compare_table(
 
     reasons: list[str] = [f"rename column {o} -> {n}" for o, n in renames]
     rebuild: list[str] = []
+    if renames and not renames_by_alter(tuple(renames), caps):
+        rebuild.append("renamed by the copy (SQLite refuses to rename rowid, oid or _rowid_)")
     cur_by_key = {c.key: c for c in current.columns}
     des_keys = [c.key for c in desired.columns]
     des_set = set(des_keys)

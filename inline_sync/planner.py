@@ -14,10 +14,17 @@ from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
 from .errors import SyncError
-from .models import Index, Schema, VirtualTable, dependency_order
+from .models import Schema, VirtualTable, dependency_order
 from .names import PREFIX, in_main
 from .plan import Change, Step, SyncPlan
-from .rebuild import rebuild_closure, rebuild_steps, recreate_virtual_table
+from .rebuild import (
+    closure_parent_keys,
+    rebuild_closure,
+    rebuild_steps,
+    recreate_virtual_table,
+    rename_columns,
+    renames_first,
+)
 from .tokenizer import COMMENT, fold, iter_names, quote, splice, tokenize
 from .verify import foreign_key_checks
 
@@ -310,10 +317,7 @@ class _Planner:
                     self.changes.append(Change("table", name, "rename", False, (why,)))
                 continue
             t = in_main(name)
-            for old, new in dt.column_renames:
-                self.step("rename column", "table", name,
-                          f"ALTER TABLE {t} RENAME COLUMN {quote(old)} TO {quote(new)}",
-                          f"@renamed hint on column {new}")  # fmt: skip
+            self.steps += rename_columns(name, dt.column_renames)
             # Drop first (keeps under column limits), unless no column would be left.
             drops_first = len(dt.dropped) < len(dt.current.columns)
             if drops_first:
@@ -358,6 +362,8 @@ class _Planner:
     def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
         name = dt.desired.name
         sql = self.sql_of("table", fold(name))
+        renamed, dt = renames_first(dt, self.inp.caps)
+        self.steps += renamed
         steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns,
                                     self._reach_rowid)  # fmt: skip
         self.steps.extend(steps)
@@ -373,21 +379,12 @@ class _Planner:
         self, keys: list[str], diffs: dict[str, TableDiff], renames: dict[str, str]
     ) -> None:
         ordered = self._fk_order(keys)
-        items = [(diffs[k], self.sql_of("table", k)) for k in ordered]
-        referenced = {
-            (fk.table, frozenset(fk.ref_columns))
-            for k in ordered
-            for fk in self.des.tables[k].foreign_keys
-            if fk.table in ordered and fk.ref_columns  # (none: the primary key)
-        }
-        parent_keys: dict[str, list[Index]] = {}
-        for ix in self.des.indexes.values():  # a partial or expression index is no parent key
-            if (
-                ix.definition.startswith("unique ")
-                and " where " not in ix.definition
-                and any(table == ix.table and columns <= ix.names for table, columns in referenced)
-            ):
-                parent_keys.setdefault(ix.table, []).append(ix)
+        items = []
+        for k in ordered:
+            renamed, dt = renames_first(diffs[k], self.inp.caps)
+            self.steps += renamed
+            items.append((dt, self.sql_of("table", k)))
+        parent_keys = closure_parent_keys(self.des, ordered)
         steps, lost = rebuild_closure(items, self.inp.legacy_alter_table,
                                       self.inp.caps.max_columns, self._reach_rowid,
                                       parent_keys)  # fmt: skip

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .diff import TableDiff
-from .models import Index, Table, VirtualTable, free_rowid_name
+from .diff import Capabilities, TableDiff, renames_by_alter
+from .models import Index, Schema, Table, VirtualTable, free_rowid_name
 from .names import PREFIX, in_main
 from .plan import Step
 from .tokenizer import (
@@ -60,7 +60,11 @@ def column_mapping(dt: TableDiff) -> tuple[list[str], list[str], list[str]]:
         and not dt.current.without_rowid
         and (alias is None or alias not in used)
     ):
-        new_rowid, old_rowid = _rowid_name(dt.desired), _rowid_name(dt.current)
+        # (The old table's real names: a column the copy renames still holds its old one.)
+        new_rowid, old_rowid = (
+            _rowid_name(dt.desired),
+            free_rowid_name(map(fold, real_names.values())),
+        )
         if new_rowid and old_rowid:
             targets.insert(0, new_rowid)
             sources.insert(0, old_rowid)
@@ -244,6 +248,47 @@ def rebuild_steps(
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = OFF",
                           "restore the connection's setting"))  # fmt: skip
     return steps, column_mapping(dt)[2]
+
+
+def rename_columns(table: str, renames: tuple[tuple[str, str], ...]) -> list[Step]:
+    """ALTER TABLE … RENAME COLUMN for each (old, new) of ``table``'s hinted renames."""
+    return [
+        Step("rename column", "table", table,
+             f"ALTER TABLE {in_main(table)} RENAME COLUMN {quote(old)} TO {quote(new)}",
+             f"@renamed hint on column {new}")
+        for old, new in renames
+    ]  # fmt: skip
+
+
+def renames_first(dt: TableDiff, caps: Capabilities) -> tuple[list[Step], TableDiff]:
+    """A rebuilt table's hinted column renames done by RENAME COLUMN before the rebuild, and
+    the diff the rebuild then copies by (the new names on both sides): SQLite rewrites the
+    REFERENCES of the tables that name a renamed column, where a copy under the new names
+    would leave them naming the old one ("foreign key mismatch" once its parent is rebuilt)."""
+    if not dt.column_renames or not renames_by_alter(dt.column_renames, caps):
+        return [], dt
+    plain = TableDiff(dt.current, dt.desired, rebuild=dt.rebuild, reasons=dt.reasons)
+    return rename_columns(dt.desired.name, dt.column_renames), plain
+
+
+def closure_parent_keys(desired: Schema, group: list[str]) -> dict[str, list[Index]]:
+    """The UNIQUE indexes (by folded table) that foreign keys within ``group`` name as their
+    parent key. A partial or expression index is no parent key."""
+    referenced = {
+        (fk.table, frozenset(fk.ref_columns))
+        for k in group
+        for fk in desired.tables[k].foreign_keys
+        if fk.table in group and fk.ref_columns  # (none: the primary key)
+    }
+    found: dict[str, list[Index]] = {}
+    for ix in desired.indexes.values():
+        if (
+            ix.definition.startswith("unique ")
+            and " where " not in ix.definition
+            and any(table == ix.table and columns <= ix.names for table, columns in referenced)
+        ):
+            found.setdefault(ix.table, []).append(ix)
+    return found
 
 
 def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
