@@ -21,7 +21,7 @@ from .models import (
     VirtualTable,
 )
 from .models import Index as IndexModel
-from .tokenizer import OP, STRING, Token, fold, iter_names, normalize, significant, tokenize
+from .tokenizer import OP, Token, fold, iter_names, normalize, significant, tokenize
 
 _COLUMN_CONSTRAINT_STARTS = frozenset(
     {
@@ -152,10 +152,8 @@ def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
             elif tok.keyword("ASC", "DESC") and j == len(part) - 1:
                 desc = tok.keyword("DESC")
                 name_tokens = part[:j] if name_tokens is part else name_tokens
-        if len(name_tokens) == 1 and name_tokens[0].kind is STRING:
-            name = name_tokens[0].folded  # SQLite takes a lone string there for the column
-        else:
-            name = normalize(name_tokens)
+        # A lone token is the column's name: SQLite reads a string there as one too.
+        name = name_tokens[0].folded if len(name_tokens) == 1 else normalize(name_tokens)
         cols.append(IndexedColumn(name, collate, desc))
     return tuple(cols)
 

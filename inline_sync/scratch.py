@@ -41,9 +41,13 @@ Row = tuple[str, str, str, str]  # type, name, tbl_name, sql
 _NAME_BEFORE_PAREN = frozenset({"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX"})
 
 
+# The kinds of token that may name an object: a string does where SQLite expects a name.
+_NAMING = frozenset({WORD, QIDENT, STRING})
+
+
 def _prefixed(tok: Token) -> str:
     text = tok.text
-    if tok.kind is QIDENT:
+    if tok.kind is QIDENT or tok.kind is STRING:
         return text[0] + PREFIX + text[1:]
     return PREFIX + text
 
@@ -67,20 +71,14 @@ def _name_edits(
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
-        if tok.kind is STRING:
-            # A string is a name as the object's own, or where SQLite expects one (ON 'x').
-            if i != name_token:
-                prev = tokens[sig[pos_in_sig[i] - 1]]
-                name = tok.folded
-                if not tok.names_object(prev) or name not in names:
-                    continue
-                if prev.keyword("REFERENCES") and name in parents_as_is:
-                    continue
-            edits.append((tok, "'" + PREFIX + tok.text[1:]))
+        if i == name_token and tok.kind is STRING:
+            edits.append((tok, _prefixed(tok)))
             continue
-        if (tok.kind is WORD or tok.kind is QIDENT) and tok.folded in names:
+        if tok.folded in names and tok.kind in _NAMING:
             n = pos_in_sig[i]
             prev = tokens[sig[n - 1]]  # n >= 2: the name comes after CREATE and its kind
+            if not tok.names_object(prev):
+                continue  # a string where SQLite reads a string
             nxt = tokens[sig[n + 1]] if n + 1 < len(sig) else None
             prev_word = prev.text.upper() if prev.kind is WORD else ""
             is_call = nxt is not None and nxt.kind is OP and nxt.text == "("
@@ -204,23 +202,13 @@ def strip_prefix(sql: str, names: frozenset[str] | set[str]) -> str:
     edits: list[tuple[Token, str]] = []
     tokens = tokenize(sql)
     sig = [t for t in tokens if t.kind is not COMMENT]
-    name_at = _stored_name_index(sig)
     for i, tok in enumerate(sig):
-        if i == name_at or tok.names_object(sig[i - 1] if i else None):
+        if tok.names_object(sig[i - 1] if i else None):  # (a string after TABLE too)
             bare = re.sub(_UNPREFIX, r"\1", tok.text, count=1, flags=re.IGNORECASE)
             name = Token(tok.kind, bare, 0).value
             if bare != tok.text and fold(name) in names:
                 edits.append((tok, bare))
     return splice(sql, edits)
-
-
-def _stored_name_index(sig: list[Token]) -> int:
-    """Index of the object's name in a stored ``CREATE [UNIQUE|VIRTUAL] <kind> name`` text.
-    SQLite stores neither ``TEMP`` nor a schema name, whatever the statement said."""
-    i = 1
-    while i < len(sig) and sig[i].keyword("UNIQUE", "VIRTUAL"):
-        i += 1
-    return i + 1
 
 
 def unprefix_message(message: str) -> str:
@@ -352,7 +340,7 @@ def trigger_check(
     event = _trigger_event(d)
     if event is None:
         return None
-    kind, _, of_columns, _ = event
+    kind, _, of_columns = event
     if view and kind == "INSERT":
         return f"INSERT INTO {target} SELECT * FROM {target} WHERE 0"
     if view and kind == "UPDATE":
@@ -419,9 +407,8 @@ _TABLE_CONSTRAINT_STARTS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK"
 _SETTABLE: dict[str, list[str]] = {}  # filled by cache.remember
 
 
-def _trigger_event(d: Definition) -> tuple[str, str, list[str], Token | None] | None:
-    """(INSERT, UPDATE or DELETE; folded table or view; the UPDATE OF columns; the schema
-    qualifying the table, if any) of a trigger."""
+def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:
+    """(INSERT, UPDATE or DELETE; folded table or view; the UPDATE OF columns) of a trigger."""
     sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
     for i, tok in enumerate(sig):
         if tok.keyword("INSERT", "UPDATE", "DELETE"):
@@ -438,8 +425,7 @@ def _trigger_event(d: Definition) -> tuple[str, str, list[str], Token | None] | 
                     j += 1
             if j < len(sig) and sig[j].keyword("ON"):  # (ON last: k is out of range)
                 k = j + 3 if j + 2 < len(sig) and sig[j + 2].text == "." else j + 1
-                schema = sig[j + 1] if k == j + 3 else None
-                return (kind, sig[k].folded, of, schema) if k < len(sig) else None
+                return (kind, sig[k].folded, of) if k < len(sig) else None
             return None
     return None
 

@@ -37,13 +37,26 @@ from inline_sync.tokenizer import tokenize
 def test_strip_prefix_finds_a_string_name_after_unique_or_virtual(user: str, stored: str) -> None:
     """SQLite accepts an object's name written as a string (``CREATE UNIQUE INDEX 'i'``) and
     stores it so; the prefix comes off it only there, where the name stands after ``CREATE
-    [UNIQUE|VIRTUAL] <kind>`` (kills every mutation of ``_stored_name_index``'s walk over
-    UNIQUE and VIRTUAL: a keyword left out or misspelt, the step changed, the bound made
-    ``<=``). A string elsewhere is a literal and keeps its text."""
+    [UNIQUE|VIRTUAL] <kind>``, or where SQLite reads a string as a name (after FROM, ON,
+    JOIN…: ``_stored_name_index`` was folded into ``Token.names_object``). A string
+    elsewhere is a literal and keeps its text."""
     names = {"i", "t", "v", "s"}
     assert strip_prefix(stored, names) == user
     assert strip_prefix("CREATE VIEW w AS SELECT '__sync_i' AS x", names) == (
         "CREATE VIEW w AS SELECT '__sync_i' AS x"
+    )
+
+
+def test_strip_prefix_takes_it_off_a_string_where_sqlite_reads_a_name() -> None:
+    """``FROM '__sync_t'`` names the table, ``= '__sync_t'`` is a literal: the prefix comes
+    off the first only, and off a string only when the word just before it says so (kills
+    the word before looked up two tokens back, or not at all)."""
+    stored = (
+        "CREATE VIEW __sync_w AS SELECT a FROM '__sync_t' JOIN '__sync_u' "
+        "WHERE b = '__sync_t' AND c IN ('__sync_u')"
+    )
+    assert strip_prefix(stored, {"t", "u", "w"}) == (
+        "CREATE VIEW w AS SELECT a FROM 't' JOIN 'u' WHERE b = '__sync_t' AND c IN ('__sync_u')"
     )
 
 
