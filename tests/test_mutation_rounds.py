@@ -160,27 +160,32 @@ def test_the_apply_round_counts_copied_rows_only_for_progress(
     assert [s.action for s in result.plan.steps].count("copy rows") == 2
 
 
+@pytest.mark.parametrize(
+    "table", ["line items", "inline_sync: foreign keys of x are violated, so are y's"]
+)
 def test_d1_names_the_table_whose_foreign_keys_break_in_one_round(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, table: str
 ) -> None:
     """A change that leaves a child's rows without their parent fails the apply round on the
     check's constraint, whose name SQLite's message carries: the error names the table from
     it, without probing rounds to find the statement (kills ``sqlite_message`` made None,
     dropped or altered in ``ApplyRound.diagnose``; the table is read from the message since
-    the statement's index is not needed, which D1 does not give)."""
+    the statement's index is not needed, which D1 does not give; a name holding the words
+    around it in the message is read whole: kills partition and rpartition swapped)."""
     d1 = Recorder(monkeypatch)
-    child = CHILD.replace("TABLE k", 'TABLE "line items"')
+    quoted = '"' + table.replace('"', '""') + '"'
+    child = CHILD.replace("TABLE k", f"TABLE {quoted}")
     d1.sync(PARENT + child)
-    d1.db.script("""INSERT INTO p VALUES (1, 'A'); INSERT INTO "line items" (code) VALUES ('a')""")
+    d1.db.script(f"INSERT INTO p VALUES (1, 'A'); INSERT INTO {quoted} (code) VALUES ('a')")
     with pytest.raises(inline_sync.ApplyError) as info:
         d1.sync(PARENT.replace(" COLLATE NOCASE", "") + child)
     assert str(info.value) == (
-        "FOREIGN KEY constraint failed: the change leaves rows of line items without their "
+        f"FOREIGN KEY constraint failed: the change leaves rows of {table} without their "
         "parent row; nothing was changed (rolled back)"
     )
     assert info.value.sqlite_message == "FOREIGN KEY constraint failed"
     assert d1.purposes == ["read state", "Begin", "scratch", "apply"]
-    assert d1.db.q('SELECT code FROM "line items"') == [("a",)]
+    assert d1.db.q(f"SELECT code FROM {quoted}") == [("a",)]
     assert "NOCASE" in d1.db.q("SELECT sql FROM sqlite_schema WHERE name = 'p'")[0][0]
 
 
