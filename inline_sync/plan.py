@@ -7,6 +7,7 @@ applies. Each :class:`Step` carries one SQL statement and the reason for it; eac
 
 from __future__ import annotations
 
+from .names import quote
 from .value import Value, slot_setters
 
 
@@ -219,3 +220,16 @@ class SyncResult(Value):
 
 
 _set_status, _set_plan, _set_statements, _set_duration = slot_setters(SyncResult)
+
+
+def hint_line(what: str, old: str, candidates: list[str], line_of: str) -> str:
+    """One suggestion: "If table people was renamed to users, put -- @renamed from=people on
+    the line of CREATE TABLE users"."""
+    sep = "" if what.endswith(".") else " "
+    hint = old if old.replace("_", "a").isalnum() and old[:1].isalpha() else quote(old)
+    to = candidates[0] if len(candidates) == 1 else "one of " + ", ".join(candidates)
+    where = f"{line_of} {candidates[0]}" if len(candidates) == 1 else f"that {line_of.lower()}"
+    return (
+        f"If {what}{sep}{old} was renamed to {to}, put -- @renamed from={hint} on the line of "
+        f"{where}."
+    )

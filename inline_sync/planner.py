@@ -16,7 +16,7 @@ from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_r
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import PREFIX, in_main
-from .plan import Change, Step, SyncPlan
+from .plan import Change, Step, SyncPlan, hint_line
 from .rebuild import (
     closure_parent_keys,
     rebuild_closure,
@@ -26,7 +26,7 @@ from .rebuild import (
     renames_first,
 )
 from .tokenizer import COMMENT, fold, iter_names, quote, splice, tokenize
-from .verify import foreign_key_checks
+from .verify import foreign_key_checks, refuse_outside_references
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class PlanInput:
         #: stand (columns too): the definitions' own, and the live tables the sync drops.
         self.prefixed = frozenset(d.key for d in definitions) if prefixed is None else prefixed
         #: The live indexes and triggers that are not ours (ignored by name) on tables that
-        #: are, as (type, name, tbl_name, sql) rows: a rebuild must make them again.
+        #: are, as (type, name, tbl_name, sql) rows: a rebuild must make them again. Also the
+        #: ignored tables that may reference ours (their SQL says REFERENCES).
         self.theirs = theirs
 
 
@@ -154,6 +155,8 @@ class _Planner:
         )  # fmt: skip
 
         self.diffs = diffs
+        if self.inp.fk_enforced:
+            refuse_outside_references(self.inp.theirs, self.cur, renames, rebuild, drops)
         self._drop_dependents(touched, renames, rebuild)
         self._table_renames(renames)
         late = self._late_drops(drops, {renames.get(k, k) for k in diffs})
@@ -445,7 +448,7 @@ class _Planner:
         for key in drops:
             old = self.cur.tables[key].name
             if new_tables:
-                out.append(_hint_line("table", old, new_tables, "CREATE TABLE"))
+                out.append(hint_line("table", old, new_tables, "CREATE TABLE"))
         for key, lost in self._lost_columns.items():
             dt = self.diffs[key]  # a table loses columns only in a change of its own
             # dt.current has its hinted renames done already: their targets are not new.
@@ -455,7 +458,7 @@ class _Planner:
             ]  # fmt: skip
             for column in lost:
                 if new_cols:
-                    out.append(_hint_line(f"column {dt.desired.name}.", column, new_cols, "column"))
+                    out.append(hint_line(f"column {dt.desired.name}.", column, new_cols, "column"))
         return tuple(out)
 
     # ------------------------------------------------------- indexes, views, triggers
@@ -588,16 +591,3 @@ class _Planner:
 
     def _note(self, kind: str, name: str, existed: bool, why: str) -> None:
         self.changes.append(Change(kind, name, "recreate" if existed else "create", False, (why,)))
-
-
-def _hint_line(what: str, old: str, candidates: list[str], line_of: str) -> str:
-    """One suggestion: "If table people was renamed to users, put -- @renamed from=people on
-    the line of CREATE TABLE users"."""
-    sep = "" if what.endswith(".") else " "
-    hint = old if old.replace("_", "a").isalnum() and old[:1].isalpha() else quote(old)
-    to = candidates[0] if len(candidates) == 1 else "one of " + ", ".join(candidates)
-    where = f"{line_of} {candidates[0]}" if len(candidates) == 1 else f"that {line_of.lower()}"
-    return (
-        f"If {what}{sep}{old} was renamed to {to}, put -- @renamed from={hint} on the line of "
-        f"{where}."
-    )

@@ -477,7 +477,8 @@ class ScratchRound:
                 theirs=tuple(
                     (str(k), str(n), str(tb), str(s))
                     for k, n, tb, s in reply[self.at["objects"]]
-                    if k in ("index", "trigger") and self.skip(str(n)) and not self.skip(str(tb))
+                    if (k in ("index", "trigger") and self.skip(str(n)) and not self.skip(str(tb)))
+                    or (k == "table" and self.skip(str(n)) and "references" in str(s).lower())
                 ),
             ),
         )

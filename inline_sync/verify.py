@@ -24,6 +24,7 @@ already there elsewhere neither hide nor fail anything.
 from __future__ import annotations
 
 from .diff import TableDiff
+from .errors import SyncError
 from .models import ForeignKey, Schema, Table
 from .plan import ForeignKeyCheck
 
@@ -128,3 +129,40 @@ def foreign_key_checks(
         pairs = tuple((renames.get(p, p), p) for p in parents)
         checks.append(ForeignKeyCheck(before, dt.desired.name, pairs))
     return tuple(checks)
+
+
+def refuse_outside_references(
+    theirs: tuple[tuple[str, str, str, str], ...],
+    current: Schema,
+    renames: dict[str, str],
+    rebuilt: set[str],
+    dropped: list[str],
+) -> None:
+    """Where foreign keys stay on, refuse a plan that rebuilds or drops a table that a table
+    which is not ours (ignored) references. Its old copy is dropped, and that deletes its rows
+    first: the child's ON DELETE action would run (CASCADE deleting its rows, SET NULL or SET
+    DEFAULT changing them, NO ACTION or RESTRICT failing the commit), and the child cannot be
+    rebuilt with ours the way a declared one is. ``theirs`` holds (type, name, tbl_name, sql)
+    rows; ``rebuilt`` desired keys, ``renames`` desired key -> current key, ``dropped``
+    current keys."""
+    from .ddl import ParseError, parse_table
+    from .introspect import is_virtual
+
+    going = {renames.get(k, k): "rebuild" for k in rebuilt}
+    going.update((k, "drop") for k in dropped)
+    for kind, name, _table, sql in theirs:
+        if kind != "table" or is_virtual(sql):
+            continue
+        try:
+            child = parse_table(sql)
+        except ParseError:
+            continue  # (not one SQLite could have stored: a virtual table's, say)
+        for fk in child.foreign_keys:
+            if fk.table in going:
+                raise SyncError(
+                    f"cannot {going[fk.table]} table {current.tables[fk.table].name!r}: table "
+                    f"{name!r}, which is ignored (inline_sync leaves it alone), references it, "
+                    "and foreign keys cannot be switched off here: dropping the old copy would "
+                    f"run the ON DELETE {fk.on_delete} of {name!r} on its rows. Declare "
+                    f"{name!r}, or change it yourself first"
+                )
