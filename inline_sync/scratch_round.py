@@ -478,7 +478,12 @@ class ScratchRound:
                     (str(k), str(n), str(tb), str(s))
                     for k, n, tb, s in reply[self.at["objects"]]
                     if (k in ("index", "trigger") and self.skip(str(n)) and not self.skip(str(tb)))
-                    or (k == "table" and self.skip(str(n)) and "references" in str(s).lower())
+                    or (
+                        k == "table"
+                        and self.skip(str(n))
+                        and "references" in str(s).lower()
+                        and not fold(str(n)).startswith(PREFIX)
+                    )  # (not the scratch copies)
                 ),
             ),
         )
