@@ -342,12 +342,14 @@ def compare_table(
         elif any(not c.name for c in to_drop):
             rebuild.append("an unnamed CHECK constraint is removed")
 
+    # A generated column's values come from the others: dropping it loses nothing.
+    reasons += [f"drop generated column {c.name}" for c in dropped if c.generated is not None]
     if rebuild:
         return TableDiff(
             current, desired, column_renames=tuple(renames), rebuild=True,
             reasons=(*reasons, *rebuild),
         )  # fmt: skip
-    reasons += [f"drop column {c.name}" for c in dropped]
+    reasons += [f"drop column {c.name}" for c in dropped if c.generated is None]
     reasons += [f"add column {c.name}" for c in added]
     reasons += [f"set NOT NULL on {n}" for n in set_nn]
     reasons += [f"drop NOT NULL on {n}" for n in drop_nn]

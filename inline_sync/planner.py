@@ -348,8 +348,9 @@ class _Planner:
             reasons = dt.reasons
             if renamed:
                 reasons = (f"renamed from {old_name}", *reasons)
-            self.changes.append(Change("table", name, "alter", bool(dt.dropped), reasons,
-                                       self._lose(name, dt.dropped)))  # fmt: skip
+            lost = [c for c in dt.dropped if dt.current.column(c).generated is None]  # type: ignore[union-attr]
+            self.changes.append(Change("table", name, "alter", bool(lost), reasons,
+                                       self._lose(name, lost)))  # fmt: skip
 
     def _drop_columns(self, table: str, columns: tuple[str, ...]) -> None:
         for column in columns:
