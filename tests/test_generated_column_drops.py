@@ -39,7 +39,7 @@ def test_dropping_a_generated_column_loses_nothing(kind: str, column: str, rebui
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_plain_column_dropped_beside_it_is_still_a_loss(kind: str) -> None:
-    client, conn = open_client(kind)
+    client, _conn = open_client(kind)
     sync_on(kind, client, BASE.format(g=GENERATED[0]))
     result = sync_on(
         kind, client, "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);", allow_destructive=True
