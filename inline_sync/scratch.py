@@ -68,6 +68,7 @@ def _name_edits(
     sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
     type_words = _type_words(tokens, sig, name_token)
+    listed = _listed_tables(tokens, sig)
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
@@ -92,17 +93,21 @@ def _name_edits(
                 rewrite = False  # a collation's name, or a column's type: never an object's
             elif (
                 (word := tok.value.upper()) in KEYWORDS
-                or word in _ROWID_WORDS
+                or word in _HIDDEN_COLUMNS
                 or (word in _TRIGGER_ROWS and _is_trigger(tokens, name_token))
             ):
                 # A keyword used as a name (quoted or not) is renamed only where it surely
                 # names a table: the same word elsewhere is a column or the keyword itself.
-                # So are the rowid's names, and in a trigger new.x, old.x and excluded.x.
+                # So are the names of columns no declared table has (the rowid, fts5's rank,
+                # json_each's value…), and in a trigger new.x, old.x and excluded.x.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
                 after_main = after_dot and tokens[sig[n - 2]].folded == "main"
                 rewrite = (
                     prev_word in NAME_AFTER
                     or after_main
+                    or n in listed  # FROM a, "order"
+                    or (prev_word == "IN" and not is_call)  # x IN "key"
+                    or (prev_word == "BY" and tokens[sig[n - 2]].keyword("INDEXED"))
                     or (before_dot and word not in _TRIGGER_ROWS)
                 )
             if rewrite:
@@ -110,8 +115,42 @@ def _name_edits(
     return edits
 
 
-#: The rowid's names: a table named "rowid" is renamed only where it surely names a table.
-_ROWID_WORDS = frozenset({"ROWID", "OID", "_ROWID_"})
+#: Columns that no declared table has, but that a query may read: the rowid's names, fts5's
+#: rank, json_each's and json_tree's columns. A table named so is renamed only where it
+#: surely names a table, as one named with a keyword is.
+_HIDDEN_COLUMNS = frozenset(
+    {"ROWID", "OID", "_ROWID_", "RANK", "VALUE", "TYPE", "ATOM", "PARENT", "FULLKEY", "PATH",
+     "JSON", "ROOT"}
+)  # fmt: skip
+#: Words that end a FROM clause: a comma after them no longer separates its tables. (Within
+#: the clause a comma at its own depth always does: a join's ON expression has none.)
+_FROM_ENDS = frozenset(
+    {"WHERE", "GROUP", "HAVING", "WINDOW", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT",
+     "SELECT", "VALUES", "RETURNING", "SET", ";"}
+)  # fmt: skip
+
+
+def _listed_tables(tokens: tuple[Token, ...] | list[Token], sig: list[int]) -> set[int]:
+    """The positions in ``sig`` right after a comma that separates the tables of a FROM
+    clause (``FROM a, b``): a table's name stands there."""
+    found: set[int] = set()
+    in_from = [False]  # by parenthesis depth: whether a FROM clause is being read there
+    for n, i in enumerate(sig):
+        tok = tokens[i]
+        text = tok.text.upper() if tok.kind is WORD else tok.text
+        if text == "(" and tok.kind is OP:
+            in_from.append(False)
+        elif text == ")" and tok.kind is OP and len(in_from) > 1:
+            in_from.pop()
+        elif text in ("FROM", "JOIN"):
+            in_from[-1] = True
+        elif text in _FROM_ENDS and (tok.kind is WORD or tok.kind is OP):
+            in_from[-1] = False
+        elif text == "," and tok.kind is OP and in_from[-1]:
+            found.add(n + 1)
+    return found
+
+
 #: The rows a trigger's body reads (and an upsert's): new.x is the row, not a table named new.
 _TRIGGER_ROWS = frozenset({"NEW", "OLD", "EXCLUDED"})
 #: Words that end a column's type: its constraints begin.
