@@ -69,6 +69,7 @@ def _name_edits(
     pos_in_sig = {i: n for n, i in enumerate(sig)}
     type_words = _type_words(tokens, sig, name_token)
     listed = _listed_tables(tokens, sig)
+    in_trigger = any(t.keyword("TRIGGER") for t in tokens[:name_token])
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
@@ -94,12 +95,12 @@ def _name_edits(
             elif (
                 (word := tok.value.upper()) in KEYWORDS
                 or word in _HIDDEN_COLUMNS
-                or (word in _TRIGGER_ROWS and _is_trigger(tokens, name_token))
+                or word in _TRIGGER_ROWS
             ):
                 # A keyword used as a name (quoted or not) is renamed only where it surely
                 # names a table: the same word elsewhere is a column or the keyword itself.
                 # So are the names of columns no declared table has (the rowid, fts5's rank,
-                # json_each's value…), and in a trigger new.x, old.x and excluded.x.
+                # json_each's value…) and those of a trigger's rows: new.x is no table there.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
                 after_main = after_dot and tokens[sig[n - 2]].folded == "main"
                 rewrite = (
@@ -108,7 +109,7 @@ def _name_edits(
                     or n in listed  # FROM a, "order"
                     or (prev_word == "IN" and not is_call)  # x IN "key"
                     or (prev_word == "BY" and tokens[sig[n - 2]].keyword("INDEXED"))
-                    or (before_dot and word not in _TRIGGER_ROWS)
+                    or (before_dot and not (word in _TRIGGER_ROWS and in_trigger))
                 )
             if rewrite:
                 edits.append((tok, _prefixed(tok)))
@@ -158,11 +159,6 @@ _COLUMN_CONSTRAINTS = frozenset(
     {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT", "COLLATE",
      "REFERENCES", "GENERATED", "AS", "FOREIGN"}
 )  # fmt: skip
-
-
-def _is_trigger(tokens: tuple[Token, ...] | list[Token], name_token: int) -> bool:
-    """Whether the statement whose name is at ``name_token`` creates a trigger."""
-    return any(t.keyword("TRIGGER") for t in tokens[:name_token])
 
 
 def _type_words(
@@ -346,10 +342,15 @@ def _main_tails(d: Definition, declared: frozenset[str]) -> tuple[str, str] | No
     ``main.t.a``): its text from the name on as its copy in a scratch database has it, the
     scratch database named instead (SQLite refuses a view or trigger there that names another
     database), and as the user wrote it; None for any other object. Where ``main`` is also a
-    declared object's name, ``main.x`` may be that table's column x: left as it is."""
+    declared object's name, ``main.x`` may be that table's column x: left as it is; so is
+    ``main.x`` in an expression (``SELECT main.a FROM t AS main``: an alias's column)."""
     if d.kind not in (TRIGGER, VIEW) or "main" in declared or "main" not in d.sql.lower():
         return None
     sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+    listed = _listed_tables(sig, list(range(len(sig))))
+    # A trigger's first ON is its head's (ON main.<table>): UPDATE OF names no bare ON.
+    on = next((i for i, t in enumerate(sig) if t.keyword("ON")), -2) if d.kind == TRIGGER else -2
+    head = sig[on + 1] if 0 <= on + 1 < len(sig) else None
     edits = [
         (tok, SCRATCH_DB)
         for i, tok in enumerate(sig[:-1])
@@ -357,6 +358,14 @@ def _main_tails(d: Definition, declared: frozenset[str]) -> tuple[str, str] | No
         and tok.folded == "main"
         and sig[i + 1].text == "."
         and (i == 0 or sig[i - 1].text != ".")  # (x.main.y: main is a table there)
+        # Where a table's name stands (FROM main.t, main.t.a); in an expression, main.a is
+        # column a of a table or alias named main.
+        and (
+            tok is head
+            or i in listed
+            or (i and sig[i - 1].keyword("FROM", "JOIN", "INTO", "UPDATE", "IN"))
+            or (i + 3 < len(sig) and sig[i + 3].text == ".")
+        )
     ]
     if not edits:
         return None

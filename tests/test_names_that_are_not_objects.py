@@ -47,6 +47,16 @@ CASES = {
         "SELECT (SELECT a FROM new), (SELECT a FROM old)",
         [("x", "y")],
     ),
+    "a table new with a column new": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n"
+        "  INSERT INTO new (new) VALUES (new.a); UPDATE new SET new = new || '!'; END;\n"
+        "CREATE TABLE new (id INTEGER PRIMARY KEY, new TEXT);\n"
+        "CREATE VIEW v AS SELECT new.new FROM new;",
+        "INSERT INTO t (a) VALUES ('x')",
+        "SELECT new FROM v",
+        [("x!",)],
+    ),
     "a table named rowid": (
         'CREATE TABLE "rowid" (id INTEGER PRIMARY KEY, a TEXT);\n'
         'CREATE TABLE "oid" (b);\n'
