@@ -524,8 +524,11 @@ class _Planner:
             for k, dt in self.diffs.items()
             if dt.column_renames
         }
+        moved: dict[str, str] = {}  # indexes that go with their table, their name declared anew
         for key, ix in cur.indexes.items():
             if ix.table in dropped_tables:  # (SQLite cannot index a virtual table)
+                if key in des.indexes:  # goes with its table; its name is wanted elsewhere
+                    moved[key] = f"table {cur.tables[ix.table].name} is dropped"
                 continue  # goes with its table
             table_new = next((n for n, o in renames.items() if o == ix.table), ix.table)
             if key not in des.indexes:
@@ -538,7 +541,8 @@ class _Planner:
             name = cur.indexes[key].name
             self.step("drop", "index", name, f"DROP INDEX {in_main(name)}", why)
             self._dropped_indexes.add(key)
-        self._index_reason = index_reason
+        self._dropped_indexes.update(moved)
+        self._index_reason = {**index_reason, **moved}
 
     def _create_dependents(self) -> None:
         cur, des = self.cur, self.des
