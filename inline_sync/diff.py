@@ -10,7 +10,7 @@ from collections import Counter
 
 from .capabilities import PROBES as PROBES  # re-exported: part of the diff stage's API
 from .capabilities import Capabilities as Capabilities
-from .tokenizer import COMMENT, fold, quote, splice, tokenize
+from .tokenizer import COMMENT, WORD, fold, quote, splice, tokenize
 from .value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -97,15 +97,67 @@ class TableDiff(Value):
         )  # fmt: skip
 
 
-def rename_names(sql: str, renames: dict[str, str]) -> str:
-    """``sql`` with every name token in ``renames`` (folded old -> new) replaced, quoted."""
+#: Keywords that may also be names, and the words before them that make them keywords there
+#: (PRIMARY KEY, NO ACTION, ON DELETE CASCADE …): a column named key is not the KEY of
+#: PRIMARY KEY, and renaming it must leave that alone.
+_PHRASES: dict[str, frozenset[str]] = {
+    "KEY": frozenset({"PRIMARY", "FOREIGN"}),
+    "ACTION": frozenset({"NO"}),
+    "CONFLICT": frozenset({"ON"}),
+    "CASCADE": frozenset({"DELETE", "UPDATE"}),
+    "RESTRICT": frozenset({"DELETE", "UPDATE"}),
+    "DEFERRED": frozenset({"INITIALLY"}),
+    "IMMEDIATE": frozenset({"INITIALLY"}),
+    "INITIALLY": frozenset({"DEFERRABLE"}),
+    "ALWAYS": frozenset({"GENERATED"}),
+    "AUTOINCREMENT": frozenset({"KEY", "ASC", "DESC"}),
+    "REPLACE": frozenset({"CONFLICT"}),
+    "IGNORE": frozenset({"CONFLICT"}),
+    "ABORT": frozenset({"CONFLICT"}),
+    "FAIL": frozenset({"CONFLICT"}),
+    "ROLLBACK": frozenset({"CONFLICT"}),
+    "FIRST": frozenset({"NULLS"}),
+    "LAST": frozenset({"NULLS"}),
+    "STORED": frozenset({")"}),
+    "VIRTUAL": frozenset({")"}),
+}
+#: Words after which a table's name stands in a CREATE TABLE or CREATE INDEX statement.
+_TABLE_AFTER = frozenset({"TABLE", "EXISTS", "REFERENCES", "ON"})
+
+
+def rename_names(sql: str, renames: dict[str, str], what: str = "") -> str:
+    """``sql`` (a CREATE TABLE or CREATE INDEX statement) with every name token in
+    ``renames`` (folded old -> new) replaced, quoted; never a bare keyword where it is one
+    (the KEY of PRIMARY KEY, for a column named key). ``what``: "tables" renames only where a
+    table's name stands (its own, after REFERENCES or ON, before a dot), "columns" only
+    elsewhere, as SQLite's RENAME TO and RENAME COLUMN do; "" both."""
     edits = []
-    prev = None
-    for tok in tokenize(sql):
-        if tok.names_object(prev) and tok.folded in renames:
-            edits.append((tok, quote(renames[tok.folded])))
-        if tok.kind is not COMMENT:
-            prev = tok
+    sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
+    own = next((t.folded for j, t in enumerate(sig[1:], 1) if sig[j - 1].keyword("TABLE")), "")
+    theirs = False  # in the column list of REFERENCES <another table>: its columns, not ours
+    for i, tok in enumerate(sig):
+        prev = sig[i - 1] if i else None
+        if tok.text == "(" and i > 1 and sig[i - 2].keyword("REFERENCES"):
+            theirs = what == "columns" and sig[i - 1].folded != own
+        elif tok.text == ")":
+            theirs = False
+        if theirs:
+            continue
+        phrase = _PHRASES.get(tok.text.upper()) if tok.kind is WORD else None
+        if phrase is not None and prev is not None and prev.text.upper() in phrase:
+            continue
+        if not tok.names_object(prev) or tok.folded not in renames:
+            continue
+        if what:
+            after_main = prev is not None and prev.text == "." and sig[i - 2].folded == "main"
+            table_place = (
+                (prev is not None and prev.keyword(*_TABLE_AFTER))
+                or (i + 1 < len(sig) and sig[i + 1].text == ".")
+                or after_main
+            )
+            if table_place != (what == "tables"):
+                continue
+        edits.append((tok, quote(renames[tok.folded])))
     return splice(sql, edits)
 
 
@@ -213,7 +265,9 @@ def compare_table(
         # What RENAME COLUMN leaves behind: every mention of the old name follows. Where SQLite
         # has no RENAME COLUMN the rebuild's copy renames (column_mapping reads the old names
         # back from column_renames), so the values move to the new name there too.
-        current = parse_table(rename_names(current.sql, {fold(o): n for o, n in renames}))
+        current = parse_table(
+            rename_names(current.sql, {fold(o): n for o, n in renames}, "columns")
+        )
         if not caps.rename_column:
             return TableDiff(
                 current, desired, column_renames=tuple(renames), rebuild=True,

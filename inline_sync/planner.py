@@ -126,7 +126,7 @@ class _Planner:
                 continue
             real_name = current.name
             if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
-                current = parse_table(rename_names(current.sql, {old_key: table.name}))
+                current = parse_table(rename_names(current.sql, {old_key: table.name}, "tables"))
             # A renamed table's parents may be renamed too: SQLite rewrites both.
             if any(fk.table in moved or fk.table in moved_columns for fk in current.foreign_keys):
                 current = parse_table(rename_references(current.sql, moved, moved_columns))
