@@ -6,7 +6,14 @@ AUTOINCREMENT``), a collation (``COLLATE nocase`` beside a table ``nocase``), a 
 The prefix strategy (Durable Objects, D1) builds its scratch copies by prefixing the declared
 names in the SQL: it prefixed those words too, so valid definitions were refused there ("unknown
 datatype", "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY", "no such collation
-sequence", "no such column: new.a") while the stdlib client synced them."""
+sequence", "no such column: new.a") while the stdlib client synced them.
+
+Also tables named with a keyword (``"order"``, ``"key"``), read where a table is named
+without a word before it that says so: the second table of ``FROM a, "order"``, ``x IN
+"key"``, an index ``INDEXED BY "group"`` (the prefix strategy renames a keyword-named table only
+where it surely names a table, and missed these: "no such table: main.order"); and tables
+named like the columns fts5 and json_each give (``rank``, ``value``, ``type``, ``path``),
+beside a view that reads those columns ("no such column: rank")."""
 
 from __future__ import annotations
 
@@ -66,6 +73,45 @@ CASES = {
         "INSERT INTO t (x) VALUES ('x'); INSERT INTO \"rowid\" (a) VALUES ('a')",
         "SELECT r, o, i, x, (SELECT a FROM w) FROM v",
         [(1, 1, 1, "x", "a")],
+    ),
+    "a keyword table after a comma": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+        'CREATE TABLE "order" (id INTEGER PRIMARY KEY, total INTEGER);\n'
+        'CREATE VIEW v AS SELECT t.a, "order".total FROM t, "order" WHERE "order".id = t.id;\n'
+        "CREATE VIEW w AS SELECT total FROM (SELECT 1 AS one) AS s, [order] "
+        "LEFT JOIN t ON t.id = [order].id, t AS u WHERE u.id = [order].id;",
+        "INSERT INTO t (a) VALUES ('x'); INSERT INTO \"order\" (total) VALUES (5)",
+        "SELECT a, total, (SELECT total FROM w) FROM v",
+        [("x", 5, 5)],
+    ),
+    "a keyword table after IN": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+        'CREATE TABLE "key" (a TEXT);\n'
+        'CREATE VIEW v AS SELECT id FROM t WHERE a IN "key" AND a NOT IN (SELECT 1);',
+        "INSERT INTO t (a) VALUES ('x'); INSERT INTO key (a) VALUES ('x')",
+        "SELECT id FROM v",
+        [(1,)],
+    ),
+    "a keyword index after INDEXED BY": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+        'CREATE INDEX "group" ON t (a);\n'
+        "CREATE VIEW v AS SELECT id FROM t INDEXED BY \"group\" WHERE a = 'x';",
+        "INSERT INTO t (a) VALUES ('x')",
+        "SELECT id FROM v",
+        [(1,)],
+    ),
+    "tables named like hidden columns": (
+        "CREATE TABLE rank (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE value (value TEXT);\n"
+        "CREATE TABLE type (id INTEGER PRIMARY KEY, path TEXT);\n"
+        "CREATE TABLE path (x);\n"
+        "CREATE VIRTUAL TABLE f USING fts5(body);\n"
+        "CREATE VIEW hits AS SELECT body, rank FROM f WHERE f MATCH 'x' ORDER BY rank;\n"
+        "CREATE VIEW items AS SELECT j.value, j.type, j.path, value.value AS mine\n"
+        "  FROM value, json_each('[1]') AS j;",
+        "INSERT INTO f (body) VALUES ('x'); INSERT INTO value VALUES ('v')",
+        "SELECT (SELECT body FROM hits), value, type, path, mine FROM items",
+        [("x", 1, "integer", "$", "v")],
     ),
 }
 
