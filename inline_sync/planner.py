@@ -24,8 +24,9 @@ from .rebuild import (
     recreate_virtual_table,
     rename_columns,
     renames_first,
+    theirs_again,
 )
-from .tokenizer import COMMENT, fold, iter_names, quote, splice, tokenize
+from .tokenizer import fold, iter_names, quote, splice
 from .verify import foreign_key_checks, refuse_outside_references
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -569,29 +570,14 @@ class _Planner:
     def _keep_theirs(self, rebuilt: set[str], renames: dict[str, str]) -> None:
         """Indexes and triggers that are not ours (ignored by name) on a table the plan
         rebuilds or a view it makes again: SQLite drops them with the old copy, so they are
-        made again with their own text, on the table's new name if it is renamed too (as
-        RENAME would have left them)."""
+        made again (:func:`rebuild.theirs_again`)."""
         on: dict[str, tuple[str, str]] = {  # folded current name -> (kind, new name)
             renames.get(k, k): ("table", self.des.tables[k].name) for k in rebuilt
         }
         on.update((k, ("view", self.des.views[k].name)) for k in self._dropped_views
                   if k in self.des.views)  # fmt: skip
-        for kind, name, table, sql in sorted(self.inp.theirs, key=lambda r: r[0] != "index"):
-            what, new_name = on.get(fold(table), ("", ""))
-            if not what:
-                continue
-            sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
-            own = sig[next(i for i, t in enumerate(sig) if t.keyword("INDEX", "TRIGGER")) + 1]
-            edits = [(own, "main." + own.text)]  # (SQLite stores neither schema nor IF NOT EXISTS)
-            if fold(table) != fold(new_name):  # renamed: what it is on, and what a trigger reads
-                edits += [
-                    (t, quote(new_name)) for i, t in enumerate(sig[1:], 1)
-                    if t.names_object(sig[i - 1]) and t.folded == fold(table)
-                    and (kind == "trigger" or sig[i - 1].keyword("ON"))
-                ]  # fmt: skip
-                edits.sort(key=lambda e: e[0].start)
-            why = f"not ours (ignored), on {what} {new_name}, which is made again"
-            self.step("create", kind, name, splice(sql, edits), why)
+        for kind, name, sql, why in theirs_again(self.inp.theirs, on):
+            self.step("create", kind, name, sql, why)
             self._note(kind, name, True, why)
 
     def _note(self, kind: str, name: str, existed: bool, why: str) -> None:

@@ -486,3 +486,30 @@ def recreate_virtual_table(
         reason += f"; columns dropped: {', '.join(dropped)}"
         lost = [f"column {name}.{c}" for c in dropped]
     return steps, reason, tuple(lost)
+
+
+def theirs_again(
+    theirs: tuple[tuple[str, str, str, str], ...], on: dict[str, tuple[str, str]]
+) -> list[tuple[str, str, str, str]]:
+    """(kind, name, SQL, reason) that make again each index or trigger that is not ours
+    (``theirs``: sqlite_schema rows) on a table or view the plan makes again (``on``: folded
+    current name -> its kind and new name): with its own text, on the new name if it is
+    renamed too (as RENAME would have left it). Indexes first."""
+    out = []
+    for kind, name, table, sql in sorted(theirs, key=lambda r: r[0] != "index"):
+        what, new_name = on.get(fold(table), ("", ""))
+        if not what:
+            continue
+        sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
+        own = sig[next(i for i, t in enumerate(sig) if t.keyword("INDEX", "TRIGGER")) + 1]
+        edits = [(own, "main." + own.text)]  # (SQLite stores neither schema nor IF NOT EXISTS)
+        if fold(table) != fold(new_name):  # renamed: what it is on, and what a trigger reads
+            edits += [
+                (t, quote(new_name)) for i, t in enumerate(sig[1:], 1)
+                if t.names_object(sig[i - 1]) and t.folded == fold(table)
+                and (kind == "trigger" or sig[i - 1].keyword("ON"))
+            ]  # fmt: skip
+            edits.sort(key=lambda e: e[0].start)
+        why = f"not ours (ignored), on {what} {new_name}, which is made again"
+        out.append((kind, name, splice(sql, edits), why))
+    return out
