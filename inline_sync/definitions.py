@@ -373,6 +373,8 @@ def _hints(
     def line_of(tok: Token) -> int:
         return source.count("\n", 0, tok.start - base)
 
+    if kind == VIRTUAL:  # no column of its own takes a hint: any is the table's
+        return _hint_value(hints[-1][1]), {}
     if kind != TABLE:
         # Indexes, views and triggers are recreated under the new name anyway.
         return None, {}

@@ -25,6 +25,7 @@ from .rebuild import (
     rename_columns,
     renames_first,
     theirs_again,
+    virtual_table_renames,
 )
 from .tokenizer import fold, iter_names, quote, splice
 from .verify import foreign_key_checks, refuse_outside_references
@@ -109,6 +110,7 @@ class _Planner:
                 and old not in des.tables and old not in renames.values()
             ):  # fmt: skip
                 renames[key] = old
+        vt_renames = virtual_table_renames(cur, des, self.defs)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
         moved_columns = self._hinted_column_renames(renames)
@@ -134,8 +136,13 @@ class _Planner:
             diffs[key] = compare_table(
                 current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
             )
-        vt_creates = [k for k in des.virtual_tables if k not in cur.virtual_tables]
-        vt_drops = [k for k in cur.virtual_tables if k not in des.virtual_tables]
+        vt_creates = [
+            k for k in des.virtual_tables if k not in cur.virtual_tables and k not in vt_renames
+        ]
+        vt_drops = [
+            k for k in cur.virtual_tables
+            if k not in des.virtual_tables and k not in vt_renames.values()
+        ]  # fmt: skip
         vt_changed = [
             k for k, v in des.virtual_tables.items()
             if k in cur.virtual_tables
@@ -152,14 +159,15 @@ class _Planner:
         altered = {k for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
         touched = (
             altered | rebuild | set(renames) | renamed_old
-            | set(drops) | set(vt_drops) | set(vt_changed)
+            | set(drops) | set(vt_drops) | set(vt_changed) | set(vt_renames)
+            | set(vt_renames.values())
         )  # fmt: skip
 
         self.diffs = diffs
         if self.inp.fk_enforced:
             refuse_outside_references(self.inp.theirs, self.cur, renames, rebuild, drops)
         self._drop_dependents(touched, renames, rebuild)
-        self._table_renames(renames)
+        self._table_renames(renames, vt_renames)
         late = self._late_drops(drops, {renames.get(k, k) for k in diffs})
         self._table_drops([k for k in drops if k not in late], vt_drops)
         self._table_creates(creates, vt_creates)
@@ -220,19 +228,21 @@ class _Planner:
             keys, lambda k: {fk.table for fk in self.des.tables[k].foreign_keys}
         )
 
-    def _table_renames(self, renames: dict[str, str]) -> None:
-        if not renames:
+    def _table_renames(self, renames: dict[str, str], vt_renames: dict[str, str]) -> None:
+        moves = [("table", self.cur.tables[o].name, self.des.tables[n].name)
+                 for n, o in renames.items()]  # fmt: skip
+        moves += [("virtual table", self.cur.virtual_tables[o].name,
+                   self.des.virtual_tables[n].name) for n, o in vt_renames.items()]  # fmt: skip
+        if not moves:
             return
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = OFF", "let RENAME update references")
-        for new, old in renames.items():
-            old_name = self.cur.tables[old].name
-            new_name = self.des.tables[new].name
-            self.step(
-                "rename", "table", new_name,
-                f"ALTER TABLE {in_main(old_name)} RENAME TO {quote(new_name)}",
-                f"@renamed hint: {old_name} -> {new_name}",
-            )  # fmt: skip
+        for kind, old_name, new_name in moves:
+            why = f"@renamed hint: {old_name} -> {new_name}"
+            sql = f"ALTER TABLE {in_main(old_name)} RENAME TO {quote(new_name)}"
+            self.step("rename", kind, new_name, sql, why)
+            if kind == "virtual table":  # (a table's change is said by its diff)
+                self.changes.append(Change(kind, new_name, "rename", False, (why,)))
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = ON", "restore the connection's setting")
 

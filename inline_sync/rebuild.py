@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .definitions import Definition
 from .diff import Capabilities, TableDiff, renames_by_alter
 from .models import Index, Schema, Table, VirtualTable, free_rowid_name
 from .names import PREFIX, in_main
@@ -414,6 +415,27 @@ def fts_content(vt: VirtualTable) -> str | None:
                 return value[0].text[1:-1].replace("''", "'")
             return value[0].value
     return None
+
+
+def virtual_table_renames(
+    cur: Schema, des: Schema, defs: dict[tuple[str, str], Definition]
+) -> dict[str, str]:
+    """The virtual tables renamed by an ``@renamed`` hint and otherwise unchanged (renamed by
+    ``ALTER TABLE … RENAME TO``, their module renames their shadow tables): desired key ->
+    current key. (One whose arguments change too is made anew.)"""
+    found: dict[str, str] = {}
+    for key, v in des.virtual_tables.items():
+        d = defs.get(("table", key))
+        old = fold(d.renamed_from) if d is not None and d.renamed_from else ""
+        was = cur.virtual_tables.get(old)
+        if (
+            was is not None
+            and key not in cur.virtual_tables
+            and (old not in des.virtual_tables and old not in des.tables)
+            and (was.module, was.arguments) == (v.module, v.arguments)
+        ):
+            found[key] = old
+    return found
 
 
 def recreate_virtual_table(
