@@ -10,6 +10,7 @@ from collections import Counter
 
 from .capabilities import PROBES as PROBES  # re-exported: part of the diff stage's API
 from .capabilities import Capabilities as Capabilities
+from .names import followed_renames
 from .tokenizer import COMMENT, WORD, fold, quote, splice, tokenize
 from .value import Value
 
@@ -256,11 +257,15 @@ def compare_table(
     """
     from .ddl import parse_table  # the DDL parser loads only when tables are compared
 
-    cur_keys = {c.key for c in current.columns}
-    renames: list[tuple[str, str]] = []
-    for new, old in hints.items():
-        if fold(old) in cur_keys and new not in cur_keys and desired.column(new) is not None:
-            renames.append((current.column(old).name, desired.column(new).name))  # type: ignore[union-attr]
+    followed = followed_renames(
+        {new: fold(old) for new, old in hints.items()},
+        [c.key for c in current.columns],
+        [c.key for c in desired.columns],
+    )
+    renames = [
+        (current.column(old).name, desired.column(new).name)  # type: ignore[union-attr]
+        for new, old in followed.items()
+    ]
     if renames:
         # What RENAME COLUMN leaves behind: every mention of the old name follows. Where SQLite
         # has no RENAME COLUMN the rebuild's copy renames (column_mapping reads the old names

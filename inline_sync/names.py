@@ -186,3 +186,48 @@ def dependency_order(
     for n in names:
         visit(n)
     return order
+
+
+def followed_renames(
+    hints: dict[str, str], current: Iterable[str], desired: Iterable[str]
+) -> dict[str, str]:
+    """The ``@renamed`` hints to follow, new -> old (all folded), of ``hints`` (the same).
+
+    A hint is followed when its old name exists and its new name is declared, and the new
+    name is free once the renames are done: it does not exist, or the object that holds it
+    is renamed away by another followed hint (a swap, a rotation, a chain). A hint whose new
+    name holds an object no hint moves is not followed: that is a hint left in place after
+    its rename, read once the old name is used again. Each old name moves once."""
+    cur, des = set(current), set(desired)
+    found: dict[str, str] = {}
+    for new, old in hints.items():
+        if old in cur and new in des and old != new and old not in found.values():
+            found[new] = old
+    dropped = True
+    while dropped:  # a hint left out can leave another one's new name taken
+        freed = set(found.values())
+        taken = [new for new in found if new in cur and new not in freed]
+        for new in taken:
+            del found[new]
+        dropped = bool(taken)
+    return found
+
+
+def rename_order(
+    pairs: list[tuple[str, str]], aside: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """(old, new) renames in an order where each new name is free when its rename runs:
+    a chain from its end, and a cycle through a temporary name (``aside(old)``)."""
+    pending = list(pairs)
+    out: list[tuple[str, str]] = []
+    while pending:
+        olds = {fold(old) for old, _ in pending}
+        for i, (_, new) in enumerate(pending):
+            if fold(new) not in olds:
+                out.append(pending.pop(i))
+                break
+        else:  # every new name is still some old one: a cycle, opened by a temporary name
+            old, new = pending[0]
+            out.append((old, aside(old)))
+            pending[0] = (aside(old), new)
+    return out

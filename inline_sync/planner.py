@@ -15,7 +15,7 @@ from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
-from .names import PREFIX, in_main
+from .names import PREFIX, followed_renames, in_main
 from .plan import Change, Step, SyncPlan, hint_line
 from .rebuild import (
     closure_parent_keys,
@@ -23,6 +23,7 @@ from .rebuild import (
     rebuild_steps,
     recreate_virtual_table,
     rename_columns,
+    rename_tables,
     renames_first,
     theirs_again,
     virtual_table_renames,
@@ -101,25 +102,26 @@ class _Planner:
     # ------------------------------------------------------------------ tables
     def run(self) -> SyncPlan:
         cur, des = self.cur, self.des
-        renames: dict[str, str] = {}  # desired key -> current key
-        for key in des.tables:
-            d = self.defs.get(("table", key))
-            old = fold(d.renamed_from) if d is not None and d.renamed_from else None
-            if (
-                old and key not in cur.tables and old in cur.tables
-                and old not in des.tables and old not in renames.values()
-            ):  # fmt: skip
-                renames[key] = old
+        table_hints = {
+            key: fold(d.renamed_from)
+            for key in des.tables
+            if (d := self.defs.get(("table", key))) is not None and d.renamed_from
+        }
+        renames = followed_renames(
+            table_hints, cur.tables, des.tables
+        )  # desired key -> current key
         vt_renames = virtual_table_renames(cur, des, self.defs)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
         moved_columns = self._hinted_column_renames(renames)
-        creates = [k for k in des.tables if k not in cur.tables and k not in renames]
+        creates = [
+            k for k in des.tables if k not in renames and (k not in cur.tables or k in renamed_old)
+        ]
         drops = [k for k in cur.tables if k not in des.tables and k not in renamed_old]
         diffs: dict[str, TableDiff] = {}
         for key, table in des.tables.items():
             old_key = renames.get(key, key)
-            if old_key not in cur.tables:
+            if old_key not in cur.tables or (key not in renames and key in renamed_old):
                 continue
             d = self.defs.get(("table", key))
             hints = d.column_renames if d is not None else {}
@@ -204,10 +206,15 @@ class _Planner:
             current = self.cur.tables.get(renames.get(key, key))
             if d is None or current is None or not d.column_renames:
                 continue
-            for new, old in d.column_renames.items():
-                column = table.column(new)
-                if column and current.column(old) and not current.column(new):
-                    found.setdefault(current.key, {})[fold(old)] = column.name
+            if key not in renames and key in renames.values():
+                continue  # a new table under the name of one renamed away
+            followed = followed_renames(
+                {new: fold(old) for new, old in d.column_renames.items()},
+                [c.key for c in current.columns],
+                [c.key for c in table.columns],
+            )
+            for new, old in followed.items():
+                found.setdefault(current.key, {})[old] = table.column(new).name  # type: ignore[union-attr]
         return found
 
     def _closure(self, rebuild: set[str], both: set[str]) -> list[str]:
@@ -229,20 +236,19 @@ class _Planner:
         )
 
     def _table_renames(self, renames: dict[str, str], vt_renames: dict[str, str]) -> None:
-        moves = [("table", self.cur.tables[o].name, self.des.tables[n].name)
-                 for n, o in renames.items()]  # fmt: skip
-        moves += [("virtual table", self.cur.virtual_tables[o].name,
-                   self.des.virtual_tables[n].name) for n, o in vt_renames.items()]  # fmt: skip
-        if not moves:
+        pairs = [(self.cur.tables[o].name, self.des.tables[n].name) for n, o in renames.items()]
+        moves = [(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
+                 for n, o in vt_renames.items()]  # fmt: skip
+        if not pairs and not moves:
             return
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = OFF", "let RENAME update references")
-        for kind, old_name, new_name in moves:
+        self.steps += rename_tables(pairs)  # (a table's change is said by its diff)
+        for old_name, new_name in moves:
             why = f"@renamed hint: {old_name} -> {new_name}"
             sql = f"ALTER TABLE {in_main(old_name)} RENAME TO {quote(new_name)}"
-            self.step("rename", kind, new_name, sql, why)
-            if kind == "virtual table":  # (a table's change is said by its diff)
-                self.changes.append(Change(kind, new_name, "rename", False, (why,)))
+            self.step("rename", "virtual table", new_name, sql, why)
+            self.changes.append(Change("virtual table", new_name, "rename", False, (why,)))
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = ON", "restore the connection's setting")
 

@@ -1,0 +1,173 @@
+"""Rename hints whose target is a name the live schema has: two tables or columns swapped, a
+rotation of three, a chain (b -> c while a -> b), and a table moved aside with a new one made
+under its old name. The hints were ignored whenever the target name existed: a swap or
+rotation copied the rows by name (each column's values stayed under their old name), a chain
+dropped the middle one's data, and a move left the rows where they were. Now each hint is
+followed when the name it takes is freed by another hint (or did not exist), chains run from
+their end and cycles through a temporary name. A hint whose target still holds a table or
+column that no hint moves away stays ignored: that is how a hint left in place after its
+rename reads once the old name is used again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from memory_clients import KINDS, open_client, rows, run, sync_on
+
+import inline_sync
+from inline_sync.names import followed_renames, rename_order
+
+TABLES = {
+    "two tables swapped": (
+        "CREATE TABLE a (x TEXT);\nCREATE TABLE b (y TEXT);\n",
+        "INSERT INTO a VALUES ('from a');\nINSERT INTO b VALUES ('from b')",
+        "CREATE TABLE b ( -- @renamed from=a\n  x TEXT);\n"
+        "CREATE TABLE a ( -- @renamed from=b\n  y TEXT);\n",
+        {"a": [("from b",)], "b": [("from a",)]},
+    ),
+    "three tables rotated": (
+        "CREATE TABLE a (x TEXT);\nCREATE TABLE b (x TEXT);\nCREATE TABLE c (x TEXT);\n",
+        "INSERT INTO a VALUES ('a');\nINSERT INTO b VALUES ('b');\nINSERT INTO c VALUES ('c')",
+        "CREATE TABLE b ( -- @renamed from=a\n  x TEXT);\n"
+        "CREATE TABLE c ( -- @renamed from=b\n  x TEXT);\n"
+        "CREATE TABLE a ( -- @renamed from=c\n  x TEXT);\n",
+        {"a": [("c",)], "b": [("a",)], "c": [("b",)]},
+    ),
+    "a chain of two": (
+        "CREATE TABLE a (x TEXT);\nCREATE TABLE b (y TEXT);\n",
+        "INSERT INTO a VALUES ('from a');\nINSERT INTO b VALUES ('from b')",
+        "CREATE TABLE b ( -- @renamed from=a\n  x TEXT);\n"
+        "CREATE TABLE c ( -- @renamed from=b\n  y TEXT);\n",
+        {"b": [("from a",)], "c": [("from b",)]},
+    ),
+    "a table moved aside, a new one under its name": (
+        "CREATE TABLE users (x TEXT);\n",
+        "INSERT INTO users VALUES ('old')",
+        "CREATE TABLE users_archive ( -- @renamed from=users\n  x TEXT);\n"
+        "CREATE TABLE users (x TEXT, y TEXT);\n",
+        {"users_archive": [("old",)], "users": []},
+    ),
+}
+
+COLUMNS = {
+    "two columns swapped": (
+        "CREATE TABLE t (a TEXT, b TEXT, c TEXT);\n",
+        "CREATE TABLE t (a TEXT, c TEXT -- @renamed from=b\n, b TEXT -- @renamed from=c\n);\n",
+        ("a", "b", "c"),
+        {"a": "a", "c": "b", "b": "c"},
+    ),
+    "three columns rotated": (
+        "CREATE TABLE t (a TEXT, b TEXT, c TEXT);\n",
+        "CREATE TABLE t (c TEXT -- @renamed from=a\n, a TEXT -- @renamed from=b\n,"
+        " b TEXT -- @renamed from=c\n);\n",
+        ("a", "b", "c"),
+        {"c": "a", "a": "b", "b": "c"},
+    ),
+    "a chain of two": (
+        "CREATE TABLE t (a TEXT, b TEXT, c TEXT);\n",
+        "CREATE TABLE t (a TEXT, c TEXT -- @renamed from=b\n, d TEXT -- @renamed from=c\n);\n",
+        ("a", "b", "c"),
+        {"a": "a", "c": "b", "d": "c"},
+    ),
+    "a column moved, a new one under its name": (
+        "CREATE TABLE t (a TEXT, b TEXT);\n",
+        "CREATE TABLE t (a TEXT, old_b TEXT -- @renamed from=b\n, b TEXT);\n",
+        ("a", "b"),
+        {"a": "a", "old_b": "b", "b": None},
+    ),
+}
+
+
+def _objects(conn: Any) -> list[tuple[Any, ...]]:
+    return rows(
+        conn,
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' "
+        "AND name NOT LIKE '\\_inline\\_sync%' ESCAPE '\\' ORDER BY type, name",
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", sorted(TABLES))
+def test_table_hints_onto_names_in_use(kind: str, case: str) -> None:
+    before, data, after, expected = TABLES[case]
+    client, conn = open_client(kind)
+    sync_on(kind, client, before)
+    run(conn, data)
+    result = sync_on(kind, client, after)
+    assert not result.plan.destructive, result
+    for table, content in expected.items():
+        assert rows(conn, f'SELECT * FROM "{table}" LIMIT 1') == content, (table, result)
+    fresh_client, fresh = open_client(kind)
+    sync_on(kind, fresh_client, after)
+    assert _objects(conn) == _objects(fresh)
+    assert not sync_on(kind, client, after).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", sorted(COLUMNS))
+def test_column_hints_onto_names_in_use(kind: str, case: str) -> None:
+    before, after, columns, source = COLUMNS[case]
+    client, conn = open_client(kind)
+    sync_on(kind, client, before)
+    names = ", ".join(columns)
+    values = ", ".join(f"'{c}'" for c in columns)
+    run(conn, f"INSERT INTO t ({names}) VALUES ({values})")
+    result = sync_on(kind, client, after)
+    assert not result.plan.destructive, result
+    header = [r[1] for r in rows(conn, "PRAGMA table_info(t)")]
+    got = dict(zip(header, rows(conn, "SELECT * FROM t")[0], strict=True))
+    assert got == source, result
+    assert not sync_on(kind, client, after).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hint_onto_a_table_no_hint_moves_away_stays_ignored(kind: str) -> None:
+    """A hint left in place after its rename (users from people), once a table people is
+    made again, names two tables that both exist: the hint is not followed (it would drop
+    users' rows), as before."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE TABLE users (x TEXT);\nCREATE TABLE people (y TEXT);\n")
+    run(conn, "INSERT INTO users VALUES ('u');\nINSERT INTO people VALUES ('p')")
+    stale = (
+        "CREATE TABLE users ( -- @renamed from=people\n  x TEXT);\nCREATE TABLE people (y TEXT);\n"
+    )
+    assert not sync_on(kind, client, stale).plan
+    assert rows(conn, "SELECT * FROM users") == [("u",)]
+
+
+def test_a_table_swap_is_planned_through_a_temporary_name_and_says_so() -> None:
+    """Each step names the table it makes and the user's hint; the one through the temporary
+    name says so. The changes are the two hints."""
+    client, _ = open_client("sqlite3")
+    before, _, after, _ = TABLES["two tables swapped"]
+    sync_on("sqlite3", client, before)
+    plan = inline_sync.plan(client, after)
+    assert [(s.action, s.kind, s.name, s.sql, s.reason) for s in plan.steps] == [
+        ("rename", "table", "b", 'ALTER TABLE main."a" RENAME TO "__sync_rename_a"',
+         "@renamed hint: a -> b (by a temporary name)"),
+        ("rename", "table", "a", 'ALTER TABLE main."b" RENAME TO "a"', "@renamed hint: b -> a"),
+        ("rename", "table", "b", 'ALTER TABLE main."__sync_rename_a" RENAME TO "b"',
+         "@renamed hint: a -> b (by a temporary name)"),
+    ]  # fmt: skip
+    assert [(c.kind, c.name, c.action, c.reasons) for c in plan.changes] == [
+        ("table", "b", "rename", ("@renamed hint: a -> b",)),
+        ("table", "a", "rename", ("@renamed hint: b -> a",)),
+    ]
+
+
+def test_followed_renames_and_their_order() -> None:
+    assert followed_renames({"b": "a", "a": "b"}, ["a", "b"], ["a", "b"]) == {"b": "a", "a": "b"}
+    assert followed_renames({"b": "a", "c": "b"}, ["a", "b"], ["b", "c"]) == {"b": "a", "c": "b"}
+    # c's hint is left out (c holds a table no hint moves), so b stays taken: a's goes too.
+    assert followed_renames({"b": "a", "c": "b"}, ["a", "b", "c"], ["b", "c"]) == {}
+    assert followed_renames({"x": "a", "y": "a"}, ["a"], ["x", "y"]) == {"x": "a"}
+    assert followed_renames({"x": "gone"}, ["a"], ["x"]) == {}
+    aside = "tmp_".__add__
+    assert rename_order([("A", "b"), ("B", "a")], aside) == [
+        ("A", "tmp_A"), ("B", "a"), ("tmp_A", "b")
+    ]  # fmt: skip
+    assert rename_order([("a", "b"), ("b", "c")], aside) == [("b", "c"), ("a", "b")]
+    assert rename_order([("a", "b"), ("b", "c"), ("c", "a")], aside) == [
+        ("a", "tmp_a"), ("c", "a"), ("b", "c"), ("tmp_a", "b")
+    ]  # fmt: skip
