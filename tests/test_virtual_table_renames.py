@@ -50,7 +50,7 @@ def test_an_rtree_renamed_by_hint_keeps_its_rows(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_renamed_virtual_table_with_new_arguments_is_made_anew(kind: str) -> None:
-    client, conn = open_client(kind)
+    client, _ = open_client(kind)
     sync_on(kind, client, V1)
     changed = V2.replace("tokenize = 'porter'", "tokenize = 'unicode61'")
     with pytest.raises(inline_sync.DestructiveChangeError, match="virtual table docs"):
