@@ -292,3 +292,83 @@ def test_fts_content_of_no_arguments_and_of_nested_parentheses(
 
     vt = parse_virtual_table(f"CREATE VIRTUAL TABLE d USING {arguments}")
     assert fts_content(vt) == content
+
+
+def test_the_rowid_is_kept_aside_by_described_steps_when_columns_hide_it() -> None:
+    """Columns named rowid, oid and _rowid_ hide the real rowid of both tables: the column
+    rowid is renamed aside on each (SQLite 3.40 allows it) and back on the new one, each step
+    described (kills ``_free_rowid``'s actions, kinds, names and reasons given None or
+    another text, the aside name changed, and the alias test made ``or``)."""
+    db, conn = OPENERS["sqlite3"]()
+    before = "CREATE TABLE t (rowid TEXT, oid TEXT, _rowid_ TEXT, b TEXT);"
+    inline_sync.sync(db, before)
+    conn.execute("INSERT INTO t VALUES ('gone', 'o', 'u', 'b'), ('r', 'o', 'u', 'b')")
+    conn.execute("DELETE FROM t WHERE b = 'b' AND \"rowid\" = 'gone'")  # 'r' keeps rowid 2
+    result = inline_sync.sync(db, before.replace("b TEXT", "b TEXT NOT NULL DEFAULT ''"))
+    why = "keep the rowids (columns named rowid, oid and _rowid_ hide them)"
+    assert [
+        (s.action, s.kind, s.name, s.sql, s.reason)
+        for s in result.plan.steps
+        if s.action == "copy rowids"
+    ] == [
+        ("copy rowids", "table", "t",
+         'ALTER TABLE main."__sync_old_t" RENAME COLUMN "rowid" TO "__sync_rowid"', why),
+        ("copy rowids", "table", "t",
+         'ALTER TABLE main."t" RENAME COLUMN "rowid" TO "__sync_rowid"', why),
+        ("copy rowids", "table", "t",
+         'ALTER TABLE main."t" RENAME COLUMN "__sync_rowid" TO "rowid"', why),
+    ]  # fmt: skip
+    copy = next(s.sql for s in result.plan.steps if s.action == "copy rows")
+    assert copy == (
+        'INSERT INTO main."t" (rowid, "__sync_rowid", "oid", "_rowid_", "b") '
+        'SELECT rowid, "__sync_rowid", "oid", "_rowid_", "b" FROM main."__sync_old_t"'
+    )
+    conn.execute('ALTER TABLE t RENAME COLUMN "rowid" TO r')  # to read the real rowid
+    assert rows(conn, "SELECT rowid, * FROM t") == [(2, "r", "o", "u", "b")]
+
+
+def test_a_rowid_alias_copied_by_name_needs_no_step_of_its_own() -> None:
+    """A table whose INTEGER PRIMARY KEY is the rowid copies it as that column: no rowid
+    steps even when columns are named rowid, oid and _rowid_; a new INTEGER PRIMARY KEY
+    takes the old rowids, through the steps (kills the alias test made ``or``)."""
+    db, conn = OPENERS["sqlite3"]()
+    before = "CREATE TABLE t (id INTEGER PRIMARY KEY, rowid TEXT, oid TEXT, _rowid_ TEXT, b);"
+    inline_sync.sync(db, before)
+    result = inline_sync.sync(db, before.replace(" b)", " b NOT NULL DEFAULT 0)"))
+    assert [s for s in result.plan.steps if s.action == "copy rowids"] == []
+    db, conn = OPENERS["sqlite3"]()
+    before = "CREATE TABLE t (rowid TEXT, oid TEXT, _rowid_ TEXT, b TEXT);"
+    inline_sync.sync(db, before)
+    conn.execute("INSERT INTO t VALUES ('gone', 'o', 'u', 'b'), ('r', 'o', 'u', 'b')")
+    conn.execute("DELETE FROM t WHERE \"rowid\" = 'gone'")  # 'r' keeps rowid 2
+    result = inline_sync.sync(db, before.replace("(rowid", "(id INTEGER PRIMARY KEY, rowid"))
+    assert [s.action for s in result.plan.steps].count("copy rowids") == 3
+    assert rows(conn, "SELECT * FROM t") == [(2, "r", "o", "u", "b")]
+
+
+def test_a_unique_index_a_foreign_key_names_is_copied_aside_by_described_steps() -> None:
+    """Where foreign keys stay on, the new parent copy gets the UNIQUE index its child's
+    foreign key names under a temporary name, made before any row is copied and dropped
+    once the tables are in place (kills ``_parent_key_copy``'s name and offset and
+    ``rebuild_closure``'s steps given None or another text)."""
+    db, _ = do_db()
+    before = (
+        "CREATE TABLE p (a INTEGER, code TEXT);\n"
+        "CREATE UNIQUE INDEX p_code ON p (code COLLATE BINARY DESC);\n"
+        "CREATE TABLE c (code TEXT REFERENCES p (code));\n"
+    )
+    inline_sync.sync(db, before)
+    result = inline_sync.sync(db, before.replace("(a INTEGER,", "(a INTEGER NOT NULL DEFAULT 0,"))
+    steps = [(s.action, s.kind, s.name, s.sql, s.reason) for s in result.plan.steps]
+    made = (
+        "rebuild", "table", "p",
+        'CREATE UNIQUE INDEX main."__sync_new_p_code" ON "__sync_new_p" (code COLLATE BINARY DESC)',
+        "index p_code on the new copy: a foreign key names it",
+    )  # fmt: skip
+    dropped = (
+        "rebuild", "index", "__sync_new_p_code", 'DROP INDEX main."__sync_new_p_code"',
+        "the temporary copy goes; the index is made under its own name",
+    )  # fmt: skip
+    assert made in steps and dropped in steps
+    assert steps.index(made) < min(i for i, s in enumerate(steps) if s[0] == "copy rows")
+    assert steps.index(dropped) > max(i for i, s in enumerate(steps) if "RENAME TO" in s[3])
