@@ -193,15 +193,25 @@ def _parse(texts: list[str], ignore: NameFilter, whole: bool) -> list[Definition
     for text in texts:
         path = _path_of(text)
         try:
+            # A hint may be a statement's after its ";": every statement is read whole then.
             statements = (
-                [(stmt, True) for stmt in split_statements(text)] if whole else split_lazily(text)
+                [(stmt, True) for stmt in split_statements(text)]
+                if whole or "@renamed" in text
+                else split_lazily(text)
             )
         except SQLTokenError as exc:
             line = text.count("\n", 0, exc.offset) + 1
             snippet = text[exc.offset : exc.offset + 60]
             error = DefinitionError(f"{exc} at line {line}", statement=snippet)
             raise error.locate(path, line) from None
-        for stmt, whole in statements:
+        # The hints after each statement's ";" on its last line (the splitter gives those
+        # comments to the next statement, or drops them after the last).
+        after = (
+            [_hints_after(text, statements, j) for j in range(len(statements))]
+            if "@renamed" in text
+            else []
+        )
+        for j, (stmt, whole) in enumerate(statements):
             try:
                 tokens = stmt.tokens
                 if not whole and len(tokens) < 5:
@@ -214,7 +224,9 @@ def _parse(texts: list[str], ignore: NameFilter, whole: bool) -> list[Definition
                         stmt, len(result) + 1, len(tokens) - 1, None, path,
                     )  # fmt: skip
                 else:
-                    definition = _classify(stmt, len(result) + 1, path, whole)
+                    ours = after[j] if after else ()
+                    theirs = after[j - 1] if after and j else ()  # the previous one's
+                    definition = _classify(stmt, len(result) + 1, path, whole, ours, theirs)
             except DefinitionError as exc:
                 sig = next(t for t in stmt.tokens if t.kind is not COMMENT)  # (one at least)
                 raise exc.locate(path, text.count("\n", 0, sig.start) + 1) from None
@@ -246,9 +258,37 @@ def definition_error(d: Definition, message: str) -> DefinitionError:
     return error.locate(d.path, d.code_line)
 
 
-def _classify(stmt: Statement, index: int, path: str | None, whole: bool) -> Definition:
+def _hints_after(text: str, statements: list[tuple[Statement, bool]], j: int) -> list[Token]:
+    """The comments holding an ``@renamed`` hint after statement ``j``'s ";", on the line it
+    ends on: they are its own (the splitter gives them to the next statement, or drops them
+    after the last)."""
+    end = statements[j][0].tokens[-1].end
+    if j + 1 < len(statements):
+        following: list[Token] = statements[j + 1][0].tokens
+    else:
+        following = tokenize(text[end:], end)
+    found = []
+    for tok in following:
+        if tok.kind is OP and tok.text == ";":
+            continue
+        if tok.kind is not COMMENT or "\n" in text[end : tok.start]:
+            break
+        if re.search(_HINT, tok.text):
+            found.append(tok)
+    return found
+
+
+def _classify(
+    stmt: Statement,
+    index: int,
+    path: str | None,
+    whole: bool,
+    after: list[Token] | tuple[()] = (),
+    before: list[Token] | tuple[()] = (),
+) -> Definition:
     """The definition of ``stmt``; ``whole``: its tokens are all there (not only the first
-    ones, in a statement without comments)."""
+    ones, in a statement without comments). ``after``: hint comments after its ";" on its
+    last line (its own); ``before``: its leading comments that are the previous one's."""
     tokens = stmt.tokens
     # The indexes of the first significant tokens: the name, and what follows it, are among
     # the first nine (CREATE UNIQUE INDEX IF NOT EXISTS main . name AS); split_lazily gives a
@@ -329,7 +369,7 @@ def _classify(stmt: Statement, index: int, path: str | None, whole: bool) -> Def
             raise fail("CREATE TABLE … AS SELECT is not supported: declare the columns")
     if not whole:  # no comments, so no hints
         return Definition._partly_read(kind, name, stmt, index, name_at, schema_at, path)
-    renamed_from, column_renames = _hints(stmt, kind, name_at, fail)
+    renamed_from, column_renames = _hints(stmt, kind, name_at, fail, after, before)
     return Definition(
         kind=kind,
         name=name,
@@ -354,17 +394,25 @@ def _hint_value(raw: str) -> str:
 
 
 def _hints(
-    stmt: Statement, kind: str, name_at: int, fail: object
+    stmt: Statement,
+    kind: str,
+    name_at: int,
+    fail: object,
+    after: list[Token] | tuple[()] = (),
+    before: list[Token] | tuple[()] = (),
 ) -> tuple[str | None, dict[str, str]]:
-    """Read ``@renamed from=…`` comments: on the table's line, or on a column's line."""
-    if "@renamed" not in stmt.text:
+    """Read ``@renamed from=…`` comments: on the table's line, or on a column's line, or
+    after its ";" on its last line (``after``); not those of the statement ``before`` it."""
+    trailing = [m.group(1) for t in after if (m := re.search(_HINT, t.text)) is not None]
+    if "@renamed" not in stmt.text and not trailing:
         return None, {}  # most statements: no comment to look at
     tokens = stmt.tokens
     hints = [
         (i, m.group(1))
         for i, t in enumerate(tokens)
-        if t.kind is COMMENT and (m := re.search(_HINT, t.text)) is not None
+        if t.kind is COMMENT and t not in before and (m := re.search(_HINT, t.text)) is not None
     ]
+    hints += [(len(tokens), value) for value in trailing]  # (after its body: the table's)
     if not hints:
         return None, {}
     source = stmt.text
