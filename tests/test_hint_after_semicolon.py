@@ -12,6 +12,7 @@ from memory_clients import KINDS, open_client, rows, sync_on
 V1 = "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT);\n"
 TAILS = {
     "before another table": "\nCREATE TABLE audit (id INTEGER PRIMARY KEY, name TEXT);\n",
+    "before a comment and a table on the next line": "\n/* x */ CREATE TABLE audit (id);\n",
     "last": "\n",
     "last, no newline": "",
 }
@@ -42,6 +43,21 @@ def test_a_hint_on_its_own_line_before_a_table_stays_that_tables(kind: str) -> N
         "CREATE TABLE audit (id INTEGER PRIMARY KEY);\n"
         "-- @renamed from=people\n"
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
+    )
+    sync_on(kind, client, v2)
+    assert rows(conn, "SELECT name FROM users") == [("ann",)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_block_comment_hint_before_a_statement_on_the_same_line_is_that_statements(
+    kind: str,
+) -> None:
+    client, conn = open_client(kind)
+    sync_on(kind, client, V1)
+    conn.execute("INSERT INTO people (name) VALUES ('ann')")
+    v2 = (
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY); "
+        "/* @renamed from=people */ CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
     )
     sync_on(kind, client, v2)
     assert rows(conn, "SELECT name FROM users") == [("ann",)]
