@@ -33,31 +33,24 @@ def test_a_hint_after_the_semicolon_renames_its_own_table(kind: str, tail: str) 
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_hint_on_its_own_line_before_a_table_stays_that_tables(kind: str) -> None:
-    """A comment on a line of its own, above CREATE TABLE, is not on the line of the
-    statement before: it is still the next table's hint, as it always was."""
+@pytest.mark.parametrize(
+    "between",
+    [
+        # A comment on a line of its own, above CREATE TABLE, is not on the line of the
+        # statement before: it is still the next table's hint, as it always was.
+        "\n-- @renamed from=people\n",
+        # Nor is a block comment that the next statement follows on the same line.
+        " /* @renamed from=people */ ",
+    ],
+)
+def test_a_hint_before_a_table_stays_that_tables(kind: str, between: str) -> None:
     client, conn = open_client(kind)
     sync_on(kind, client, V1)
     conn.execute("INSERT INTO people (name) VALUES ('ann')")
     v2 = (
-        "CREATE TABLE audit (id INTEGER PRIMARY KEY);\n"
-        "-- @renamed from=people\n"
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
-    )
-    sync_on(kind, client, v2)
-    assert rows(conn, "SELECT name FROM users") == [("ann",)]
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_block_comment_hint_before_a_statement_on_the_same_line_is_that_statements(
-    kind: str,
-) -> None:
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1)
-    conn.execute("INSERT INTO people (name) VALUES ('ann')")
-    v2 = (
-        "CREATE TABLE audit (id INTEGER PRIMARY KEY); "
-        "/* @renamed from=people */ CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY);"
+        + between
+        + "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);"
     )
     sync_on(kind, client, v2)
     assert rows(conn, "SELECT name FROM users") == [("ann",)]
