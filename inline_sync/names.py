@@ -195,14 +195,26 @@ def followed_renames(
 
     A hint is followed when its old name exists and its new name is declared, and the new
     name is free once the renames are done: it does not exist, or the object that holds it
-    is renamed away by another followed hint (a swap, a rotation, a chain). A hint whose new
-    name holds an object no hint moves is not followed: that is a hint left in place after
-    its rename, read once the old name is used again. Each old name moves once."""
+    is renamed away by another followed hint (a chain). A hint whose new name holds an object
+    no hint moves is not followed: that is a hint left in place after its rename, read once
+    the old name is used again. Each old name moves once. Hints that form a cycle (a swap, a
+    rotation) are not followed: the hints stay in the definitions, and a cycle made looks
+    exactly like one to make, so every later plan would make it again (moving the values
+    back)."""
     cur, des = set(current), set(desired)
     found: dict[str, str] = {}
     for new, old in hints.items():
         if old in cur and new in des and old != new and old not in found.values():
             found[new] = old
+
+    def in_cycle(new: str) -> bool:
+        at, seen = found[new], {new}
+        while at in found and at not in seen:
+            seen.add(at)
+            at = found[at]
+        return at == new
+
+    found = {new: old for new, old in found.items() if not in_cycle(new)}
     dropped = True
     while dropped:  # a hint left out can leave another one's new name taken
         freed = set(found.values())
