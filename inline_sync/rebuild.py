@@ -101,8 +101,8 @@ def _copy(
     target: str,
     source: str,
     dt: TableDiff,
-    max_columns: int = 2000,
-    reach_rowid: Callable[[], bool] | None = None,
+    max_columns: int,
+    reach_rowid: Callable[[], bool] | None,
 ) -> list[Step]:
     """Copy every row, rowids included, in statements of at most ``max_columns`` columns."""
     targets, sources, _lost = column_mapping(dt)
@@ -340,7 +340,7 @@ def _parent_key_copy(ix: Index, table: str) -> tuple[str, str]:
     sig = [t for t in tokenize(ix.sql) if t.kind is not COMMENT]
     on = next(i for i, t in enumerate(sig) if t.keyword("ON"))  # then the table, unqualified
     name = PREFIX + "new_" + ix.name
-    columns = ix.sql[sig[on + 2].start - sig[0].start :]
+    columns = ix.sql[sig[on + 2].start :]  # (SQLite's text starts with CREATE)
     return name, f"CREATE UNIQUE INDEX {in_main(name)} ON {quote(table)} {columns}"
 
 

@@ -372,3 +372,59 @@ def test_a_unique_index_a_foreign_key_names_is_copied_aside_by_described_steps()
     assert made in steps and dropped in steps
     assert steps.index(made) < min(i for i, s in enumerate(steps) if s[0] == "copy rows")
     assert steps.index(dropped) > max(i for i, s in enumerate(steps) if "RENAME TO" in s[3])
+
+
+def test_a_copy_one_column_over_the_hosts_limit_is_split_in_described_steps() -> None:
+    """With one column more than the host allows in a statement (the rowid makes it so),
+    the copy goes by columns in rowid order, then gives the rowids back through a table of
+    positions; at the limit itself, one plain copy (kills ``_copy_rows``' bound made ``<``,
+    the rowid read from another column, and each step's action, kind, name, SQL, reason,
+    source and target changed)."""
+    from inline_sync.ddl import parse_table
+    from inline_sync.diff import TableDiff
+    from inline_sync.rebuild import _copy_rows
+
+    table = parse_table("CREATE TABLE w (a, b)")
+    dt = TableDiff(table, table)
+    targets, sources = ["rowid", '"a"', '"b"'], ["rowid", '"a"', '"b"']
+    plain = _copy_rows("new_w", "w", dt, list(targets), list(sources), 3)
+    assert [(s.action, s.sql, s.source, s.target) for s in plain] == [
+        ("copy rows", 'INSERT INTO main."new_w" (rowid, "a", "b") SELECT rowid, "a", "b" '
+         'FROM main."w"', "w", "new_w"),
+    ]  # fmt: skip
+    split = _copy_rows("new_w", "w", dt, list(targets), list(sources), 2)
+    ids = 'main."__sync_rowids"'
+    shift = f"(SELECT count(*) + max(0, coalesce(max(r), 0)) FROM {ids})"
+    keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
+    assert [(s.action, s.kind, s.name, s.sql, s.reason, s.source, s.target) for s in split] == [
+        ("copy columns", "table", "w",
+         'INSERT INTO main."new_w" ("a", "b") SELECT "a", "b" FROM main."w" ORDER BY rowid',
+         "copy every row into the new table", "w", "new_w"),
+        ("copy rowids", "table", "w", f"CREATE TABLE {ids} (n INTEGER PRIMARY KEY, r INTEGER)",
+         keep, "", ""),
+        ("copy rowids", "table", "w",
+         f'INSERT INTO {ids} (r) SELECT rowid FROM main."w" ORDER BY rowid', keep, "w",
+         "__sync_rowids"),
+        ("copy rowids", "table", "w", f'UPDATE main."new_w" SET rowid = rowid + {shift}', keep,
+         "", "new_w"),
+        ("copy rowids", "table", "w",
+         f'UPDATE main."new_w" SET rowid = (SELECT r FROM {ids} WHERE n = main."new_w".rowid'
+         f" - {shift})", keep, "", "new_w"),
+        ("copy rowids", "table", "w", f"DROP TABLE {ids}", keep, "", ""),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["sqlite3", "durable-object"])
+def test_a_rebuild_keeps_rowids_when_only_the_new_table_hides_them(kind: str) -> None:
+    """The new table adds a column rowid beside oid and _rowid_, which hides its rowid; the
+    old one still has the name rowid for it: the copy sets the new column aside (kills
+    ``column_mapping``'s test of both names made ``or``)."""
+    db, conn = OPENERS["sqlite3"]() if kind == "sqlite3" else do_db()
+    inline_sync.sync(db, "CREATE TABLE t (oid TEXT, _rowid_ TEXT, b TEXT);")
+    conn.execute("INSERT INTO t VALUES ('gone', 'u', 'b'), ('o', 'u', 'b')")
+    conn.execute("DELETE FROM t WHERE oid = 'gone'")  # the row left keeps rowid 2
+    after = "CREATE TABLE t (oid TEXT, _rowid_ TEXT, b TEXT NOT NULL DEFAULT '', rowid TEXT);"
+    result = inline_sync.sync(db, after)
+    assert "rebuild" in [c.action for c in result.plan.changes]
+    conn.execute('ALTER TABLE t RENAME COLUMN "rowid" TO r')  # to read the real rowid
+    assert rows(conn, "SELECT rowid, * FROM t") == [(2, "o", "u", "b", None)]
