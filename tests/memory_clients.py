@@ -70,3 +70,15 @@ def run(conn: Any, script: str) -> None:
 def rows(conn: Any, sql: str) -> list[tuple[Any, ...]]:
     """The rows of one query, as tuples."""
     return [tuple(r) for r in conn.execute(sql)]
+
+
+def user_objects(conn: Any) -> list[tuple[Any, ...]]:
+    """(type, name, table) of each object but SQLite's and inline_sync's own, in order: what
+    a synced database and a fresh one built from the same definitions must agree on (the
+    stored text may differ in quoting where SQLite rewrote it)."""
+    return rows(
+        conn,
+        "SELECT type, name, tbl_name FROM sqlite_master "
+        "WHERE name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_inline\\_sync%' ESCAPE '\\' "
+        "ORDER BY type, name",
+    )

@@ -294,16 +294,23 @@ def test_fts_content_of_no_arguments_and_of_nested_parentheses(
     assert fts_content(vt) == content
 
 
+def hidden_rowid() -> tuple[Any, Any, str]:
+    """(client, connection, definitions) of a table whose columns rowid, oid and _rowid_ hide
+    its rowid, with one row ('r', 'o', 'u', 'b') at rowid 2."""
+    db, conn = OPENERS["sqlite3"]()
+    before = "CREATE TABLE t (rowid TEXT, oid TEXT, _rowid_ TEXT, b TEXT);"
+    inline_sync.sync(db, before)
+    conn.execute("INSERT INTO t VALUES ('gone', 'o', 'u', 'b'), ('r', 'o', 'u', 'b')")
+    conn.execute("DELETE FROM t WHERE \"rowid\" = 'gone'")
+    return db, conn, before
+
+
 def test_the_rowid_is_kept_aside_by_described_steps_when_columns_hide_it() -> None:
     """Columns named rowid, oid and _rowid_ hide the real rowid of both tables: the column
     rowid is renamed aside on each (SQLite 3.40 allows it) and back on the new one, each step
     described (kills ``_free_rowid``'s actions, kinds, names and reasons given None or
     another text, the aside name changed, and the alias test made ``or``)."""
-    db, conn = OPENERS["sqlite3"]()
-    before = "CREATE TABLE t (rowid TEXT, oid TEXT, _rowid_ TEXT, b TEXT);"
-    inline_sync.sync(db, before)
-    conn.execute("INSERT INTO t VALUES ('gone', 'o', 'u', 'b'), ('r', 'o', 'u', 'b')")
-    conn.execute("DELETE FROM t WHERE b = 'b' AND \"rowid\" = 'gone'")  # 'r' keeps rowid 2
+    db, conn, before = hidden_rowid()
     result = inline_sync.sync(db, before.replace("b TEXT", "b TEXT NOT NULL DEFAULT ''"))
     why = "keep the rowids (columns named rowid, oid and _rowid_ hide them)"
     assert [
@@ -336,11 +343,7 @@ def test_a_rowid_alias_copied_by_name_needs_no_step_of_its_own() -> None:
     inline_sync.sync(db, before)
     result = inline_sync.sync(db, before.replace(" b)", " b NOT NULL DEFAULT 0)"))
     assert [s for s in result.plan.steps if s.action == "copy rowids"] == []
-    db, conn = OPENERS["sqlite3"]()
-    before = "CREATE TABLE t (rowid TEXT, oid TEXT, _rowid_ TEXT, b TEXT);"
-    inline_sync.sync(db, before)
-    conn.execute("INSERT INTO t VALUES ('gone', 'o', 'u', 'b'), ('r', 'o', 'u', 'b')")
-    conn.execute("DELETE FROM t WHERE \"rowid\" = 'gone'")  # 'r' keeps rowid 2
+    db, conn, before = hidden_rowid()
     result = inline_sync.sync(db, before.replace("(rowid", "(id INTEGER PRIMARY KEY, rowid"))
     assert [s.action for s in result.plan.steps].count("copy rowids") == 3
     assert rows(conn, "SELECT * FROM t") == [(2, "r", "o", "u", "b")]

@@ -7,7 +7,7 @@ nothing creates it again (it did: the index read as being on ``'it''s'``, quotes
 from __future__ import annotations
 
 import pytest
-from memory_clients import KINDS, open_client, rows, sync_on
+from memory_clients import KINDS, open_client, rows, sync_on, user_objects
 
 from inline_sync.ddl import parse_index, parse_table, parse_trigger
 from inline_sync.models import IndexedColumn
@@ -27,15 +27,6 @@ def schema(name: str, extra: str = "") -> str:
         f"CREATE VIEW v AS SELECT a FROM {name};\n"
         f"CREATE TABLE child (b TEXT REFERENCES {name} (b));\n"
         "CREATE TABLE k ('c''d' TEXT COLLATE 'NOCASE', e INTEGER, UNIQUE ('c''d', 'e'));\n"
-    )
-
-
-def objects(conn: object) -> list[tuple[str, str, str]]:
-    return rows(
-        conn,
-        "SELECT type, name, tbl_name FROM sqlite_master "
-        "WHERE name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_inline\\_sync%' ESCAPE '\\' "
-        "ORDER BY type, name",
     )
 
 
@@ -78,7 +69,7 @@ def test_a_rebuild_of_a_table_named_by_a_string_keeps_its_indexes_and_triggers(
 
     fresh_client, fresh = open_client(kind)
     sync_on(kind, fresh_client, schema(quoting, " NOT NULL DEFAULT ''"))
-    assert objects(conn) == objects(fresh)
+    assert user_objects(conn) == user_objects(fresh)
     conn.execute("INSERT INTO \"it's\" VALUES (2, 'y', 1)")
     assert rows(conn, "SELECT a FROM log") == [(1,), (2,)]
     assert not sync_on(kind, client, schema(quoting, " NOT NULL DEFAULT ''")).plan

@@ -8,7 +8,7 @@ temporary name; the index comes back under its own name once the old table is go
 from __future__ import annotations
 
 import pytest
-from memory_clients import KINDS, open_client, rows, run, sync_on
+from memory_clients import KINDS, open_client, rows, run, sync_on, user_objects
 
 SCHEMAS = {
     "one column": (
@@ -25,16 +25,6 @@ SCHEMAS = {
         "INSERT INTO p VALUES (1, 'x', 2);\nINSERT INTO c VALUES ('x', 2)",
     ),
 }
-
-
-def objects(conn: object) -> list[tuple[str, str, str]]:
-    """(type, name, table) of each object (Durable Objects' rename requotes a child's text)."""
-    return rows(
-        conn,
-        "SELECT type, name, tbl_name FROM sqlite_master "
-        "WHERE name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_inline\\_sync%' ESCAPE '\\' "
-        "ORDER BY type, name",
-    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -55,6 +45,6 @@ def test_a_parent_keyed_by_a_unique_index_is_rebuilt_with_its_children(
     assert rows(conn, "SELECT rowid, * FROM c") == before_c
     fresh_client, fresh = open_client(kind)
     sync_on(kind, fresh_client, changed)
-    assert objects(conn) == objects(fresh)  # no temporary index left, each under its name
+    assert user_objects(conn) == user_objects(fresh)  # no temporary index left, each under its name
     assert rows(conn, "PRAGMA foreign_key_check") == []
     assert not sync_on(kind, client, changed).plan
