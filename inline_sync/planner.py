@@ -85,6 +85,9 @@ class _Planner:
         self.steps: list[Step] = []
         self.changes: list[Change] = []
         self._lost_columns: dict[str, list[str]] = {}  # folded table -> lost column names
+        # May a rebuild rename a column named rowid to reach the real rowid? (Tried only when
+        # a table hides it behind all three names.)
+        self.reach_rowid = lambda: inp.caps.rename_rowid_column
 
     def step(self, action: str, kind: str, name: str, sql: str, reason: str) -> None:
         self.steps.append(Step(action, kind, name, sql, reason))
@@ -126,14 +129,15 @@ class _Planner:
             d = self.defs.get(("table", key))
             hints = d.column_renames if d is not None else {}
             current = cur.tables[old_key]
-            if current.sql == table.sql:
+            # Its parents may be renamed (SQLite rewrites its references), and it too.
+            follows = {fk.table for fk in current.foreign_keys} & (moved.keys() | moved_columns)
+            if current.sql == table.sql and not follows:
                 diffs[key] = TableDiff(current, table)  # the very same text: no change
                 continue
             real_name = current.name
             if old_key != key:  # what ALTER TABLE … RENAME TO leaves behind
                 current = parse_table(rename_names(current.sql, {old_key: table.name}, "tables"))
-            # A renamed table's parents may be renamed too: SQLite rewrites both.
-            if any(fk.table in moved or fk.table in moved_columns for fk in current.foreign_keys):
+            if follows:
                 current = parse_table(rename_references(current.sql, moved, moved_columns))
             diffs[key] = compare_table(
                 current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
@@ -375,18 +379,13 @@ class _Planner:
                       f"ALTER TABLE {in_main(table)} DROP COLUMN {quote(column)}",
                       "column not in the definition")  # fmt: skip
 
-    def _reach_rowid(self) -> bool:
-        """Whether a rebuild may rename a column named rowid to reach the real rowid (tried
-        only when a table hides it behind all three names)."""
-        return self.inp.caps.rename_rowid_column
-
     def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
         name = dt.desired.name
         sql = self.sql_of("table", fold(name))
         renamed, dt = renames_first(dt, self.inp.caps)
         self.steps += renamed
         steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns,
-                                    self._reach_rowid)  # fmt: skip
+                                    self.reach_rowid)  # fmt: skip
         self.steps.extend(steps)
         reasons = tuple(dt.reasons)
         if renamed_from:
@@ -407,7 +406,7 @@ class _Planner:
             items.append((dt, self.sql_of("table", k)))
         parent_keys = closure_parent_keys(self.des, ordered)
         steps, lost = rebuild_closure(items, self.inp.legacy_alter_table,
-                                      self.inp.caps.max_columns, self._reach_rowid,
+                                      self.inp.caps.max_columns, self.reach_rowid,
                                       parent_keys)  # fmt: skip
         self.steps.extend(steps)
         for k in ordered:
