@@ -281,3 +281,64 @@ def test_every_driver_is_asked_for_rounds_named_by_what_they_do(
     d1.rounds.clear()
     asyncio.run(plan_async(d1.db, schema))
     assert d1.purposes == ["Begin", "read tables", "scratch"]
+
+
+# --------------------------------------------------------------------------- statement forms
+
+
+def test_a_statement_form_is_tried_in_a_round_of_its_own_that_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A form nobody has tried on D1 (DROP COLUMN) is tried in a round named for it: a guard
+    table, a throwaway table ``__sync_form`` in ``main`` (D1 has no scratch database, so no
+    statement of the round is the scratch database's alone), the form on it, and the INSERT
+    that fails the guard (kills, in ``rounds._try_form``: the round's purpose made None or
+    altered, the schema, the throwaway table's or the guard's name altered, and the positions
+    of scratch statements given where the scratch space is ``main``)."""
+    from inline_sync import d1 as d1_module
+
+    monkeypatch.setattr(d1_module, "_ACCEPTED", {})
+    d1 = Recorder(monkeypatch)
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT);\n"
+    d1.sync(schema)
+    result = d1.sync(schema.replace(", b TEXT", ""), allow_destructive=True)
+    assert result.status == "synced"
+    assert d1.purposes == ["read state", "Begin", "scratch", "try a statement form", "apply"]
+    assert d1.statements("try a statement form") == [
+        'CREATE TABLE main."__sync_probe" (ok INTEGER CONSTRAINT '
+        '"inline_sync: probe ends here" CHECK (ok))',
+        'CREATE TABLE main."__sync_form" (a INT, b INT)',
+        'ALTER TABLE main."__sync_form" DROP COLUMN b',
+        'INSERT INTO main."__sync_probe" VALUES (0)',
+    ]
+    (tried,) = [r for r in d1.rounds if getattr(r, "purpose", "") == "try a statement form"]
+    assert tried.scratch == frozenset()
+    assert d1.objects() == ["_inline_sync_state", "t"]
+
+
+def test_a_probe_round_that_does_not_fail_is_an_error() -> None:
+    """A round that must fail on purpose and did not (a driver that ignored the failing
+    INSERT) is no answer: the probe and the form's trial say so rather than guess (kills the
+    messages of both ``raise SyncError``, made None or altered)."""
+    from inline_sync.rounds import Round, Started, _probe, _try_form
+
+    for engine in (_probe([("SELECT 1", ())]), _try_form(("SELECT 1",), Started())):
+        assert isinstance(next(engine), Round)
+        with pytest.raises(inline_sync.SyncError) as caught:
+            engine.send([[]])
+        assert str(caught.value) == "a probe round did not fail as it must"
+
+
+def test_a_probe_blocked_by_a_table_of_the_user_names_that_table() -> None:
+    """A failed D1 apply is probed to find the refused statement; a table the user made under
+    the probe's reserved name stops the probe, and the error names that table, "__sync_probe", the
+    database unchanged (kills ``_probe``'s guard table named "PROBE": SQLite
+    names the table as the CREATE statement wrote it, "__sync_PROBE")."""
+    d1 = FakeD1()
+    schema = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT);\n"
+    asyncio.run(sync_async(d1, schema))
+    d1.script("INSERT INTO t (a) VALUES ('x'), ('x'); CREATE TABLE __sync_probe (x);")
+    before = d1.q("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+    with pytest.raises(inline_sync.SyncError, match='holds "__sync_probe", which inline_sync'):
+        asyncio.run(sync_async(d1, schema + "CREATE UNIQUE INDEX t_a ON t (a);"))
+    assert d1.q("SELECT type, name, sql FROM sqlite_schema ORDER BY name") == before
