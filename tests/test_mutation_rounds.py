@@ -342,3 +342,24 @@ def test_a_probe_blocked_by_a_table_of_the_user_names_that_table() -> None:
     with pytest.raises(inline_sync.SyncError, match='holds "__sync_probe", which inline_sync'):
         asyncio.run(sync_async(d1, schema + "CREATE UNIQUE INDEX t_a ON t (a);"))
     assert d1.q("SELECT type, name, sql FROM sqlite_schema ORDER BY name") == before
+
+
+def test_a_synchronous_driver_that_waits_is_an_error() -> None:
+    """``run_sync`` runs a synchronous driver's loop to its end on its first step; a loop that
+    waits for something instead is stopped (its ``finally`` runs) and reported (kills the
+    message of ``run_sync``'s ``raise SyncError``, made None or altered)."""
+    from inline_sync.rounds import run_sync
+
+    stopped = []
+
+    async def waits() -> int:
+        try:
+            await asyncio.sleep(0)
+            return 1
+        finally:
+            stopped.append(True)
+
+    with pytest.raises(inline_sync.SyncError) as caught:
+        run_sync(waits())
+    assert str(caught.value) == "a synchronous driver waited for something"
+    assert stopped == [True]
