@@ -363,3 +363,34 @@ def test_a_synchronous_driver_that_waits_is_an_error() -> None:
         run_sync(waits())
     assert str(caught.value) == "a synchronous driver waited for something"
     assert stopped == [True]
+
+
+def test_a_d1_sync_gives_up_after_three_plans_the_schema_outran(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another process changes D1's schema (a table the sync ignores) between every scratch
+    round and its apply round: each apply's guard fails, the sync plans again, and after
+    three attempts it says so, the change not made (kills ``RoundOptions``' attempts default
+    altered, and the message of ``sync_rounds``' last ``raise SyncError`` made None or
+    altered)."""
+    d1 = FakeD1()
+    asyncio.run(sync_async(d1, PARENT))
+    run = D1Driver.run
+    scratches = []
+
+    async def outrun(driver: D1Driver, request: Any) -> Any:
+        reply = await run(driver, request)
+        if getattr(request, "purpose", "") == "scratch":
+            scratches.append(request)
+            d1.script(f"CREATE TABLE other_{len(scratches)} (x);")
+        return reply
+
+    monkeypatch.setattr(D1Driver, "run", outrun)
+    with pytest.raises(inline_sync.SyncError) as caught:
+        asyncio.run(sync_async(d1, PARENT + CHILD, ignore=["other_*"]))
+    assert str(caught.value) == (
+        "the schema kept changing while this sync planned (3 attempts: another process is "
+        "changing it); nothing was changed"
+    )
+    assert len(scratches) == 3
+    assert d1.q("SELECT name FROM sqlite_schema WHERE name IN ('k', 'other_3')") == [("other_3",)]
