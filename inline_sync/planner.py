@@ -19,6 +19,8 @@ from .names import PREFIX, followed_renames, in_main
 from .plan import Change, Step, SyncPlan, hint_line
 from .rebuild import (
     closure_parent_keys,
+    late_drops,
+    outside_parent_keys,
     rebuild_closure,
     rebuild_steps,
     recreate_virtual_table,
@@ -85,6 +87,7 @@ class _Planner:
         self.steps: list[Step] = []
         self.changes: list[Change] = []
         self._lost_columns: dict[str, list[str]] = {}  # folded table -> lost column names
+        self._early: set[str] = set()  # indexes made before a rebuild's copy
         # May a rebuild rename a column named rowid to reach the real rowid? (Tried only when
         # a table hides it behind all three names.)
         self.reach_rowid = lambda: inp.caps.rename_rowid_column
@@ -174,7 +177,8 @@ class _Planner:
             refuse_outside_references(self.inp.theirs, self.cur, renames, rebuild, drops)
         self._drop_dependents(touched, renames, rebuild)
         self._table_renames(renames, vt_renames)
-        late = self._late_drops(drops, {renames.get(k, k) for k in diffs})
+        kept = {renames.get(k, k) for k in diffs}
+        late = late_drops(cur, drops, kept) if self.inp.fk_enforced else []
         self._table_drops([k for k in drops if k not in late], vt_drops)
         self._table_creates(creates, vt_creates)
         self._alters(diffs, rebuild, renames)
@@ -258,26 +262,6 @@ class _Planner:
 
     def _setting(self, sql: str, reason: str) -> None:
         self.step("setting", "pragma", "", sql, reason)
-
-    def _late_drops(self, drops: list[str], kept: set[str]) -> list[str]:
-        """The dropped tables whose rows' deletion would reach a kept table through the
-        foreign keys it has now (directly or through other dropped tables): where foreign keys
-        stay on, DROP TABLE deletes every row first and fires the ON DELETE actions, so these
-        go after the kept tables are rebuilt without their reference."""
-        if not self.inp.fk_enforced:
-            return []
-        late = {
-            fk.table for k in kept for fk in self.cur.tables[k].foreign_keys if fk.table in drops
-        }
-        grew = True
-        while grew:
-            more = {
-                fk.table for k in late for fk in self.cur.tables[k].foreign_keys
-                if fk.table in drops
-            } - late  # fmt: skip
-            late |= more
-            grew = bool(more)
-        return [k for k in drops if k in late]
 
     def _table_drops(self, drops: list[str], vt_drops: list[str]) -> None:
         if self.inp.fk_enforced and any(
@@ -404,6 +388,11 @@ class _Planner:
             renamed, dt = renames_first(diffs[k], self.inp.caps)
             self.steps += renamed
             items.append((dt, self.sql_of("table", k)))
+        there = lambda k: k in self.cur.indexes and k not in self._dropped_indexes  # noqa: E731
+        for ix in outside_parent_keys(self.des, ordered, there):
+            self._early.add(fold(ix.name))
+            why = "a foreign key of a rebuilt table names it: made before the rows are copied"
+            self.step("create", "index", ix.name, self.sql_of("index", fold(ix.name)), why)
         parent_keys = closure_parent_keys(self.des, ordered)
         steps, lost = rebuild_closure(items, self.inp.legacy_alter_table,
                                       self.inp.caps.max_columns, self.reach_rowid,
@@ -577,7 +566,8 @@ class _Planner:
                     continue
                 why = reasons.get(key, f"new {kind}")
                 name = wanted[key].name
-                self.step("create", kind, name, self.sql_of(kind, key), why)
+                if kind != "index" or key not in self._early:
+                    self.step("create", kind, name, self.sql_of(kind, key), why)
                 self._note(kind, name, key in present, why)
             for key in dropped - set(wanted):
                 self.changes.append(Change(kind, present[key].name, "drop", False, (reasons[key],)))

@@ -294,14 +294,17 @@ def renames_first(dt: TableDiff, caps: Capabilities) -> tuple[list[Step], TableD
     return rename_columns(dt.desired.name, dt.column_renames), plain
 
 
-def closure_parent_keys(desired: Schema, group: list[str]) -> dict[str, list[Index]]:
-    """The UNIQUE indexes (by folded table) that foreign keys within ``group`` name as their
-    parent key. A partial or expression index is no parent key."""
+def closure_parent_keys(
+    desired: Schema, group: list[str], inside: bool = True
+) -> dict[str, list[Index]]:
+    """The UNIQUE indexes (by folded table) that foreign keys of ``group`` name as their
+    parent key, on tables of the group (or, ``inside=False``, outside it). A partial or
+    expression index is no parent key."""
     referenced = {
         (fk.table, frozenset(fk.ref_columns))
         for k in group
         for fk in desired.tables[k].foreign_keys
-        if fk.table in group and fk.ref_columns  # (none: the primary key)
+        if (fk.table in group) == inside and fk.ref_columns  # (none: the primary key)
     }
     found: dict[str, list[Index]] = {}
     for ix in desired.indexes.values():
@@ -312,6 +315,33 @@ def closure_parent_keys(desired: Schema, group: list[str]) -> dict[str, list[Ind
         ):
             found.setdefault(ix.table, []).append(ix)
     return found
+
+
+def outside_parent_keys(
+    desired: Schema, group: list[str], there: Callable[[str], bool]
+) -> list[Index]:
+    """The UNIQUE indexes outside ``group`` that its foreign keys name as their parent key and
+    that are not ``there`` yet (by folded name): with foreign keys on, SQLite refuses to copy
+    the rows of a child whose parent key has no index ("foreign key mismatch"), so these are
+    made before the copy, not with the other indexes at the end."""
+    found = closure_parent_keys(desired, group, inside=False).values()
+    return [ix for ixs in found for ix in ixs if not there(fold(ix.name))]
+
+
+def late_drops(current: Schema, drops: list[str], kept: set[str]) -> list[str]:
+    """The dropped tables whose rows' deletion would reach a kept table through the foreign
+    keys it has now (directly or through other dropped tables): where foreign keys stay on,
+    DROP TABLE deletes every row first and fires the ON DELETE actions, so these go after
+    the kept tables are rebuilt without their reference."""
+    late = {fk.table for k in kept for fk in current.tables[k].foreign_keys if fk.table in drops}
+    grew = True
+    while grew:
+        more = {
+            fk.table for k in late for fk in current.tables[k].foreign_keys if fk.table in drops
+        } - late
+        late |= more
+        grew = bool(more)
+    return [k for k in drops if k in late]
 
 
 def _retarget(sql: str, own: str, temp: dict[str, str]) -> str:
