@@ -394,3 +394,46 @@ def test_a_d1_sync_gives_up_after_three_plans_the_schema_outran(
     )
     assert len(scratches) == 3
     assert d1.q("SELECT name FROM sqlite_schema WHERE name IN ('k', 'other_3')") == [("other_3",)]
+
+
+FK_SCHEMA = (
+    "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT);\n"
+    "CREATE TABLE k (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));\n"
+)
+
+
+@pytest.mark.parametrize("client", OPENERS)
+def test_a_plan_is_made_with_foreign_keys_as_the_sync_will_have_them(client: str) -> None:
+    """With foreign keys on, a sync turns them off for the change where it may (sqlite3,
+    apsw), and a Durable Object keeps them on: ``plan()`` shows the plan the sync makes, the
+    same foreign-key mode and the same changes (kills ``Started``'s foreign_keys dropped: the
+    scratch round then read the pragma, which a plan does not switch off, and planned the
+    child's rebuild that foreign keys on require)."""
+    db, conn = open_client(client)
+    conn.execute("PRAGMA foreign_keys = ON")
+    sync_on(client, db, FK_SCHEMA)
+    changed = FK_SCHEMA.replace("a TEXT", "a TEXT NOT NULL DEFAULT ''")
+    planned = inline_sync.plan(db, changed)
+    expected = "enforced" if client == "durable-object" else "off"
+    assert planned.foreign_keys == expected
+    synced = sync_on(client, db, changed)
+    assert synced.plan.foreign_keys == expected
+    assert planned.changes == synced.plan.changes
+
+
+def test_sync_rounds_on_takes_the_defaults_of_sync() -> None:
+    """``sync_rounds_on`` (D1's guarded rounds on a local connection) takes ``sync()``'s
+    defaults: an up-to-date database costs the state read alone (no scratch copy built), and a
+    change that loses data is refused unless allowed (kills ``RoundOptions``' force and
+    allow_destructive defaults made True)."""
+    from inline_sync.d1 import sync_rounds_on
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    assert sync_rounds_on(conn, FK_SCHEMA).status == "synced"
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    assert sync_rounds_on(conn, FK_SCHEMA).status == "up-to-date"
+    assert not [sql for sql in seen if "__sync_" in sql]
+    with pytest.raises(inline_sync.DestructiveChangeError):
+        sync_rounds_on(conn, FK_SCHEMA.replace(", a TEXT", ""))
+    assert rows(conn, "SELECT name FROM pragma_table_info('p')") == [("id",), ("a",)]
