@@ -371,16 +371,19 @@ def test_a_d1_sync_gives_up_after_three_plans_the_schema_outran(
     """Another process changes D1's schema (a table the sync ignores) between every scratch
     round and its apply round: each apply's guard fails, the sync plans again, and after
     three attempts it says so, the change not made (kills ``RoundOptions``' attempts default
-    altered, and the message of ``sync_rounds``' last ``raise SyncError`` made None or
-    altered)."""
+    altered, the message of ``sync_rounds``' last ``raise SyncError`` made None or altered,
+    and the tables the state read returned thrown away after a failed guard)."""
     d1 = FakeD1()
     asyncio.run(sync_async(d1, PARENT))
     run = D1Driver.run
     scratches = []
 
+    purposes: list[str] = []
+
     async def outrun(driver: D1Driver, request: Any) -> Any:
+        purposes.append(getattr(request, "purpose", type(request).__name__))
         reply = await run(driver, request)
-        if getattr(request, "purpose", "") == "scratch":
+        if purposes[-1] == "scratch":
             scratches.append(request)
             d1.script(f"CREATE TABLE other_{len(scratches)} (x);")
         return reply
@@ -393,6 +396,8 @@ def test_a_d1_sync_gives_up_after_three_plans_the_schema_outran(
         "changing it); nothing was changed"
     )
     assert len(scratches) == 3
+    again = ["scratch", "apply", "read state"]  # the state read gives the tables too
+    assert purposes == ["read state", "Begin", *again * 3]
     assert d1.q("SELECT name FROM sqlite_schema WHERE name IN ('k', 'other_3')") == [("other_3",)]
 
 
@@ -437,3 +442,56 @@ def test_sync_rounds_on_takes_the_defaults_of_sync() -> None:
     with pytest.raises(inline_sync.DestructiveChangeError):
         sync_rounds_on(conn, FK_SCHEMA.replace(", a TEXT", ""))
     assert rows(conn, "SELECT name FROM pragma_table_info('p')") == [("id",), ("a",)]
+
+
+def peer_after_scratch(monkeypatch: pytest.MonkeyPatch, d1: FakeD1, schema: str) -> list[str]:
+    """Make another process sync ``d1`` to ``schema`` right after the next scratch round of
+    this one; returns the purposes of this sync's requests, as they are run."""
+    run = D1Driver.run
+    purposes: list[str] = []
+    peer: list[bool] = []
+
+    async def racing(driver: D1Driver, request: Any) -> Any:
+        if peer == [True]:  # the peer's own requests
+            return await run(driver, request)
+        purposes.append(getattr(request, "purpose", type(request).__name__))
+        reply = await run(driver, request)
+        if purposes[-1] == "scratch" and not peer:
+            peer.append(True)
+            await sync_async(d1, schema)
+            peer[0] = False
+        return reply
+
+    monkeypatch.setattr(D1Driver, "run", racing)
+    return purposes
+
+
+def test_a_d1_sync_that_a_peer_made_first_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process makes the same change between this sync's scratch round and its apply
+    round: the guard fails, the state read again shows the change made, and the sync reports
+    it ``synced-by-peer`` with D1's strategy (kills, in ``sync_rounds``, the peer's outcome
+    with its strategy made None or altered)."""
+    d1 = FakeD1()
+    asyncio.run(sync_async(d1, PARENT))
+    purposes = peer_after_scratch(monkeypatch, d1, PARENT + CHILD)
+    result = asyncio.run(sync_async(d1, PARENT + CHILD))
+    assert result.status == "synced-by-peer"
+    assert result.plan.strategy == "prefix"
+    assert purposes == ["read state", "Begin", "scratch", "apply", "read state"]
+
+
+def test_a_d1_sync_whose_state_table_a_peer_made_first_records_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The schema is already right but nothing is recorded (made by hand): two D1 syncs both
+    find no state table, and the peer records it first. The state table is not part of the
+    fingerprint, so this sync's guard passes, and its own CREATE of the table must not fail
+    (kills ``sync_rounds``' state statements made with raced=False: CREATE TABLE without IF
+    NOT EXISTS, "table _inline_sync_state already exists")."""
+    d1 = FakeD1()
+    d1.script("CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT COLLATE NOCASE UNIQUE);")
+    purposes = peer_after_scratch(monkeypatch, d1, PARENT)
+    assert asyncio.run(sync_async(d1, PARENT)).status == "up-to-date"
+    assert purposes[-1] == "apply"
+    assert asyncio.run(sync_async(d1, PARENT)).status == "up-to-date"
+    assert d1.q("SELECT count(*) FROM _inline_sync_state") == [(1,)]
