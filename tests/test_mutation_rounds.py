@@ -495,3 +495,44 @@ def test_a_d1_sync_whose_state_table_a_peer_made_first_records_its_own(
     assert purposes[-1] == "apply"
     assert asyncio.run(sync_async(d1, PARENT)).status == "up-to-date"
     assert d1.q("SELECT count(*) FROM _inline_sync_state") == [(1,)]
+
+
+def test_a_d1_table_that_vanishes_before_the_scratch_round_is_planned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another process drops a table after this sync read the state (with the tables) and
+    before its scratch round reads that table's rows: the probes find the read that failed, the
+    tables are read again, and the sync plans again against what is there now (kills, in
+    ``sync_rounds``, the failed attempt ending the loop instead of starting over, and the
+    tables not set to be read again)."""
+    d1 = FakeD1()
+    x = "CREATE TABLE x (id INTEGER PRIMARY KEY, a TEXT);\n"
+    asyncio.run(sync_async(d1, x))
+    run = D1Driver.run
+    purposes: list[str] = []
+
+    async def vanish(driver: D1Driver, request: Any) -> Any:
+        purposes.append(getattr(request, "purpose", type(request).__name__))
+        reply = await run(driver, request)
+        if purposes == ["read state"]:
+            d1.script("DROP TABLE x;")
+        return reply
+
+    monkeypatch.setattr(D1Driver, "run", vanish)
+    result = asyncio.run(sync_async(d1, x.replace("a TEXT", "a TEXT, b TEXT NOT NULL")))
+    assert result.status == "synced"
+    assert [(c.name, c.action) for c in result.plan.changes] == [("x", "create")]
+    probes = ["probe"] * purposes.count("probe")
+    assert probes
+    assert purposes == [
+        "read state",
+        "Begin",
+        "scratch",
+        *probes,
+        "read tables",
+        "scratch",
+        "apply",
+    ]
+    assert d1.q("SELECT sql FROM sqlite_schema WHERE name = 'x'") == [
+        ("CREATE TABLE x (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)",)
+    ]
