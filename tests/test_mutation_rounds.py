@@ -536,3 +536,32 @@ def test_a_d1_table_that_vanishes_before_the_scratch_round_is_planned_again(
     assert d1.q("SELECT sql FROM sqlite_schema WHERE name = 'x'") == [
         ("CREATE TABLE x (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL)",)
     ]
+
+
+def test_a_local_sync_that_a_peer_made_first_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Another connection syncs the same file between this sync's first state read and its
+    lock: the state read again under the lock matches, and the sync reports it
+    ``synced-by-peer`` with the strategy it would have used (kills ``sync_rounds``' peer
+    outcome under the lock with its strategy made None)."""
+    path = str(tmp_path / "db.sqlite")
+    first = sqlite3.connect(path, isolation_level=None)
+    inline_sync.sync(first, PARENT)
+    session = LocalDriver._session
+    peer: list[str] = []
+
+    def racing(driver: LocalDriver, begin: Any) -> Any:
+        if not peer:  # before this sync takes its lock (the peer's own goes on)
+            peer.append("started")
+            other = sqlite3.connect(path, isolation_level=None)
+            peer.append(inline_sync.sync(other, PARENT + CHILD).status)
+            other.close()
+        return session(driver, begin)
+
+    monkeypatch.setattr(LocalDriver, "_session", racing)
+    result = inline_sync.sync(first, PARENT + CHILD)
+    assert peer == ["started", "synced"]
+    assert result.status == "synced-by-peer"
+    assert result.plan.strategy == "scratch-db"
+    assert rows(first, "SELECT name FROM sqlite_master WHERE name = 'k'") == [("k",)]
