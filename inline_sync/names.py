@@ -188,6 +188,33 @@ def dependency_order(
     return order
 
 
+def _candidates(hints: dict[str, str], cur: set[str], des: set[str]) -> dict[str, str]:
+    """The hints whose old name exists and whose new name is declared; each old name once."""
+    found: dict[str, str] = {}
+    for new, old in hints.items():
+        if old in cur and new in des and old != new and old not in found.values():
+            found[new] = old
+    return found
+
+
+def hint_cycles(
+    hints: dict[str, str], current: Iterable[str], desired: Iterable[str]
+) -> list[list[str]]:
+    """The ``@renamed`` hints (new -> old, folded) that form a cycle (a swap, a rotation),
+    each cycle as its new names in hint order. inline_sync cannot follow one: the hints stay
+    in the definitions, and a cycle made looks exactly like one to make."""
+    found = _candidates(hints, set(current), set(desired))
+    cycles: list[list[str]] = []
+    for new in found:
+        path, at = [new], found[new]
+        while at in found and at not in path:
+            path.append(at)
+            at = found[at]
+        if at == new and not any(new in c for c in cycles):
+            cycles.append(path)
+    return cycles
+
+
 def followed_renames(
     hints: dict[str, str], current: Iterable[str], desired: Iterable[str]
 ) -> dict[str, str]:
@@ -197,24 +224,13 @@ def followed_renames(
     name is free once the renames are done: it does not exist, or the object that holds it
     is renamed away by another followed hint (a chain). A hint whose new name holds an object
     no hint moves is not followed: that is a hint left in place after its rename, read once
-    the old name is used again. Each old name moves once. Hints that form a cycle (a swap, a
-    rotation) are not followed: the hints stay in the definitions, and a cycle made looks
-    exactly like one to make, so every later plan would make it again (moving the values
-    back)."""
+    the old name is used again. Each old name moves once. Hints that form a cycle are the
+    planner's to refuse (:func:`hint_cycles`); they are not followed."""
     cur, des = set(current), set(desired)
-    found: dict[str, str] = {}
-    for new, old in hints.items():
-        if old in cur and new in des and old != new and old not in found.values():
-            found[new] = old
-
-    def in_cycle(new: str) -> bool:
-        at, seen = found[new], {new}
-        while at in found and at not in seen:
-            seen.add(at)
-            at = found[at]
-        return at == new
-
-    found = {new: old for new, old in found.items() if not in_cycle(new)}
+    found = _candidates(hints, cur, des)
+    for cycle in hint_cycles(hints, cur, des):
+        for new in cycle:
+            del found[new]
     dropped = True
     while dropped:  # a hint left out can leave another one's new name taken
         freed = set(found.values())

@@ -31,7 +31,7 @@ from .rebuild import (
     virtual_table_renames,
 )
 from .tokenizer import fold, iter_names, quote, splice
-from .verify import foreign_key_checks, refuse_outside_references
+from .verify import foreign_key_checks, refuse_hint_cycles, refuse_outside_references
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -113,9 +113,8 @@ class _Planner:
             for key in des.tables
             if (d := self.defs.get(("table", key))) is not None and d.renamed_from
         }
-        renames = followed_renames(
-            table_hints, cur.tables, des.tables
-        )  # desired key -> current key
+        refuse_hint_cycles(table_hints, cur, des, self.defs)
+        renames = followed_renames(table_hints, cur.tables, des.tables)  # new key -> old key
         vt_renames = virtual_table_renames(cur, des, self.defs)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}

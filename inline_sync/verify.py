@@ -26,7 +26,14 @@ from __future__ import annotations
 from .diff import TableDiff
 from .errors import SyncError
 from .models import ForeignKey, Schema, Table
+from .names import fold
 from .plan import ForeignKeyCheck
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .definitions import Definition
 
 
 def _same_values(a: Table, b: Table, column: str) -> bool:
@@ -166,3 +173,36 @@ def refuse_outside_references(
                     f"run the ON DELETE {fk.on_delete} of {name!r} on its rows. Declare "
                     f"{name!r}, or change it yourself first"
                 )
+
+
+def refuse_hint_cycles(
+    table_hints: dict[str, str], current: Schema, desired: Schema, defs: dict[Any, Definition]
+) -> None:
+    """DefinitionError, naming the statement, for ``@renamed`` hints that form a cycle: two
+    tables or columns swapped, or a rotation. The hints stay in the definitions, and a cycle
+    made looks exactly like one still to make, so no plan can tell which it is."""
+    from .definitions import definition_error
+    from .names import hint_cycles
+
+    advice = "swap in two syncs, through a name of your own"
+    for cycle in hint_cycles(table_hints, current.tables, desired.tables):
+        names = " and ".join(desired.tables[k].name for k in cycle)
+        raise definition_error(
+            defs[("table", cycle[0])],
+            f"the @renamed hints of tables {names} form a cycle, which inline_sync cannot "
+            f"tell from one already made: {advice}",
+        )
+    for key, table in desired.tables.items():
+        d = defs.get(("table", key))
+        old = current.tables.get(table_hints.get(key, key))
+        if d is None or old is None or not d.column_renames:
+            continue
+        hints = {new: fold(was) for new, was in d.column_renames.items()}
+        keys = ([c.key for c in old.columns], [c.key for c in table.columns])
+        for cycle in hint_cycles(hints, *keys):
+            names = " and ".join(table.column(k).name for k in cycle)  # type: ignore[union-attr]
+            raise definition_error(
+                d,
+                f"the @renamed hints of columns {names} of table {table.name} form a cycle, "
+                f"which inline_sync cannot tell from one already made: {advice}",
+            )

@@ -4,9 +4,10 @@ whenever the target name existed: a chain dropped the middle one's data, and a m
 rows where they were. Now each hint is followed when the name it takes is freed by another hint
 (or did not exist); chains run from their end. A hint whose target still holds a table or
 column that no hint moves away stays ignored: that is how a hint left in place after its
-rename reads once the old name is used again. Hints that form a cycle (a swap, a rotation) stay
-ignored too: made once, the cycle looks exactly like one to make, and every later plan (a new
-table elsewhere is enough) would move the values back."""
+rename reads once the old name is used again. Hints that form a cycle (a swap, a rotation) are
+a DefinitionError naming the statement: made once, the cycle would look exactly like one to
+make, and every later plan (a new table elsewhere is enough) would move the values back; left
+unfollowed, they would say nothing while the values stayed put."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from memory_clients import KINDS, open_client, rows, run, sync_on
 
+import inline_sync
 from inline_sync.names import followed_renames, rename_order
 
 TABLES = {
@@ -50,7 +52,7 @@ COLUMNS = {
 }
 
 
-#: Hints that form a cycle, as (before, rows, after): not followed, the values stay put.
+#: Hints that form a cycle, as (before, rows, after): refused, the database as it was.
 CYCLES = {
     "two tables swapped": (
         "CREATE TABLE a (x TEXT);\nCREATE TABLE b (x TEXT);\n",
@@ -139,21 +141,24 @@ def test_a_hint_onto_a_table_no_hint_moves_away_stays_ignored(kind: str) -> None
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("case", sorted(CYCLES))
-def test_hints_that_form_a_cycle_are_not_followed(kind: str, case: str) -> None:
-    """Each value stays under its name, now and after a later change elsewhere (that change
-    planned in full would otherwise have swapped a made swap back)."""
+def test_hints_that_form_a_cycle_are_refused_naming_the_statement(kind: str, case: str) -> None:
+    """A DefinitionError that names the first hinted statement of the cycle and the names
+    that form it, and says what to do; nothing is changed."""
     before, data, after = CYCLES[case]
     client, conn = open_client(kind)
     sync_on(kind, client, before)
     run(conn, data)
-    query = {t: f"SELECT x FROM {t}" for t in "abc"} | {"t": "SELECT a, b, c FROM t"}
-    contents = {t: rows(conn, q) for t, q in query.items()
-                if rows(conn, f"SELECT 1 FROM sqlite_master WHERE name = '{t}'")}  # fmt: skip
-    result = sync_on(kind, client, after)
-    assert not any("hint" in r for c in result.plan.changes for r in c.reasons), result
-    later = sync_on(kind, client, after + "CREATE TABLE other (x);\n")
-    assert [c.name for c in later.plan.changes] == ["other"]
-    assert {t: rows(conn, query[t]) for t in contents} == contents
+    schema = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    with pytest.raises(inline_sync.DefinitionError) as raised:
+        sync_on(kind, client, after)
+    what = "tables" if "tables" in case else "columns"
+    message = str(raised.value)
+    assert f"the @renamed hints of {what} " in message
+    assert "form a cycle, which inline_sync cannot tell from one already made: swap in two " in (
+        message
+    )
+    assert raised.value.statement is not None and "@renamed" in raised.value.statement
+    assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == schema
 
 
 def test_followed_renames_and_their_order() -> None:
