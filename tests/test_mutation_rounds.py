@@ -565,3 +565,35 @@ def test_a_local_sync_that_a_peer_made_first_says_so(
     assert result.status == "synced-by-peer"
     assert result.plan.strategy == "scratch-db"
     assert rows(first, "SELECT name FROM sqlite_master WHERE name = 'k'") == [("k",)]
+
+
+def state_row(conn: Any) -> list[tuple[Any, ...]]:
+    return rows(conn, "SELECT definitions_hash, fingerprint, synced_at FROM _inline_sync_state")
+
+
+def test_a_forced_sync_records_the_state_only_when_it_changed() -> None:
+    """``force=True`` plans in full whatever the state says, and then writes the state row only
+    when something in it would change: not for the same texts on the same schema, but for a
+    cosmetic edit (same tokens, new text) and for a schema changed where the definitions do
+    not look (an ignored table: a new fingerprint), after which a plain sync is up to date at
+    the cost of its state read (kills, in ``sync_rounds``, ``unchanged`` and ``record``
+    with and/or swapped or the text comparison inverted)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, FK_SCHEMA, ignore=["extra"])
+    conn.execute("UPDATE _inline_sync_state SET synced_at = 'then'")
+    before = state_row(conn)
+    assert inline_sync.sync(conn, FK_SCHEMA, ignore=["extra"], force=True).status == "up-to-date"
+    assert state_row(conn) == before
+    edited = "-- the parent\n" + FK_SCHEMA
+    assert inline_sync.sync(conn, edited, ignore=["extra"], force=True).status == "up-to-date"
+    ((hashes, fingerprint, stamp),) = state_row(conn)
+    assert (hashes != before[0][0], fingerprint, stamp != "then") == (True, before[0][1], True)
+    conn.execute("UPDATE _inline_sync_state SET synced_at = 'then'")
+    conn.execute("CREATE TABLE extra (x)")
+    assert inline_sync.sync(conn, edited, ignore=["extra"], force=True).status == "up-to-date"
+    ((_, refreshed, stamp),) = state_row(conn)
+    assert (refreshed != fingerprint, stamp != "then") == (True, True)
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    assert inline_sync.sync(conn, edited, ignore=["extra"]).status == "up-to-date"
+    assert not [sql for sql in seen if "__sync_" in sql or "BEGIN" in sql]
