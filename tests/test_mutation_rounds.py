@@ -597,3 +597,15 @@ def test_a_forced_sync_records_the_state_only_when_it_changed() -> None:
     conn.set_trace_callback(seen.append)
     assert inline_sync.sync(conn, edited, ignore=["extra"]).status == "up-to-date"
     assert not [sql for sql in seen if "__sync_" in sql or "BEGIN" in sql]
+
+
+@pytest.mark.parametrize("client", [*OPENERS, "d1"])
+def test_a_cosmetic_edit_is_up_to_date_with_an_empty_plan(client: str) -> None:
+    """An edit that changes no token (a comment) is recognised from the stored tokens' hash:
+    the sync is up to date and its result carries an empty plan, as any up-to-date sync's
+    does (kills ``sync_rounds``' outcome for the same tokens made without its plan)."""
+    db, _ = open_client(client)
+    sync_on(client, db, FK_SCHEMA)
+    result = sync_on(client, db, "-- the parent\n" + FK_SCHEMA)
+    assert result.status == "up-to-date"
+    assert (result.plan.changes, result.statements) == ((), ())
