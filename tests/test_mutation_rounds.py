@@ -609,3 +609,17 @@ def test_a_cosmetic_edit_is_up_to_date_with_an_empty_plan(client: str) -> None:
     result = sync_on(client, db, "-- the parent\n" + FK_SCHEMA)
     assert result.status == "up-to-date"
     assert (result.plan.changes, result.statements) == ((), ())
+
+
+def test_a_forced_d1_sync_of_an_up_to_date_database_leaves_the_state_row_alone() -> None:
+    """On D1 too, ``force=True`` on a database already synced to these exact texts plans in
+    full, finds nothing, and does not write the state row (kills ``sync_rounds``' guarded
+    state statements made whatever ``record`` says)."""
+    d1 = FakeD1()
+    asyncio.run(sync_async(d1, FK_SCHEMA))
+    d1.script("UPDATE _inline_sync_state SET synced_at = 'then';")
+    before = d1.q("SELECT definitions_hash, fingerprint, synced_at FROM _inline_sync_state")
+    assert asyncio.run(sync_async(d1, FK_SCHEMA, force=True)).status == "up-to-date"
+    assert d1.q("SELECT definitions_hash, fingerprint, synced_at FROM _inline_sync_state") == (
+        before
+    )
