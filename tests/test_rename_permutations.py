@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from memory_clients import KINDS, open_client, rows, run, sync_on
+from memory_clients import KINDS, open_client, rows, run, sync_on, user_objects
 
 import inline_sync
 from inline_sync.names import followed_renames, rename_order
@@ -82,28 +82,27 @@ CYCLES = {
 }
 
 
-def _objects(conn: Any) -> list[tuple[Any, ...]]:
-    return rows(
-        conn,
-        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite%' "
-        "AND name NOT LIKE '\\_inline\\_sync%' ESCAPE '\\' ORDER BY type, name",
-    )
+def _synced(kind: str, before: str, data: str, after: str) -> tuple[Any, Any, Any]:
+    """(client, connection, result) after syncing ``before``, adding rows and syncing
+    ``after``, which must lose nothing."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, before)
+    run(conn, data)
+    result = sync_on(kind, client, after)
+    assert not result.plan.destructive, result
+    return client, conn, result
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("case", sorted(TABLES))
 def test_table_hints_onto_names_in_use(kind: str, case: str) -> None:
     before, data, after, expected = TABLES[case]
-    client, conn = open_client(kind)
-    sync_on(kind, client, before)
-    run(conn, data)
-    result = sync_on(kind, client, after)
-    assert not result.plan.destructive, result
+    client, conn, result = _synced(kind, before, data, after)
     for table, content in expected.items():
         assert rows(conn, f'SELECT * FROM "{table}" LIMIT 1') == content, (table, result)
     fresh_client, fresh = open_client(kind)
     sync_on(kind, fresh_client, after)
-    assert _objects(conn) == _objects(fresh)
+    assert user_objects(conn) == user_objects(fresh)
     assert not sync_on(kind, client, after).plan
 
 
@@ -111,13 +110,10 @@ def test_table_hints_onto_names_in_use(kind: str, case: str) -> None:
 @pytest.mark.parametrize("case", sorted(COLUMNS))
 def test_column_hints_onto_names_in_use(kind: str, case: str) -> None:
     before, after, columns, source = COLUMNS[case]
-    client, conn = open_client(kind)
-    sync_on(kind, client, before)
     names = ", ".join(columns)
     values = ", ".join(f"'{c}'" for c in columns)
-    run(conn, f"INSERT INTO t ({names}) VALUES ({values})")
-    result = sync_on(kind, client, after)
-    assert not result.plan.destructive, result
+    data = f"INSERT INTO t ({names}) VALUES ({values})"
+    client, conn, result = _synced(kind, before, data, after)
     header = [r[1] for r in rows(conn, "PRAGMA table_info(t)")]
     got = dict(zip(header, rows(conn, "SELECT * FROM t")[0], strict=True))
     assert got == source, result
