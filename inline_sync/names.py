@@ -203,7 +203,11 @@ def hint_cycles(
     """The ``@renamed`` hints (new -> old, folded) that form a cycle (a swap, a rotation),
     each cycle as its new names in hint order. inline_sync cannot follow one: the hints stay
     in the definitions, and a cycle made looks exactly like one to make."""
-    found = _candidates(hints, set(current), set(desired))
+    return _cycles(_candidates(hints, set(current), set(desired)))
+
+
+def _cycles(found: dict[str, str]) -> list[list[str]]:
+    """The cycles among candidate hints ``found`` (new -> old), each as its new names."""
     cycles: list[list[str]] = []
     for new in found:
         path, at = [new], found[new]
@@ -228,7 +232,7 @@ def followed_renames(
     planner's to refuse (:func:`hint_cycles`); they are not followed."""
     cur, des = set(current), set(desired)
     found = _candidates(hints, cur, des)
-    for cycle in hint_cycles(hints, cur, des):
+    for cycle in _cycles(found):
         for new in cycle:
             del found[new]
     dropped = True
