@@ -245,21 +245,9 @@ def followed_renames(
     return found
 
 
-def rename_order(
-    pairs: list[tuple[str, str]], aside: Callable[[str], str]
-) -> list[tuple[str, str]]:
-    """(old, new) renames in an order where each new name is free when its rename runs:
-    a chain from its end, and a cycle through a temporary name (``aside(old)``)."""
-    pending = list(pairs)
-    out: list[tuple[str, str]] = []
-    while pending:
-        olds = {fold(old) for old, _ in pending}
-        for i, (_, new) in enumerate(pending):
-            if fold(new) not in olds:
-                out.append(pending.pop(i))
-                break
-        else:  # every new name is still some old one: a cycle, opened by a temporary name
-            old, new = pending[0]
-            out.append((old, aside(old)))
-            pending[0] = (aside(old), new)
-    return out
+def rename_order(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(old, new) renames in an order where each new name is free when its rename runs: a
+    chain from its end. (Hints that form a cycle never get here: the planner refuses them.)"""
+    by_old = {fold(old): (old, new) for old, new in pairs}
+    order = dependency_order(list(by_old), lambda old: {fold(by_old[old][1])})
+    return [by_old[old] for old in order]

@@ -251,35 +251,25 @@ def rebuild_steps(
     return steps, column_mapping(dt)[2]
 
 
-def _in_order(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
-    """(old, new, the hint's old, the hint's new) of each rename in an order where each new
-    name is free: a swap or rotation goes by a temporary name, so a step's names may be that
-    name's while the hint's are the user's."""
-    hint = {fold(PREFIX + "rename_" + old): (old, new) for old, new in pairs}
-    hint |= {fold(old): (old, new) for old, new in pairs}
-    ordered = rename_order(pairs, lambda n: PREFIX + "rename_" + n)
-    return [(old, new, *hint[fold(old)]) for old, new in ordered]
-
-
 def rename_tables(pairs: list[tuple[str, str]]) -> list[Step]:
-    """ALTER TABLE … RENAME TO for each (old, new) of the hinted table renames."""
+    """ALTER TABLE … RENAME TO for each (old, new) of the hinted table renames, in an order
+    where each new name is free (a chain from its end)."""
     return [
-        Step("rename", "table", last,
+        Step("rename", "table", new,
              f"ALTER TABLE {in_main(old)} RENAME TO {quote(new)}",
-             f"@renamed hint: {first} -> {last}"
-             + ("" if (old, new) == (first, last) else " (by a temporary name)"))
-        for old, new, first, last in _in_order(pairs)
+             f"@renamed hint: {old} -> {new}")
+        for old, new in rename_order(pairs)
     ]  # fmt: skip
 
 
 def rename_columns(table: str, renames: tuple[tuple[str, str], ...]) -> list[Step]:
     """ALTER TABLE … RENAME COLUMN for each (old, new) of ``table``'s hinted renames, in an
-    order where each new name is free (a swap or rotation by a temporary name)."""
+    order where each new name is free (a chain from its end)."""
     return [
         Step("rename column", "table", table,
              f"ALTER TABLE {in_main(table)} RENAME COLUMN {quote(old)} TO {quote(new)}",
-             f"@renamed hint on column {last}")
-        for old, new, _, last in _in_order(list(renames))
+             f"@renamed hint on column {new}")
+        for old, new in rename_order(list(renames))
     ]  # fmt: skip
 
 
