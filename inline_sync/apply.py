@@ -43,7 +43,9 @@ def _new_column_hint(client: Client, step: Step, message: str) -> str:
         return ""
     column = failed.group(1)
     old = {fold(str(r[1])) for r in client.query(f"PRAGMA main.table_info({quote(step.source)})")}
-    if fold(column) in old:
+    # No columns at all: the old table is gone, the failure having ended the transaction
+    # (ON CONFLICT ROLLBACK): nothing says the column is new.
+    if not old or fold(column) in old:
         return ""
     return (
         f"the new column {column} is NOT NULL without a DEFAULT, and existing rows have no "

@@ -176,6 +176,14 @@ def _free_rowid(
     return before, after
 
 
+#: How a rebuild copies rows: a plain INSERT would follow the new table's own ON CONFLICT
+#: clauses, and REPLACE or IGNORE there would delete or skip the rows that break a new UNIQUE,
+#: PRIMARY KEY or NOT NULL (or write the default over their NULLs) without a word. OR ABORT
+#: overrides them: such rows fail the copy, as under any other new constraint, and ROLLBACK
+#: cannot end the transaction mid-way either.
+COPY = "INSERT OR ABORT INTO"
+
+
 def _copy_rows(
     target: str,
     source: str,
@@ -188,7 +196,7 @@ def _copy_rows(
     why = "copy every row into the new table"
     with_rowid = targets[0] in _ROWID_NAMES
     if len(targets) <= max_columns or not with_rowid:
-        sql = f"INSERT INTO {t} ({', '.join(targets)}) SELECT {', '.join(sources)} FROM {s}"
+        sql = f"{COPY} {t} ({', '.join(targets)}) SELECT {', '.join(sources)} FROM {s}"
         return [Step("copy rows", "table", name, sql, why, source=source, target=target)]
     # One column too many for the host (a Durable Object counts result columns too): copy the
     # columns in rowid order, so the empty new table numbers the rows 1, 2, … in that order,
@@ -201,7 +209,7 @@ def _copy_rows(
     keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
     return [
         Step("copy columns", "table", name,
-             f"INSERT INTO {t} ({cols}) SELECT {vals} FROM {s} ORDER BY {old_id}", why,
+             f"{COPY} {t} ({cols}) SELECT {vals} FROM {s} ORDER BY {old_id}", why,
              source=source, target=target),
         Step("copy rowids", "table", name,
              f"CREATE TABLE {ids} (n INTEGER PRIMARY KEY, r INTEGER)", keep),

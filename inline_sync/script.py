@@ -14,8 +14,9 @@ and commit on its own. So the script:
   failed ``CREATE``/``ALTER``/``DROP`` leaves it where it was), and every row copy into a new
   table with a guard that the row counts match; a guard that sees a failure records it in a
   TEMP table and the script carries on inside the still-open transaction;
-* copies rows with ``INSERT OR ABORT``, so a column's own ``ON CONFLICT ROLLBACK`` (or
-  ``IGNORE``) cannot end the transaction early (or drop rows) mid-way;
+* copies rows with ``INSERT OR ABORT``, as the plan does (see ``rebuild.COPY``), so a column's
+  own ``ON CONFLICT ROLLBACK`` (or ``IGNORE``) cannot end the transaction early (or drop rows)
+  mid-way;
 * checks foreign keys as :func:`inline_sync.sync` does (no violation that was not there before);
 * ends with a ``DELETE`` that fires a TEMP trigger: when any failure was recorded it raises
   ``RAISE(ROLLBACK, …)``, which undoes everything, and the closing ``RELEASE`` then finds no
@@ -87,8 +88,6 @@ def plan_script(plan: SyncPlan) -> str:
         what = literal(f"step {n}")
         first = next((t.text.upper() for t in tokenize(sql) if t.kind is not COMMENT), "")
         if step.target and step.source:  # rows copied into a new, empty table
-            if step.kind == "table" and sql.upper().startswith("INSERT INTO"):
-                sql = "INSERT OR ABORT INTO" + sql[len("INSERT INTO") :]
             out.append(sql + ";")
             out.append(
                 f"INSERT INTO {_LOG} (step, failed) SELECT {n}, {what} WHERE (SELECT count(*) "

@@ -82,3 +82,22 @@ def user_objects(conn: Any) -> list[tuple[Any, ...]]:
         "WHERE name NOT LIKE 'sqlite%' AND name NOT LIKE '\\_inline\\_sync%' ESCAPE '\\' "
         "ORDER BY type, name",
     )
+
+
+def everything(conn: Any) -> tuple[Any, ...]:
+    """The schema, every row of every table (with its rowid where it has one; each value as
+    its storage class and its bytes) and ``user_version``: what a failed sync must leave
+    exactly as it was."""
+    schema = rows(conn, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+    tables = []
+    for kind, name, _, sql in schema:
+        if kind != "table" or "VIRTUAL" in (sql or "").upper():
+            continue
+        columns = [str(r[1]) for r in rows(conn, f'PRAGMA main.table_xinfo("{name}")')]
+        # One result column: a host's column limit counts result columns too.
+        values = " || ',' || ".join(f"""typeof("{c}") || ':' || hex("{c}")""" for c in columns)
+        rowid = rows(conn, f"SELECT count(*) FROM pragma_table_list WHERE name = '{name}' AND wr")
+        order = "1" if rowid == [(1,)] else "_rowid_"
+        select = values if rowid == [(1,)] else f"_rowid_, {values}"
+        tables.append((name, sorted(rows(conn, f'SELECT {select} FROM "{name}" ORDER BY {order}'))))
+    return schema, tables, rows(conn, "PRAGMA user_version")

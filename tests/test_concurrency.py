@@ -82,7 +82,7 @@ KILLED_CHILD = textwrap.dedent(
     conn = sqlite3.connect(path, isolation_level=None)
 
     def trace(sql):
-        if sql.startswith('INSERT INTO main."big"'):  # the rebuild's copy: mid-apply
+        if sql.startswith('INSERT OR ABORT INTO main."big"'):  # the rebuild's copy: mid-apply
             open(marker, "w").close()
             time.sleep(60)
 

@@ -202,7 +202,7 @@ ASIDE = [
     ("rebuild", "table", "p", f"{WHY}: new definition", "", "",
      "CREATE TABLE main.p (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE)"),
     ("copy rows", "table", "p", COPY, OLD_P, "p",
-     f'INSERT INTO main."p" ("id", "name") SELECT "id", "name" FROM main."{OLD_P}"'),
+     f'INSERT OR ABORT INTO main."p" ("id", "name") SELECT "id", "name" FROM main."{OLD_P}"'),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "",
      f"{SEQ}name = '{OLD_P}')) WHERE name = 'p'"),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "", SEQ_ROW.format(to="p", src=OLD_P)),
@@ -221,12 +221,12 @@ TOGETHER = [
      'CREATE TABLE main."__sync_new_c" (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES '
      f'"{NEW_P}"(id))'),
     ("copy rows", "table", "p", COPY, "p", NEW_P,
-     f'INSERT INTO main."{NEW_P}" ("id", "name") SELECT "id", "name" FROM main."p"'),
+     f'INSERT OR ABORT INTO main."{NEW_P}" ("id", "name") SELECT "id", "name" FROM main."p"'),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "",
      f"{SEQ}name = 'p')) WHERE name = '{NEW_P}'"),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "", SEQ_ROW.format(to=NEW_P, src="p")),
     ("copy rows", "table", "c", COPY, "c", "__sync_new_c",
-     'INSERT INTO main."__sync_new_c" ("id", "p_id") SELECT "id", "p_id" FROM main."c"'),
+     'INSERT OR ABORT INTO main."__sync_new_c" ("id", "p_id") SELECT "id", "p_id" FROM main."c"'),
     ("rebuild", "table", "c", "drop the old table (nothing references it any more)", "", "",
      'DROP TABLE main."c"'),
     ("rebuild", "table", "p", "drop the old table (nothing references it any more)", "", "",
@@ -327,7 +327,7 @@ def test_the_rowid_is_kept_aside_by_described_steps_when_columns_hide_it() -> No
     ]  # fmt: skip
     copy = next(s.sql for s in result.plan.steps if s.action == "copy rows")
     assert copy == (
-        'INSERT INTO main."t" (rowid, "__sync_rowid", "oid", "_rowid_", "b") '
+        'INSERT OR ABORT INTO main."t" (rowid, "__sync_rowid", "oid", "_rowid_", "b") '
         'SELECT rowid, "__sync_rowid", "oid", "_rowid_", "b" FROM main."__sync_old_t"'
     )
     conn.execute('ALTER TABLE t RENAME COLUMN "rowid" TO r')  # to read the real rowid
@@ -392,7 +392,7 @@ def test_a_copy_one_column_over_the_hosts_limit_is_split_in_described_steps() ->
     targets, sources = ["rowid", '"a"', '"b"'], ["rowid", '"a"', '"b"']
     plain = _copy_rows("new_w", "w", dt, list(targets), list(sources), 3)
     assert [(s.action, s.sql, s.source, s.target) for s in plain] == [
-        ("copy rows", 'INSERT INTO main."new_w" (rowid, "a", "b") SELECT rowid, "a", "b" '
+        ("copy rows", 'INSERT OR ABORT INTO main."new_w" (rowid, "a", "b") SELECT rowid, "a", "b" '
          'FROM main."w"', "w", "new_w"),
     ]  # fmt: skip
     split = _copy_rows("new_w", "w", dt, list(targets), list(sources), 2)
@@ -401,7 +401,8 @@ def test_a_copy_one_column_over_the_hosts_limit_is_split_in_described_steps() ->
     keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
     assert [(s.action, s.kind, s.name, s.sql, s.reason, s.source, s.target) for s in split] == [
         ("copy columns", "table", "w",
-         'INSERT INTO main."new_w" ("a", "b") SELECT "a", "b" FROM main."w" ORDER BY rowid',
+         'INSERT OR ABORT INTO main."new_w" ("a", "b") SELECT "a", "b" FROM main."w" '
+         "ORDER BY rowid",
          "copy every row into the new table", "w", "new_w"),
         ("copy rowids", "table", "w", f"CREATE TABLE {ids} (n INTEGER PRIMARY KEY, r INTEGER)",
          keep, "", ""),

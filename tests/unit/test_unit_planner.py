@@ -132,7 +132,7 @@ def test_plan_step_order_with_foreign_keys_off() -> None:
         "PRAGMA legacy_alter_table = ON",
         'ALTER TABLE main."parent" RENAME TO "__sync_old_parent"',
         "CREATE TABLE main.parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
-        'INSERT INTO main."parent" ("id", "name") SELECT "id", "name" FROM'
+        'INSERT OR ABORT INTO main."parent" ("id", "name") SELECT "id", "name" FROM'
         ' main."__sync_old_parent"',
         'DROP TABLE main."__sync_old_parent"',
         "PRAGMA legacy_alter_table = OFF",
@@ -167,10 +167,10 @@ def test_closure_rebuild_when_foreign_keys_are_enforced() -> None:
         'CREATE TABLE main."__sync_new_parent" (id INTEGER PRIMARY KEY, name TEXT NOT NULL)',
         'CREATE TABLE main."__sync_new_child" (id INTEGER PRIMARY KEY, '
         'pid INTEGER REFERENCES "__sync_new_parent"(id), x)',
-        'INSERT INTO main."__sync_new_parent" ("id", "name") SELECT "id", "name" FROM'
+        'INSERT OR ABORT INTO main."__sync_new_parent" ("id", "name") SELECT "id", "name" FROM'
         ' main."parent"',
-        'INSERT INTO main."__sync_new_child" ("id", "pid", "x") SELECT "id", "pid", "x" FROM'
-        ' main."child"',
+        'INSERT OR ABORT INTO main."__sync_new_child" ("id", "pid", "x") SELECT "id", "pid", "x"'
+        ' FROM main."child"',
         'DROP TABLE main."child"',
         'DROP TABLE main."parent"',
         "PRAGMA legacy_alter_table = ON",

@@ -160,7 +160,7 @@ def test_rebuild_steps_shape() -> None:
             "copy rows",
             "table",
             "t",
-            'INSERT INTO main."t" (rowid, "a", "b") SELECT rowid, "a", "b" FROM'
+            'INSERT OR ABORT INTO main."t" (rowid, "a", "b") SELECT rowid, "a", "b" FROM'
             ' main."__sync_old_t"',
             "copy every row into the new table",
             source="__sync_old_t",
@@ -184,7 +184,7 @@ def test_rebuild_steps_under_legacy_alter_table_have_no_settings() -> None:
     assert [s.sql for s in steps] == [
         'ALTER TABLE main."t" RENAME TO "__sync_old_t"',
         "CREATE TABLE t (a)",
-        'INSERT INTO main."t" (rowid, "a") SELECT rowid, "a" FROM main."__sync_old_t"',
+        'INSERT OR ABORT INTO main."t" (rowid, "a") SELECT rowid, "a" FROM main."__sync_old_t"',
         'DROP TABLE main."__sync_old_t"',
     ]
     assert lost == ["b"]
@@ -277,9 +277,9 @@ def test_rebuild_closure_retargets_references() -> None:
         'CREATE TABLE "__sync_new_P" (id INTEGER PRIMARY KEY, v TEXT)',
         'CREATE TABLE IF NOT EXISTS "__sync_new_c" (id INTEGER PRIMARY KEY, '
         'pid REFERENCES "__sync_new_P" (id), oid REFERENCES other)',
-        'INSERT INTO main."__sync_new_P" ("id", "v") SELECT "id", "v" FROM main."P"',
-        'INSERT INTO main."__sync_new_c" ("id", "pid", "oid") SELECT "id", "pid", "oid" FROM'
-        ' main."c"',
+        'INSERT OR ABORT INTO main."__sync_new_P" ("id", "v") SELECT "id", "v" FROM main."P"',
+        'INSERT OR ABORT INTO main."__sync_new_c" ("id", "pid", "oid") SELECT "id", "pid", "oid"'
+        ' FROM main."c"',
         'DROP TABLE main."c"',
         'DROP TABLE main."P"',
         'ALTER TABLE main."__sync_new_P" RENAME TO "P"',
