@@ -201,11 +201,11 @@ def _copy_rows(
     # One column too many for the host (a Durable Object counts result columns too): copy the
     # columns in rowid order, so the empty new table numbers the rows 1, 2, … in that order,
     # then give each row its old rowid back through a table of (position, rowid). The rows are
-    # first moved past every old rowid and every position, so no two ever collide.
+    # first moved to free rowids (_shift), so no two ever collide.
     new_id, old_id = targets[0], sources[0]
     cols, vals = ", ".join(targets[1:]), ", ".join(sources[1:])
     ids = in_main(PREFIX + "rowids")
-    shift = f"(SELECT count(*) + max(0, coalesce(max(r), 0)) FROM {ids})"
+    shift = _shift(ids)
     keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
     return [
         Step("copy columns", "table", name,
@@ -223,6 +223,24 @@ def _copy_rows(
              keep, target=target),
         Step("copy rowids", "table", name, f"DROP TABLE {ids}", keep),
     ]  # fmt: skip
+
+
+def _shift(ids: str) -> str:
+    """What to add to each position 1..k so that no moved row meets an old rowid (the ``r`` of
+    ``ids``, in rowid order by ``n``) nor a position: above both, where that fits in 64 bits;
+    else below both; else (rowids near both ends) into the first gap after an old rowid that
+    holds k values and no position. Adding past the largest rowid overflowed (SQLite then
+    refused the UPDATE with "datatype mismatch")."""
+    gap = (
+        f"(SELECT a.r FROM {ids} AS a JOIN {ids} AS b ON b.n = a.n + 1 "
+        "WHERE b.r - k > a.r AND (a.r >= k OR a.r <= -k) ORDER BY a.n LIMIT 1)"
+    )
+    return (
+        "(SELECT CASE WHEN hi <= 9223372036854775807 - 2 * k THEN max(k, hi) "
+        "WHEN lo >= -9223372036854775807 + 2 * k THEN min(0, lo) - k - 1 "
+        f"ELSE {gap} END FROM (SELECT count(*) AS k, coalesce(max(r), 0) AS hi, "
+        f"coalesce(min(r), 0) AS lo FROM {ids}))"
+    )
 
 
 _ROWID_NAMES = frozenset({"rowid", "_rowid_", "oid"})

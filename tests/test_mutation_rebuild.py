@@ -385,7 +385,7 @@ def test_a_copy_one_column_over_the_hosts_limit_is_split_in_described_steps() ->
     source and target changed)."""
     from inline_sync.ddl import parse_table
     from inline_sync.diff import TableDiff
-    from inline_sync.rebuild import _copy_rows
+    from inline_sync.rebuild import _copy_rows, _shift
 
     table = parse_table("CREATE TABLE w (a, b)")
     dt = TableDiff(table, table)
@@ -397,7 +397,7 @@ def test_a_copy_one_column_over_the_hosts_limit_is_split_in_described_steps() ->
     ]  # fmt: skip
     split = _copy_rows("new_w", "w", dt, list(targets), list(sources), 2)
     ids = 'main."__sync_rowids"'
-    shift = f"(SELECT count(*) + max(0, coalesce(max(r), 0)) FROM {ids})"
+    shift = _shift(ids)  # its three cases: tests/test_extreme_rowids.py
     keep = "keep the rowids (the host's column limit leaves no room for them in the copy)"
     assert [(s.action, s.kind, s.name, s.sql, s.reason, s.source, s.target) for s in split] == [
         ("copy columns", "table", "w",
