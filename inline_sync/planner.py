@@ -13,6 +13,7 @@ from functools import partial
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
+from .drop_order import drop_order
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import PREFIX, followed_renames, in_main
@@ -281,14 +282,14 @@ class _Planner:
                             "switched off here (dropping it would cascade into that table); "
                             "remove the reference first"
                         )
-        # Children before parents.
+        tables = self.cur.tables
+        # Children before parents (in the order their DROPs compile, where foreign keys stay on).
         order = list(
-            reversed(
-                dependency_order(
-                    drops, lambda k: {fk.table for fk in self.cur.tables[k].foreign_keys}
-                )
-            )
+            reversed(dependency_order(drops, lambda k: {f.table for f in tables[k].foreign_keys}))
         )
+        if self.inp.fk_enforced:
+            order = drop_order(order, tables, lambda k: [
+                (f.table, f.on_delete, f.on_update) for f in tables[k].foreign_keys])  # fmt: skip
         gone = "not in the definitions"
         for kind, name in [
             *(("table", self.cur.tables[k].name) for k in order),

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from .definitions import Definition
 from .diff import Capabilities, TableDiff, renames_by_alter
+from .drop_order import old_tables_order
 from .models import Index, Schema, Table, VirtualTable, free_rowid_name
 from .names import PREFIX, in_main, rename_order
 from .plan import Step
@@ -422,9 +423,8 @@ def rebuild_closure(
         steps += _copy(temp[fold(name)], name, dt, max_columns, reach_rowid)
         steps += _sequence_steps(temp[fold(name)], name, dt)
         lost[fold(name)] = column_mapping(dt)[2]
-    for dt, _ in reversed(items):
-        steps.append(Step("rebuild", "table", dt.desired.name,
-                          f"DROP TABLE {in_main(dt.desired.name)}",
+    for name in old_tables_order(items):
+        steps.append(Step("rebuild", "table", name, f"DROP TABLE {in_main(name)}",
                           "drop the old table (nothing references it any more)"))  # fmt: skip
     if not legacy:
         steps.append(Step("setting", "pragma", "", "PRAGMA legacy_alter_table = ON",

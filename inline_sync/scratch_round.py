@@ -15,6 +15,7 @@ import re
 
 from .cache import remember
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition, definition_error
+from .drop_order import Link, drop_order
 from .errors import SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
 from .plan import SyncPlan
@@ -161,9 +162,11 @@ class ScratchRound:
         by_key = {d.key: d for d in tables}
 
         def parents(key: str) -> set[str]:
-            return _referenced(by_key[key]) if by_key[key].kind == TABLE else set()
+            return {link[0] for link in _links(by_key[key])}
 
-        order = reversed(dependency_order([d.key for d in tables], parents))
+        order = list(reversed(dependency_order([d.key for d in tables], parents)))
+        everything = set(by_key) | {p for k in by_key for p in parents(k)}
+        order = drop_order(order, everything, lambda k: _links(by_key[k]) if k in by_key else [])
         out = [drop("trigger", PREFIX + d.name) for d in self.defs if d.kind == TRIGGER]
         out += [drop("view", PREFIX + d.name) for d in reversed(self.creates) if d.kind == VIEW]
         return out + [drop("table", PREFIX + by_key[k].name) for k in order]
@@ -554,13 +557,30 @@ _ON = (
 _PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)
 
 
-def _referenced(d: Definition) -> set[str]:
-    """The tables a CREATE TABLE names after REFERENCES (folded; no DDL parser needed)."""
+def _links(d: Definition) -> list[Link]:
+    """(parent, ON DELETE, ON UPDATE) of each foreign key of a CREATE TABLE, the parent
+    folded and the actions upper-case, read off its tokens (no DDL parser needed)."""
+    if d.kind != TABLE:
+        return []
     sig = [t for t in d.tokens if t.kind is not COMMENT]
-    out: set[str] = set()
+    out: list[Link] = []
     for i, tok in enumerate(sig[:-1]):
-        if tok.keyword("REFERENCES"):
-            at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
-            if at < len(sig) and sig[at].names_object(sig[at - 1]):
-                out.add(sig[at].folded)
+        if not tok.keyword("REFERENCES"):
+            continue
+        at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
+        if at >= len(sig) or not sig[at].names_object(sig[at - 1]):
+            continue
+        actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
+        j = at + 1
+        if j < len(sig) and sig[j].text == "(":
+            while j < len(sig) and sig[j].text != ")":
+                j += 1
+            j += 1
+        while j + 2 < len(sig) and sig[j].keyword("ON") and sig[j + 1].text.upper() in actions:
+            words = [sig[j + 2].text.upper()]
+            if words[0] in ("SET", "NO") and j + 3 < len(sig):
+                words.append(sig[j + 3].text.upper())
+            actions[sig[j + 1].text.upper()] = " ".join(words)
+            j += 2 + len(words)
+        out.append((sig[at].folded, actions["DELETE"], actions["UPDATE"]))
     return out
