@@ -136,12 +136,16 @@ def rename_names(sql: str, renames: dict[str, str], what: str = "") -> str:
     sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
     own = next((t.folded for j, t in enumerate(sig[1:], 1) if sig[j - 1].keyword("TABLE")), "")
     theirs = False  # in the column list of REFERENCES <another table>: its columns, not ours
+    depth = 0
     for i, tok in enumerate(sig):
         prev = sig[i - 1] if i else None
         if tok.text == "(" and i > 1 and sig[i - 2].keyword("REFERENCES"):
             theirs = what == "columns" and sig[i - 1].folded != own
         elif tok.text == ")":
             theirs = False
+        depth += (tok.text == "(") - (tok.text == ")")
+        if own and tok.text == ")" and not depth:
+            break  # a table's options follow its column list: words (STRICT, WITHOUT ROWID)
         if theirs:
             continue
         phrase = _PHRASES.get(tok.text.upper()) if tok.kind is WORD else None

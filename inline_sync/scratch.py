@@ -117,11 +117,13 @@ def _name_edits(
 
 
 #: Columns that no declared table has, but that a query may read: the rowid's names, fts5's
-#: rank, json_each's and json_tree's columns. A table named so is renamed only where it
-#: surely names a table, as one named with a keyword is.
+#: rank, json_each's and json_tree's columns; and the words SQLite's grammar reads by their
+#: place though they are not keywords: a table's STRICT option, a generated column's STORED.
+#: A table named so is renamed only where it surely names a table, as one named with a
+#: keyword is.
 _HIDDEN_COLUMNS = frozenset(
     {"ROWID", "OID", "_ROWID_", "RANK", "VALUE", "TYPE", "ATOM", "PARENT", "FULLKEY", "PATH",
-     "JSON", "ROOT"}
+     "JSON", "ROOT", "STRICT", "STORED"}
 )  # fmt: skip
 #: Words that end a FROM clause: a comma after them no longer separates its tables. (Within
 #: the clause a comma at its own depth always does: a join's ON expression has none.)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from inline_sync.ddl import parse_table
-from inline_sync.diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
+from inline_sync.diff import (
+    Capabilities,
+    TableDiff,
+    compare_table,
+    rename_names,
+    rename_references,
+    renames_by_alter,
+)
 
 NEW = Capabilities((3, 53, 0))
 OLD = Capabilities((3, 40, 0))
@@ -421,4 +428,76 @@ def test_rename_references() -> None:
     assert rename_references(sql, {"par": "parent"}) == (
         'CREATE TABLE c (par, p REFERENCES "parent"(id), q REFERENCES /*x*/ "parent", '
         'r REFERENCES other, FOREIGN KEY (p) REFERENCES "parent")'
+    )
+
+
+def test_rename_names_follows_a_self_reference_but_not_another_tables_columns() -> None:
+    # "columns": the column list after REFERENCES names the parent's columns. The table's own
+    # (a self reference) follow the rename, as RENAME COLUMN has them; another table's do not.
+    sql = (
+        "CREATE TABLE t (a, b REFERENCES t(a), c REFERENCES p(a), FOREIGN KEY (a) REFERENCES t (a))"
+    )
+    assert rename_names(sql, {"a": "x"}, "columns") == (
+        'CREATE TABLE t ("x", b REFERENCES t("x"), c REFERENCES p(a), '
+        'FOREIGN KEY ("x") REFERENCES t ("x"))'
+    )
+    # "" renames everywhere, the parent's columns included
+    assert rename_names(sql, {"a": "x"}) == sql.replace("a", '"x"')
+
+
+def test_rename_names_reads_main_dot_as_a_tables_place() -> None:
+    sql = "CREATE TABLE main.t (t, main, u REFERENCES t)"
+    assert rename_names(sql, {"t": "n"}, "tables") == (
+        'CREATE TABLE main."n" (t, main, u REFERENCES "n")'
+    )
+    assert rename_names(sql, {"t": "n"}, "columns") == (
+        'CREATE TABLE main.t ("n", main, u REFERENCES t)'
+    )
+    # a column after a column named main is no table
+    assert rename_names("CREATE TABLE t (main, c)", {"c": "d"}, "columns") == (
+        'CREATE TABLE t (main, "d")'
+    )
+    assert rename_names("CREATE TABLE t (main, c)", {"c": "d"}, "tables") == (
+        "CREATE TABLE t (main, c)"
+    )
+
+
+def test_rename_names_reads_a_string_as_a_name_only_where_sqlite_does() -> None:
+    sql = "CREATE TABLE t (a DEFAULT 'a', b REFERENCES 'a')"
+    assert rename_names(sql, {"a": "x"}) == ('CREATE TABLE t ("x" DEFAULT \'a\', b REFERENCES "x")')
+
+
+def test_no_rename_column_before_3_25_so_every_rename_is_the_copys() -> None:
+    assert not renames_by_alter((("b", "c"),), ANCIENT)
+    assert renames_by_alter((("b", "c"),), NEW)
+    refuses_rowid = Capabilities((3, 54, 0), accepts=lambda forms: "oid" not in " ".join(forms))
+    assert not renames_by_alter((("rowid", "r"),), refuses_rowid)
+    assert renames_by_alter((("b", "c"),), refuses_rowid)
+
+
+def test_a_rowid_rename_that_sqlite_refuses_says_the_copy_renames() -> None:
+    refuses_rowid = Capabilities((3, 54, 0), accepts=lambda forms: "oid" not in " ".join(forms))
+    d = diff(
+        "CREATE TABLE t (a, rowid)", "CREATE TABLE t (a, r)", hints={"r": "rowid"},
+        caps=refuses_rowid,
+    )  # fmt: skip
+    assert summary(d) == expect(
+        rebuild=True,
+        renames=[("rowid", "r")],
+        reasons=[
+            "rename column rowid -> r",
+            "renamed by the copy (SQLite refuses to rename rowid, oid or _rowid_)",
+        ],
+    )
+
+
+def test_rename_names_leaves_a_tables_options_and_reads_an_index_to_its_end() -> None:
+    sql = "CREATE TABLE t (strict, rowid, b AS (strict) STORED) STRICT, WITHOUT ROWID"
+    renames = {"strict": "s", "rowid": "r", "without": "w", "stored": "x"}
+    assert rename_names(sql, renames, "columns") == (
+        'CREATE TABLE t ("s", "r", b AS ("s") STORED) STRICT, WITHOUT ROWID'
+    )
+    # an index has no options: its WHERE, after the column list, names columns
+    assert rename_names("CREATE INDEX ix ON t (a) WHERE a > 0", {"a": "b"}) == (
+        'CREATE INDEX ix ON t ("b") WHERE "b" > 0'
     )
