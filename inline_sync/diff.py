@@ -430,3 +430,15 @@ def compare_table(
         drop_checks=tuple(to_drop),
         reasons=tuple(reasons),
     )
+
+
+def loss_reasons(dt: TableDiff, lost: list[str]) -> tuple[str, ...]:
+    """What a rebuild does to each lost column of ``dt`` (by its current name): drops it, or
+    replaces its stored values with computed ones (a column made generated)."""
+    made = {c.key for c in dt.desired.columns if c.generated is not None}
+    return tuple(
+        f"column {c} becomes generated: its stored values are replaced"
+        if fold(c) in made
+        else f"drop column {c}"
+        for c in lost
+    )

@@ -12,7 +12,14 @@ from functools import partial
 
 from .ddl import parse_index, parse_table
 from .definitions import TABLE, VIRTUAL, Definition
-from .diff import Capabilities, TableDiff, compare_table, rename_names, rename_references
+from .diff import (
+    Capabilities,
+    TableDiff,
+    compare_table,
+    loss_reasons,
+    rename_names,
+    rename_references,
+)
 from .drop_order import drop_order
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
@@ -375,7 +382,7 @@ class _Planner:
         if renamed_from:
             reasons = (f"renamed from {renamed_from}", *reasons)
         if lost:
-            reasons = (*reasons, *(f"drop column {c}" for c in lost))
+            reasons = (*reasons, *loss_reasons(dt, lost))
         self.changes.append(Change("table", name, "rebuild", bool(lost), reasons,
                                    self._lose(name, lost)))  # fmt: skip
 
@@ -407,7 +414,7 @@ class _Planner:
             if k in renames:  # as _rebuild says it: the rename is part of this change
                 reasons = (f"renamed from {self.cur.tables[renames[k]].name}", *reasons)
             cols = lost[k]  # rebuild_closure says it for every table, [] for none
-            reasons = (*reasons, *(f"drop column {c}" for c in cols))
+            reasons = (*reasons, *loss_reasons(dt, cols))
             self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons,
                                        self._lose(dt.desired.name, cols)))  # fmt: skip
 
@@ -463,7 +470,7 @@ class _Planner:
                 if dt.current.column(c.key) is None and c.generated is None
             ]  # fmt: skip
             for column in lost:
-                if new_cols:
+                if new_cols and dt.desired.column(fold(column)) is None:  # (not made generated)
                     out.append(hint_line(f"column {dt.desired.name}.", column, new_cols, "column"))
         return tuple(out)
 

@@ -70,10 +70,12 @@ def column_mapping(dt: TableDiff) -> tuple[list[str], list[str], list[str]]:
         if new_rowid and old_rowid:
             targets.insert(0, new_rowid)
             sources.insert(0, old_rowid)
+    # A column made generated keeps its name but not its values: they are computed instead.
+    made = {c.key for c in dt.desired.columns if c.generated is not None}
     lost = [
         real_names[c.key]
         for c in dt.current.columns
-        if c.generated is None and dt.desired.column(c.key) is None
+        if c.generated is None and (dt.desired.column(c.key) is None or c.key in made)
     ]
     return targets, sources, lost
 
