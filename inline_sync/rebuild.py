@@ -21,6 +21,7 @@ from .drop_order import old_tables_order
 from .models import Index, Schema, Table, VirtualTable, free_rowid_name
 from .names import PREFIX, in_main, rename_order
 from .plan import Step
+from .scratch import rename_tables_in
 from .tokenizer import (
     COMMENT,
     STRING,
@@ -592,16 +593,12 @@ def theirs_again(
         what, new_name = on.get(fold(table), ("", ""))
         if not what:
             continue
+        if fold(table) != fold(new_name):  # renamed: what it is on, and what a trigger reads
+            sql = rename_tables_in(sql, {fold(table): new_name})
         sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
         own = sig[next(i for i, t in enumerate(sig) if t.keyword("INDEX", "TRIGGER")) + 1]
-        edits = [(own, "main." + own.text)]  # (SQLite stores neither schema nor IF NOT EXISTS)
-        if fold(table) != fold(new_name):  # renamed: what it is on, and what a trigger reads
-            edits += [
-                (t, quote(new_name)) for i, t in enumerate(sig[1:], 1)
-                if t.names_object(sig[i - 1]) and t.folded == fold(table)
-                and (kind == "trigger" or sig[i - 1].keyword("ON"))
-            ]  # fmt: skip
-            edits.sort(key=lambda e: e[0].start)
+        # (SQLite stores neither schema nor IF NOT EXISTS)
+        sql = splice(sql, [(own, "main." + own.text)])
         why = f"not ours (ignored), on {what} {new_name}, which is made again"
-        out.append((kind, name, splice(sql, edits), why))
+        out.append((kind, name, sql, why))
     return out

@@ -35,6 +35,10 @@ from .tokenizer import (
     tokenize,
 )
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 Row = tuple[str, str, str, str]  # type, name, tbl_name, sql
 
 # Words after which a name followed by "(" is an object name, not a function call.
@@ -57,13 +61,18 @@ def _name_edits(
     names: set[str] | frozenset[str],
     name_token: int,
     parents_as_is: frozenset[str] = frozenset(),
+    *,
+    surely: bool = False,
+    rename: Callable[[Token], str] = _prefixed,
 ) -> list[tuple[Token, str]]:
-    """The edits that prefix every name in ``names``: identifiers only (bare or quoted), never
-    string literals, blobs or comments, except a string SQLite reads as a name (the object's
-    own, or one after ON, REFERENCES, FROM and the like: :meth:`Token.names_object`);
-    nor a name of ``parents_as_is`` right after REFERENCES; nor anything before the object's
-    name (index ``name_token``), which is ``CREATE … <kind> [IF NOT EXISTS] [schema.]``: a
-    table named ``if`` or ``main`` is not the IF of IF NOT EXISTS nor the schema."""
+    """The edits that prefix every name in ``names`` (or give it ``rename``'s text):
+    identifiers only (bare or quoted), never string literals, blobs or comments, except a
+    string SQLite reads as a name (the object's own, or one after ON, REFERENCES, FROM and the
+    like: :meth:`Token.names_object`); nor a name of ``parents_as_is`` right after REFERENCES;
+    nor anything before the object's name (index ``name_token``), which is ``CREATE … <kind>
+    [IF NOT EXISTS] [schema.]``: a table named ``if`` or ``main`` is not the IF of IF NOT
+    EXISTS nor the schema. ``surely``: only where a table's name surely stands, as for a
+    keyword (a column of the same name stays)."""
     edits: list[tuple[Token, str]] = []
     sig: list[int] = [i for i, t in enumerate(tokens) if t.kind is not COMMENT]
     pos_in_sig = {i: n for n, i in enumerate(sig)}
@@ -74,7 +83,7 @@ def _name_edits(
         if i < name_token:
             continue
         if i == name_token and tok.kind is STRING:
-            edits.append((tok, _prefixed(tok)))
+            edits.append((tok, rename(tok)))
             continue
         if tok.folded in names and tok.kind in _NAMING:
             n = pos_in_sig[i]
@@ -86,17 +95,14 @@ def _name_edits(
             is_call = nxt is not None and nxt.kind is OP and nxt.text == "("
             after_dot = prev.kind is OP and prev.text == "."
             rewrite = True
+            word = tok.value.upper()
             if prev_word == "REFERENCES" and tok.folded in parents_as_is:
                 rewrite = False
             elif is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
                 rewrite = False  # a function call that happens to share the name
             elif prev_word == "COLLATE" or n in type_words:
                 rewrite = False  # a collation's name, or a column's type: never an object's
-            elif (
-                (word := tok.value.upper()) in KEYWORDS
-                or word in _HIDDEN_COLUMNS
-                or word in _TRIGGER_ROWS
-            ):
+            elif surely or word in KEYWORDS or word in _HIDDEN_COLUMNS or word in _TRIGGER_ROWS:
                 # A keyword used as a name (quoted or not) is renamed only where it surely
                 # names a table: the same word elsewhere is a column or the keyword itself.
                 # So are the names of columns no declared table has (the rowid, fts5's rank,
@@ -112,8 +118,22 @@ def _name_edits(
                     or (before_dot and not (word in _TRIGGER_ROWS and in_trigger))
                 )
             if rewrite:
-                edits.append((tok, _prefixed(tok)))
+                edits.append((tok, rename(tok)))
     return edits
+
+
+def rename_tables_in(sql: str, renames: dict[str, str]) -> str:
+    """An index's or trigger's stored text with the tables of ``renames`` (folded old name ->
+    new name) renamed where a table's name surely stands (ON t, FROM t, t.x…), as SQLite's
+    RENAME TO rewrites it: never a column, a trigger's new.x or a function of the same name,
+    nor the object's own name."""
+    tokens = tokenize(sql)
+    kind = next(i for i, t in enumerate(tokens) if t.keyword("INDEX", "TRIGGER"))
+    own = next(i for i in range(kind + 1, len(tokens)) if tokens[i].kind is not COMMENT)
+    edits = _name_edits(
+        tokens, set(renames), own + 1, surely=True, rename=lambda t: quote(renames[t.folded])
+    )
+    return splice(sql, edits)
 
 
 #: Columns that no declared table has, but that a query may read: the rowid's names, fts5's

@@ -9,7 +9,13 @@ import pytest
 
 from inline_sync.definitions import parse_definitions
 from inline_sync.names import ignore_filter
-from inline_sync.scratch import rewrite_names, shadow_names, strip_prefix, unprefix_message
+from inline_sync.scratch import (
+    rename_tables_in,
+    rewrite_names,
+    shadow_names,
+    strip_prefix,
+    unprefix_message,
+)
 
 SCHEMA = """CREATE TABLE "order" (id INTEGER PRIMARY KEY, "group" TEXT, `values` INT,
   note TEXT DEFAULT 'order', total INT);
@@ -179,3 +185,20 @@ def test_shadow_names_by_module() -> None:
     }  # fmt: skip
     assert shadow_names(rows[:3], set(), set()) == {"docs_data"}
     assert shadow_names(rows[1:3], set(), set()) == set()
+
+
+def test_rename_tables_in_renames_where_a_tables_name_stands_only() -> None:
+    trigger = (
+        "CREATE TRIGGER t AFTER UPDATE OF t ON t WHEN new.t > old.t BEGIN "
+        "INSERT INTO log SELECT t, t.t, count(t), t(1) FROM 't', main.t AS x, t INDEXED BY ix "
+        "WHERE x IN t; UPDATE t SET t = t.t + 1 WHERE t.rowid = new.rowid; END"
+    )
+    assert rename_tables_in(trigger, {"t": "u"}) == (
+        'CREATE TRIGGER t AFTER UPDATE OF t ON "u" WHEN new.t > old.t BEGIN '
+        'INSERT INTO log SELECT t, "u".t, count(t), t(1) FROM "u", main."u" AS x, "u" INDEXED '
+        'BY ix WHERE x IN "u"; UPDATE "u" SET t = "u".t + 1 WHERE "u".rowid = new.rowid; END'
+    )
+    index = "CREATE UNIQUE INDEX /* t */ t ON [T] (t, t + 1) WHERE t > 0"
+    assert rename_tables_in(index, {"t": "new name"}) == (
+        'CREATE UNIQUE INDEX /* t */ t ON "new name" (t, t + 1) WHERE t > 0'
+    )
