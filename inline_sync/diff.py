@@ -11,7 +11,7 @@ from collections import Counter
 from .capabilities import PROBES as PROBES  # re-exported: part of the diff stage's API
 from .capabilities import Capabilities as Capabilities
 from .names import followed_renames
-from .tokenizer import COMMENT, WORD, fold, quote, splice, tokenize
+from .tokenizer import COMMENT, RESERVED_WORDS, WORD, fold, quote, splice, tokenize
 from .value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -151,6 +151,8 @@ def rename_names(sql: str, renames: dict[str, str], what: str = "") -> str:
         phrase = _PHRASES.get(tok.text.upper()) if tok.kind is WORD else None
         if phrase is not None and prev is not None and prev.text.upper() in phrase:
             continue
+        if tok.kind is WORD and tok.text.upper() in RESERVED_WORDS:
+            continue  # the keyword itself (DEFAULT, CHECK): a column so named is quoted
         if not tok.names_object(prev) or tok.folded not in renames:
             continue
         if what:
