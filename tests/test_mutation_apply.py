@@ -454,3 +454,33 @@ def test_a_refusal_names_every_rebuilt_table_by_its_own_name(client: str) -> Non
     assert 'foreign key mismatch - "k" referencing "p"' in str(info.value)
     assert "new_" not in str(info.value).split("\n")[0]
     assert rows(conn, "SELECT * FROM k") == [(1, "A")]
+
+
+class DiskFailsAtTheLastCheck(SQLite3Client):
+    """sqlite3 whose disk fails when the foreign keys are checked after the steps ran."""
+
+    steps_ran = False
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.steps_ran = self.steps_ran or sql.startswith("DROP TABLE")
+        super().execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        if self.steps_ran and "foreign_key_check" in sql:
+            raise sqlite3.OperationalError("disk I/O error")
+        return super().query(sql, params)
+
+
+def test_a_disk_failure_in_the_last_foreign_key_check_is_a_storage_error() -> None:
+    """Only "foreign key mismatch" in the check after the steps is the definitions' fault
+    (an ApplyError); a disk failing there is the environment's: a StorageError (kills ``or``
+    made ``and`` in that test)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, FK_BEFORE)
+    run(conn, "INSERT INTO q VALUES (1);\nINSERT INTO p VALUES (1, 'a')")
+    before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    with pytest.raises(inline_sync.StorageError) as failed:
+        inline_sync.sync(DiskFailsAtTheLastCheck(conn), FK_AFTER)
+    assert not isinstance(failed.value, inline_sync.ApplyError)
+    assert failed.value.code == "SQLITE_IOERR"
+    assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
