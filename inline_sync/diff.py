@@ -209,6 +209,17 @@ def _describe(a: Column, b: Column) -> list[str]:
     return what
 
 
+def _surplus(checks: list[Check], extra: Counter[tuple[str, str]]) -> list[Check]:
+    """The first ``extra[k]`` of ``checks`` of each key k = (expression, name), in order."""
+    out = []
+    for check in checks:
+        key = (check.expression, check.name)
+        if extra[key]:
+            extra[key] -= 1
+            out.append(check)
+    return out
+
+
 def _unnamed(item: _Constraint | None) -> _Constraint | None:
     return None if item is None else item.replace(name="")
 
@@ -397,8 +408,8 @@ def compare_table(
             wanted.append(check)
     rem = Counter((c.expression, c.name) for c in remaining)
     want = Counter((c.expression, c.name) for c in wanted)
-    to_add = [c for c in wanted if (want - rem)[(c.expression, c.name)]]
-    to_drop = [c for c in remaining if (rem - want)[(c.expression, c.name)]]
+    to_add = _surplus(wanted, want - rem)  # (a CHECK may be declared more than once)
+    to_drop = _surplus(remaining, rem - want)
     if any(set(c.expression.split()) & dropped_keys for c in remaining):
         rebuild.append("a remaining CHECK constraint uses a dropped column")
     if to_add or to_drop:
