@@ -222,6 +222,7 @@ class ScratchRound:
                     self._add(f"columns {side} {d.key}", "SELECT name FROM "
                               f"pragma_table_info({literal(name)}, {literal(schema)})",
                               scratch=side == "desired")  # fmt: skip
+        self.first_drop = len(self.statements)
         for sql, _ in self._drops():
             self._add("", sql)
         return Round("scratch", tuple(self.statements), frozenset(self.in_scratch))
@@ -315,6 +316,14 @@ class ScratchRound:
             raise definition_error(owner, text)
         if index is None or "no such table" not in exc.message:
             raise SyncError(f"building the scratch schema failed: {message}")
+        if index >= self.first_drop:  # a copy's DROP: no table vanished, see drop_order
+            copy = [t for t in tokenize(self.statements[index][0]) if t.is_name][-1]
+            raise SyncError(
+                f"the scratch copy of table {copy.value[len(PREFIX) :]!r} cannot be dropped with "
+                f"foreign keys on ({message}): the ON DELETE actions of the tables that "
+                "reference it reach a table dropped before it, and tables that reference each "
+                "other so cannot all be dropped where foreign keys stay on; nothing was changed"
+            )
         raise _Again
 
     def _check_targets(self) -> None:
