@@ -420,7 +420,8 @@ def compare_table(
 
     # A generated column's values come from the others: dropping it loses nothing.
     reasons += [f"drop generated column {c.name}" for c in dropped if c.generated is not None]
-    if rebuild:
+    if rebuild:  # what it adds, as ADD COLUMN says it (the planner adds the columns it drops)
+        reasons += [f"add column {c.name}" for c in added]
         return TableDiff(
             current, desired, column_renames=tuple(renames), rebuild=True,
             reasons=(*reasons, *rebuild),

@@ -240,7 +240,7 @@ def test_a_new_column_under_a_table_level_foreign_key_gets_that_key(opener: str)
     conn.execute("INSERT INTO t VALUES (1, 'x')")
     result = inline_sync.sync(db, TWO.format(", p INTEGER, FOREIGN KEY (p) REFERENCES par"))
     assert [(c.action, c.reasons) for c in result.plan.changes] == [
-        ("rebuild", ("foreign keys change",))
+        ("rebuild", ("add column p", "foreign keys change"))
     ]
     assert rows(conn, 'SELECT "from", "table" FROM pragma_foreign_key_list(\'t\')') == [
         ("p", "par")

@@ -108,7 +108,9 @@ def test_add_column_at_end_is_cheap() -> None:
 
 def test_add_column_in_the_middle_rebuilds() -> None:
     d = diff("CREATE TABLE t (a, b)", "CREATE TABLE t (a, c TEXT, b)")
-    assert summary(d) == rebuild_for("new column c is not after all existing columns")
+    assert summary(d) == rebuild_for(
+        "add column c", "new column c is not after all existing columns"
+    )
     assert d.only_adds_columns is False
 
 
@@ -266,8 +268,9 @@ def test_new_not_null_column_without_default_on_non_empty_table() -> None:
         rows,
     )
     assert summary(d) == rebuild_for(
+        "add column b",
         "new column b needs a rebuild on a non-empty table "
-        "(NOT NULL without a default, or a non-constant default)"
+        "(NOT NULL without a default, or a non-constant default)",
     )
     assert rows.calls == 1
 
@@ -301,18 +304,20 @@ def test_has_rows_not_called_when_irrelevant(column: str) -> None:
 
 def test_references_column_with_default_rebuilds() -> None:
     d = diff("CREATE TABLE t (a)", "CREATE TABLE t (a, b REFERENCES p (id) DEFAULT 1)")
-    assert summary(d) == rebuild_for("new column b has a REFERENCES clause and a default")
+    assert summary(d) == rebuild_for(
+        "add column b", "new column b has a REFERENCES clause and a default"
+    )
 
 
 def test_new_stored_generated_column_rebuilds() -> None:
     d = diff("CREATE TABLE t (a)", "CREATE TABLE t (a, b AS (a * 2) STORED)")
-    assert summary(d) == rebuild_for("new column b is a STORED generated column")
+    assert summary(d) == rebuild_for("add column b", "new column b is a STORED generated column")
 
 
 def test_new_unique_column_rebuilds() -> None:
     d = diff("CREATE TABLE t (a)", "CREATE TABLE t (a, b UNIQUE)")
     assert summary(d) == rebuild_for(
-        "UNIQUE constraints change", "new column b is a PRIMARY KEY or UNIQUE"
+        "add column b", "UNIQUE constraints change", "new column b is a PRIMARY KEY or UNIQUE"
     )
 
 
