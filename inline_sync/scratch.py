@@ -316,6 +316,16 @@ class Scratch:
             sql = sql[: len(sql) - len(tails[1])] + tails[0]
         return sql
 
+    def without_autoincrement(self, d: Definition, sql: str) -> str:
+        """``sql``, the prefix strategy's statement for table ``d``, without its AUTOINCREMENT
+        keywords (bare words: SQLite reads no other word so); what SQLite stores of it is
+        still read back as the user's text, keywords included (see ScratchRound._build)."""
+        key = fold(PREFIX + d.name)
+        stored, user = self._tails[key]
+        bare = splice(stored, [(t, "") for t in tokenize(stored) if t.keyword("AUTOINCREMENT")])
+        self._tails[key] = (bare, user)
+        return sql[: len(sql) - len(stored)] + bare
+
     def restored(self, rows: list[Row], defs: list[Definition]) -> list[Row]:
         """Rows read back from a scratch database, with the user's text for each view or
         trigger that names ``main.``, whose copy names the scratch database there instead."""
