@@ -35,17 +35,20 @@ _HINTS = {
 }
 
 
-def _new_column_hint(client: Client, step: Step, message: str) -> str:
-    """When copying rows fails on a NOT NULL column the old table does not have, the cause is a
-    new NOT NULL column without a DEFAULT: say so, and what to do."""
+def new_column_hint(step: Step | None, message: str) -> str:
+    """When copying rows fails on a NOT NULL column the copy does not write, the cause is a
+    new NOT NULL column without a DEFAULT: say so, and what to do. Read off the copy's own
+    column list, not the database: D1 names the step after its batch was rolled back, and
+    ON CONFLICT ROLLBACK may have ended the transaction already."""
     failed = re.match(r"NOT NULL constraint failed: [^.]+\.(.+)$", message)
-    if step.action != "copy rows" or not step.source or failed is None:
+    if step is None or step.action not in ("copy rows", "copy columns") or failed is None:
         return ""
     column = failed.group(1)
-    old = {fold(str(r[1])) for r in client.query(f"PRAGMA main.table_info({quote(step.source)})")}
-    # No columns at all: the old table is gone, the failure having ended the transaction
-    # (ON CONFLICT ROLLBACK): nothing says the column is new.
-    if not old or fold(column) in old:
+    tokens = [t for t in tokenize(step.sql) if t.kind is not COMMENT]
+    start = next((i for i, t in enumerate(tokens) if t.text == "("), len(tokens))
+    end = next((i for i, t in enumerate(tokens) if t.text == ")"), start)
+    written = {t.folded for t in tokens[start + 1 : end] if t.is_name}
+    if not written or fold(column) in written:
         return ""
     return (
         f"the new column {column} is NOT NULL without a DEFAULT, and existing rows have no "
@@ -239,7 +242,7 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             taken = reserved_name_taken(sqlite_message)  # a rebuild copy's name is in use
             if taken is not None:
                 raise taken from None
-            hint = _new_column_hint(client, step, unprefix_message(sqlite_message))
+            hint = new_column_hint(step, unprefix_message(sqlite_message))
             raise refused(step, sqlite_message, hint) from None
     if plan.fk_checks:
         try:

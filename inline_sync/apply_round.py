@@ -102,7 +102,7 @@ class ApplyRound:
 
     def diagnose(self, exc: RoundError) -> Generator[Request, Any, ApplyError]:
         """The ApplyError naming the refused step (or the foreign keys that broke)."""
-        from .apply import refused
+        from .apply import new_column_hint, refused
         from .scratch import unprefix_message
 
         raise_if_taken(exc)
@@ -115,7 +115,8 @@ class ApplyRound:
                 sqlite_message="FOREIGN KEY constraint failed",
             )
         index = yield from failed_at(exc, self.statements)
-        return refused(self.step_at.get(index), exc.message)
+        step = self.step_at.get(index)
+        return refused(step, exc.message, new_column_hint(step, message))
 
 
 def _only(check: ForeignKeyCheck, side: int) -> str:
