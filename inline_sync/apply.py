@@ -65,6 +65,22 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
     return found
 
 
+def _own_name_hint(step: Step | None, message: str) -> str:
+    """A rebuilt table whose CHECK names its columns by the table's own name (``t.a``): SQLite
+    resolves that name against whatever the table is called, and a rebuild has it under another
+    name for a while (the old copy renamed aside, or the new one made under a temporary name)."""
+    found = re.search(r"no such column: (.+)\.[^.]+$", message)
+    if step is None or step.kind != "table" or found is None:
+        return ""
+    table = found.group(1)
+    if fold(table) != fold(step.name):
+        return ""
+    return (
+        f"a CHECK constraint of {step.name} names a column as {table}.<column>, which SQLite "
+        f"cannot resolve while the table is rebuilt under another name: name the column alone"
+    )
+
+
 def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyError:
     """The ApplyError for a step SQLite refused (``None``: the step is not known, as when
     the refusal came at commit), naming it with ``hint`` or a hint at the likely cause."""
@@ -73,6 +89,7 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
     # them: name the user's tables (no name of theirs starts with the reserved PREFIX; the
     # copies are named in lower case, and SQLite quotes a name as it was written).
     message = unprefix_message(sqlite_message.replace(PREFIX + "new_", ""))
+    hint = hint or _own_name_hint(step, message)
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")
     if step is None:
         text = f"SQLite refused the change: {message}"

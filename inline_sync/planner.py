@@ -31,15 +31,14 @@ from .rebuild import (
     outside_parent_keys,
     rebuild_closure,
     rebuild_steps,
-    recreate_virtual_table,
     rename_columns,
     rename_tables,
     renames_first,
     theirs_again,
-    virtual_table_renames,
 )
 from .tokenizer import fold, iter_names, quote, splice
 from .verify import foreign_key_checks, refuse_hint_cycles, refuse_outside_references
+from .virtual_tables import recreate_virtual_table, virtual_table_renames
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:

@@ -15,7 +15,6 @@ import re
 
 from .cache import remember
 from .definitions import INDEX, TABLE, TRIGGER, VIEW, VIRTUAL, Definition, definition_error
-from .drop_order import Link, drop_order
 from .errors import SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
 from .plan import SyncPlan
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .capabilities import Capabilities
+    from .drop_order import Link
     from .rounds import Reply, Request, Row, Statement, Tables
 
     _Rows = list[tuple[str, str, str, str]]
@@ -158,6 +158,8 @@ class ScratchRound:
         parent). None for a scratch database: the driver detaches it."""
         if self.in_db:
             return []
+        from .drop_order import drop_order  # (the prefix strategy's only: not loaded otherwise)
+
         tables = [d for d in self.defs if d.kind in (TABLE, VIRTUAL)]
         by_key = {d.key: d for d in tables}
 

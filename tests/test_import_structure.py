@@ -89,6 +89,8 @@ def test_plan_that_finds_nothing_loads_no_planning_stages(tmp_path: Path) -> Non
     stages = {
         "inline_sync.planner",
         "inline_sync.rebuild",
+        "inline_sync.virtual_tables",
+        "inline_sync.drop_order",
         "inline_sync.verify",
         "inline_sync.apply",
         "inline_sync.diff",

@@ -15,7 +15,7 @@ from memory_clients import OPENERS, do_db, rows
 import inline_sync
 from inline_sync.ddl import parse_virtual_table
 from inline_sync.plan import Step
-from inline_sync.rebuild import recreate_virtual_table
+from inline_sync.virtual_tables import recreate_virtual_table
 
 
 def described(steps: list[Step]) -> list[tuple[str, ...]]:
@@ -288,7 +288,7 @@ def test_fts_content_of_no_arguments_and_of_nested_parentheses(
     parentheses two deep does not hide the content= option after it (kills the bounds of the
     argument list read as ``or`` or ``<=``: an IndexError, and the depth set to 1 instead of
     raised: the list then ended early)."""
-    from inline_sync.rebuild import fts_content
+    from inline_sync.virtual_tables import fts_content
 
     vt = parse_virtual_table(f"CREATE VIRTUAL TABLE d USING {arguments}")
     assert fts_content(vt) == content

@@ -10,13 +10,8 @@ import pytest
 from inline_sync.ddl import parse_table, parse_virtual_table
 from inline_sync.diff import TableDiff
 from inline_sync.plan import Step
-from inline_sync.rebuild import (
-    column_mapping,
-    fts_content,
-    rebuild_closure,
-    rebuild_steps,
-    recreate_virtual_table,
-)
+from inline_sync.rebuild import column_mapping, rebuild_closure, rebuild_steps
+from inline_sync.virtual_tables import fts_content, recreate_virtual_table
 
 
 def dt(current: str, desired: str, renames: tuple[tuple[str, str], ...] = ()) -> TableDiff:

@@ -1,0 +1,147 @@
+"""Virtual tables that change: their rows copied through a holding table, an external-content
+FTS index rebuilt from its content table, computed tables (fts5vocab, dbstat) simply made
+again, and virtual tables renamed by hint (in place: ``ALTER TABLE … RENAME TO`` renames their
+shadow tables with them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .definitions import Definition
+from .models import Schema, VirtualTable
+from .names import PREFIX, in_main
+from .plan import Step
+from .tokenizer import COMMENT, STRING, Token, fold, quote, tokenize
+
+#: Read-only modules whose rows are computed from other data (an FTS index's vocabulary, the
+#: database's pages): a changed one is made again, with nothing to copy and nothing lost.
+_DERIVED = frozenset({"fts5vocab", "fts4aux", "dbstat"})
+#: Modules whose rowid is their first column (copied as a column, not separately).
+_RTREES = frozenset({"rtree", "rtree_i32", "geopoly"})
+
+
+def fts_content(vt: VirtualTable) -> str | None:
+    """Where an fts4 or fts5 table keeps its text, from its ``content=`` option: None in the
+    table itself (no such option, or another module), "" nowhere (contentless: only the index
+    is kept), else the name of its external content table."""
+    if vt.module not in ("fts4", "fts5"):
+        return None
+    sig = [t for t in tokenize(vt.sql) if t.kind is not COMMENT]
+    # (Every virtual table's SQL has USING; with no arguments, fts4's, nothing is at ``at``.)
+    at = next(i for i, t in enumerate(sig) if t.keyword("USING")) + 2
+    depth = 0
+    args: list[list[Token]] = [[]]
+    for tok in sig[at + 1 :]:  # after the "(" that follows the module's name
+        if tok.text == "(":
+            depth += 1
+        elif tok.text == ")":
+            if not depth:
+                break
+            depth -= 1
+        elif tok.text == "," and not depth:
+            args.append([])
+            continue
+        args[-1].append(tok)
+    for arg in args:
+        if len(arg) > 2 and arg[0].is_name and arg[0].folded == "content" and arg[1].text == "=":
+            value = arg[2:]
+            if len(value) > 1:
+                return "".join(t.text for t in value)
+            if value[0].kind is STRING:
+                return value[0].text[1:-1].replace("''", "'")
+            return value[0].value
+    return None
+
+
+def virtual_table_renames(
+    cur: Schema, des: Schema, defs: dict[tuple[str, str], Definition]
+) -> dict[str, str]:
+    """The virtual tables renamed by an ``@renamed`` hint and otherwise unchanged (renamed by
+    ``ALTER TABLE … RENAME TO``, their module renames their shadow tables): desired key ->
+    current key. (One whose arguments change too is made anew.)"""
+    found: dict[str, str] = {}
+    for key, v in des.virtual_tables.items():
+        d = defs.get(("table", key))
+        old = fold(d.renamed_from) if d is not None and d.renamed_from else ""
+        was = cur.virtual_tables.get(old)
+        if (
+            was is not None
+            and key not in cur.virtual_tables
+            and (old not in des.virtual_tables and old not in des.tables)
+            and (was.module, was.arguments) == (v.module, v.arguments)
+        ):
+            found[key] = old
+    return found
+
+
+def recreate_virtual_table(
+    cur: VirtualTable,
+    des: VirtualTable,
+    create_sql: str,
+    columns_of: Callable[[str, str], list[str]],
+) -> tuple[list[Step], str, tuple[str, ...]]:
+    """Drop and recreate a changed virtual table, keeping its rows where they can be kept:
+    copied through a plain table, or, for an FTS index over an external content table,
+    rebuilt from that table.
+
+    Returns the steps, the reason, and what is lost (nothing: an empty tuple).
+    """
+    name = des.name
+    holding = PREFIX + "copy_" + name
+    reason = "definition changed"
+    if des.module in _DERIVED:  # its rows are computed, and it refuses writes
+        return [
+            Step("drop", "virtual table", name, f"DROP TABLE {in_main(cur.name)}", reason),
+            Step("create", "virtual table", name, create_sql, reason),
+        ], reason, ()  # fmt: skip
+    content = fts_content(des)
+    if content:
+        return [
+            Step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", reason),
+            Step("create", "virtual table", name, create_sql, reason),
+            Step("copy rows", "virtual table", name,
+                 f"INSERT INTO {in_main(name)} ({quote(name)}) VALUES ('rebuild')",
+                 "rebuild the index from its external content table"),
+        ], reason, ()  # fmt: skip
+    old_cols = {fold(c): c for c in columns_of("current", cur.name)}
+    new_cols = [c for c in columns_of("desired", des.name) if fold(c) in old_cols]
+    keep_rowid = des.module not in _RTREES
+    lost: list[str] = []
+    if fts_content(cur) == "":  # contentless: the indexed text cannot be read back
+        reason += f"; a contentless {cur.module} index cannot be copied, it starts empty"
+        lost.append(f"the rows of the contentless {cur.module} table {name}")
+        new_cols = []
+        keep_rowid = False
+    elif content == "":  # made contentless: the text is indexed again, then no longer kept
+        reason += "; contentless now: the text is indexed, no longer stored"
+        lost.append(
+            f"the text of the {des.module} table {name} (contentless now: only its index is kept)"
+        )
+    select = ([f"rowid AS {quote(PREFIX + 'rowid')}"] if keep_rowid else []) + [
+        quote(old_cols[fold(c)]) for c in new_cols
+    ]
+    steps: list[Step] = []
+    if new_cols or keep_rowid:
+        steps.append(Step("copy rows", "virtual table", name,
+                          f"CREATE TABLE {in_main(holding)} AS SELECT {', '.join(select)} "
+                          f"FROM {in_main(cur.name)}",
+                          "hold the rows while recreating"))  # fmt: skip
+    steps.append(Step("drop", "virtual table", name, f"DROP TABLE {in_main(cur.name)}", reason))
+    steps.append(Step("create", "virtual table", name, create_sql, reason))
+    if new_cols or keep_rowid:
+        targets = (["rowid"] if keep_rowid else []) + [quote(c) for c in new_cols]
+        sources = ([quote(PREFIX + "rowid")] if keep_rowid else []) + [
+            quote(old_cols[fold(c)]) for c in new_cols
+        ]
+        steps.append(Step("copy rows", "virtual table", name,
+                          f"INSERT INTO {in_main(name)} ({', '.join(targets)}) "
+                          f"SELECT {', '.join(sources)} FROM {in_main(holding)}",
+                          "copy the rows back", source=holding, target=name))  # fmt: skip
+        steps.append(Step("drop", "table", holding, f"DROP TABLE {in_main(holding)}",
+                          "drop the holding table"))  # fmt: skip
+    dropped = [old_cols[c] for c in old_cols if c not in {fold(x) for x in new_cols}]
+    if dropped and not lost:
+        reason += f"; columns dropped: {', '.join(dropped)}"
+        lost = [f"column {name}.{c}" for c in dropped]
+    return steps, reason, tuple(lost)

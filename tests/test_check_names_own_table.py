@@ -1,0 +1,97 @@
+"""A CHECK constraint that names a column by its table's name (``CHECK (t.a > 0)``). SQLite
+resolves ``t`` against whatever the table is called at the time, and a rebuild has the table
+under another name for a while: the old copy renamed aside (``__sync_old_t``, sqlite3 and
+apsw), or the new one made under a temporary name (``__sync_new_t``, where foreign keys stay
+on). Before the fix such an old table could never be rebuilt on sqlite3 or apsw ("error in
+table old_t after rename: no such column: t.a"), not even after the definitions dropped the
+qualifier, and the refusals gave no cause. Now an old table written so is made anew under a
+temporary name and renamed into place; definitions written so get an error that says to name
+the column alone (where the rebuild needs the temporary name), and nothing changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from memory_clients import KINDS, everything, open_client, rows, sync_on
+
+import inline_sync
+
+QUALIFIED = "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (t.a > 0), b TEXT);"
+PLAIN = "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (a > 0), b TEXT);"
+# the same constraint, and a change that needs a rebuild
+PLAIN_REBUILT = (
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT CHECK (a > 0), b TEXT NOT NULL DEFAULT '');"
+)
+QUALIFIED_REBUILT = PLAIN_REBUILT.replace("CHECK (a > 0)", "CHECK (t.a > 0)")
+
+
+def synced(kind: str, schema: str) -> tuple[Any, Any]:
+    client, conn = open_client(kind)
+    sync_on(kind, client, schema)
+    conn.execute("INSERT INTO t (id, a, b) VALUES (7, 1, 'x')")
+    return client, conn
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_old_table_naming_itself_is_rebuilt_under_a_temporary_name(kind: str) -> None:
+    client, conn = synced(kind, QUALIFIED)
+    result = sync_on(kind, client, PLAIN_REBUILT)
+    assert [(c.action, c.name) for c in result.plan.changes] == [("rebuild", "t")]
+    assert rows(conn, "SELECT id, a, b FROM t") == [(7, 1, "x")]
+    with pytest.raises(Exception, match="CHECK constraint failed"):
+        conn.execute("INSERT INTO t (a) VALUES (0)")
+    assert not sync_on(kind, client, PLAIN_REBUILT, force=True).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hinted_rename_of_a_table_naming_itself_then_rebuilt(kind: str) -> None:
+    client, conn = synced(kind, QUALIFIED)
+    renamed = PLAIN_REBUILT.replace("TABLE t (", "TABLE t2 ( -- @renamed from=t\n")
+    result = sync_on(kind, client, renamed)
+    assert ("rebuild", "t2") in [(c.action, c.name) for c in result.plan.changes]
+    assert rows(conn, "SELECT id, a, b FROM t2") == [(7, 1, "x")]
+    assert not sync_on(kind, client, renamed, force=True).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_definitions_naming_the_table_in_a_check_are_kept_when_no_rebuild_is_needed(
+    kind: str,
+) -> None:
+    client, _ = synced(kind, QUALIFIED)
+    added = QUALIFIED.replace("b TEXT", "b TEXT, c TEXT")
+    result = sync_on(kind, client, added)
+    assert [(c.action, c.name) for c in result.plan.changes] == [("alter", "t")]
+    assert not sync_on(kind, client, added, force=True).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_rebuild_that_cannot_keep_the_tables_own_name_says_to_name_the_column_alone(
+    kind: str,
+) -> None:
+    client, conn = synced(kind, QUALIFIED)
+    before = everything(conn)
+    with pytest.raises(inline_sync.ApplyError) as failed:
+        sync_on(kind, client, QUALIFIED_REBUILT)
+    message = str(failed.value)
+    assert "rebuild table t" in message
+    assert "a CHECK constraint of t names a column as t.<column>" in message
+    assert "name the column alone" in message
+    assert everything(conn) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_definitions_that_start_naming_the_table_in_a_check(kind: str) -> None:
+    """The old table does not name itself: sqlite3 and apsw make the new one under its own
+    name, and succeed; where foreign keys stay on the new copy has a temporary name, and the
+    error says what to write instead."""
+    client, conn = synced(kind, PLAIN)
+    if kind in ("sqlite3", "apsw"):
+        sync_on(kind, client, QUALIFIED_REBUILT)
+        assert rows(conn, "SELECT id, a, b FROM t") == [(7, 1, "x")]
+        assert not sync_on(kind, client, QUALIFIED_REBUILT, force=True).plan
+    else:
+        before = everything(conn)
+        with pytest.raises(inline_sync.ApplyError, match="name the column alone"):
+            sync_on(kind, client, QUALIFIED_REBUILT)
+        assert everything(conn) == before
