@@ -144,8 +144,9 @@ def _free_rowid(
     before: list[Step] = []
     after: list[Step] = []
     if old_rowid is None:
-        new_to_old = {fold(new): old for old, new in dt.column_renames}
-        column = next(new_to_old.get(c.key, c.name) for c in cur.columns if c.key == "rowid")
+        # (No column renames are left to the copy here: that happens only where SQLite refuses
+        # to rename a rowid name, and then nothing can reach the rowid: see renames_first.)
+        column = next(c.name for c in cur.columns if c.key == "rowid")
         before.append(Step("copy rowids", "table", name,
                            f"ALTER TABLE {in_main(source)} RENAME COLUMN {quote(column)} TO "
                            f"{aside}", why))  # fmt: skip
