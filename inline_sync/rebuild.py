@@ -180,11 +180,8 @@ def _free_rowid(
     return before, after
 
 
-#: How a rebuild copies rows: a plain INSERT would follow the new table's own ON CONFLICT
-#: clauses, and REPLACE or IGNORE there would delete or skip the rows that break a new UNIQUE,
-#: PRIMARY KEY or NOT NULL (or write the default over their NULLs) without a word. OR ABORT
-#: overrides them: such rows fail the copy, as under any other new constraint, and ROLLBACK
-#: cannot end the transaction mid-way either.
+#: How a rebuild copies rows: OR ABORT overrides the new table's own ON CONFLICT clauses,
+#: whose REPLACE or IGNORE would silently delete or skip the rows that break a new constraint.
 COPY = "INSERT OR ABORT INTO"
 
 
@@ -230,11 +227,9 @@ def _copy_rows(
 
 
 def _shift(ids: str) -> str:
-    """What to add to each position 1..k so that no moved row meets an old rowid (the ``r`` of
-    ``ids``, in rowid order by ``n``) nor a position: above both, where that fits in 64 bits;
-    else below both; else (rowids near both ends) into the first gap after an old rowid that
-    holds k values and no position. Adding past the largest rowid overflowed (SQLite then
-    refused the UPDATE with "datatype mismatch")."""
+    """What to add to each position 1..k so that no moved row meets an old rowid (``r``, in
+    rowid order by ``n``) nor a position, without overflow: above both where that fits in 64
+    bits, else below both, else into the first gap after an old rowid that holds k values."""
     gap = (
         f"(SELECT a.r FROM {ids} AS a JOIN {ids} AS b ON b.n = a.n + 1 "
         "WHERE b.r - k > a.r AND (a.r >= k OR a.r <= -k) ORDER BY a.n LIMIT 1)"

@@ -234,11 +234,9 @@ class ScratchRound:
         each with the definition it is for (none that reads an exempt table)."""
         out: list[tuple[str, Definition]] = []
         built: dict[str, str] = {}
-        # The first table with AUTOINCREMENT makes sqlite_sequence, which cannot be dropped:
-        # where the round commits (D1), copies made with the keyword would leave it behind
-        # after a plan, a dry run or a failed sync. There the copy is made without it, and
-        # EXPLAIN (which compiles the statement, refusals included, and runs nothing) checks
-        # the statement as written.
+        # The first AUTOINCREMENT table makes sqlite_sequence, which no one can drop: where the
+        # round commits (D1) the copy goes without the keyword, and EXPLAIN (which compiles
+        # the statement, refusals included, and runs nothing) checks it as written.
         bare = not (self.in_db or self.session.one_transaction or "sqlite_sequence" in self.tables)
         for d in self.creates:
             if d.kind != TRIGGER:
