@@ -29,9 +29,16 @@ _HINTS = {
     "CHECK constraint failed": "existing rows violate the CHECK constraint",
     "FOREIGN KEY constraint failed": "existing rows violate a foreign key",
     "foreign key mismatch": _MISMATCH,
-    "constraint failed": "existing rows violate the new constraint",
+    "constraint failed": "existing rows violate the new constraint",  # (a step's, below)
     "datatype mismatch": "existing values do not fit the new column type",
     "cannot store": "existing values do not fit the STRICT column type",
+}
+
+# SQLite 3.53's ALTER COLUMN … SET NOT NULL and ADD CHECK refuse rows with a bare "constraint
+# failed": the step says which constraint it was, as a rebuild's copy would have.
+_STEP_HINTS = {
+    "set not null": _HINTS["NOT NULL constraint failed"],
+    "add check": _HINTS["CHECK constraint failed"],
 }
 
 
@@ -90,6 +97,8 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
     # copies are named in lower case, and SQLite quotes a name as it was written).
     message = unprefix_message(sqlite_message.replace(PREFIX + "new_", ""))
     hint = hint or _own_name_hint(step, message)
+    if not hint and step is not None and message == "constraint failed":
+        hint = _STEP_HINTS.get(step.action, "")
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")
     if step is None:
         text = f"SQLite refused the change: {message}"
