@@ -15,7 +15,7 @@ plan or a dry run); the connection's settings are restored whatever happens.
 from __future__ import annotations
 
 from .clients import Client
-from .errors import SyncError
+from .errors import ENVIRONMENT_CODES, SyncError
 from .names import SCRATCH_DB
 from .rounds import ApplySteps, Begin, Round, RoundError, Started, drive_async, run_sync
 
@@ -168,6 +168,8 @@ class LocalDriver:
                 foreign_keys=fk_on and not can_toggle,
             )
 
+            done = []  # the body ran to its end: a failure after it is the COMMIT's
+
             def body() -> Any:
                 assert self.rounds is not None
                 outcome = run_sync(drive_async(self.rounds, self._answer_locked, started))
@@ -177,12 +179,24 @@ class LocalDriver:
                 # as it was, like a rollback, but does not make SQLite discard and re-read
                 # main's whole schema, which it does after rolling back a schema change.)
                 self._bound_wait()  # COMMIT may wait for readers: what is left
+                done.append(True)
                 return outcome
 
             try:
                 return client.transaction(body, immediate=apply)
-            except _Rollback as done:
-                return done.outcome
+            except _Rollback as rolled_back:
+                return rolled_back.outcome
+            except Exception as exc:
+                # A Durable Object checks deferred foreign keys when its transaction commits:
+                # rows the copies made unwritable (a child column made REAL under an INTEGER
+                # PRIMARY KEY parent, which foreign_key_check does not see) are refused there.
+                if not (done and apply and client.is_error(exc)):
+                    raise
+                if client.error_code(exc) in ENVIRONMENT_CODES:
+                    raise  # a StorageError, which the session makes of it
+                from .apply import refused
+
+                raise refused(None, client.error_message(exc)) from None
         finally:
             if self.private is not None:
                 self.private.close()

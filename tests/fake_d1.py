@@ -97,7 +97,10 @@ class FakeD1:
         self.conn.execute("BEGIN")
         try:
             results = [D1Result(self._run(s)) for s in statements]
-            self.conn.execute("COMMIT")  # deferred foreign keys are checked here
+            try:
+                self.conn.execute("COMMIT")  # deferred foreign keys are checked here
+            except sqlite3.DatabaseError as exc:  # D1 rolls the batch back and says why
+                raise FakeJsError(f"Error: D1_ERROR: {exc}: {code_name(exc)}") from None
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")

@@ -68,8 +68,17 @@ class _Sql:
         try:
             return _Cursor(list(self.conn.execute(query, params).fetchall()))
         except self.errors as exc:
-            message = str(exc).split(": ", 1)[1] if "Error: " in str(exc) else str(exc)
-            raise FakeJsError(f"Error: {message}: {code_name(exc)}") from None
+            raise FakeJsError(f"Error: {_text(exc)}: {code_name(exc)}") from None
+
+
+def _text(exc: BaseException) -> str:
+    return str(exc).split(": ", 1)[1] if "Error: " in str(exc) else str(exc)
+
+
+def _in_transaction(conn: Any) -> bool:
+    if isinstance(conn, sqlite3.Connection):
+        return conn.in_transaction
+    return not conn.getautocommit()
 
 
 def code_name(exc: BaseException) -> str:
@@ -123,5 +132,11 @@ class FakeStorage:
             raise
         finally:
             self._depth -= 1
-        self.conn.execute(f"RELEASE {name}")
+        try:
+            self.conn.execute(f"RELEASE {name}")  # deferred foreign keys are checked here
+        except self.sql.errors as exc:  # workerd rolls back and throws a JS error
+            if self._depth == 0 and _in_transaction(self.conn):
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+            raise FakeJsError(f"Error: {_text(exc)}: {code_name(exc)}") from None
         return result
