@@ -23,7 +23,7 @@ from .diff import (
 from .drop_order import drop_order
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
-from .names import PREFIX, followed_renames, in_main
+from .names import PREFIX, followed_renames, in_main, rename_order
 from .plan import Change, Step, SyncPlan, hint_line
 from .rebuild import (
     closure_parent_keys,
@@ -151,16 +151,18 @@ class _Planner:
             diffs[key] = compare_table(
                 current, table, hints, self.inp.caps, partial(self.inp.has_rows, real_name)
             )
+        vt_moved = set(vt_renames.values())  # (a new one of the name may take its place)
         vt_creates = [
-            k for k in des.virtual_tables if k not in cur.virtual_tables and k not in vt_renames
-        ]
+            k for k in des.virtual_tables
+            if k not in vt_renames and (k not in cur.virtual_tables or k in vt_moved)
+        ]  # fmt: skip
         vt_drops = [
             k for k in cur.virtual_tables
             if k not in des.virtual_tables and k not in vt_renames.values()
         ]  # fmt: skip
         vt_changed = [
             k for k, v in des.virtual_tables.items()
-            if k in cur.virtual_tables
+            if k in cur.virtual_tables and k not in vt_moved
             and (cur.virtual_tables[k].module, cur.virtual_tables[k].arguments)
             != (v.module, v.arguments)
         ]  # fmt: skip
@@ -251,8 +253,8 @@ class _Planner:
 
     def _table_renames(self, renames: dict[str, str], vt_renames: dict[str, str]) -> None:
         pairs = [(self.cur.tables[o].name, self.des.tables[n].name) for n, o in renames.items()]
-        moves = [(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
-                 for n, o in vt_renames.items()]  # fmt: skip
+        moves = rename_order([(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
+                              for n, o in vt_renames.items()])  # fmt: skip
         if not pairs and not moves:
             return
         if self.inp.legacy_alter_table:

@@ -185,13 +185,22 @@ def refuse_hint_cycles(
     from .names import hint_cycles
 
     advice = "swap in two syncs, through a name of your own"
-    for cycle in hint_cycles(table_hints, current.tables, desired.tables):
-        names = " and ".join(desired.tables[k].name for k in cycle)
-        raise definition_error(
-            defs[("table", cycle[0])],
-            f"the @renamed hints of tables {names} form a cycle, which inline_sync cannot "
-            f"tell from one already made: {advice}",
-        )
+    vt_hints = {
+        key: fold(d.renamed_from)
+        for key in desired.virtual_tables
+        if (d := defs.get(("table", key))) is not None and d.renamed_from
+    }
+    for what, hints, before, after in (
+        ("tables", table_hints, current.tables, desired.tables),
+        ("virtual tables", vt_hints, current.virtual_tables, desired.virtual_tables),
+    ):
+        for cycle in hint_cycles(hints, before, after):
+            names = " and ".join(after[k].name for k in cycle)
+            raise definition_error(
+                defs[("table", cycle[0])],
+                f"the @renamed hints of {what} {names} form a cycle, which inline_sync cannot "
+                f"tell from one already made: {advice}",
+            )
     for key, table in desired.tables.items():
         d = defs.get(("table", key))
         old = current.tables.get(table_hints.get(key, key))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .definitions import Definition
 from .models import Schema, VirtualTable
-from .names import PREFIX, in_main
+from .names import PREFIX, followed_renames, in_main
 from .plan import Step
 from .tokenizer import COMMENT, STRING, Token, fold, quote, tokenize
 
@@ -59,20 +59,25 @@ def virtual_table_renames(
 ) -> dict[str, str]:
     """The virtual tables renamed by an ``@renamed`` hint and otherwise unchanged (renamed by
     ``ALTER TABLE … RENAME TO``, their module renames their shadow tables): desired key ->
-    current key. (One whose arguments change too is made anew.)"""
-    found: dict[str, str] = {}
-    for key, v in des.virtual_tables.items():
-        d = defs.get(("table", key))
-        old = fold(d.renamed_from) if d is not None and d.renamed_from else ""
-        was = cur.virtual_tables.get(old)
-        if (
-            was is not None
-            and key not in cur.virtual_tables
-            and (old not in des.virtual_tables and old not in des.tables)
-            and (was.module, was.arguments) == (v.module, v.arguments)
-        ):
-            found[key] = old
-    return found
+    current key. The hints are followed as a table's are (:func:`names.followed_renames`):
+    through chains, and when the old name is declared again (moved aside for a new table).
+    One whose arguments change too is made anew."""
+    hints = {
+        key: fold(d.renamed_from)
+        for key in des.virtual_tables
+        if (d := defs.get(("table", key))) is not None and d.renamed_from
+    }
+    # (Tables and virtual tables share their names: an ordinary table holds a name too.)
+    followed = followed_renames(
+        hints, set(cur.virtual_tables) | set(cur.tables), des.virtual_tables
+    )
+    return {
+        new: old
+        for new, old in followed.items()
+        if old in cur.virtual_tables
+        and (cur.virtual_tables[old].module, cur.virtual_tables[old].arguments)
+        == (des.virtual_tables[new].module, des.virtual_tables[new].arguments)
+    }
 
 
 def recreate_virtual_table(

@@ -55,3 +55,80 @@ def test_a_renamed_virtual_table_with_new_arguments_is_made_anew(kind: str) -> N
     changed = V2.replace("tokenize = 'porter'", "tokenize = 'unicode61'")
     with pytest.raises(inline_sync.DestructiveChangeError, match="virtual table docs"):
         sync_on(kind, client, changed)
+
+
+MOVED_ASIDE = {
+    "a new virtual table": "CREATE VIRTUAL TABLE docs USING fts5(title, body);",
+    "a new table": "CREATE TABLE docs (title TEXT, body TEXT);",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("new", list(MOVED_ASIDE))
+def test_a_virtual_table_moved_aside_for_a_new_one_of_its_name(kind: str, new: str) -> None:
+    """``docs_archive`` from ``docs``, and a new ``docs``: as for a table, the rows move to
+    the archive and the new ``docs`` starts empty. The hint was not followed (its old name is
+    declared again): the rows stayed in ``docs`` and the archive was empty, without a word;
+    or, with a new ordinary table, ``docs`` was dropped with its rows."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE VIRTUAL TABLE docs USING fts5(title, body);")
+    conn.execute("INSERT INTO docs VALUES ('greeting', 'hello world')")
+    schema = (
+        "CREATE VIRTUAL TABLE docs_archive USING fts5(title, body); -- @renamed from=docs\n"
+        + MOVED_ASIDE[new]
+    )
+    result = sync_on(kind, client, schema)
+    assert not result.plan.destructive
+    kind_of_new = "virtual table" if new == "a new virtual table" else "table"
+    assert [(c.kind, c.name, c.action) for c in result.plan.changes] == [
+        ("virtual table", "docs_archive", "rename"),
+        (kind_of_new, "docs", "create"),
+    ]
+    assert rows(conn, "SELECT title FROM docs_archive WHERE docs_archive MATCH 'hello'") == [
+        ("greeting",)
+    ]
+    assert rows(conn, "SELECT count(*) FROM docs") == [(0,)]
+    assert not sync_on(kind, client, schema, force=True).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_chain_of_virtual_table_renames_runs_from_its_end(kind: str) -> None:
+    """``c`` from ``b`` and ``b`` from ``a``: ``b`` is renamed first, so each new name is free
+    when its rename runs."""
+    client, conn = open_client(kind)
+    sync_on(
+        kind, client,
+        "CREATE VIRTUAL TABLE a USING fts5(x);\nCREATE VIRTUAL TABLE b USING fts5(x);",
+    )  # fmt: skip
+    conn.execute("INSERT INTO a VALUES ('from a')")
+    conn.execute("INSERT INTO b VALUES ('from b')")
+    schema = (
+        "CREATE VIRTUAL TABLE b USING fts5(x); -- @renamed from=a\n"
+        "CREATE VIRTUAL TABLE c USING fts5(x); -- @renamed from=b\n"
+    )
+    result = sync_on(kind, client, schema)
+    assert not result.plan.destructive
+    assert rows(conn, "SELECT x FROM b") == [("from a",)]
+    assert rows(conn, "SELECT x FROM c") == [("from b",)]
+    assert not sync_on(kind, client, schema, force=True).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_virtual_tables_swapped_by_hints_are_refused_as_tables_are(kind: str) -> None:
+    """A swap made looks exactly like one to make: a DefinitionError naming the statement,
+    and nothing changes (the hints were silently ignored: b was made anew for its new
+    argument, without a's rows)."""
+    client, conn = open_client(kind)
+    sync_on(
+        kind, client,
+        "CREATE VIRTUAL TABLE a USING fts5(x);\nCREATE VIRTUAL TABLE b USING fts5(x);",
+    )  # fmt: skip
+    conn.execute("INSERT INTO a VALUES ('from a')")
+    with pytest.raises(inline_sync.DefinitionError) as refused:
+        sync_on(
+            kind, client,
+            "CREATE VIRTUAL TABLE b USING fts5(x, y); -- @renamed from=a\n"
+            "CREATE VIRTUAL TABLE a USING fts5(x); -- @renamed from=b\n",
+        )  # fmt: skip
+    assert "the @renamed hints of virtual tables b and a form a cycle" in str(refused.value)
+    assert rows(conn, "SELECT x FROM a") == [("from a",)]
