@@ -57,7 +57,7 @@ class ApplyRound:
         ]
         self.step_at: dict[int | None, Step] = {}
         self.counts: list[tuple[Step, int]] = []
-        checks = the_plan.fk_checks
+        checks = self.checks = the_plan.fk_checks
         if checks:  # violations already there before the change do not count
             self.statements.append((f"CREATE TABLE {before} (child, parent, n)", ()))
             for c in checks:
@@ -109,9 +109,12 @@ class ApplyRound:
         message = unprefix_message(exc.message)
         if _FK_BROKEN in message:  # the table is in the message: no round to find the statement
             table = message.partition(_FK_BROKEN)[2].rpartition(_VIOLATED)[0]
+            # (which parents the check counts: one of them lost rows, as a local driver says)
+            parents = {a for c in self.checks if c.after == table for _, a in c.parents}
             return ApplyError(
                 f"FOREIGN KEY constraint failed: the change leaves rows of {table} without "
-                "their parent row; nothing was changed (rolled back)",
+                f"their {' or '.join(sorted(parents)) or 'parent'} row; nothing was changed "
+                "(rolled back)",
                 sqlite_message="FOREIGN KEY constraint failed",
             )
         index = yield from failed_at(exc, self.statements)

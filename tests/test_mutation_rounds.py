@@ -125,7 +125,7 @@ def test_d1_leaves_a_violation_under_a_renamed_parent_alone(
         "CREATE TABLE p2 (  -- @renamed from=p\n id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
         + CHILD.replace("p(code)", "p2(code)")
     )
-    with pytest.raises(inline_sync.ApplyError, match="rows of k without their parent"):
+    with pytest.raises(inline_sync.ApplyError, match="rows of k without their p2 row"):
         d1.sync(renamed)  # 'a' found 'A' under NOCASE only: a new violation
     d1.db.script("UPDATE k SET code = 'A' WHERE code = 'a'")
     result = d1.sync(renamed)
@@ -181,7 +181,7 @@ def test_d1_names_the_table_whose_foreign_keys_break_in_one_round(
         d1.sync(PARENT.replace(" COLLATE NOCASE", "") + child)
     assert str(info.value) == (
         f"FOREIGN KEY constraint failed: the change leaves rows of {table} without their "
-        "parent row; nothing was changed (rolled back)"
+        "p row; nothing was changed (rolled back)"
     )
     assert info.value.sqlite_message == "FOREIGN KEY constraint failed"
     assert d1.purposes == ["read state", "Begin", "scratch", "apply"]

@@ -5,7 +5,8 @@ SQLite 3.53+ (apsw here) adds a NOT NULL or a CHECK to a table with ``ALTER TABL
 COLUMN … SET NOT NULL`` / ``ADD CHECK``, and refuses rows that break it with nothing but
 "constraint failed": the error then said "existing rows violate the new constraint", where
 the clients that rebuild the table said "existing rows hold NULLs under the new NOT NULL
-constraint" or "… violate the CHECK constraint". The step says which it was.
+constraint" or "… violate the CHECK constraint". The step says which it was. Likewise D1
+said rows were left "without their parent row" where the others name the parent table.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ CASES = {
     ),
     "foreign key": (
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER, pid INTEGER REFERENCES p);",
-        "FOREIGN KEY constraint failed: the change leaves",
+        "without their p row",
     ),
 }
 
