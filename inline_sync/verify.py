@@ -7,8 +7,8 @@ fails), so that happens only when
 * the foreign key is new (added by a rebuild, or by ``ADD COLUMN … REFERENCES`` with a default
   that is not NULL: a NULL never violates);
 * the child is rebuilt and one of its key columns may hold different values afterwards: a
-  changed type (affinity) or collation, a different STRICT setting, or a changed generated
-  expression;
+  changed type (affinity) or collation, a different STRICT setting, a changed generated
+  expression, or a column made the rowid (INTEGER PRIMARY KEY: its NULLs become numbers);
 * the parent is dropped or created, or its referenced key may hold different values or stop
   being a key: a referenced column changes type, collation, STRICT or generation, goes away,
   or loses the PRIMARY KEY / UNIQUE constraint that makes it a key (a UNIQUE index, which this
@@ -44,6 +44,8 @@ def _same_values(a: Table, b: Table, column: str) -> bool:
         and y is not None
         and (x.type, x.collate, x.generated) == (y.type, y.collate, y.generated)
         and a.strict == b.strict
+        # Made the rowid: each NULL it held becomes a new rowid.
+        and (b.rowid_alias() != y.key or a.rowid_alias() == x.key)
     )
 
 
