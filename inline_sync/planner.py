@@ -34,6 +34,7 @@ from .rebuild import (
     rename_columns,
     rename_tables,
     renames_first,
+    their_indexes,
     theirs_again,
 )
 from .tokenizer import fold, iter_names, quote, splice
@@ -377,7 +378,8 @@ class _Planner:
         renamed, dt = renames_first(dt, self.inp.caps)
         self.steps += renamed
         steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns,
-                                    self.reach_rowid)  # fmt: skip
+                                    self.reach_rowid,
+                                    their_indexes(self.inp.theirs, name, renamed_from))  # fmt: skip
         self.steps.extend(steps)
         reasons = tuple(dt.reasons)
         if renamed_from:

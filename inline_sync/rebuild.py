@@ -251,16 +251,18 @@ def rebuild_steps(
     legacy: bool,
     max_columns: int = 2000,
     reach_rowid: Callable[[], bool] | None = None,
+    attached: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Step], list[str]]:
     """Rebuild one table with foreign keys off. Returns the steps and the lost columns.
 
     ``dt`` is a rebuild as ``diff.compare_table`` decides one, which always gives its reasons.
-    An old table whose text names a column by the table's name (``CHECK (t.a > 0)``) cannot be
-    renamed aside: SQLite checks that text against the new name. The new table is then made
-    under a temporary name and renamed into place once the old one is dropped."""
+    An old table whose text, or that of an index that stays on it (``attached``: the text and
+    table name of those that are not ours), names a column by the table's name (``CHECK (t.a >
+    0)``) cannot be renamed aside: SQLite checks that text against the new name. The new table
+    is then made under a temporary name and renamed into place once the old one is dropped."""
     name = dt.desired.name
     why = "; ".join(dt.reasons)
-    into_new = _names_itself(dt.current)
+    into_new = any(_names_itself(*it) for it in ((dt.current.sql, name), *(attached or [])))
     old, new = (name, PREFIX + "new_" + name) if into_new else (PREFIX + "old_" + name, name)
     steps: list[Step] = []
     if not legacy:
@@ -289,12 +291,22 @@ def rebuild_steps(
     return steps, column_mapping(dt)[2]
 
 
-def _names_itself(table: Table) -> bool:
-    """Whether the table's text names a column by the table's own name (``t.a``)."""
-    sig = [t for t in tokenize(table.sql) if t.kind is not COMMENT]
+def their_indexes(
+    theirs: tuple[tuple[str, str, str, str], ...], *tables: str | None
+) -> list[tuple[str, str]]:
+    """(text, table) of the indexes that are not ours (``theirs``: sqlite_schema rows) on any
+    of ``tables``: a rebuild leaves them on the old table."""
+    on = {fold(t) for t in tables if t}
+    return [(sql, table) for kind, _, table, sql in theirs if kind == "index" and fold(table) in on]
+
+
+def _names_itself(sql: str, table: str) -> bool:
+    """Whether a CREATE TABLE or CREATE INDEX text names a column by the table's name
+    (``t.a``) after its opening parenthesis."""
+    sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
     body = next(i for i, t in enumerate(sig) if t.text == "(")
     return any(
-        t.folded == fold(table.name) and sig[i + 1].text == "." and sig[i - 1].text != "."
+        t.folded == fold(table) and sig[i + 1].text == "." and sig[i - 1].text != "."
         for i, t in enumerate(sig[body:-1], body)
     )
 

@@ -95,3 +95,27 @@ def test_definitions_that_start_naming_the_table_in_a_check(kind: str) -> None:
         with pytest.raises(inline_sync.ApplyError, match="name the column alone"):
             sync_on(kind, client, QUALIFIED_REBUILT)
         assert everything(conn) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("renamed", [False, True])
+def test_their_index_naming_the_table_in_its_where_does_not_stop_a_rebuild(
+    kind: str, renamed: bool
+) -> None:
+    """An index that is not ours (ignored) stays on the old table while it is renamed aside;
+    SQLite then checks its ``WHERE t.a > 0`` against the new name and refused the rebuild on
+    sqlite3 and apsw ("error in index legacy_ix after rename"). The new table is made under a
+    temporary name instead, and the index made again on it."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, PLAIN, ignore=["legacy_*"])
+    conn.execute("CREATE INDEX legacy_ix ON t (a) WHERE t.a > 0")
+    conn.execute("INSERT INTO t (id, a, b) VALUES (7, 1, 'x')")
+    schema = PLAIN_REBUILT
+    if renamed:
+        schema = schema.replace("TABLE t (", "TABLE t2 ( -- @renamed from=t\n")
+    result = sync_on(kind, client, schema, ignore=["legacy_*"])
+    table = "t2" if renamed else "t"
+    assert ("recreate", "legacy_ix") in [(c.action, c.name) for c in result.plan.changes]
+    assert rows(conn, f"SELECT id, a, b FROM {table}") == [(7, 1, "x")]
+    assert rows(conn, "SELECT tbl_name FROM sqlite_master WHERE name = 'legacy_ix'") == [(table,)]
+    assert not sync_on(kind, client, schema, ignore=["legacy_*"], force=True).plan
