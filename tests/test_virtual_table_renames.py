@@ -6,6 +6,8 @@ and the views that read it follow. One whose arguments change too is still made 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from memory_clients import KINDS, open_client, rows, sync_on
 
@@ -91,10 +93,8 @@ def test_a_virtual_table_moved_aside_for_a_new_one_of_its_name(kind: str, new: s
     assert not sync_on(kind, client, schema, force=True).plan
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_chain_of_virtual_table_renames_runs_from_its_end(kind: str) -> None:
-    """``c`` from ``b`` and ``b`` from ``a``: ``b`` is renamed first, so each new name is free
-    when its rename runs."""
+def a_and_b(kind: str) -> tuple[Any, Any]:
+    """fts5 tables a and b, one row each."""
     client, conn = open_client(kind)
     sync_on(
         kind, client,
@@ -102,6 +102,14 @@ def test_a_chain_of_virtual_table_renames_runs_from_its_end(kind: str) -> None:
     )  # fmt: skip
     conn.execute("INSERT INTO a VALUES ('from a')")
     conn.execute("INSERT INTO b VALUES ('from b')")
+    return client, conn
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_chain_of_virtual_table_renames_runs_from_its_end(kind: str) -> None:
+    """``c`` from ``b`` and ``b`` from ``a``: ``b`` is renamed first, so each new name is free
+    when its rename runs."""
+    client, conn = a_and_b(kind)
     schema = (
         "CREATE VIRTUAL TABLE b USING fts5(x); -- @renamed from=a\n"
         "CREATE VIRTUAL TABLE c USING fts5(x); -- @renamed from=b\n"
@@ -118,12 +126,7 @@ def test_virtual_tables_swapped_by_hints_are_refused_as_tables_are(kind: str) ->
     """A swap made looks exactly like one to make: a DefinitionError naming the statement,
     and nothing changes (the hints were silently ignored: b was made anew for its new
     argument, without a's rows)."""
-    client, conn = open_client(kind)
-    sync_on(
-        kind, client,
-        "CREATE VIRTUAL TABLE a USING fts5(x);\nCREATE VIRTUAL TABLE b USING fts5(x);",
-    )  # fmt: skip
-    conn.execute("INSERT INTO a VALUES ('from a')")
+    client, conn = a_and_b(kind)
     with pytest.raises(inline_sync.DefinitionError) as refused:
         sync_on(
             kind, client,
