@@ -83,7 +83,14 @@ def drop_order(
 def old_tables_order(items: list[tuple[TableDiff, str]]) -> list[str]:
     """The names of a rebuilt group's old tables, in an order their DROPs compile in with
     foreign keys on (children first where the references allow; see drop_order). Only the
-    group's old tables reference each other: tables outside it are all there meanwhile."""
+    group's old tables reference each other: tables outside it are all there meanwhile.
+
+    Children first by the references the old tables *have*: ``items`` come parents first by
+    the declared ones, in which a child that stops referencing its parent comes anywhere, and
+    dropping that parent first would run its ON DELETE SET NULL / SET DEFAULT on the old
+    child's rows, which its NOT NULL or CHECK may refuse."""
+    from .names import dependency_order
+
     by_key = {fold(dt.desired.name): dt for dt, _ in items}
     now = {fold(dt.current.name): key for key, dt in by_key.items()}
 
@@ -91,7 +98,8 @@ def old_tables_order(items: list[tuple[TableDiff, str]]) -> list[str]:
         fks = by_key[key].current.foreign_keys
         return [(now[fk.table], fk.on_delete, fk.on_update) for fk in fks if fk.table in now]
 
-    order = drop_order(list(reversed(by_key)), by_key, links)
+    parents_first = dependency_order(list(by_key), lambda k: {link[0] for link in links(k)})
+    order = drop_order(list(reversed(parents_first)), by_key, links)
     return [by_key[key].desired.name for key in order]
 
 
