@@ -101,3 +101,15 @@ def everything(conn: Any) -> tuple[Any, ...]:
         select = values if rowid == [(1,)] else f"_rowid_, {values}"
         tables.append((name, sorted(rows(conn, f'SELECT {select} FROM "{name}" ORDER BY {order}'))))
     return schema, tables, rows(conn, "PRAGMA user_version")
+
+
+def refused(kind: str, client: Any, conn: Any, definitions: str) -> inline_sync.ApplyError:
+    """The ApplyError of syncing ``definitions``, after checking that the database is exactly
+    as it was (``everything``)."""
+    import pytest
+
+    before = everything(conn)
+    with pytest.raises(inline_sync.ApplyError) as caught:
+        sync_on(kind, client, definitions)
+    assert everything(conn) == before
+    return caught.value

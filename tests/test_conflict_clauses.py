@@ -12,10 +12,8 @@ database exactly as it was, as for any other new constraint the rows violate.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from memory_clients import KINDS, everything, open_client, rows, run, sync_on
+from memory_clients import KINDS, open_client, refused, rows, run, sync_on
 
 import inline_sync
 
@@ -55,14 +53,6 @@ TIGHTENED = {
 }
 
 
-def _refused(kind: str, client: Any, conn: Any, definitions: str) -> inline_sync.ApplyError:
-    before = everything(conn)
-    with pytest.raises(inline_sync.ApplyError) as caught:
-        sync_on(kind, client, definitions)
-    assert everything(conn) == before
-    return caught.value
-
-
 @pytest.mark.parametrize("case", TIGHTENED)
 @pytest.mark.parametrize("kind", KINDS)
 def test_rows_a_conflict_clause_would_drop_are_an_error(kind: str, case: str) -> None:
@@ -70,7 +60,7 @@ def test_rows_a_conflict_clause_would_drop_are_an_error(kind: str, case: str) ->
     client, conn = open_client(kind)
     sync_on(kind, client, BEFORE)
     run(conn, ROWS)
-    error = _refused(kind, client, conn, definitions)
+    error = refused(kind, client, conn, definitions)
     assert f"{constraint} constraint failed" in str(error)
     assert "copy rows table t" in str(error)
     assert "nothing was changed" in str(error)
@@ -104,7 +94,7 @@ def test_a_rollback_clause_on_an_existing_column_is_not_called_new(kind: str) ->
     client, conn = open_client(kind)
     sync_on(kind, client, BEFORE)
     run(conn, ROWS)
-    error = _refused(
+    error = refused(
         kind, client, conn, "CREATE TABLE t (a INTEGER, b TEXT NOT NULL ON CONFLICT ROLLBACK);"
     )
     assert "NOT NULL constraint failed: t.b" in str(error)
@@ -120,7 +110,7 @@ def test_a_durable_object_copying_column_by_column_keeps_every_row() -> None:
     columns = ", ".join(f"c{i} INTEGER" for i in range(99))
     sync_on("durable-object", client, f"CREATE TABLE t ({columns}, b TEXT);")
     run(conn, "INSERT INTO t (c0, b) VALUES (1, 'x');\nINSERT INTO t (c0, b) VALUES (2, 'x')")
-    error = _refused(
+    error = refused(
         "durable-object", client, conn,
         f"CREATE TABLE t ({columns}, b TEXT UNIQUE ON CONFLICT REPLACE);",
     )  # fmt: skip
