@@ -138,6 +138,9 @@ def _counted(
 Progress = Callable[[Step, int, int], None]
 
 CHUNK_ROWS = 50_000
+#: A copy whose NULLs become rowids ends "ORDER BY "x" IS NULL" (rebuild._copy_rows): it runs
+#: whole, as chunks would give a chunk's NULLs numbers that a later chunk holds.
+_NULLS_LAST = re.compile(r' ORDER BY "(?:[^"]|"")*" IS NULL$').search
 
 
 def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]:
@@ -154,7 +157,7 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
     without_rowid = client.query(
         "SELECT 1 FROM pragma_table_list WHERE schema = 'main' AND name = ? AND wr", (step.source,)
     )
-    if rowid is None or without_rowid:  # no rowid to walk: one statement
+    if rowid is None or without_rowid or _NULLS_LAST(step.sql):  # one statement (see above)
         client.execute(step.sql)
         progress(step, total, total)
         return [step.sql]

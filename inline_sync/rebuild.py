@@ -198,6 +198,12 @@ def _copy_rows(
     with_rowid = targets[0] in _ROWID_NAMES
     if len(targets) <= max_columns or not with_rowid:
         sql = f"{COPY} {t} ({', '.join(targets)}) SELECT {', '.join(sources)} FROM {s}"
+        alias = dt.desired.rowid_alias()
+        made = dt.desired.column(alias) if alias and alias != dt.current.rowid_alias() else None
+        if made is not None and quote(made.name) in targets:
+            # A column made the rowid: its NULLs get new rowids, after every number it holds
+            # (copied before them, a NULL could take a number a later row holds).
+            sql += f" ORDER BY {sources[targets.index(quote(made.name))]} IS NULL"
         return [Step("copy rows", "table", name, sql, why, source=source, target=target)]
     # One column too many for the host (a Durable Object counts result columns too): copy the
     # columns in rowid order, so the empty new table numbers the rows 1, 2, … in that order,

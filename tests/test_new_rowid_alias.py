@@ -54,3 +54,43 @@ def test_a_null_that_becomes_a_rowid_with_a_parent_syncs(kind: str) -> None:
 
     assert rows(conn, "SELECT pid, note FROM c ORDER BY note") == [(5, "a"), (6, "b")]
     assert rows(conn, "PRAGMA foreign_key_check") == []
+
+
+# No foreign key: the NULLs simply get new rowids, after the numbers the column holds.
+UNIQUE_BEFORE = "CREATE TABLE t (code INTEGER UNIQUE, note TEXT);"
+UNIQUE_AFTER = "CREATE TABLE t (code INTEGER PRIMARY KEY UNIQUE, note TEXT);"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nulls_made_rowids_come_after_the_numbers_the_column_holds(kind: str) -> None:
+    # Copied in the order of the UNIQUE index (NULLs first) or of the rowids (7, NULL, 8),
+    # a NULL took a number a later row held: "UNIQUE constraint failed", blamed on
+    # duplicates that were not there.
+    client, conn = open_client(kind)
+    sync_on(kind, client, UNIQUE_BEFORE)
+    for value, note in ((7, "a"), (None, "b"), (8, "c"), (None, "d"), (1, "e")):
+        conn.execute("INSERT INTO t VALUES (?, ?)", (value, note))
+
+    assert sync_on(kind, client, UNIQUE_AFTER).status == "synced"
+
+    assert rows(conn, "SELECT code, note FROM t ORDER BY note") == [
+        (7, "a"), (9, "b"), (8, "c"), (10, "d"), (1, "e"),
+    ]  # fmt: skip
+    assert sync_on(kind, client, UNIQUE_AFTER, force=True, dry_run=True).plan.statements == []
+
+
+def test_such_a_copy_runs_whole_even_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In chunks of rowids, a chunk's NULLs would take numbers a later chunk holds.
+    monkeypatch.setattr("inline_sync.apply.CHUNK_ROWS", 2)
+    client, conn = open_client("sqlite3")
+    sync_on("sqlite3", client, UNIQUE_BEFORE)
+    for value, note in ((None, "a"), (1, "b"), (None, "c"), (2, "d")):
+        conn.execute("INSERT INTO t VALUES (?, ?)", (value, note))
+    seen: list[tuple[int, int]] = []
+
+    result = inline_sync.sync(client, UNIQUE_AFTER, progress=lambda s, d, n: seen.append((d, n)))
+
+    copies = [s for s in result.statements if s.endswith(' ORDER BY "code" IS NULL')]
+    assert len(copies) == 1
+    assert seen == [(0, 4), (4, 4)]
+    assert rows(conn, "SELECT note FROM t ORDER BY code") == [("b",), ("d",), ("a",), ("c",)]
