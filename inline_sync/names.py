@@ -12,6 +12,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from .definitions import Definition
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -195,6 +197,16 @@ def _candidates(hints: dict[str, str], cur: set[str], des: set[str]) -> dict[str
         if old in cur and new in des and old != new and old not in found.values():
             found[new] = old
     return found
+
+
+def hinted_renames(defs: dict[tuple[str, str], Definition], keys: Iterable[str]) -> dict[str, str]:
+    """The ``@renamed`` hints of the tables or virtual tables ``keys`` (folded): new key -> old
+    name, folded."""
+    return {
+        key: fold(d.renamed_from)
+        for key in keys
+        if (d := defs.get(("table", key))) is not None and d.renamed_from
+    }
 
 
 def hint_cycles(

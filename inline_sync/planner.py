@@ -23,7 +23,7 @@ from .diff import (
 from .drop_order import drop_order
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
-from .names import PREFIX, followed_renames, in_main, rename_order
+from .names import PREFIX, followed_renames, hinted_renames, in_main, rename_order
 from .plan import Change, Step, SyncPlan, hint_line
 from .rebuild import (
     closure_parent_keys,
@@ -116,13 +116,9 @@ class _Planner:
     # ------------------------------------------------------------------ tables
     def run(self) -> SyncPlan:
         cur, des = self.cur, self.des
-        table_hints = {
-            key: fold(d.renamed_from)
-            for key in des.tables
-            if (d := self.defs.get(("table", key))) is not None and d.renamed_from
-        }
-        refuse_hint_cycles(table_hints, cur, des, self.defs)
-        renames = followed_renames(table_hints, cur.tables, des.tables)  # new key -> old key
+        hints = hinted_renames(self.defs, des.tables)
+        refuse_hint_cycles(hints, cur, des, self.defs)
+        renames = followed_renames(hints, cur.tables, des.tables)  # new key -> old key
         vt_renames = virtual_table_renames(cur, des, self.defs)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}

@@ -184,14 +184,10 @@ def refuse_hint_cycles(
     tables or columns swapped, or a rotation. The hints stay in the definitions, and a cycle
     made looks exactly like one still to make, so no plan can tell which it is."""
     from .definitions import definition_error
-    from .names import hint_cycles
+    from .names import hint_cycles, hinted_renames
 
     advice = "swap in two syncs, through a name of your own"
-    vt_hints = {
-        key: fold(d.renamed_from)
-        for key in desired.virtual_tables
-        if (d := defs.get(("table", key))) is not None and d.renamed_from
-    }
+    vt_hints = hinted_renames(defs, desired.virtual_tables)
     for what, hints, before, after in (
         ("tables", table_hints, current.tables, desired.tables),
         ("virtual tables", vt_hints, current.virtual_tables, desired.virtual_tables),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .definitions import Definition
 from .models import Schema, VirtualTable
-from .names import PREFIX, followed_renames, in_main
+from .names import PREFIX, followed_renames, hinted_renames, in_main
 from .plan import Step
 from .tokenizer import COMMENT, STRING, Token, fold, quote, tokenize
 
@@ -62,11 +62,7 @@ def virtual_table_renames(
     current key. The hints are followed as a table's are (:func:`names.followed_renames`):
     through chains, and when the old name is declared again (moved aside for a new table).
     One whose arguments change too is made anew."""
-    hints = {
-        key: fold(d.renamed_from)
-        for key in des.virtual_tables
-        if (d := defs.get(("table", key))) is not None and d.renamed_from
-    }
+    hints = hinted_renames(defs, des.virtual_tables)
     # (Tables and virtual tables share their names: an ordinary table holds a name too.)
     followed = followed_renames(
         hints, set(cur.virtual_tables) | set(cur.tables), des.virtual_tables
