@@ -18,6 +18,7 @@ from inline_sync.apply_round import ApplyRound
 from inline_sync.d1 import D1Driver, plan_async, sync_async
 from inline_sync.local import LocalDriver
 from inline_sync.plan import ForeignKeyCheck, Step, SyncPlan
+from inline_sync.rounds import RoundError
 
 BEFORE = (
     "CREATE TABLE p1 (id INTEGER PRIMARY KEY);\n"
@@ -622,4 +623,24 @@ def test_a_forced_d1_sync_of_an_up_to_date_database_leaves_the_state_row_alone()
     assert asyncio.run(sync_async(d1, FK_SCHEMA, force=True)).status == "up-to-date"
     assert d1.q("SELECT definitions_hash, fingerprint, synced_at FROM _inline_sync_state") == (
         before
+    )
+
+
+def test_a_d1_refusal_the_engine_cannot_answer_says_it_was_its_own_statement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both reads of the state refused (the engine answers only the first, by reading what is
+    under the state table's name): the sync stops with a SyncError that quotes SQLite and
+    says nothing changed (kills the message of ``drive_async`` given None)."""
+    d1 = FakeD1()
+
+    async def refuse(driver: D1Driver, request: Any) -> Any:
+        raise RoundError("no such table: main.sqlite_master")
+
+    monkeypatch.setattr(D1Driver, "run", refuse)
+    with pytest.raises(inline_sync.SyncError) as failed:
+        asyncio.run(sync_async(d1, "CREATE TABLE t (a);"))
+    assert str(failed.value) == (
+        "SQLite refused one of inline_sync's own statements: no such table: "
+        "main.sqlite_master; nothing was changed"
     )
