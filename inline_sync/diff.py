@@ -251,13 +251,25 @@ def _is_constant_default(col: Column) -> bool:
     return not (d.startswith("(") or d in ("current_time", "current_date", "current_timestamp"))
 
 
-def renames_by_alter(renames: tuple[tuple[str, str], ...], caps: Capabilities) -> bool:
-    """Whether ALTER TABLE … RENAME COLUMN can make these (old, new) renames: SQLite 3.54
-    refuses it from or to a rowid name, whatever the table's other columns."""
-    if not caps.rename_column:
+def renames_by_alter(
+    renames: tuple[tuple[str, str], ...], caps: Capabilities, table: Table | None = None
+) -> bool:
+    """Whether ALTER TABLE … RENAME COLUMN can make these (old, new) renames in ``table``:
+    SQLite 3.54 refuses it from or to a rowid name, whatever the table's other columns, and
+    every version a WITHOUT ROWID table's PRIMARY KEY column that a UNIQUE also covers."""
+    if not caps.rename_column or (table is not None and _key_in_unique(table, renames)):
         return False
     rowid_names = ("rowid", "oid", "_rowid_")
     return caps.rename_rowid_column or not any(fold(n) in rowid_names for r in renames for n in r)
+
+
+def _key_in_unique(table: Table, renames: tuple[tuple[str, str], ...]) -> bool:
+    pk = table.primary_key
+    if not table.without_rowid or pk is None:
+        return False
+    names = {fold(n) for r in renames for n in r}
+    keys = {c.name for c in pk.columns} & names
+    return any(keys & {c.name for c in u.columns} for u in table.uniques)
 
 
 def compare_table(
@@ -300,6 +312,8 @@ def compare_table(
     rebuild: list[str] = []
     if renames and not renames_by_alter(tuple(renames), caps):
         rebuild.append("renamed by the copy (SQLite refuses to rename rowid, oid or _rowid_)")
+    elif renames and not renames_by_alter(tuple(renames), caps, current):
+        rebuild.append("renamed by the copy (SQLite refuses to rename this key column)")
     cur_by_key = {c.key: c for c in current.columns}
     des_keys = [c.key for c in desired.columns]
     des_set = set(des_keys)

@@ -344,7 +344,7 @@ def renames_first(dt: TableDiff, caps: Capabilities) -> tuple[list[Step], TableD
     the diff the rebuild then copies by (the new names on both sides): SQLite rewrites the
     REFERENCES of the tables that name a renamed column, where a copy under the new names
     would leave them naming the old one ("foreign key mismatch" once its parent is rebuilt)."""
-    if not dt.column_renames or not renames_by_alter(dt.column_renames, caps):
+    if not dt.column_renames or not renames_by_alter(dt.column_renames, caps, dt.current):
         return [], dt
     plain = TableDiff(dt.current, dt.desired, rebuild=dt.rebuild, reasons=dt.reasons)
     return rename_columns(dt.desired.name, dt.column_renames), plain
