@@ -11,12 +11,14 @@ reaches a table whose parent is already gone.
 
 from __future__ import annotations
 
-from .tokenizer import fold
+from .definitions import TABLE
+from .tokenizer import COMMENT, fold
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from .definitions import Definition
     from .diff import TableDiff
 
 #: (parent table, ON DELETE action, ON UPDATE action) of one foreign key: folded name, and the
@@ -105,3 +107,32 @@ def old_tables_order(items: list[tuple[TableDiff, str]]) -> list[str]:
 
 #: How many dead ends the search may meet before the preferred order is kept.
 _MAX_TRIES = 4096
+
+
+def definition_links(d: Definition) -> list[Link]:
+    """(parent, ON DELETE, ON UPDATE) of each foreign key of a CREATE TABLE, the parent
+    folded and the actions upper-case, read off its tokens (no DDL parser needed)."""
+    if d.kind != TABLE:
+        return []
+    sig = [t for t in d.tokens if t.kind is not COMMENT]
+    out: list[Link] = []
+    for i, tok in enumerate(sig[:-1]):
+        if not tok.keyword("REFERENCES"):
+            continue
+        at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
+        if at >= len(sig) or not sig[at].names_object(sig[at - 1]):
+            continue
+        actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
+        j = at + 1
+        if j < len(sig) and sig[j].text == "(":
+            while j < len(sig) and sig[j].text != ")":
+                j += 1
+            j += 1
+        while j + 2 < len(sig) and sig[j].keyword("ON") and sig[j + 1].text.upper() in actions:
+            words = [sig[j + 2].text.upper()]
+            if words[0] in ("SET", "NO") and j + 3 < len(sig):
+                words.append(sig[j + 3].text.upper())
+            actions[sig[j + 1].text.upper()] = " ".join(words)
+            j += 2 + len(words)
+        out.append((sig[at].folded, actions["DELETE"], actions["UPDATE"]))
+    return out

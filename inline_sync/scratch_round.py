@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .capabilities import Capabilities
-    from .drop_order import Link
     from .rounds import Reply, Request, Row, Statement, Tables
 
     _Rows = list[tuple[str, str, str, str]]
@@ -158,17 +157,19 @@ class ScratchRound:
         parent). None for a scratch database: the driver detaches it."""
         if self.in_db:
             return []
-        from .drop_order import drop_order  # (the prefix strategy's only: not loaded otherwise)
+        from .drop_order import definition_links, drop_order  # (the prefix strategy's only)
 
         tables = [d for d in self.defs if d.kind in (TABLE, VIRTUAL)]
         by_key = {d.key: d for d in tables}
 
         def parents(key: str) -> set[str]:
-            return {link[0] for link in _links(by_key[key])}
+            return {link[0] for link in definition_links(by_key[key])}
 
         order = list(reversed(dependency_order([d.key for d in tables], parents)))
         everything = set(by_key) | {p for k in by_key for p in parents(k)}
-        order = drop_order(order, everything, lambda k: _links(by_key[k]) if k in by_key else [])
+        order = drop_order(
+            order, everything, lambda k: definition_links(by_key[k]) if k in by_key else []
+        )
         out = [drop("trigger", PREFIX + d.name) for d in self.defs if d.kind == TRIGGER]
         out += [drop("view", PREFIX + d.name) for d in reversed(self.creates) if d.kind == VIEW]
         return out + [drop("table", PREFIX + by_key[k].name) for k in order]
@@ -574,32 +575,3 @@ _ON = (
 )
 
 _PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)
-
-
-def _links(d: Definition) -> list[Link]:
-    """(parent, ON DELETE, ON UPDATE) of each foreign key of a CREATE TABLE, the parent
-    folded and the actions upper-case, read off its tokens (no DDL parser needed)."""
-    if d.kind != TABLE:
-        return []
-    sig = [t for t in d.tokens if t.kind is not COMMENT]
-    out: list[Link] = []
-    for i, tok in enumerate(sig[:-1]):
-        if not tok.keyword("REFERENCES"):
-            continue
-        at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
-        if at >= len(sig) or not sig[at].names_object(sig[at - 1]):
-            continue
-        actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
-        j = at + 1
-        if j < len(sig) and sig[j].text == "(":
-            while j < len(sig) and sig[j].text != ")":
-                j += 1
-            j += 1
-        while j + 2 < len(sig) and sig[j].keyword("ON") and sig[j + 1].text.upper() in actions:
-            words = [sig[j + 2].text.upper()]
-            if words[0] in ("SET", "NO") and j + 3 < len(sig):
-                words.append(sig[j + 3].text.upper())
-            actions[sig[j + 1].text.upper()] = " ".join(words)
-            j += 2 + len(words)
-        out.append((sig[at].folded, actions["DELETE"], actions["UPDATE"]))
-    return out
