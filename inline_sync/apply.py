@@ -88,6 +88,20 @@ def _own_name_hint(step: Step | None, message: str) -> str:
     )
 
 
+def _drop_action_hint(step: Step | None, message: str) -> str:
+    """A DROP TABLE refused for a constraint: it deletes the rows first, and that runs the
+    ON DELETE actions of the tables that reference the dropped one (where foreign keys stay on,
+    a rebuild drops the old copies so): the constraint broken is theirs, nothing new."""
+    if step is None or not step.sql.startswith("DROP TABLE") or "constraint failed" not in message:
+        return ""
+    if message.startswith("FOREIGN KEY"):  # (a RESTRICT: the foreign key's own refusal)
+        return ""
+    return (
+        f"dropping {step.name} deletes its rows first, and an ON DELETE action (SET NULL, SET "
+        "DEFAULT, CASCADE) of a table that references it broke that table's constraint"
+    )
+
+
 def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyError:
     """The ApplyError for a step SQLite refused (``None``: the step is not known, as when
     the refusal came at commit), naming it with ``hint`` or a hint at the likely cause."""
@@ -96,7 +110,7 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
     # them: name the user's tables (no name of theirs starts with the reserved PREFIX; the
     # copies are named in lower case, and SQLite quotes a name as it was written).
     message = unprefix_message(sqlite_message.replace(PREFIX + "new_", ""))
-    hint = hint or _own_name_hint(step, message)
+    hint = hint or _own_name_hint(step, message) or _drop_action_hint(step, message)
     if not hint and step is not None and message == "constraint failed":
         hint = _STEP_HINTS.get(step.action, "")
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")

@@ -484,3 +484,23 @@ def test_a_disk_failure_in_the_last_foreign_key_check_is_a_storage_error() -> No
     assert not isinstance(failed.value, inline_sync.ApplyError)
     assert failed.value.code == "SQLITE_IOERR"
     assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
+
+
+def test_a_drop_refused_for_a_constraint_blames_the_on_delete_action_not_the_rows() -> None:
+    """A DROP TABLE deletes its rows first, running the ON DELETE actions of the tables that
+    reference it: a NOT NULL failure there is no new NOT NULL constraint, and the hint says
+    what happened (the hint for a new NOT NULL column was given)."""
+    step = Step("rebuild", "table", "t13", 'DROP TABLE main."t13"', "drop the old table")
+    message = str(refused(step, "NOT NULL constraint failed: t5.c6"))
+    assert message == (
+        "SQLite refused to rebuild table t13: NOT NULL constraint failed: t5.c6 (dropping t13 "
+        "deletes its rows first, and an ON DELETE action (SET NULL, SET DEFAULT, CASCADE) of a "
+        "table that references it broke that table's constraint)\n"
+        '  statement: DROP TABLE main."t13"\n'
+        "  nothing was changed (rolled back)"
+    )
+    other = Step("drop", "table", "t", 'DROP TABLE main."t"', "not in the definitions")
+    assert "ON DELETE action" in str(refused(other, "CHECK constraint failed: c"))
+    assert "ON DELETE action" not in str(refused(other, "FOREIGN KEY constraint failed"))
+    create = Step("create", "table", "t", "CREATE TABLE t (a)", "new")
+    assert "ON DELETE" not in str(refused(create, "NOT NULL constraint failed: t.a"))
