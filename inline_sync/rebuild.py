@@ -144,8 +144,8 @@ def _free_rowid(
     before: list[Step] = []
     after: list[Step] = []
     if old_rowid is None:
-        # (No column renames are left to the copy here: that happens only where SQLite refuses
-        # to rename a rowid name, and then nothing can reach the rowid: see renames_first.)
+        # (No column renames are left to the copy here: only a WITHOUT ROWID table's, returned
+        # above, or a rowid name's where nothing can reach the rowid: see renames_by_alter.)
         column = next(c.name for c in cur.columns if c.key == "rowid")
         before.append(Step("copy rowids", "table", name,
                            f"ALTER TABLE {in_main(source)} RENAME COLUMN {quote(column)} TO "
