@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--retest",
         action="store_true",
-        help="test the survivors not judged equivalent again (after adding tests)",
+        help="test the survivors not judged equivalent again (after adding tests), and the "
+        "mutants no test reached (after new tests, or a module new to the selection)",
     )
     parser.add_argument(
         "--killers", action="store_true", help="which test files killed the mutants, per module"
@@ -247,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                     status == "not checked"
                     or (
                         args.retest
-                        and status in ("survived", "suspicious")
+                        and status in ("survived", "suspicious", "no tests")
                         and (status != "survived" or equivalent_entry(n, equivalents)[0] is None)
                     )
                 )
