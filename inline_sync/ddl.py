@@ -183,17 +183,17 @@ def _foreign_key(cur: _Cursor, columns: tuple[str, ...], name: str) -> ForeignKe
     on_delete = on_update = "NO ACTION"
     match = deferrable = ""
     while True:
-        # (An ON here is ON DELETE or ON UPDATE: an ON CONFLICT clause follows its own
-        # constraint's keyword, which _column reads.)
+        # (An ON here is ON DELETE, UPDATE or INSERT: an ON CONFLICT clause follows its own
+        # constraint's keyword, which _column reads.) SQLite parses ON INSERT and ignores it.
         if cur.accept("ON"):
-            which = cur.expect("DELETE", "UPDATE").text.upper()
+            which = cur.expect("DELETE", "UPDATE", "INSERT").text.upper()
             first = cur.take().text.upper()
             action = first
             if first in ("SET", "NO"):
                 action = f"{first} {cur.take().text.upper()}"
             if which == "DELETE":
                 on_delete = action
-            else:
+            elif which == "UPDATE":
                 on_update = action
         elif cur.accept("MATCH"):
             match = cur.take().text.upper()

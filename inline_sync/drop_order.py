@@ -12,7 +12,7 @@ reaches a table whose parent is already gone.
 from __future__ import annotations
 
 from .definitions import TABLE
-from .tokenizer import COMMENT, fold
+from .tokenizer import fold
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
 if TYPE_CHECKING:
@@ -20,12 +20,19 @@ if TYPE_CHECKING:
 
     from .definitions import Definition
     from .diff import TableDiff
+    from .models import ForeignKey
 
-#: (parent table, ON DELETE action, ON UPDATE action) of one foreign key: folded name, and the
-#: actions upper-case ("CASCADE", "SET NULL", "NO ACTION" ...).
-Link = tuple[str, str, str]
+#: One foreign key of a table: (parent, ON DELETE action, ON UPDATE action, its columns, the
+#: parent's columns it names; empty for the parent's primary key), names folded, the actions
+#: upper-case ("CASCADE", "SET NULL", "NO ACTION" ...).
+Link = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
 
 _ACTS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT"})
+
+
+def fk_link(fk: ForeignKey, parent: str | None = None) -> Link:
+    """The Link of a foreign key (to ``parent`` instead of its own, where given)."""
+    return (parent or fk.table, fk.on_delete, fk.on_update, fk.columns, fk.ref_columns)
 
 
 def drop_order(
@@ -36,32 +43,7 @@ def drop_order(
     is when the first one is dropped, ``links(t)`` the foreign keys of table ``t``. Where no
     such order is found, they keep their preferred order."""
     there = set(tables) | set(drops)
-    referencing: dict[str, list[tuple[str, Link]]] = {}
-    for t in there:
-        for link in links(t):
-            referencing.setdefault(link[0], []).append((t, link))
-
-    def compiles(table: str, there: set[str]) -> bool:
-        seen: set[tuple[str, str]] = set()
-        todo = [(table, "delete")]
-        while todo:
-            parent, event = todo.pop()
-            for child, (_p, on_delete, on_update) in referencing.get(parent, []):
-                if child not in there:
-                    continue
-                action = on_delete if event == "delete" else on_update
-                if action not in _ACTS:
-                    continue
-                step = "delete" if event == "delete" and action == "CASCADE" else "update"
-                if (child, step) in seen:
-                    continue
-                seen.add((child, step))
-                # The child's changed rows are checked against its own parents.
-                if any(p not in there for p, _d, _u in links(child)):
-                    return False
-                todo.append((child, step))
-        return True
-
+    children = referencing(there, links)
     # A depth-first search for an order (dropping one table may make another undroppable
     # later: a cycle's tables are not all alike), remembering the sets it failed from.
     failed: set[frozenset[str]] = set()
@@ -72,7 +54,7 @@ def drop_order(
         if frozenset(left) in failed or len(failed) > _MAX_TRIES:
             return None
         for table in left:
-            if compiles(table, there):
+            if drop_compiles(table, there, children, links):
                 rest = search([t for t in left if t != table], there - {table})
                 if rest is not None:
                     return [table, *rest]
@@ -80,6 +62,56 @@ def drop_order(
         return None
 
     return search(list(drops), there) or list(drops)
+
+
+def referencing(
+    tables: Iterable[str], links: Callable[[str], Iterable[Link]]
+) -> dict[str, list[tuple[str, Link]]]:
+    """The (child, its Link) of the foreign keys to each table, children in name order."""
+    found: dict[str, list[tuple[str, Link]]] = {}
+    for t in sorted(tables):  # (sorted: the same order on every run)
+        for link in links(t):
+            found.setdefault(link[0], []).append((t, link))
+    return found
+
+
+def drop_compiles(
+    table: str,
+    there: set[str],
+    children: dict[str, list[tuple[str, Link]]],
+    links: Callable[[str], Iterable[Link]],
+) -> bool:
+    """Whether ``DROP TABLE table`` compiles with foreign keys on while the tables ``there``
+    exist (``children``: :func:`referencing` of them, or of more).
+
+    What SQLite compiles into the DROP's DELETE (sqlite3FkCheck, sqlite3FkActions) is
+    followed as (table, None) for rows deleted from it and (table, columns) for rows whose
+    columns are set. Deleted rows are checked against every parent of theirs, updated ones
+    against the parents of the columns set, and only the children whose parent key is set
+    run their ON UPDATE action (all, where that key is the parent's primary key: not known
+    here, so taken to be set; a DROP that fails to compile is never taken for one that
+    compiles)."""
+    seen: set[tuple[str, frozenset[str] | None]] = set()
+    todo: list[tuple[str, frozenset[str] | None]] = [(table, None)]
+    while todo:
+        parent, changed = todo.pop()
+        for child, (_p, on_delete, on_update, columns, ref_columns) in children.get(parent, []):
+            if changed is not None and ref_columns and changed.isdisjoint(ref_columns):
+                continue
+            action = on_delete if changed is None else on_update
+            if child not in there or action not in _ACTS:
+                continue
+            sets = None if changed is None and action == "CASCADE" else frozenset(columns)
+            if (child, sets) in seen:
+                continue
+            seen.add((child, sets))
+            if any(
+                p not in there and (sets is None or not sets.isdisjoint(cols))
+                for p, _d, _u, cols, _r in links(child)
+            ):
+                return False
+            todo.append((child, sets))
+    return True
 
 
 def old_tables_order(items: list[tuple[TableDiff, str]]) -> list[str]:
@@ -98,7 +130,7 @@ def old_tables_order(items: list[tuple[TableDiff, str]]) -> list[str]:
 
     def links(key: str) -> list[Link]:
         fks = by_key[key].current.foreign_keys
-        return [(now[fk.table], fk.on_delete, fk.on_update) for fk in fks if fk.table in now]
+        return [fk_link(fk, now[fk.table]) for fk in fks if fk.table in now]
 
     parents_first = dependency_order(list(by_key), lambda k: {link[0] for link in links(k)})
     order = drop_order(list(reversed(parents_first)), by_key, links)
@@ -111,28 +143,14 @@ _MAX_TRIES = 4096
 
 def definition_links(d: Definition) -> list[Link]:
     """(parent, ON DELETE, ON UPDATE) of each foreign key of a CREATE TABLE, the parent
-    folded and the actions upper-case, read off its tokens (no DDL parser needed)."""
+    folded and the actions upper-case; none for what does not parse (its CREATE fails first,
+    naming it)."""
     if d.kind != TABLE:
         return []
-    sig = [t for t in d.tokens if t.kind is not COMMENT]
-    out: list[Link] = []
-    for i, tok in enumerate(sig[:-1]):
-        if not tok.keyword("REFERENCES"):
-            continue
-        at = i + 3 if i + 2 < len(sig) and sig[i + 2].text == "." else i + 1
-        if at >= len(sig) or not sig[at].names_object(sig[at - 1]):
-            continue
-        actions = {"DELETE": "NO ACTION", "UPDATE": "NO ACTION"}
-        j = at + 1
-        if j < len(sig) and sig[j].text == "(":
-            while j < len(sig) and sig[j].text != ")":
-                j += 1
-            j += 1
-        while j + 2 < len(sig) and sig[j].keyword("ON") and sig[j + 1].text.upper() in actions:
-            words = [sig[j + 2].text.upper()]
-            if words[0] in ("SET", "NO") and j + 3 < len(sig):
-                words.append(sig[j + 3].text.upper())
-            actions[sig[j + 1].text.upper()] = " ".join(words)
-            j += 2 + len(words)
-        out.append((sig[at].folded, actions["DELETE"], actions["UPDATE"]))
-    return out
+    from .ddl import ParseError, parse_table
+
+    try:
+        fks = parse_table(d.sql).foreign_keys
+    except ParseError:
+        return []
+    return [fk_link(fk) for fk in fks]

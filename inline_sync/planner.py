@@ -20,7 +20,7 @@ from .diff import (
     rename_names,
     rename_references,
 )
-from .drop_order import drop_order
+from .drop_order import drop_order, fk_link
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import PREFIX, followed_renames, hinted_renames, in_main, rename_order
@@ -293,8 +293,7 @@ class _Planner:
             reversed(dependency_order(drops, lambda k: {f.table for f in tables[k].foreign_keys}))
         )
         if self.inp.fk_enforced:
-            order = drop_order(order, tables, lambda k: [
-                (f.table, f.on_delete, f.on_update) for f in tables[k].foreign_keys])  # fmt: skip
+            order = drop_order(order, tables, lambda k: map(fk_link, tables[k].foreign_keys))
         gone = "not in the definitions"
         for kind, name in [
             *(("table", self.cur.tables[k].name) for k in order),

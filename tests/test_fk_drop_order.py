@@ -102,3 +102,30 @@ def test_tables_no_order_can_drop_are_refused_by_name_where_foreign_keys_stay_on
     assert "no such table: main.a" in message
     assert "another process" not in message  # (it was taken for a table vanishing meanwhile)
     assert rows(conn, "SELECT name FROM sqlite_master WHERE name IN ('a', 'b')") == []
+
+
+# Every clause SQLite accepts around an ON DELETE action: a MATCH, or an ON INSERT (parsed,
+# ignored), before it must not hide it from the order of the scratch copies' drops.
+@pytest.mark.parametrize(
+    "action",
+    [
+        "MATCH SIMPLE ON DELETE SET NULL",
+        "ON INSERT CASCADE ON DELETE SET NULL",
+        "ON UPDATE NO ACTION MATCH FULL ON DELETE SET NULL",
+        "ON UPDATE SET DEFAULT ON INSERT SET NULL ON DELETE SET NULL",
+    ],
+)
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_action_after_a_match_or_on_insert_clause_orders_the_drops(
+    kind: str, action: str
+) -> None:
+    client, conn = open_client(kind)
+    schema = SELF_AND_CYCLE.replace("ON DELETE SET NULL", action)
+
+    assert sync_on(kind, client, schema).status == "synced"
+    assert sync_on(kind, client, schema, force=True).status == "up-to-date"
+    result = sync_on(kind, client, "CREATE TABLE other (x);", allow_destructive=True)
+    assert result.status == "synced"
+    names = [r[0] for r in rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    assert "other" in names
+    assert not {"t1", "t11", "t14"} & set(names)

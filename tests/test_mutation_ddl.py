@@ -103,7 +103,7 @@ def test_a_constraint_name_alone_is_no_column() -> None:
 @pytest.mark.parametrize(
     ("sql", "message"),
     [
-        ("CREATE TABLE t (a REFERENCES p ON x)", "expected DELETE or UPDATE, found 'x'"),
+        ("CREATE TABLE t (a REFERENCES p ON x)", "expected DELETE or UPDATE or INSERT, found 'x'"),
         ("CREATE TABLE t )", "expected '(', found ')'"),
     ],
 )
@@ -124,3 +124,21 @@ def test_names_written_as_strings_are_read_without_their_quotes() -> None:
     assert table.name == "it's"
     assert table.foreign_keys[0].table == "p'q"
     assert parse_table("CREATE TABLE 'x' (a)").name == "x"
+
+
+@pytest.mark.parametrize(
+    ("clauses", "on_delete", "on_update"),
+    [
+        ("ON INSERT CASCADE", "NO ACTION", "NO ACTION"),
+        ("ON INSERT SET NULL ON DELETE CASCADE", "CASCADE", "NO ACTION"),
+        ("ON UPDATE SET DEFAULT ON INSERT NO ACTION", "NO ACTION", "SET DEFAULT"),
+        ("MATCH FULL ON UPDATE RESTRICT ON DELETE SET NULL", "SET NULL", "RESTRICT"),
+    ],
+)
+def test_an_on_insert_clause_is_read_and_ignored_as_sqlite_does(
+    clauses: str, on_delete: str, on_update: str
+) -> None:
+    """SQLite parses ``ON INSERT action`` in a foreign key and ignores it; the actions around
+    it are read (it was refused: "expected DELETE or UPDATE", and the sync with it)."""
+    (fk,) = parse_table(f"CREATE TABLE t (a REFERENCES p {clauses})").foreign_keys
+    assert (fk.on_delete, fk.on_update) == (on_delete, on_update)
