@@ -4,8 +4,8 @@ A foreign key (child columns -> parent key) gains a violation only when a value 
 two sides can change or disappear. Rows are never lost by a rebuild (the copy takes every row or
 fails), so that happens only when
 
-* the foreign key is new (added by a rebuild, or by ``ADD COLUMN … REFERENCES`` with a default
-  that is not NULL: a NULL never violates);
+* the foreign key is new (added by a rebuild, or by ``ADD COLUMN … REFERENCES``), unless one of
+  its columns is new and NULL in every row: a NULL in the key never violates;
 * the child is rebuilt and one of its key columns may hold different values afterwards: a
   changed type (affinity) or collation, a different STRICT setting, a changed generated
   expression, or a column made the rowid (INTEGER PRIMARY KEY: its NULLs become numbers);
@@ -75,11 +75,24 @@ def _parent_key_stable(dt: TableDiff, fk: ForeignKey) -> bool:
     )
 
 
-def _adds_non_null_reference(dt: TableDiff, fk: ForeignKey) -> bool:
-    added = {c.key: c for c in dt.added}
-    if not all(c in added for c in fk.columns):
-        return True  # not a column of its own that ADD COLUMN brings
-    return any(added[c].default not in (None, "null") for c in fk.columns)
+def _may_hold_values(dt: TableDiff, fk: ForeignKey) -> bool:
+    """False when a column of the new foreign key ``fk`` is new and NULL in every row: SQLite
+    finds no row with a NULL in its key in violation. A new column (``dt.current`` speaks
+    the desired names) is NULL unless it has a default, is generated, or takes the rowids
+    (made the INTEGER PRIMARY KEY by a rebuild)."""
+    old = {c.key for c in dt.current.columns}
+    alias = dt.desired.rowid_alias()
+    for key in fk.columns:
+        col = dt.desired.column(key)
+        if (
+            key not in old
+            and col is not None
+            and col.default in (None, "null")
+            and col.generated is None
+            and key != alias
+        ):
+            return False
+    return True
 
 
 def _can_break(
@@ -91,19 +104,20 @@ def _can_break(
     dropped: list[str],
 ) -> bool:
     """True when applying the plan may leave rows of ``dt``'s table violating ``fk``."""
-    child_rebuilt = dt.desired.key in rebuilt
     same = (fk.columns, fk.table, fk.ref_columns)
     if all((f.columns, f.table, f.ref_columns) != same for f in dt.current.foreign_keys):
-        return child_rebuilt or _adds_non_null_reference(dt, fk)  # a new foreign key
-    if child_rebuilt and not all(_same_values(dt.current, dt.desired, c) for c in fk.columns):
+        return _may_hold_values(dt, fk)  # a new foreign key
+    if dt.desired.key in rebuilt and not all(
+        _same_values(dt.current, dt.desired, c) for c in fk.columns
+    ):
         return True
     parent = diffs.get(fk.table)
     if parent is None:
         # Created (empty, so every reference breaks), dropped, or absent on both sides (a
         # dangling reference that stays exactly as it was).
         return fk.table in desired.tables or fk.table in dropped
-    changed = fk.table in rebuilt or parent.changed
-    return changed and not _parent_key_stable(parent, fk)
+    # (A parent rebuilt unchanged, with a rebuilt table it references, copies its key as is.)
+    return parent.changed and not _parent_key_stable(parent, fk)
 
 
 def foreign_key_checks(
@@ -155,17 +169,16 @@ def refuse_outside_references(
     rows; ``rebuilt`` desired keys, ``renames`` desired key -> current key, ``dropped``
     current keys."""
     from .ddl import ParseError, parse_table
-    from .introspect import is_virtual
 
     going = {renames.get(k, k): "rebuild" for k in rebuilt}
     going.update((k, "drop") for k in dropped)
     for kind, name, _table, sql in theirs:
-        if kind != "table" or is_virtual(sql):
+        if kind != "table":
             continue
         try:
             child = parse_table(sql)
         except ParseError:
-            continue  # (not one SQLite could have stored: a virtual table's, say)
+            continue  # a virtual table's (USING …): it has no foreign keys
         for fk in child.foreign_keys:
             if fk.table in going:
                 raise SyncError(
