@@ -10,6 +10,7 @@ from collections import Counter
 
 from .capabilities import PROBES as PROBES  # re-exported: part of the diff stage's API
 from .capabilities import Capabilities as Capabilities
+from .ddl import parse_index
 from .names import followed_renames
 from .tokenizer import COMMENT, RESERVED_WORDS, WORD, fold, quote, splice, tokenize
 from .value import Value
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import TypeVar
 
-    from .models import Check, Column, ForeignKey, KeyConstraint, Table
+    from .models import Check, Column, ForeignKey, Index, KeyConstraint, Table
 
     _Constraint = TypeVar("_Constraint", KeyConstraint, ForeignKey)
 
@@ -166,6 +167,15 @@ def rename_names(sql: str, renames: dict[str, str], what: str = "") -> str:
                 continue
         edits.append((tok, quote(renames[tok.folded])))
     return splice(sql, edits)
+
+
+def renamed_index(index: Index, tables: dict[str, str], columns: dict[str, str]) -> Index:
+    """``index`` as SQLite's RENAME TO (``tables``: folded old -> new name) and RENAME COLUMN
+    of its table (``columns``: folded old -> new) leave it. Tables and columns apart: a table
+    renamed from a name one of its columns also has does not rename that column."""
+    sql = rename_names(index.sql, tables, "tables") if tables else index.sql
+    sql = rename_names(sql, columns, "columns") if columns else sql
+    return index if sql == index.sql else parse_index(sql)
 
 
 def rename_references(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .ddl import parse_index, parse_table
+from .ddl import parse_table
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import (
     Capabilities,
@@ -19,6 +19,7 @@ from .diff import (
     loss_reasons,
     rename_names,
     rename_references,
+    renamed_index,
 )
 from .drop_order import drop_order, fk_link
 from .errors import SyncError
@@ -474,14 +475,9 @@ class _Planner:
 
     # ------------------------------------------------------- indexes, views, triggers
     def _index_changed(self, key: str, renames: dict[str, str], diffs_cols: dict[str, str]) -> bool:
-        ci, di = self.cur.indexes[key], self.des.indexes[key]
-        if ci.definition == di.definition:
-            return False
-        mapping = {old: self.des.tables[new].name for new, old in renames.items()}
-        mapping.update(diffs_cols)
-        if not mapping:
-            return True
-        return parse_index(rename_names(ci.sql, mapping)).definition != di.definition
+        tables = {old: self.des.tables[new].name for new, old in renames.items()}
+        renamed = renamed_index(self.cur.indexes[key], tables, diffs_cols)
+        return renamed.definition != self.des.indexes[key].definition
 
     def _drop_dependents(
         self, touched: set[str], renames: dict[str, str], rebuild: set[str]
