@@ -170,19 +170,16 @@ def dependency_order(
 ) -> list[str]:
     """``names`` ordered so each comes after those it depends on (cycles keep input order)."""
     order: list[str] = []
-    state: dict[str, int] = {}
+    seen: set[str] = set()
     pool = set(names)
 
     def visit(n: str) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            return  # a cycle: leave it where it is
-        state[n] = 1
+        if n in seen:
+            return  # placed already, or a cycle: left where it is
+        seen.add(n)
         for d in sorted(deps(n) & pool):
             if d != n:
                 visit(d)
-        state[n] = 2
         order.append(n)
 
     for n in names:

@@ -38,7 +38,9 @@ SLOW_KILLED = ROOT / "mutants" / "slow-killed.txt"
 # What counts as killed. A timeout is a mutant whose tests took over twice the CPU time of
 # the unmutated run (mutmut limits CPU seconds, not wall time, so load does not cause one):
 # in practice a loop that no longer ends, which the tests did notice.
-_DETECTED = ("killed", "caught by type check", "timeout")
+# A segfault is a test process that crashed under the mutant (memory grown without end by a
+# loop that no longer stops): noticed too.
+_DETECTED = ("killed", "caught by type check", "timeout", "segfault")
 _RESULT = re.compile(r"^\s+(?P<name>inline_sync\.(?P<module>\w+)\.\S+): (?P<status>.+)$")
 
 
