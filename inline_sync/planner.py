@@ -39,7 +39,12 @@ from .rebuild import (
     theirs_again,
 )
 from .tokenizer import fold, iter_names, quote, splice
-from .verify import foreign_key_checks, refuse_hint_cycles, refuse_outside_references
+from .verify import (
+    foreign_key_checks,
+    refuse_broken_readers,
+    refuse_hint_cycles,
+    refuse_outside_references,
+)
 from .virtual_tables import recreate_virtual_table, virtual_table_renames
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -75,7 +80,8 @@ class PlanInput:
         self.prefixed = frozenset(d.key for d in definitions) if prefixed is None else prefixed
         #: The live indexes and triggers that are not ours (ignored by name) on tables that
         #: are, as (type, name, tbl_name, sql) rows: a rebuild must make them again. Also the
-        #: ignored tables that may reference ours (their SQL says REFERENCES).
+        #: ignored tables that may reference ours (their SQL says REFERENCES), and the
+        #: ignored views and triggers, which may read ours.
         self.theirs = theirs
 
 
@@ -181,6 +187,8 @@ class _Planner:
         self.diffs = diffs
         if self.inp.fk_enforced:
             refuse_outside_references(self.inp.theirs, self.cur, renames, rebuild, drops)
+        refuse_broken_readers(self.inp.theirs, cur, des, diffs, renames, rebuild,
+                              drops + vt_drops, self.inp.caps)  # fmt: skip
         self._drop_dependents(touched, renames, rebuild)
         self._table_renames(renames, vt_renames)
         kept = {renames.get(k, k) for k in diffs}
@@ -525,7 +533,7 @@ class _Planner:
         # Indexes: removed or changed; on rebuilt tables they go and come back.
         index_reason: dict[str, str] = {}
         dropped_tables = {k for k in cur.tables if k not in des.tables} - set(renames.values())
-        col_renames: dict[str, dict[str, str]] = {
+        self._col_renames = col_renames = {  # current table -> folded old column -> new name
             renames.get(k, k): {fold(o): n for o, n in dt.column_renames}
             for k, dt in self.diffs.items()
             if dt.column_renames
@@ -582,7 +590,7 @@ class _Planner:
         }
         on.update((k, ("view", self.des.views[k].name)) for k in self._dropped_views
                   if k in self.des.views)  # fmt: skip
-        for kind, name, sql, why in theirs_again(self.inp.theirs, on):
+        for kind, name, sql, why in theirs_again(self.inp.theirs, on, self._col_renames):
             self.step("create", kind, name, sql, why)
             self._note(kind, name, True, why)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .diff import Capabilities, TableDiff, renames_by_alter
+from .diff import Capabilities, TableDiff, rename_names, renames_by_alter
 from .drop_order import old_tables_order
 from .models import Index, Schema, Table, free_rowid_name
 from .names import PREFIX, in_main, rename_order
@@ -486,17 +486,23 @@ def rebuild_closure(
 
 
 def theirs_again(
-    theirs: tuple[tuple[str, str, str, str], ...], on: dict[str, tuple[str, str]]
+    theirs: tuple[tuple[str, str, str, str], ...],
+    on: dict[str, tuple[str, str]],
+    columns: dict[str, dict[str, str]],
 ) -> list[tuple[str, str, str, str]]:
     """(kind, name, SQL, reason) that make again each index or trigger that is not ours
     (``theirs``: sqlite_schema rows) on a table or view the plan makes again (``on``: folded
     current name -> its kind and new name): with its own text, on the new name if it is
-    renamed too (as RENAME would have left it). Indexes first."""
+    renamed too, an index on its columns' new names (``columns``: folded current table ->
+    folded old column -> new name), as RENAME would have left it (a trigger naming a renamed
+    column is refused: verify.refuse_broken_readers). Indexes first."""
     out = []
     for kind, name, table, sql in sorted(theirs, key=lambda r: r[0] != "index"):
         what, new_name = on.get(fold(table), ("", ""))
-        if not what:
+        if not what or kind not in ("index", "trigger"):
             continue
+        if kind == "index" and fold(table) in columns:
+            sql = rename_names(sql, columns[fold(table)], "columns")
         if fold(table) != fold(new_name):  # renamed: what it is on, and what a trigger reads
             sql = rename_tables_in(sql, {fold(table): new_name})
         sig = [t for t in tokenize(sql) if t.kind is not COMMENT]

@@ -123,17 +123,26 @@ def _name_edits(
 
 
 def rename_tables_in(sql: str, renames: dict[str, str]) -> str:
-    """An index's or trigger's stored text with the tables of ``renames`` (folded old name ->
-    new name) renamed where a table's name surely stands (ON t, FROM t, t.x…), as SQLite's
-    RENAME TO rewrites it: never a column, a trigger's new.x or a function of the same name,
-    nor the object's own name."""
+    """An index's, trigger's or view's stored text with the tables of ``renames`` (folded old
+    name -> new name) renamed where a table's name surely stands (ON t, FROM t, t.x…), as
+    SQLite's RENAME TO rewrites it: never a column, a trigger's new.x or a function of the
+    same name, nor the object's own name."""
+    return splice(sql, _table_edits(sql, set(renames), lambda t: quote(renames[t.folded])))
+
+
+def tables_named_in(sql: str, names: set[str]) -> set[str]:
+    """Which of ``names`` (folded) an index's, trigger's or view's text surely names as a
+    table or view (as :func:`rename_tables_in` reads it)."""
+    return {tok.folded for tok, _ in _table_edits(sql, names, lambda t: t.text)}
+
+
+def _table_edits(
+    sql: str, names: set[str], rename: Callable[[Token], str]
+) -> list[tuple[Token, str]]:
     tokens = tokenize(sql)
-    kind = next(i for i, t in enumerate(tokens) if t.keyword("INDEX", "TRIGGER"))
+    kind = next(i for i, t in enumerate(tokens) if t.keyword("INDEX", "TRIGGER", "VIEW"))
     own = next(i for i in range(kind + 1, len(tokens)) if tokens[i].kind is not COMMENT)
-    edits = _name_edits(
-        tokens, set(renames), own + 1, surely=True, rename=lambda t: quote(renames[t.folded])
-    )
-    return splice(sql, edits)
+    return _name_edits(tokens, names, own + 1, surely=True, rename=rename)
 
 
 #: Columns that no declared table has, but that a query may read: the rowid's names, fts5's

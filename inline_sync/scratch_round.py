@@ -502,11 +502,13 @@ class ScratchRound:
                     for k, n, tb, s in reply[self.at["objects"]]
                     if (k in ("index", "trigger") and self.skip(str(n)) and not self.skip(str(tb)))
                     or (
-                        k == "table"
+                        (
+                            k in ("view", "trigger")
+                            or (k == "table" and "references" in str(s).lower())
+                        )
                         and self.skip(str(n))
-                        and "references" in str(s).lower()
                         and not fold(str(n)).startswith(PREFIX)
-                    )  # (not the scratch copies)
+                    )  # (not the scratch copies; a table that may reference ours)
                 ),
             ),
         )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .definitions import Definition
+    from .diff import Capabilities
 
 
 def _same_values(a: Table, b: Table, column: str) -> bool:
@@ -187,6 +188,79 @@ def refuse_outside_references(
                     "and foreign keys cannot be switched off here: dropping the old copy would "
                     f"run the ON DELETE {fk.on_delete} of {name!r} on its rows. Declare "
                     f"{name!r}, or change it yourself first"
+                )
+
+
+def refuse_broken_readers(
+    theirs: tuple[tuple[str, str, str, str], ...],
+    current: Schema,
+    desired: Schema,
+    diffs: dict[str, TableDiff],
+    renames: dict[str, str],
+    rebuilt: set[str],
+    dropped: list[str],  # current keys: tables and virtual tables
+    caps: Capabilities,
+) -> None:
+    """Refuse a plan that would leave a view or trigger that is not ours (ignored; ``theirs``:
+    (type, name, tbl_name, sql) rows) naming a table, virtual table or view the plan drops, or
+    a column it drops from a table that the object names. Neither DROP TABLE nor a rebuild
+    (renamed aside with legacy_alter_table on) checks them: the sync would succeed, the object
+    could not run, and every later ALTER TABLE … RENAME would fail on it. A trigger on a
+    rebuilt table is made again from its own text (:func:`rebuild.theirs_again`), so a column
+    renamed there by hint is gone from it too. By the names the text holds: a reader of two
+    tables, one of which keeps a column of the name, is refused as well (declare it)."""
+    from .diff import renames_by_alter
+    from .scratch import tables_named_in
+    from .tokenizer import iter_names, tokenize
+
+    gone = {
+        k: f"table {current.tables[k].name!r}" if k in current.tables
+        else f"virtual table {current.virtual_tables[k].name!r}"
+        for k in dropped
+    }  # fmt: skip
+    gone.update((k, f"view {v.name!r}") for k, v in current.views.items() if k not in desired.views)
+    for key in desired.tables.keys() | desired.views.keys() | desired.virtual_tables.keys():
+        gone.pop(key, None)  # (the name stays: another kind of object takes it)
+    lost: dict[str, dict[str, str]] = {}  # current table -> folded column -> what happens
+    for key, dt in diffs.items():
+        cols = {c.key: "drop" for c in dt.current.columns if dt.desired.column(c.key) is None}
+        # A rebuilt table's triggers are made again from their text, which no hinted rename
+        # reached (nor any reader, where the copy renames). Capabilities are asked only where
+        # the rebuild asks them too: each is a probe.
+        if key in rebuilt and dt.column_renames:
+            copied = not renames_by_alter(dt.column_renames, caps, dt.current)
+            cols.update(
+                (fold(old), "rename" if copied else "remake") for old, _ in dt.column_renames
+            )
+        if cols:
+            lost[renames.get(key, key)] = cols
+    for kind, name, table, sql in theirs:
+        if kind not in ("view", "trigger"):
+            continue
+        named = tables_named_in(sql, set(gone) | set(lost))
+        for key in sorted(named & gone.keys() - {fold(table)}):  # (a trigger goes with its table)
+            raise SyncError(
+                f"cannot drop {gone[key]}: {kind} {name!r}, which is ignored (inline_sync leaves "
+                "it alone), names it and could not run afterwards (nor could any later ALTER "
+                f"TABLE … RENAME, which checks every view and trigger). Declare {name!r}, or "
+                "change or drop it yourself first; nothing was changed"
+            )
+        words = set(iter_names(tokenize(sql)))
+        for key in sorted(named & lost.keys()):
+            for col, what in sorted(lost[key].items()):
+                if col not in words or (what == "remake" and fold(table) != key):
+                    continue
+                column = f"column {current.tables[key].name}.{col}"
+                why = (
+                    f"drop {column}" if what == "drop"
+                    else f"rename {column} in a rebuild of the table"
+                )  # fmt: skip
+                raise SyncError(
+                    f"cannot {why}: {kind} {name!r}, which is ignored (inline_sync leaves it "
+                    "alone), names it and could not run afterwards. Declare "
+                    f"{name!r}, change or drop it yourself first"
+                    + (", or rename the column in a sync of its own" if what != "drop" else "")
+                    + "; nothing was changed"
                 )
 
 
