@@ -14,6 +14,7 @@ from fake_durable_object import FakeStorage
 from memory_clients import OPENERS, open_client, rows, sync_on
 
 import inline_sync
+from inline_sync import planner
 from inline_sync.apply_round import ApplyRound
 from inline_sync.d1 import D1Driver, plan_async, sync_async
 from inline_sync.local import LocalDriver
@@ -644,3 +645,33 @@ def test_a_d1_refusal_the_engine_cannot_answer_says_it_was_its_own_statement(
         "SQLite refused one of inline_sync's own statements: no such table: "
         "main.sqlite_master; nothing was changed"
     )
+
+
+@pytest.mark.parametrize("parents", ["both", "unnamed"])
+def test_d1_names_every_parent_a_broken_check_counts(
+    monkeypatch: pytest.MonkeyPatch, parents: str
+) -> None:
+    """Both parents of k lose NOCASE: the error names the two the check counts, and a check
+    that names none (a plan is plain data: it counts every parent) says "their parent row"
+    (kills the separator and the word for no parent altered in ``ApplyRound.diagnose``)."""
+    if parents == "unnamed":
+        real = planner.foreign_key_checks
+
+        def unnamed(*args: Any) -> tuple[ForeignKeyCheck, ...]:
+            return tuple(ForeignKeyCheck(c.before, c.after) for c in real(*args))
+
+        monkeypatch.setattr(planner, "foreign_key_checks", unnamed)
+    d1 = Recorder(monkeypatch)
+    q = PARENT.replace("TABLE p ", "TABLE q ")
+    two = "CREATE TABLE k (id INTEGER PRIMARY KEY, pc TEXT REFERENCES p(code), qc TEXT REFERENCES q(code));\n"  # noqa: E501
+    d1.sync(PARENT + q + two)
+    d1.db.script("INSERT INTO p VALUES (1, 'A'); INSERT INTO q VALUES (1, 'B');")
+    d1.db.script("INSERT INTO k VALUES (1, 'a', 'b')")
+    with pytest.raises(inline_sync.ApplyError) as info:
+        d1.sync((PARENT + q).replace(" COLLATE NOCASE", "") + two)
+    named = "p or q" if parents == "both" else "parent"
+    assert str(info.value) == (
+        f"FOREIGN KEY constraint failed: the change leaves rows of k without their {named} "
+        "row; nothing was changed (rolled back)"
+    )
+    assert d1.db.q("SELECT * FROM k") == [(1, "a", "b")]
