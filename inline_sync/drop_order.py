@@ -30,9 +30,9 @@ Link = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
 _ACTS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT"})
 
 
-def fk_link(fk: ForeignKey, parent: str | None = None) -> Link:
-    """The Link of a foreign key (to ``parent`` instead of its own, where given)."""
-    return (parent or fk.table, fk.on_delete, fk.on_update, fk.columns, fk.ref_columns)
+def fk_link(fk: ForeignKey) -> Link:
+    """The Link of a foreign key."""
+    return (fk.table, fk.on_delete, fk.on_update, fk.columns, fk.ref_columns)
 
 
 def drop_order(
@@ -126,11 +126,10 @@ def old_tables_order(items: list[tuple[TableDiff, str]]) -> list[str]:
     from .names import dependency_order
 
     by_key = {fold(dt.desired.name): dt for dt, _ in items}
-    now = {fold(dt.current.name): key for key, dt in by_key.items()}
 
     def links(key: str) -> list[Link]:
-        fks = by_key[key].current.foreign_keys
-        return [fk_link(fk, now[fk.table]) for fk in fks if fk.table in now]
+        # (The current side speaks the desired names: a table renamed too is found.)
+        return [fk_link(fk) for fk in by_key[key].current.foreign_keys if fk.table in by_key]
 
     parents_first = dependency_order(list(by_key), lambda k: {link[0] for link in links(k)})
     order = drop_order(list(reversed(parents_first)), by_key, links)
