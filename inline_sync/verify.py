@@ -203,12 +203,13 @@ def refuse_broken_readers(
 ) -> None:
     """Refuse a plan that would leave a view or trigger that is not ours (ignored; ``theirs``:
     (type, name, tbl_name, sql) rows) naming a table, virtual table or view the plan drops, or
-    a column it drops from a table that the object names. Neither DROP TABLE nor a rebuild
-    (renamed aside with legacy_alter_table on) checks them: the sync would succeed, the object
-    could not run, and every later ALTER TABLE … RENAME would fail on it. A trigger on a
-    rebuilt table is made again from its own text (:func:`rebuild.theirs_again`), so a column
-    renamed there by hint is gone from it too. By the names the text holds: a reader of two
-    tables, one of which keeps a column of the name, is refused as well (declare it)."""
+    a column it drops from a table that the object names (or an index of theirs on it).
+    Neither DROP TABLE nor a rebuild (renamed aside with legacy_alter_table on) checks them:
+    the sync would succeed, the object could not run, and every later ALTER TABLE … RENAME
+    would fail on it. A trigger on a rebuilt table is made again from its own text
+    (:func:`rebuild.theirs_again`), so a column renamed there by hint is gone from it too. By
+    the names the text holds: a reader of two tables, one of which keeps a column of the name,
+    is refused as well (declare it)."""
     from .diff import renames_by_alter
     from .scratch import tables_named_in
     from .tokenizer import iter_names, tokenize
@@ -221,24 +222,26 @@ def refuse_broken_readers(
     gone.update((k, f"view {v.name!r}") for k, v in current.views.items() if k not in desired.views)
     for key in desired.tables.keys() | desired.views.keys() | desired.virtual_tables.keys():
         gone.pop(key, None)  # (the name stays: another kind of object takes it)
-    lost: dict[str, dict[str, str]] = {}  # current table -> folded column -> what happens
+    lost: dict[str, dict[str, tuple[str, str]]] = {}  # table -> folded column -> (name, what)
     for key, dt in diffs.items():
-        cols = {c.key: "drop" for c in dt.current.columns if dt.desired.column(c.key) is None}
+        cols = {
+            c.key: (c.name, "drop") for c in dt.current.columns if dt.desired.column(c.key) is None
+        }
         # A rebuilt table's triggers are made again from their text, which no hinted rename
         # reached (nor any reader, where the copy renames). Capabilities are asked only where
         # the rebuild asks them too: each is a probe.
         if key in rebuilt and dt.column_renames:
             copied = not renames_by_alter(dt.column_renames, caps, dt.current)
             cols.update(
-                (fold(old), "rename" if copied else "remake") for old, _ in dt.column_renames
+                (fold(old), (old, "rename" if copied else "remake")) for old, _ in dt.column_renames
             )
         if cols:
             lost[renames.get(key, key)] = cols
     for kind, name, table, sql in theirs:
-        if kind not in ("view", "trigger"):
+        if kind not in ("view", "trigger", "index"):
             continue
         named = tables_named_in(sql, set(gone) | set(lost))
-        for key in sorted(named & gone.keys() - {fold(table)}):  # (a trigger goes with its table)
+        for key in sorted(named & gone.keys() - {fold(table)}):  # (one on it goes with it)
             raise SyncError(
                 f"cannot drop {gone[key]}: {kind} {name!r}, which is ignored (inline_sync leaves "
                 "it alone), names it and could not run afterwards (nor could any later ALTER "
@@ -247,21 +250,35 @@ def refuse_broken_readers(
             )
         words = set(iter_names(tokenize(sql)))
         for key in sorted(named & lost.keys()):
-            for col, what in sorted(lost[key].items()):
-                if col not in words or (what == "remake" and fold(table) != key):
+            for col, (real, what) in sorted(lost[key].items()):
+                if col not in words or not _breaks(kind, fold(table) == key, what):
                     continue
-                column = f"column {current.tables[key].name}.{col}"
+                column = f"column {current.tables[key].name}.{real}"
                 why = (
                     f"drop {column}" if what == "drop"
                     else f"rename {column} in a rebuild of the table"
                 )  # fmt: skip
                 raise SyncError(
                     f"cannot {why}: {kind} {name!r}, which is ignored (inline_sync leaves it "
-                    "alone), names it and could not run afterwards. Declare "
+                    "alone), names it and "
+                    + ("cannot outlive it" if kind == "index" else "could not run afterwards")
+                    + ". Declare "
                     f"{name!r}, change or drop it yourself first"
                     + (", or rename the column in a sync of its own" if what != "drop" else "")
                     + "; nothing was changed"
                 )
+
+
+def _breaks(kind: str, on_it: bool, what: str) -> bool:
+    """Whether a view, trigger or index that is not ours and names a column breaks when the
+    column is dropped ("drop"), renamed by the rebuild's copy ("rename": SQLite rewrites
+    nothing) or renamed by RENAME COLUMN before a rebuild ("remake": what is on the table is
+    made again from its old text). An index is made again on the new names."""
+    if what == "drop":
+        return True
+    if kind == "index":
+        return False
+    return what == "rename" or (kind == "trigger" and on_it)
 
 
 def refuse_hint_cycles(

@@ -55,6 +55,11 @@ REFUSED = {
         REBUILT_WITHOUT_A,
         ("view 'aud_v'", "column t.a"),
     ),
+    "an index on a column a rebuild drops": (
+        "CREATE INDEX aud_i ON t (b) WHERE a IS NOT NULL",
+        REBUILT_WITHOUT_A,
+        ("index 'aud_i'", "column t.a"),
+    ),
     "a trigger on the rebuilt table reading a column it drops": (
         LOG + "CREATE TRIGGER aud_tr AFTER INSERT ON t BEGIN "
         "INSERT INTO aud_log VALUES (new.a); END",
