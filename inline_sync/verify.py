@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from .definitions import Definition
     from .diff import Capabilities
+    from .tokenizer import Token
 
 
 def _same_values(a: Table, b: Table, column: str) -> bool:
@@ -212,7 +213,7 @@ def refuse_broken_readers(
     is refused as well (declare it)."""
     from .diff import renames_by_alter
     from .scratch import tables_named_in
-    from .tokenizer import iter_names, tokenize
+    from .tokenizer import iter_names, significant, tokenize
 
     gone = {
         k: f"table {current.tables[k].name!r}" if k in current.tables
@@ -240,7 +241,8 @@ def refuse_broken_readers(
     for kind, name, table, sql in theirs:
         if kind not in ("view", "trigger", "index"):
             continue
-        named = tables_named_in(sql, set(gone) | set(lost))
+        sig = significant(tokenize(sql))
+        named = tables_named_in(sql, set(gone) | set(lost)) - _local_names(sig)
         for key in sorted(named & gone.keys() - {fold(table)}):  # (one on it goes with it)
             raise SyncError(
                 f"cannot drop {gone[key]}: {kind} {name!r}, which is ignored (inline_sync leaves "
@@ -248,7 +250,7 @@ def refuse_broken_readers(
                 f"TABLE … RENAME, which checks every view and trigger). Declare {name!r}, or "
                 "change or drop it yourself first; nothing was changed"
             )
-        words = set(iter_names(tokenize(sql)))
+        words = set(iter_names(sig))
         for key in sorted(named & lost.keys()):
             for col, (real, what) in sorted(lost[key].items()):
                 if col not in words or not _breaks(kind, fold(table) == key, what):
@@ -267,6 +269,22 @@ def refuse_broken_readers(
                     + (", or rename the column in a sync of its own" if what != "drop" else "")
                     + "; nothing was changed"
                 )
+
+
+def _local_names(sig: list[Token]) -> set[str]:
+    """The names a statement gives itself, which are not the tables so named: an alias of
+    something else (``FROM u AS t``; not ``FROM t AS t``) and a common table expression's
+    (``WITH t AS (…)``, ``WITH t(a) AS (…)``)."""
+    found = set()
+    for i, tok in enumerate(sig):
+        if i > 1 and sig[i - 1].keyword("AS") and sig[i - 2].folded != tok.folded:
+            found.add(tok.folded)
+        j = i + 1
+        if j < len(sig) and sig[j].text == "(" and tok.is_name:  # a column list: past it
+            j = next((k for k in range(j, len(sig)) if sig[k].text == ")"), len(sig)) + 1
+        if j + 1 < len(sig) and sig[j].keyword("AS") and sig[j + 1].text == "(":
+            found.add(tok.folded)
+    return found
 
 
 def _breaks(kind: str, on_it: bool, what: str) -> bool:

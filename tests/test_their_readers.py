@@ -139,3 +139,18 @@ def test_theirs_reading_a_renamed_table_or_a_kept_column_are_left_working(kind: 
     conn.execute("INSERT INTO u (b) VALUES (7)")
     assert rows(conn, "SELECT x FROM aud_log") == [(7,)]
     assert rows(conn, "SELECT count(*) FROM aud_v") == [(0,)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_theirs_naming_a_dropped_table_only_as_an_alias_or_a_cte_do_not_stop_the_sync(
+    kind: str,
+) -> None:
+    client, conn = open_client(kind)
+    sync_on(kind, client, V1, ignore=["aud_*"])
+    run(
+        conn,
+        "CREATE VIEW aud_alias AS SELECT t.x FROM other AS t;\n"
+        "CREATE VIEW aud_cte AS WITH t(a) AS (SELECT x FROM other) SELECT a FROM t",
+    )
+    sync_on(kind, client, WITHOUT_T, ignore=["aud_*"], allow_destructive=True)
+    assert rows(conn, "SELECT count(*) FROM aud_alias, aud_cte") == [(0,)]
