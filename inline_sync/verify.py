@@ -28,6 +28,7 @@ from .errors import SyncError
 from .models import ForeignKey, Schema, Table
 from .names import fold
 from .plan import ForeignKeyCheck
+from .tokenizer import RESERVED_WORDS, WORD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -277,10 +278,12 @@ def _local_names(sig: list[Token]) -> set[str]:
     (``WITH t AS (…)``, ``WITH t(a) AS (…)``)."""
     found = set()
     for i, tok in enumerate(sig):
+        if not tok.is_name or (tok.kind is WORD and tok.text.upper() in RESERVED_WORDS):
+            continue  # (the SELECT of CREATE VIEW v AS SELECT)
         if i > 1 and sig[i - 1].keyword("AS") and sig[i - 2].folded != tok.folded:
             found.add(tok.folded)
         j = i + 1
-        if j < len(sig) and sig[j].text == "(" and tok.is_name:  # a column list: past it
+        if j < len(sig) and sig[j].text == "(":  # a column list: past it
             j = next((k for k in range(j, len(sig)) if sig[k].text == ")"), len(sig)) + 1
         if j + 1 < len(sig) and sig[j].keyword("AS") and sig[j + 1].text == "(":
             found.add(tok.folded)

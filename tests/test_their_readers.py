@@ -154,3 +154,16 @@ def test_theirs_naming_a_dropped_table_only_as_an_alias_or_a_cte_do_not_stop_the
     )
     sync_on(kind, client, WITHOUT_T, ignore=["aud_*"], allow_destructive=True)
     assert rows(conn, "SELECT count(*) FROM aud_alias, aud_cte") == [(0,)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("table", ['"Select"', '"with"', "[values]"])
+def test_a_dropped_table_named_like_a_keyword_of_the_view_is_still_named(
+    kind: str, table: str
+) -> None:
+    """``CREATE VIEW v AS SELECT`` gives no name: the SELECT after AS is the keyword."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, f"CREATE TABLE {table} (x);\nCREATE TABLE other (x);")
+    run(conn, f"CREATE VIEW aud_v AS SELECT * FROM {table}")
+    with pytest.raises(inline_sync.SyncError, match="view 'aud_v'"):
+        sync_on(kind, client, WITHOUT_T, ignore=["aud_*"], allow_destructive=True)
