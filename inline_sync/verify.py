@@ -237,6 +237,8 @@ def refuse_broken_readers(
             cols.update(
                 (fold(old), (old, "rename" if copied else "remake")) for old, _ in dt.column_renames
             )
+        if dt.desired.without_rowid and not dt.current.without_rowid:  # its rowid goes
+            cols.update((n, (n, "rowid")) for n in _ROWID_NAMES if dt.current.column(n) is None)
         if cols:
             lost[renames.get(key, key)] = cols
     for kind, name, table, sql in theirs:
@@ -257,19 +259,23 @@ def refuse_broken_readers(
                 if col not in words or not _breaks(kind, fold(table) == key, what):
                     continue
                 column = f"column {current.tables[key].name}.{real}"
-                why = (
-                    f"drop {column}" if what == "drop"
-                    else f"rename {column} in a rebuild of the table"
-                )  # fmt: skip
+                why = {
+                    "drop": f"drop {column}",
+                    "rowid": f"make table {current.tables[key].name!r} WITHOUT ROWID (its {real})",
+                }.get(what, f"rename {column} in a rebuild of the table")
                 raise SyncError(
                     f"cannot {why}: {kind} {name!r}, which is ignored (inline_sync leaves it "
                     "alone), names it and "
                     + ("cannot outlive it" if kind == "index" else "could not run afterwards")
                     + ". Declare "
                     f"{name!r}, change or drop it yourself first"
-                    + (", or rename the column in a sync of its own" if what != "drop" else "")
+                    + (", or rename the column in a sync of its own" if what in _RENAMES else "")
                     + "; nothing was changed"
                 )
+
+
+_ROWID_NAMES = ("rowid", "oid", "_rowid_")
+_RENAMES = ("rename", "remake")
 
 
 def _local_names(sig: list[Token]) -> set[str]:
@@ -292,10 +298,11 @@ def _local_names(sig: list[Token]) -> set[str]:
 
 def _breaks(kind: str, on_it: bool, what: str) -> bool:
     """Whether a view, trigger or index that is not ours and names a column breaks when the
-    column is dropped ("drop"), renamed by the rebuild's copy ("rename": SQLite rewrites
-    nothing) or renamed by RENAME COLUMN before a rebuild ("remake": what is on the table is
-    made again from its old text). An index is made again on the new names."""
-    if what == "drop":
+    column is dropped ("drop"; "rowid": a table made WITHOUT ROWID), renamed by the rebuild's
+    copy ("rename": SQLite rewrites nothing) or renamed by RENAME COLUMN before a rebuild
+    ("remake": what is on the table is made again from its old text). An index is made again
+    on the new names."""
+    if what not in _RENAMES:  # dropped, or a rowid gone
         return True
     if kind == "index":
         return False

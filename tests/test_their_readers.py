@@ -71,6 +71,19 @@ REFUSED = {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, b INT);\nCREATE TABLE other (x);",
         ("trigger 'aud_tr'", "column t.a"),
     ),
+    "a view reading the rowid of a table made WITHOUT ROWID": (
+        "CREATE VIEW aud_v AS SELECT rowid, a FROM t",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT) WITHOUT ROWID;\n"
+        "CREATE TABLE other (x);",
+        ("view 'aud_v'", "make table 't' WITHOUT ROWID (its rowid)"),
+    ),
+    "a trigger on a table made WITHOUT ROWID reading new.oid": (
+        LOG + "CREATE TRIGGER aud_tr AFTER INSERT ON t BEGIN "
+        "INSERT INTO aud_log VALUES (new.oid); END",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT) WITHOUT ROWID;\n"
+        "CREATE TABLE other (x);",
+        ("trigger 'aud_tr'", "its oid"),
+    ),
     "a trigger on the rebuilt table naming a column renamed by hint": (
         LOG + "CREATE TRIGGER aud_tr AFTER UPDATE OF a ON t BEGIN "
         "INSERT INTO aud_log VALUES (new.a); END",
