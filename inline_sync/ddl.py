@@ -152,8 +152,11 @@ def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
             elif tok.keyword("ASC", "DESC") and j == len(part) - 1:
                 desc = tok.keyword("DESC")
                 name_tokens = part[:j] if name_tokens is part else name_tokens
-        # A lone token is the column's name: SQLite reads a string there as one too.
-        name = name_tokens[0].folded if len(name_tokens) == 1 else normalize(name_tokens)
+        # A column's name, which SQLite reads through parentheses, "((a))" as "a" (an
+        # expression is refused in a PRIMARY KEY or UNIQUE), and from a string too.
+        while len(name_tokens) > 2 and name_tokens[0].text == "(":
+            name_tokens = name_tokens[1:-1]
+        name = name_tokens[0].folded
         cols.append(IndexedColumn(name, collate, desc))
     return tuple(cols)
 

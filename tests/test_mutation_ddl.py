@@ -142,3 +142,25 @@ def test_an_on_insert_clause_is_read_and_ignored_as_sqlite_does(
     it are read (it was refused: "expected DELETE or UPDATE", and the sync with it)."""
     (fk,) = parse_table(f"CREATE TABLE t (a REFERENCES p {clauses})").foreign_keys
     assert (fk.on_delete, fk.on_update) == (on_delete, on_update)
+
+
+def test_a_key_column_in_parentheses_is_the_column() -> None:
+    """``UNIQUE (((a)) COLLATE NOCASE, (b) DESC)`` is a key on a and b for SQLite (an
+    expression is refused there): the parser reads the names through the parentheses (kills
+    the first token taken for the name; it was read as "( ( a ) )")."""
+    (key,) = parse_table("CREATE TABLE t (a, b, UNIQUE (((a)) COLLATE NOCASE, (b) DESC))").uniques
+    assert key.columns == (IndexedColumn("a", "nocase", False), IndexedColumn("b", "", True))
+    assert parse_table("CREATE TABLE t (id INTEGER, PRIMARY KEY ((id)))").rowid_alias() == "id"
+
+
+@pytest.mark.parametrize("client", list(OPENERS))
+def test_a_key_written_with_parentheses_is_the_same_key(client: str) -> None:
+    """The same UNIQUE and PRIMARY KEY written with and without parentheses around their
+    columns: nothing to change (it was a rebuild, "UNIQUE constraints change")."""
+    db, conn = OPENERS[client]()
+    plain = "CREATE TABLE t (id INTEGER, a TEXT, PRIMARY KEY (id), UNIQUE (a COLLATE NOCASE));"
+    inline_sync.sync(db, plain)
+    conn.execute("INSERT INTO t VALUES (5, 'x')")
+    wrapped = plain.replace("(id)", "((id))").replace("(a COLLATE", "(((a)) COLLATE")
+    assert inline_sync.plan(db, wrapped).status == "up-to-date"
+    assert inline_sync.sync(db, wrapped, force=True).status == "up-to-date"
