@@ -241,7 +241,7 @@ def refuse_broken_readers(
             cols.update((n, (n, "rowid")) for n in _ROWID_NAMES if dt.current.column(n) is None)
         if cols:
             lost[renames.get(key, key)] = cols
-    for kind, name, table, sql in theirs:
+    for kind, name, table, sql in theirs if gone or lost else ():  # (nothing read otherwise)
         if kind not in ("view", "trigger", "index"):
             continue
         sig = significant(tokenize(sql))
