@@ -45,7 +45,7 @@ from .verify import (
     refuse_hint_cycles,
     refuse_outside_references,
 )
-from .virtual_tables import recreate_virtual_table, virtual_table_renames
+from .virtual_tables import create_virtual_table, recreate_virtual_table, virtual_table_renames
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -317,10 +317,9 @@ class _Planner:
             self.step("create", "table", name, self.sql_of("table", key), "new table")
             self.changes.append(Change("table", name, "create", False, ("new table",)))
         for key in vt_creates:
-            name = self.des.virtual_tables[key].name
-            self.step(
-                "create", "virtual table", name, self.sql_of("table", key), "new virtual table"
-            )
+            vt = self.des.virtual_tables[key]
+            name = vt.name
+            self.steps += create_virtual_table(vt, self.sql_of("table", key), self.des.tables)
             self.changes.append(
                 Change("virtual table", name, "create", False, ("new virtual table",))
             )

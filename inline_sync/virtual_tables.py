@@ -6,7 +6,7 @@ shadow tables with them).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from .definitions import Definition
 from .models import Schema, VirtualTable
@@ -76,6 +76,25 @@ def virtual_table_renames(
     }
 
 
+def _rebuild(name: str) -> Step:
+    return Step("copy rows", "virtual table", name,
+                f"INSERT INTO {in_main(name)} ({quote(name)}) VALUES ('rebuild')",
+                "rebuild the index from its external content table")  # fmt: skip
+
+
+def create_virtual_table(vt: VirtualTable, create_sql: str, tables: Container[str]) -> list[Step]:
+    """Create a new virtual table. An FTS index over an external content table that exists
+    (``tables``: the folded names of the declared tables) is then built from that table's
+    rows: made empty over rows it does not index, it would find none of them, and the
+    'delete' the usual triggers send for such a row corrupts an fts5 index."""
+    why = "new virtual table"
+    steps = [Step("create", "virtual table", vt.name, create_sql, why)]
+    content = fts_content(vt)
+    if content and fold(content) in tables:
+        steps.append(_rebuild(vt.name))
+    return steps
+
+
 def recreate_virtual_table(
     cur: VirtualTable,
     des: VirtualTable,
@@ -101,9 +120,7 @@ def recreate_virtual_table(
         return [
             Step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", reason),
             Step("create", "virtual table", name, create_sql, reason),
-            Step("copy rows", "virtual table", name,
-                 f"INSERT INTO {in_main(name)} ({quote(name)}) VALUES ('rebuild')",
-                 "rebuild the index from its external content table"),
+            _rebuild(name),
         ], reason, ()  # fmt: skip
     old_cols = {fold(c): c for c in columns_of("current", cur.name)}
     new_cols = [c for c in columns_of("desired", des.name) if fold(c) in old_cols]
