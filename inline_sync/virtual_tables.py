@@ -105,7 +105,7 @@ def recreate_virtual_table(
     copied through a plain table, or, for an FTS index over an external content table,
     rebuilt from that table.
 
-    Returns the steps, the reason, and what is lost (nothing: an empty tuple).
+    Returns the steps, the reason, and what is lost (as :attr:`Change.lost` says it).
     """
     name = des.name
     holding = PREFIX + "copy_" + name
@@ -117,11 +117,17 @@ def recreate_virtual_table(
         ], reason, ()  # fmt: skip
     content = fts_content(des)
     if content:
+        gone: tuple[str, ...] = ()
+        if fts_content(cur) is None and cur.module not in _DERIVED:  # it kept rows of its own
+            what = "text" if cur.module in ("fts4", "fts5") else "rows"
+            reason += f"; external content now: rebuilt from {content}, its own {what} not kept"
+            gone = (f"the {what} of the {cur.module} table {name} "
+                    f"(external content now: it is rebuilt from {content})",)  # fmt: skip
         return [
             Step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", reason),
             Step("create", "virtual table", name, create_sql, reason),
             _rebuild(name),
-        ], reason, ()  # fmt: skip
+        ], reason, gone  # fmt: skip
     old_cols = {fold(c): c for c in columns_of("current", cur.name)}
     new_cols = [c for c in columns_of("desired", des.name) if fold(c) in old_cols]
     keep_rowid = des.module not in _RTREES

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from memory_clients import KINDS, open_client, rows, sync_on
 
+import inline_sync
+
 DOCS = "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);\n"
 DOCS_REBUILT = (
     "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT NOT NULL, "
@@ -47,3 +49,24 @@ def test_a_new_index_over_a_new_table_is_empty_and_works(module: str, kind: str)
     conn.execute("INSERT INTO docs (id, body) VALUES (1, 'hello')")
     conn.execute("INSERT INTO docs_fts (docs_fts) VALUES ('rebuild')")
     assert matches(conn, "hello") == [(1,)]
+
+
+@pytest.mark.parametrize(("module", "kind"), CASES)
+def test_an_index_made_external_content_reports_its_own_text_lost(module: str, kind: str) -> None:
+    """An index that kept its own text, declared over an external content table, is rebuilt
+    from that table: the text it held (which need not be in that table) is gone, and the plan
+    says so (it said nothing: "definition changed", not destructive)."""
+    client, conn = open_client(kind)
+    own = f"CREATE VIRTUAL TABLE docs_fts USING {module}(body);\n"
+    sync_on(kind, client, DOCS + own)
+    conn.execute("INSERT INTO docs (id, body) VALUES (1, 'hello')")
+    conn.execute("INSERT INTO docs_fts (rowid, body) VALUES (9, 'only here')")
+    with pytest.raises(inline_sync.DestructiveChangeError) as caught:
+        sync_on(kind, client, DOCS + index(module))
+    assert caught.value.plan.changes[0].lost == (
+        f"the text of the {module} table docs_fts (external content now: it is rebuilt from docs)",
+    )
+    assert matches(conn, "only") == [(9,)]  # nothing changed
+    sync_on(kind, client, DOCS + index(module), allow_destructive=True)
+    assert matches(conn, "hello") == [(1,)]
+    assert matches(conn, "only") == []
