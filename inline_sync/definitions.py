@@ -273,8 +273,7 @@ def _hints_after(text: str, statements: list[tuple[Statement, bool]], j: int) ->
             continue
         if tok.kind is not COMMENT or "\n" in text[end : tok.start]:
             break
-        line_end = text.find("\n", tok.end)
-        if tok.text[:2] == "/*" and text[tok.end : None if line_end < 0 else line_end].strip():
+        if tok.text[:2] == "/*" and text[tok.end :].partition("\n")[0].strip():
             break  # /* … */ CREATE …: a comment before the next statement, on its line
         if re.search(_HINT, tok.text):
             found.append(tok)

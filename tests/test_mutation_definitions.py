@@ -334,3 +334,56 @@ def test_a_statement_cut_short_around_if_or_a_schema(text: str, name: str | None
     err = refused(client, conn, text)
     assert (err.name, err.index, err.statement) == (name, 1, text)
     assert any(m in err.message for m in ("incomplete input", "syntax error", "quoted"))
+
+
+def renamed(text: str) -> dict[str, str | None]:
+    return {d.name: d.renamed_from for d in parse(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # After its ";" on its line: its own, read although the statement has no other comment.
+        ("CREATE TABLE b (x); -- @renamed from=a\n", {"b": "a"}),
+        ("CREATE TABLE b (x); /* @renamed from=a */\nCREATE TABLE c (y);\n", {"b": "a", "c": None}),
+        ("CREATE TABLE b (x); /* @renamed from=a */", {"b": "a"}),
+        # Not the next statement's, although the splitter gives it that one.
+        (
+            "CREATE TABLE b2 (x); -- @renamed from=a1\nCREATE TABLE c2 (y);",
+            {"b2": "a1", "c2": None},
+        ),
+        # On the next line: the next statement's, or nobody's after the last.
+        ("CREATE TABLE b (x);\n-- @renamed from=a\nCREATE TABLE c (y);", {"b": None, "c": "a"}),
+        ("CREATE TABLE b (x);\n-- @renamed from=a\n", {"b": None}),
+        # Before the next statement on the same line: the next statement's.
+        (
+            "CREATE TABLE z (q);\nCREATE TABLE b (x); /* @renamed from=a */ CREATE TABLE c (y);\n",
+            {"z": None, "b": None, "c": "a"},
+        ),
+    ],
+)
+def test_a_hint_after_a_semicolon_is_the_statement_s_of_that_line(
+    text: str, expected: dict[str, str | None]
+) -> None:
+    """Which statement a hint after a ";" belongs to (kills the text read lazily although it
+    holds a hint, the previous statement's trailing hint not set apart from the next one's
+    leading comments, the tail after the last statement tokenized at the wrong offset, and
+    the rest of a /* */ comment's line read from the wrong place or to the wrong end)."""
+    assert renamed(text) == expected
+
+
+def test_a_text_without_hints_is_read_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without "@renamed" in the text, no statement is split whole and no hint is looked for
+    after any ";" (start-up cost: kills those tests made unconditional or inverted)."""
+    from inline_sync import definitions
+
+    called: list[str] = []
+    for name in ("split_statements", "_hints_after"):
+        real = getattr(definitions, name)
+        monkeypatch.setattr(
+            definitions, name, lambda *a, _real=real, _name=name: called.append(_name) or _real(*a)
+        )
+    parse("CREATE TABLE lazy_a (x);\nCREATE TABLE lazy_b (y); -- a comment\n")
+    assert called == []
+    parse("CREATE TABLE lazy_c (x); -- @renamed from=lazy_a\n")
+    assert called == ["split_statements", "_hints_after"]
