@@ -25,6 +25,11 @@ def fts_content(vt: VirtualTable) -> str | None:
     """Where an fts4 or fts5 table keeps its text, from its ``content=`` option: None in the
     table itself (no such option, or another module), "" nowhere (contentless: only the index
     is kept), else the name of its external content table."""
+    return fts_option(vt, "content")
+
+
+def fts_option(vt: VirtualTable, option: str) -> str | None:
+    """The value of an fts4 or fts5 table's ``option=value`` argument (unquoted), or None."""
     if vt.module not in ("fts4", "fts5"):
         return None
     sig = [t for t in tokenize(vt.sql) if t.kind is not COMMENT]
@@ -44,7 +49,7 @@ def fts_content(vt: VirtualTable) -> str | None:
             continue
         args[-1].append(tok)
     for arg in args:
-        if len(arg) > 2 and arg[0].is_name and arg[0].folded == "content" and arg[1].text == "=":
+        if len(arg) > 2 and arg[0].is_name and arg[0].folded == option and arg[1].text == "=":
             value = arg[2:]
             if len(value) > 1:
                 return "".join(t.text for t in value)
@@ -142,6 +147,12 @@ def recreate_virtual_table(
         lost.append(
             f"the text of the {des.module} table {name} (contentless now: only its index is kept)"
         )
+    # fts4's language ids live in a hidden column, not among its columns: copied as one.
+    old_language, new_language = fts_option(cur, "languageid"), fts_option(des, "languageid")
+    if old_language:  # (a table that no longer has them drops them, as it would a column)
+        old_cols[fold(new_language or old_language)] = old_language
+        if new_language and new_cols:
+            new_cols.append(new_language)
     select = ([f"rowid AS {quote(PREFIX + 'rowid')}"] if keep_rowid else []) + [
         quote(old_cols[fold(c)]) for c in new_cols
     ]
