@@ -28,6 +28,16 @@ def fts_content(vt: VirtualTable) -> str | None:
     return fts_option(vt, "content")
 
 
+def reads_content(sql: str) -> bool:
+    """Whether a CREATE VIRTUAL TABLE statement makes an fts5 index over an external content
+    table, which must exist for the index to be read (fts5 reads it, when first used only)."""
+    names = [t for t in tokenize(sql) if t.kind is not COMMENT]
+    at = next((i for i, t in enumerate(names) if t.keyword("USING")), len(names)) + 1
+    if at >= len(names) or fold(names[at].value) != "fts5":
+        return False
+    return bool(fts_content(VirtualTable("", sql, "fts5", "")))
+
+
 def fts_option(vt: VirtualTable, option: str) -> str | None:
     """The value of an fts4 or fts5 table's ``option=value`` argument (unquoted), or None."""
     if vt.module not in ("fts4", "fts5"):
