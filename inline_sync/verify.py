@@ -286,7 +286,8 @@ def _local_names(sig: list[Token]) -> set[str]:
     for i, tok in enumerate(sig):
         if not tok.is_name or (tok.kind is WORD and tok.text.upper() in RESERVED_WORDS):
             continue  # (the SELECT of CREATE VIEW v AS SELECT)
-        if i > 1 and sig[i - 1].keyword("AS") and sig[i - 2].folded != tok.folded:
+        # (No guard on i: SQLite stored the text, which neither starts nor ends with AS.)
+        if sig[i - 1].keyword("AS") and sig[i - 2].folded != tok.folded:
             found.add(tok.folded)
         j = i + 1
         if j < len(sig) and sig[j].text == "(":  # a column list: past it

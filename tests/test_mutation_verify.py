@@ -196,3 +196,14 @@ def test_a_reference_on_a_column_renamed_by_hint_is_no_new_column(kind: str) -> 
     with pytest.raises(inline_sync.ApplyError):
         sync_on(kind, client, after)
     assert everything(conn) == before
+
+
+def test_a_reference_to_the_primary_key_of_a_parent_without_one_is_counted() -> None:
+    """``REFERENCES p`` where p has no PRIMARY KEY names no key (SQLite reports a mismatch
+    when it counts it): p rebuilt, the reference can be no stable key, and is counted (kills
+    the primary key's columns read where there is none)."""
+    keyless = "CREATE TABLE p (n TEXT, m TEXT);\n"
+    child = "CREATE TABLE c (id INTEGER PRIMARY KEY, p_n TEXT REFERENCES p);\n"
+    assert checks(
+        keyless + child, keyless.replace("m TEXT", "m TEXT NOT NULL DEFAULT ''") + child
+    ) == [("c", "c", (("p", "p"),))]
