@@ -10,6 +10,8 @@ the valid sync refused; a trigger: made again unable to run)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from memory_clients import KINDS, everything, open_client, rows, run, sync_on
 
@@ -121,13 +123,19 @@ REFUSED = {
 }
 
 
+def v1_with(kind: str, theirs: str) -> tuple[Any, Any]:
+    """A database of ``kind`` synced to V1, with ``theirs`` (ignored objects) made on it."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, V1, ignore=["aud_*"])
+    run(conn, theirs)
+    return client, conn
+
+
 @pytest.mark.parametrize("case", REFUSED)
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_sync_that_would_break_theirs_is_refused(kind: str, case: str) -> None:
     theirs, definitions, refusal = REFUSED[case]
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(conn, theirs)
+    client, conn = v1_with(kind, theirs)
     conn.execute("INSERT INTO t (a, b) VALUES ('x', 1)")
     before = everything(conn)
     with pytest.raises(inline_sync.SyncError) as caught:
@@ -140,10 +148,8 @@ def test_a_sync_that_would_break_theirs_is_refused(kind: str, case: str) -> None
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_their_index_on_a_column_renamed_in_a_rebuild_follows_it(kind: str) -> None:
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(
-        conn, "CREATE INDEX aud_i ON t (b) WHERE a IS NOT NULL;\nCREATE INDEX aud_j ON t (lower(a))"
+    client, conn = v1_with(
+        kind, "CREATE INDEX aud_i ON t (b) WHERE a IS NOT NULL;\nCREATE INDEX aud_j ON t (lower(a))"
     )
     conn.execute("INSERT INTO t (a, b) VALUES ('x', 1)")
     definitions = (
@@ -162,10 +168,8 @@ def test_their_index_on_a_column_renamed_in_a_rebuild_follows_it(kind: str) -> N
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_theirs_reading_a_renamed_table_or_a_kept_column_are_left_working(kind: str) -> None:
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(
-        conn,
+    client, conn = v1_with(
+        kind,
         LOG + "CREATE VIEW aud_v AS SELECT b, x FROM t, other;\n"
         "CREATE TRIGGER aud_tr AFTER INSERT ON t BEGIN INSERT INTO aud_log VALUES (new.b); END",
     )
@@ -183,10 +187,8 @@ def test_theirs_reading_a_renamed_table_or_a_kept_column_are_left_working(kind: 
 def test_theirs_naming_a_dropped_table_only_as_an_alias_or_a_cte_do_not_stop_the_sync(
     kind: str,
 ) -> None:
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(
-        conn,
+    client, conn = v1_with(
+        kind,
         "CREATE VIEW aud_alias AS SELECT t.x FROM other AS t;\n"
         "CREATE VIEW aud_cte AS WITH t(a) AS (SELECT x FROM other) SELECT a FROM t",
     )
@@ -214,10 +216,8 @@ def test_theirs_reading_a_column_renamed_before_a_rebuild_are_rewritten_and_work
     """RENAME COLUMN runs before the rebuild: SQLite rewrites their view and their trigger
     on another table, which keep working (only what is on the rebuilt table is made again
     from its old text: the refusal above)."""
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(
-        conn,
+    client, conn = v1_with(
+        kind,
         LOG + "CREATE VIEW aud_v AS SELECT a FROM t;\n"
         "CREATE TRIGGER aud_tr AFTER INSERT ON aud_log BEGIN UPDATE t SET a = new.x; END",
     )
@@ -274,15 +274,13 @@ def test_an_alias_the_table_gives_itself_or_a_cte_after_a_column_list_is_told_ap
     """``FROM t AS t`` reads the table t (refused when t goes); a view whose own column list
     comes before a CTE named t reads the CTE (kills the alias compared with the wrong token,
     and the column list searched from the statement's start)."""
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(conn, "CREATE VIEW aud_cte(k) AS WITH t(a) AS (SELECT x FROM other) SELECT a FROM t")
+    client, conn = v1_with(
+        kind, "CREATE VIEW aud_cte(k) AS WITH t(a) AS (SELECT x FROM other) SELECT a FROM t"
+    )
     sync_on(kind, client, WITHOUT_T, ignore=["aud_*"], allow_destructive=True)
     assert rows(conn, "SELECT count(*) FROM aud_cte") == [(0,)]
 
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(conn, "CREATE VIEW aud_self AS SELECT t.a FROM t AS t")
+    client, conn = v1_with(kind, "CREATE VIEW aud_self AS SELECT t.a FROM t AS t")
     with pytest.raises(inline_sync.SyncError, match="cannot drop table 't': view 'aud_self'"):
         sync_on(kind, client, WITHOUT_T, ignore=["aud_*"], allow_destructive=True)
 
@@ -300,10 +298,8 @@ def test_what_the_sync_keeps_working_is_not_refused(kind: str) -> None:
     renamed without a rebuild (SQLite rewrites their trigger on the table), a rebuilt table
     that keeps its rowid, a column named by theirs only as another table's alias; and the
     text of theirs is not read at all when the plan drops nothing."""
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(
-        conn,
+    client, conn = v1_with(
+        kind,
         LOG + "CREATE VIEW aud_v AS SELECT x FROM other;\n"
         "CREATE VIEW aud_rowid AS SELECT rowid, b FROM t;\n"
         "CREATE VIEW aud_alias AS SELECT x AS a FROM aud_log;\n"
@@ -334,11 +330,8 @@ def test_their_view_after_a_table_of_theirs_reading_a_table_renamed_and_losing_a
     """The refusal looks past a table of theirs (one that references ours) to the view after
     it, and finds the column under the table's old name when the table is renamed by hint in
     the same sync."""
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(
-        conn,
-        "CREATE TABLE aud_ref (y REFERENCES other (x));\nCREATE VIEW aud_v AS SELECT a FROM t",
+    client, conn = v1_with(
+        kind, "CREATE TABLE aud_ref (y REFERENCES other (x));\nCREATE VIEW aud_v AS SELECT a FROM t"
     )
     before = everything(conn)
     renamed = (
@@ -361,9 +354,7 @@ def test_the_text_of_theirs_is_read_only_when_the_plan_drops_something(
     monkeypatch.setattr(
         scratch, "tables_named_in", lambda sql, names: read.append(sql) or real(sql, names)
     )
-    client, conn = open_client("sqlite3")
-    sync_on("sqlite3", client, V1, ignore=["aud_*"])
-    run(conn, "CREATE VIEW aud_v AS SELECT a FROM t")
+    client, _conn = v1_with("sqlite3", "CREATE VIEW aud_v AS SELECT a FROM t")
     added = V1.replace("b INT)", "b INT, c INT)")
     assert sync_on("sqlite3", client, added, ignore=["aud_*"]).status == "synced"
     assert read == []
@@ -373,9 +364,7 @@ def test_the_text_of_theirs_is_read_only_when_the_plan_drops_something(
 def test_a_dropped_column_named_by_theirs_only_on_another_table_is_not_refused(kind: str) -> None:
     """aud_alias names "a" as the alias of aud_log's column, and never names t: dropping t.a
     leaves it working (kills every table losing a column looked at, named or not)."""
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1, ignore=["aud_*"])
-    run(conn, LOG + "CREATE VIEW aud_alias AS SELECT x AS a FROM aud_log")
+    client, conn = v1_with(kind, LOG + "CREATE VIEW aud_alias AS SELECT x AS a FROM aud_log")
     assert (
         sync_on(kind, client, REBUILT_WITHOUT_A, ignore=["aud_*"], allow_destructive=True).status
         == "synced"
