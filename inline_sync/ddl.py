@@ -140,24 +140,18 @@ def _key_columns(tokens: list[Token]) -> tuple[tuple[IndexedColumn, ...], bool]:
 
 
 def _indexed_columns(tokens: list[Token]) -> tuple[IndexedColumn, ...]:
+    """The columns of a PRIMARY KEY or UNIQUE list: ``name [COLLATE x] [ASC|DESC]`` each.
+
+    SQLite refuses an expression there, so the name is the first token that is not "(" (it
+    reads "((a))" as a), a string read as a name too; ASC or DESC is the last of several
+    tokens (``UNIQUE (desc)`` names a column desc)."""
     cols: list[IndexedColumn] = []
     for part in _split_commas(tokens):  # (never an empty one: SQLite refuses "()", "(a,)")
-        collate = ""
-        desc = False
-        name_tokens = part
-        for j, tok in enumerate(part):
-            if tok.keyword("COLLATE"):  # reserved: a collation's name always follows
-                collate = part[j + 1].folded
-                name_tokens = part[:j] if name_tokens is part else name_tokens
-            elif tok.keyword("ASC", "DESC") and j == len(part) - 1:
-                desc = tok.keyword("DESC")
-                name_tokens = part[:j] if name_tokens is part else name_tokens
-        # A column's name, which SQLite reads through parentheses, "((a))" as "a" (an
-        # expression is refused in a PRIMARY KEY or UNIQUE), and from a string too.
-        while len(name_tokens) > 2 and name_tokens[0].text == "(":
-            name_tokens = name_tokens[1:-1]
-        name = name_tokens[0].folded
-        cols.append(IndexedColumn(name, collate, desc))
+        name = next(t for t in part if t.text != "(")
+        collates = [part[j + 1].folded for j, t in enumerate(part) if t.keyword("COLLATE")]
+        collate = collates[-1] if collates else ""  # (the last, as SQLite takes it)
+        desc = len(part) > 1 and part[-1].keyword("DESC")
+        cols.append(IndexedColumn(name.folded, collate, desc))
     return tuple(cols)
 
 

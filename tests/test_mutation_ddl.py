@@ -164,3 +164,31 @@ def test_a_key_written_with_parentheses_is_the_same_key(client: str) -> None:
     wrapped = plain.replace("(id)", "((id))").replace("(a COLLATE", "(((a)) COLLATE")
     assert inline_sync.plan(db, wrapped).status == "up-to-date"
     assert inline_sync.sync(db, wrapped, force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("UNIQUE (desc)", IndexedColumn("desc", "", False)),
+        ("UNIQUE (asc DESC)", IndexedColumn("asc", "", True)),
+        ("UNIQUE (desc ASC)", IndexedColumn("desc", "", False)),
+        ("UNIQUE (asc COLLATE nocase)", IndexedColumn("asc", "nocase", False)),
+    ],
+)
+def test_a_key_column_named_asc_or_desc_is_a_name_before_the_order(
+    key: str, expected: IndexedColumn
+) -> None:
+    """SQLite takes ASC and DESC as column names where nothing follows the name: only the
+    last of several words is the order (``UNIQUE (desc)`` crashed the parser)."""
+    (unique,) = parse_table(f"CREATE TABLE t (asc, desc, {key})").uniques
+    assert unique.columns == (expected,)
+
+
+@pytest.mark.parametrize("client", list(OPENERS))
+def test_a_table_keyed_on_a_column_named_desc_syncs_and_stays_up_to_date(client: str) -> None:
+    db, conn = OPENERS[client]()
+    schema = "CREATE TABLE t (desc TEXT, asc INT, UNIQUE (desc), PRIMARY KEY (asc DESC));"
+    assert inline_sync.sync(db, schema).status == "synced"
+    conn.execute("INSERT INTO t VALUES ('x', 1)")
+    assert inline_sync.plan(db, schema).status == "up-to-date"
+    assert inline_sync.sync(db, schema, force=True).status == "up-to-date"
