@@ -307,7 +307,8 @@ def _breaks(kind: str, on_it: bool, what: str) -> bool:
         return True
     if kind == "index":
         return False
-    return what == "rename" or (kind == "trigger" and on_it)
+    # (Of views and triggers, only a trigger is on a table: a view's tbl_name is its own.)
+    return what == "rename" or on_it
 
 
 def refuse_hint_cycles(
