@@ -79,6 +79,7 @@ def _name_edits(
     type_words = _type_words(tokens, sig, name_token)
     listed = _listed_tables(tokens, sig)
     in_trigger = any(t.keyword("TRIGGER") for t in tokens[:name_token])
+    in_virtual = any(t.keyword("VIRTUAL") for t in tokens[:name_token])
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
@@ -88,7 +89,9 @@ def _name_edits(
         if tok.folded in names and tok.kind in _NAMING:
             n = pos_in_sig[i]
             prev = tokens[sig[n - 1]]  # n >= 2: the name comes after CREATE and its kind
-            if not tok.names_object(prev):
+            # (fts's content='t' is a table's name too: the copy must read t's copy.)
+            content = in_virtual and prev.text == "=" and tokens[sig[n - 2]].folded == "content"
+            if not tok.names_object(prev) and not content:
                 continue  # a string where SQLite reads a string
             nxt = tokens[sig[n + 1]] if n + 1 < len(sig) else None
             prev_word = prev.text.upper() if prev.kind is WORD else ""
