@@ -17,6 +17,7 @@ from fake_d1 import FakeD1
 from memory_clients import OPENERS, open_client, rows, run, sync_on
 
 import inline_sync
+from inline_sync import apply
 from inline_sync.apply import refused
 from inline_sync.clients import SQLite3Client
 from inline_sync.d1 import sync_async
@@ -504,3 +505,73 @@ def test_a_drop_refused_for_a_constraint_blames_the_on_delete_action_not_the_row
     assert "ON DELETE action" not in str(refused(other, "FOREIGN KEY constraint failed"))
     create = Step("create", "table", "t", "CREATE TABLE t (a)", "new")
     assert "ON DELETE" not in str(refused(create, "NOT NULL constraint failed: t.a"))
+
+
+NN = "NOT NULL constraint failed: t.{}"
+
+
+@pytest.mark.parametrize(
+    ("action", "sql", "column", "hinted"),
+    [
+        ("copy columns", "INSERT INTO main.t (a) SELECT a FROM main.old", "b", True),
+        ("copy rows", "INSERT INTO b (a) SELECT a FROM x", "b", True),  # the table's name
+        ("copy rows", "INSERT INTO t (a) SELECT a FROM x", "x", True),  # the source's name
+        ("copy rows", "INSERT INTO t (b, a) SELECT b, a FROM x", "b", False),  # written
+        ("add column", "ALTER TABLE t ADD COLUMN b NOT NULL", "b", False),
+    ],
+)
+def test_the_new_column_hint_reads_the_copy_s_own_column_list(
+    action: str, sql: str, column: str, hinted: bool
+) -> None:
+    """Only the names between the copy's parentheses are the columns it writes (kills the
+    list's start or end found otherwise, its first name skipped, and "copy columns" spelt
+    otherwise)."""
+    step = Step(action, "table", "t", sql, "")
+    hint = apply.new_column_hint(step, NN.format(column))
+    assert bool(hint) is hinted
+    if hinted:
+        assert hint.startswith(f"the new column {column} is NOT NULL without a DEFAULT")
+
+
+@pytest.mark.parametrize(
+    ("step", "message", "expected"),
+    [
+        (
+            None,
+            "constraint failed",
+            "SQLite refused the change: constraint failed (existing rows violate the new "
+            "constraint)",
+        ),
+        (
+            Step("drop column", "table", "t", "ALTER TABLE t DROP COLUMN a", ""),
+            "constraint failed",
+            "SQLite refused to drop column table t: constraint failed (existing rows violate "
+            "the new constraint)",
+        ),
+        (
+            Step("rebuild", "table", "t", "CREATE TABLE t (a CHECK (u.a > 0))", ""),
+            "no such column: u.a",
+            "SQLite refused to rebuild table t: no such column: u.a",
+        ),
+        (
+            Step("drop", "table", "p", "DROP TABLE main.p", ""),
+            "FOREIGN KEY constraint failed",
+            "SQLite refused to drop table p: FOREIGN KEY constraint failed (existing rows "
+            "violate a foreign key)",
+        ),
+        (
+            Step("drop", "table", "p", "DROP TABLE main.p", ""),
+            "no such table: main.x",
+            "SQLite refused to drop table p: no such table: main.x",
+        ),
+    ],
+)
+def test_refusals_without_a_hint_of_their_own_say_no_more(
+    step: Step | None, message: str, expected: str
+) -> None:
+    """No hint where none applies: a bare "constraint failed" with no step or a step without
+    a hint of its own, a CHECK naming another table than the one rebuilt, a DROP refused by
+    a foreign key's RESTRICT or for no constraint (kills the hints' empty answers made
+    non-empty, and the step's hint looked up without a step)."""
+    text = str(apply.refused(step, message)).split("\n")[0]
+    assert text == expected
