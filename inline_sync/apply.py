@@ -15,7 +15,7 @@ from .models import free_rowid_name
 from .names import PREFIX, in_main
 from .plan import ForeignKeyCheck, Step, SyncPlan
 from .scratch import unprefix_message
-from .tokenizer import COMMENT, fold, quote, splice, tokenize
+from .tokenizer import COMMENT, KEYWORDS, fold, quote, splice, tokenize
 
 # SQLite checks no row of a child whose parent key is not the parent's PRIMARY KEY or UNIQUE:
 # it refuses the check itself (and, with foreign keys on, every write to the child).
@@ -57,9 +57,12 @@ def new_column_hint(step: Step | None, message: str) -> str:
     written = {t.folded for t in tokens[start + 1 : end] if t.is_name}
     if not written or fold(column) in written:
         return ""
+    # (In the example, SQL: the name quoted where it needs quotes, "x y" or a keyword.)
+    bare = column.isascii() and column.replace("_", "a").isalnum() and not column[0].isdigit()
+    as_sql = column if bare and column.upper() not in KEYWORDS else quote(column)
     return (
         f"the new column {column} is NOT NULL without a DEFAULT, and existing rows have no "
-        f"value for it: give it one, e.g. {column} ... NOT NULL DEFAULT 0"
+        f"value for it: give it one, e.g. {as_sql} ... NOT NULL DEFAULT 0"
     )
 
 

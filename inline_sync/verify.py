@@ -269,7 +269,9 @@ def refuse_broken_readers(
                     + ("cannot outlive it" if kind == "index" else "could not run afterwards")
                     + ". Declare "
                     f"{name!r}, change or drop it yourself first"
-                    + (", or rename the column in a sync of its own" if what in _RENAMES else "")
+                    # (A sync of its own renames by RENAME COLUMN, which rewrites theirs,
+                    # unless the table's key forbids it: then the copy renames there too.)
+                    + (", or rename the column in a sync of its own" if what == "remake" else "")
                     + "; nothing was changed"
                 )
 

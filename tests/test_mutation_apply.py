@@ -534,6 +534,19 @@ def test_the_new_column_hint_reads_the_copy_s_own_column_list(
 
 
 @pytest.mark.parametrize(
+    ("column", "written"),
+    [("b", "b"), ("x y", '"x y"'), ("order", '"order"'), ("1st", '"1st"'), ("a_1", "a_1"),
+     ('q"t', '"q""t"'), ("é", '"é"')],
+)  # fmt: skip
+def test_the_new_column_hint_writes_the_name_as_sql(column: str, written: str) -> None:
+    """The example in the hint is SQL to copy: a name that needs quotes has them."""
+    step = Step("copy rows", "table", "t", "INSERT INTO t (a) SELECT a FROM x", "")
+    hint = apply.new_column_hint(step, NN.format(column))
+    assert hint.endswith(f"give it one, e.g. {written} ... NOT NULL DEFAULT 0")
+    assert hint.startswith(f"the new column {column} is NOT NULL")
+
+
+@pytest.mark.parametrize(
     ("step", "message", "expected"),
     [
         (
