@@ -141,9 +141,8 @@ _MAX_TRIES = 4096
 
 
 def definition_links(d: Definition) -> list[Link]:
-    """(parent, ON DELETE, ON UPDATE) of each foreign key of a CREATE TABLE, the parent
-    folded and the actions upper-case; none for what does not parse (its CREATE fails first,
-    naming it)."""
+    """The :data:`Link` of each foreign key of a CREATE TABLE, read by the DDL parser; none
+    for what does not parse (its CREATE fails first, naming it)."""
     if d.kind != TABLE:
         return []
     from .ddl import ParseError, parse_table
