@@ -95,6 +95,8 @@ def test_reads_content_is_an_fts5_index_over_a_content_table(sql: str, expected:
         # Parentheses in an argument, commas inside them: one argument (fts4 accepts them).
         ("a DECIMAL(5, 2), b INTEGER(5), languageid=lid", "lid"),
         ("a, tokenize=simple(x, y), languageid=(lid)", "(lid)"),
+        ("a, tokenize=simple((x), y), languageid=lid", "lid"),  # (nested)
+        ("a, languageid=", None),  # (SQLite accepts it: no value)
     ],
 )
 def test_fts_option_reads_the_value_unquoted(args: str, expected: str | None) -> None:
