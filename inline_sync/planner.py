@@ -67,6 +67,7 @@ class PlanInput:
         strategy: str,  # "prefix" or "scratch-db": the plan says which
         prefixed: frozenset[str] | None = None,  # names the prefix copies wrote prefixed
         theirs: tuple[tuple[str, str, str, str], ...] = (),
+        kept_tables: frozenset[str] = frozenset(),
     ) -> None:
         self.definitions = definitions
         self.caps = caps
@@ -83,6 +84,8 @@ class PlanInput:
         #: ignored tables that may reference ours (their SQL says REFERENCES), and the
         #: ignored views and triggers, which may read ours.
         self.theirs = theirs
+        #: The folded names of the live tables the sync keeps undeclared (ignored ones).
+        self.kept_tables = kept_tables
 
 
 def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:
@@ -319,7 +322,8 @@ class _Planner:
         for key in vt_creates:
             vt = self.des.virtual_tables[key]
             name = vt.name
-            self.steps += create_virtual_table(vt, self.sql_of("table", key), self.des.tables)
+            tables = self.des.tables.keys() | self.inp.kept_tables  # the content may be either
+            self.steps += create_virtual_table(vt, self.sql_of("table", key), tables)
             self.changes.append(
                 Change("virtual table", name, "create", False, ("new virtual table",))
             )

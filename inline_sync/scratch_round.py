@@ -515,6 +515,7 @@ class ScratchRound:
                         and not fold(str(n)).startswith(PREFIX)
                     )  # (not the scratch copies; a table that may reference ours)
                 ),
+                kept_tables=frozenset(filter(self._live_only, self.tables)),
             ),
         )
         return the_plan, fingerprint

@@ -99,9 +99,10 @@ def _rebuild(name: str) -> Step:
 
 def create_virtual_table(vt: VirtualTable, create_sql: str, tables: Container[str]) -> list[Step]:
     """Create a new virtual table. An FTS index over an external content table that exists
-    (``tables``: the folded names of the declared tables) is then built from that table's
-    rows: made empty over rows it does not index, it would find none of them, and the
-    'delete' the usual triggers send for such a row corrupts an fts5 index."""
+    (``tables``: the folded names of the tables there after the sync, declared or kept) is
+    then built from that table's rows: made empty over rows it does not index, it would find
+    none of them, and the 'delete' the usual triggers send for such a row corrupts an fts5
+    index."""
     why = "new virtual table"
     steps = [Step("create", "virtual table", vt.name, create_sql, why)]
     content = fts_content(vt)
