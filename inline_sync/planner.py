@@ -45,7 +45,12 @@ from .verify import (
     refuse_hint_cycles,
     refuse_outside_references,
 )
-from .virtual_tables import create_virtual_table, recreate_virtual_table, virtual_table_renames
+from .virtual_tables import (
+    changed_virtual_tables,
+    create_virtual_table,
+    recreate_virtual_table,
+    virtual_table_renames,
+)
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -129,7 +134,7 @@ class _Planner:
         hints = hinted_renames(self.defs, des.tables)
         refuse_hint_cycles(hints, cur, des, self.defs)
         renames = followed_renames(hints, cur.tables, des.tables)  # new key -> old key
-        vt_renames = virtual_table_renames(cur, des, self.defs)
+        vt_renames = virtual_table_renames(cur, des, self.defs, self.inp.columns_of)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
         moved_columns = self._hinted_column_renames(renames)
@@ -167,12 +172,7 @@ class _Planner:
             k for k in cur.virtual_tables
             if k not in des.virtual_tables and k not in vt_renames.values()
         ]  # fmt: skip
-        vt_changed = [
-            k for k, v in des.virtual_tables.items()
-            if k in cur.virtual_tables and k not in vt_moved
-            and (cur.virtual_tables[k].module, cur.virtual_tables[k].arguments)
-            != (v.module, v.arguments)
-        ]  # fmt: skip
+        vt_changed = changed_virtual_tables(cur, des, vt_renames)  # key -> the live one
 
         rebuild = {k for k, dt in diffs.items() if dt.rebuild}
         # Foreign keys that stay on: the rebuilt tables and every table referencing them.
@@ -207,8 +207,8 @@ class _Planner:
                 self._rebuild(diffs[key], old)
         if late:
             self._table_drops(late, [])
-        for key in vt_changed:
-            self._recreate_vtab(cur.virtual_tables[key], des.virtual_tables[key])
+        for key, live in vt_changed.items():
+            self._recreate_vtab(live, des.virtual_tables[key], key in vt_renames)
         self._create_dependents()
         self._keep_theirs(rebuild, renames)
         fk_checks = foreign_key_checks(cur, des, diffs, renames, rebuild, drops)
@@ -428,13 +428,12 @@ class _Planner:
             self.changes.append(Change("table", dt.desired.name, "rebuild", bool(cols), reasons,
                                        self._lose(dt.desired.name, cols)))  # fmt: skip
 
-    def _recreate_vtab(self, cur: VirtualTable, des: VirtualTable) -> None:
-        steps, reason, lost = recreate_virtual_table(
-            cur,
-            des,
-            self.sql_of("table", des.key),
-            self._columns_of,
-        )
+    def _recreate_vtab(self, cur: VirtualTable, des: VirtualTable, renamed: bool) -> None:
+        def columns_of(side: str, name: str) -> list[str]:  # (renamed: the hinted one's)
+            return self._columns_of("renamed" if renamed and side == "current" else side, name)
+
+        sql = self.sql_of("table", des.key)
+        steps, reason, lost = recreate_virtual_table(cur, des, sql, columns_of)
         self.steps.extend(steps)
         self.changes.append(
             Change("virtual table", des.name, "recreate", bool(lost), (reason,), lost)

@@ -216,15 +216,21 @@ class ScratchRound:
                 self._add(f"rows {i}", statement[0])
         self.vtab_columns: list[tuple[str, str]] = []
         for d in self.defs:
-            current = self.tables.get(d.key)
-            if d.kind == VIRTUAL and current is not None and current[1]:
-                desired = (d.name, SCRATCH_DB) if self.in_db else (PREFIX + d.name, "main")
-                for side, (name, schema) in (("current", (current[0], "main")),
-                                             ("desired", desired)):  # fmt: skip
-                    self.vtab_columns.append((side, d.name))
-                    self._add(f"columns {side} {d.key}", "SELECT name FROM "
-                              f"pragma_table_info({literal(name)}, {literal(schema)})",
-                              scratch=side == "desired")  # fmt: skip
+            if d.kind != VIRTUAL:
+                continue
+            # Its live namesake's columns, and those of the live one its @renamed hint names
+            # (renamed and changed, it is made again with that one's rows).
+            live = {"current": self.tables.get(d.key)}
+            if d.renamed_from:
+                live["renamed"] = self.tables.get(fold(d.renamed_from))
+            where = {side: (t[0], "main") for side, t in live.items() if t is not None and t[1]}
+            if where:
+                where["desired"] = (d.name, SCRATCH_DB) if self.in_db else (PREFIX + d.name, "main")
+            for side, (name, schema) in where.items():
+                self.vtab_columns.append((side, d.name))
+                self._add(f"columns {side} {d.key}", "SELECT name FROM "
+                          f"pragma_table_info({literal(name)}, {literal(schema)})",
+                          scratch=side == "desired")  # fmt: skip
         self.first_drop = len(self.statements)
         for sql, _ in self._drops():
             self._add("", sql)

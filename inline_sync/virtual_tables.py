@@ -70,13 +70,18 @@ def fts_option(vt: VirtualTable, option: str) -> str | None:
 
 
 def virtual_table_renames(
-    cur: Schema, des: Schema, defs: dict[tuple[str, str], Definition]
+    cur: Schema,
+    des: Schema,
+    defs: dict[tuple[str, str], Definition],
+    columns_of: Callable[[str, str], list[str]],
 ) -> dict[str, str]:
-    """The virtual tables renamed by an ``@renamed`` hint and otherwise unchanged (renamed by
-    ``ALTER TABLE … RENAME TO``, their module renames their shadow tables): desired key ->
-    current key. The hints are followed as a table's are (:func:`names.followed_renames`):
-    through chains, and when the old name is declared again (moved aside for a new table).
-    One whose arguments change too is made anew."""
+    """The virtual tables renamed by an ``@renamed`` hint: desired key -> current key. Renamed
+    by ``ALTER TABLE … RENAME TO`` (their module renames their shadow tables); one whose
+    arguments change too is then made again with its rows (:func:`changed_virtual_tables`),
+    where the columns of the live one its hint names are known (``columns_of("renamed",
+    name)``), else made anew. The hints are followed as a table's are
+    (:func:`names.followed_renames`): through chains, and when the old name is declared again
+    (moved aside for a new table)."""
     hints = hinted_renames(defs, des.virtual_tables)
     # (Tables and virtual tables share their names: an ordinary table holds a name too.)
     followed = followed_renames(
@@ -86,9 +91,31 @@ def virtual_table_renames(
         new: old
         for new, old in followed.items()
         if old in cur.virtual_tables
-        and (cur.virtual_tables[old].module, cur.virtual_tables[old].arguments)
-        == (des.virtual_tables[new].module, des.virtual_tables[new].arguments)
+        and (
+            _arguments(cur.virtual_tables[old]) == _arguments(des.virtual_tables[new])
+            or (hints[new] == old and bool(columns_of("renamed", des.virtual_tables[new].name)))
+        )
     }
+
+
+def _arguments(vt: VirtualTable) -> tuple[str, str]:
+    return vt.module, vt.arguments
+
+
+def changed_virtual_tables(
+    cur: Schema, des: Schema, renames: dict[str, str]
+) -> dict[str, VirtualTable]:
+    """The virtual tables whose module or arguments change (``renames``: desired key ->
+    current key, :func:`virtual_table_renames`): desired key -> the live one, under its new
+    name (renamed first, it is then made again)."""
+    moved = set(renames.values())  # (a new one of the old name may take its place)
+    changed: dict[str, VirtualTable] = {}
+    for key, vt in des.virtual_tables.items():
+        old = renames.get(key, key if key not in moved else None)
+        live = cur.virtual_tables.get(old) if old is not None else None
+        if live is not None and _arguments(live) != _arguments(vt):
+            changed[key] = VirtualTable(vt.name, live.sql, live.module, live.arguments)
+    return changed
 
 
 def _rebuild(name: str) -> Step:
