@@ -165,19 +165,33 @@ _FROM_ENDS = frozenset(
 )  # fmt: skip
 
 
+#: Words that start a subquery: a "(" before one opens no list of tables.
+_SUBQUERY_STARTS = frozenset({"SELECT", "VALUES", "WITH"})
+
+
 def _listed_tables(tokens: tuple[Token, ...] | list[Token], sig: list[int]) -> set[int]:
-    """The positions in ``sig`` right after a comma that separates the tables of a FROM
-    clause (``FROM a, b``): a table's name stands there."""
+    """The positions in ``sig`` where a FROM clause's table stands with no keyword before it:
+    right after a comma that separates its tables (``FROM a, b``), and right after the ``(``
+    of tables grouped in parentheses (``FROM (a, b)``, ``JOIN (a JOIN b)``), which stands
+    where a table does."""
     found: set[int] = set()
     in_from = [False]  # by parenthesis depth: whether a FROM clause is being read there
     for n, i in enumerate(sig):
         tok = tokens[i]
         text = tok.text.upper() if tok.kind is WORD else tok.text
         if text == "(" and tok.kind is OP:
-            in_from.append(False)
+            # Where a table stands (after FROM, JOIN or a listing comma, or first in such a
+            # group), "(" groups tables unless a subquery starts. (For n = 0, sig[n - 1] is
+            # the last token: never FROM or JOIN, which a table must follow.)
+            grouped = (n in found or tokens[sig[n - 1]].keyword("FROM", "JOIN")) and not (
+                n + 1 < len(sig) and tokens[sig[n + 1]].keyword(*_SUBQUERY_STARTS)
+            )
+            in_from.append(grouped)
+            if grouped:
+                found.add(n + 1)
         elif text == ")" and tok.kind is OP and len(in_from) > 1:
             in_from.pop()
-        elif text in ("FROM", "JOIN"):
+        elif text == "FROM":  # (a JOIN follows a table, where FROM or a group set the level)
             in_from[-1] = True
         elif text in _FROM_ENDS and (tok.kind is WORD or tok.kind is OP):
             in_from[-1] = False

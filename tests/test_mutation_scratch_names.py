@@ -111,13 +111,13 @@ def test_listed_tables_whatever_the_case_of_from() -> None:
     or upper-cased only for tokens that are not words)."""
     assert listed("select x from a, b") == ["b"]
     assert listed("Select x From a join b, c") == ["c"]
+    assert listed("select x from (a, b)") == ["a", "b"]
 
 
 def test_listed_tables_in_a_parenthesized_join() -> None:
-    """``FROM (a JOIN b, c)``: within the parentheses JOIN starts the join's table list, where
-    a comma joins one more table (kills JOIN misspelt or lower-cased: only FROM, at the outer
-    level, was then read)."""
-    assert listed("SELECT * FROM (a JOIN b, c)") == ["c"]
+    """``FROM (a JOIN b, c)``: the parentheses group tables, so a table stands first in them
+    and after each comma in them (tests/test_parenthesized_from.py has the rest)."""
+    assert listed("SELECT * FROM (a JOIN b, c)") == ["a", "c"]
 
 
 def test_a_comma_after_the_from_clause_lists_no_table() -> None:
