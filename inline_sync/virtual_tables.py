@@ -169,11 +169,11 @@ def _keep_settings(steps: list[Step], cur: VirtualTable, des: VirtualTable) -> l
     create = next(i for i, s in enumerate(steps) if s.action == "create")
     return [
         *steps[:drop],
-        Step("copy rows", "virtual table", name,
+        Step("keep settings", "virtual table", name,
              f"CREATE TABLE {in_main(holding)} AS SELECT k, v FROM "
              f"{in_main(cur.name + '_config')} WHERE k IN ({keys})", "hold its settings"),
         *steps[drop : create + 1],
-        Step("copy rows", "virtual table", name,
+        Step("keep settings", "virtual table", name,
              f"INSERT INTO {in_main(name)} ({quote(name)}, rank) SELECT k, v FROM "
              f"{in_main(holding)}", "set its settings again"),
         Step("drop", "table", holding, f"DROP TABLE {in_main(holding)}", "drop the holding table"),
