@@ -114,6 +114,12 @@ def _name_edits(
                 after_main = after_dot and tokens[sig[n - 2]].folded == "main"
                 rewrite = (
                     prev_word in NAME_AFTER
+                    or content  # fts's content="order"
+                    or (  # UPDATE OR IGNORE "order"
+                        prev_word in _CONFLICTS
+                        and tokens[sig[n - 2]].keyword("OR")
+                        and tokens[sig[n - 3]].keyword("UPDATE")
+                    )
                     or after_main
                     or n in listed  # FROM a, "order"
                     or (prev_word == "IN" and not is_call)  # x IN "key"
@@ -200,6 +206,8 @@ def _listed_tables(tokens: tuple[Token, ...] | list[Token], sig: list[int]) -> s
     return found
 
 
+#: The conflict resolutions of ``UPDATE OR <conflict> <table>``.
+_CONFLICTS = frozenset({"ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"})
 #: The rows a trigger's body reads (and an upsert's): new.x is the row, not a table named new.
 _TRIGGER_ROWS = frozenset({"NEW", "OLD", "EXCLUDED"})
 #: Words that end a column's type: its constraints begin.
