@@ -80,6 +80,12 @@ def _name_edits(
     listed = _listed_tables(tokens, sig)
     in_trigger = any(t.keyword("TRIGGER") for t in tokens[:name_token])
     in_virtual = any(t.keyword("VIRTUAL") for t in tokens[:name_token])
+    # A trigger's or index's own ON (ON <table>): its first after the name.
+    head_on = -1
+    if in_trigger or any(t.keyword("INDEX") for t in tokens[:name_token]):
+        head_on = next(
+            (n for n, i in enumerate(sig) if i >= name_token and tokens[i].keyword("ON")), -1
+        )
     for i, tok in enumerate(tokens):
         if i < name_token:
             continue
@@ -112,8 +118,17 @@ def _name_edits(
                 # json_each's value…) and those of a trigger's rows: new.x is no table there.
                 before_dot = nxt is not None and nxt.kind is OP and nxt.text == "."
                 after_main = after_dot and tokens[sig[n - 2]].folded == "main"
+                # After ON and UPDATE the grammar may go on with a keyword (ON CONFLICT, ON
+                # DELETE, DO UPDATE SET, a trigger's UPDATE OF): a bare one is no table there,
+                # but for a trigger's or index's own ON and a body's UPDATE of SET.
+                grammar = (
+                    tok.kind is WORD
+                    and word in _GRAMMAR_AFTER.get(prev_word, ())
+                    and n - 1 != head_on
+                    and (word != "OF" or n < head_on)
+                )
                 rewrite = (
-                    prev_word in NAME_AFTER
+                    (prev_word in NAME_AFTER and not grammar)
                     or content  # fts's content="order"
                     or (  # UPDATE OR IGNORE "order"
                         prev_word in _CONFLICTS
@@ -206,6 +221,9 @@ def _listed_tables(tokens: tuple[Token, ...] | list[Token], sig: list[int]) -> s
     return found
 
 
+#: The keywords SQLite's grammar puts right after ON or UPDATE, where a table's name may
+#: stand too (see ``_name_edits``).
+_GRAMMAR_AFTER = {"ON": ("CONFLICT", "DELETE", "UPDATE"), "UPDATE": ("SET", "ON", "OF", "OR")}
 #: The conflict resolutions of ``UPDATE OR <conflict> <table>``.
 _CONFLICTS = frozenset({"ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"})
 #: The rows a trigger's body reads (and an upsert's): new.x is the row, not a table named new.

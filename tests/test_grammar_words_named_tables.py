@@ -1,0 +1,74 @@
+"""Tables named like the words SQLite's grammar puts after ON and UPDATE: ``ON CONFLICT``
+(a constraint's conflict clause, an upsert), ``ON DELETE`` / ``ON UPDATE`` (a foreign key's
+actions), ``DO UPDATE SET``, ``ON UPDATE SET NULL``, a trigger's ``UPDATE ON`` / ``UPDATE OF``
+and ``UPDATE OR IGNORE``. A word after ON or UPDATE was taken for a table whatever it was,
+so where a table of that name was declared the prefix strategy (Durable Objects, D1)
+prefixed the keyword: a valid schema refused (near "CONFLICT": syntax error). Such a word is
+a table only where a table stands: after a trigger's or index's own ON, or a body's
+``UPDATE`` (``UPDATE conflict SET …``, ``UPDATE of SET …``)."""
+
+from __future__ import annotations
+
+import pytest
+from memory_clients import open_client, sync_on
+
+from inline_sync.scratch import rename_tables_in, tables_named_in
+
+PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
+
+CASES = {
+    "conflict": (
+        "CREATE TABLE t (a UNIQUE ON CONFLICT REPLACE, b, UNIQUE (b) ON CONFLICT IGNORE);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON conflict BEGIN\n"
+        "  INSERT INTO t VALUES (1, 2) ON CONFLICT (a) DO NOTHING;\n"
+        "  UPDATE conflict SET x = 1; END;\n"
+        "CREATE INDEX ci ON conflict (x);"
+    ),
+    "update": (
+        "CREATE TABLE t (a PRIMARY KEY);\n"
+        "CREATE TABLE u (b REFERENCES t ON UPDATE SET NULL ON DELETE CASCADE);\n"
+        'CREATE TRIGGER tr AFTER UPDATE ON t BEGIN UPDATE "update" SET x = 1; END;'
+    ),
+    "delete": (
+        "CREATE TABLE t (a PRIMARY KEY);\nCREATE TABLE u (b REFERENCES t ON DELETE SET NULL);"
+    ),
+    "set": (
+        "CREATE TABLE t (a UNIQUE);\n"
+        'CREATE TRIGGER tr AFTER INSERT ON "set" BEGIN\n'
+        "  INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET a = 2;\n"
+        '  UPDATE "set" SET x = 1; END;'
+    ),
+    "on": 'CREATE TABLE t (a);\nCREATE TRIGGER tr AFTER UPDATE ON "on" BEGIN SELECT 1; END;',
+    "of": (
+        "CREATE TABLE t (a);\n"
+        "CREATE TRIGGER tr AFTER UPDATE OF a ON t BEGIN UPDATE of SET x = 1; END;"
+    ),
+    "or": (
+        "CREATE TABLE t (a);\n"
+        'CREATE TRIGGER tr AFTER INSERT ON "or" BEGIN UPDATE OR IGNORE t SET a = 1; END;'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize(("kind", "strategy"), PREFIXED)
+def test_a_table_named_like_a_grammar_word_syncs(kind: str, strategy: str, name: str) -> None:
+    schema = f'CREATE TABLE "{name}" (x);\n{CASES[name]}'
+    client, _ = open_client(kind)
+    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
+    assert sync_on(kind, client, schema, **options).status == "synced"
+    assert sync_on(kind, client, schema, **options).status == "up-to-date"
+
+
+def test_the_name_readers_tell_the_grammar_word_from_the_table() -> None:
+    trigger = (
+        "CREATE TRIGGER tr AFTER UPDATE OF a ON conflict BEGIN "
+        "INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET a = 2; UPDATE of SET a = 1; END"
+    )
+    assert tables_named_in(trigger, {"conflict", "of", "set", "t"}) == {"conflict", "of", "t"}
+    assert rename_tables_in(trigger, {"conflict": "c2", "of": "o2"}) == (
+        'CREATE TRIGGER tr AFTER UPDATE OF a ON "c2" BEGIN '
+        'INSERT INTO t VALUES (1) ON CONFLICT DO UPDATE SET a = 2; UPDATE "o2" SET a = 1; END'
+    )
+    index = "CREATE INDEX i ON conflict (a) WHERE a > 0"
+    assert tables_named_in(index, {"conflict"}) == {"conflict"}
