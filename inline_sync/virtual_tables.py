@@ -161,10 +161,15 @@ def recreate_virtual_table(
     content = fts_content(des)
     if content:
         gone: tuple[str, ...] = ()
-        if fts_content(cur) is None and cur.module not in _DERIVED:  # it kept rows of its own
-            what = "text" if cur.module in ("fts4", "fts5") else "rows"
+        before = fts_content(cur)
+        # What it held of its own: its rows, or a contentless index's entries (for rows that
+        # need not be in the content table).
+        what = "text" if cur.module in ("fts4", "fts5") else "rows"
+        what = "index entries" if before == "" else what
+        if (before is None and cur.module not in _DERIVED) or before == "":
             reason += f"; external content now: rebuilt from {content}, its own {what} not kept"
-            gone = (f"the {what} of the {cur.module} table {name} "
+            kind = f"contentless {cur.module}" if before == "" else cur.module
+            gone = (f"the {what} of the {kind} table {name} "
                     f"(external content now: it is rebuilt from {content})",)  # fmt: skip
         return [
             Step("drop", "virtual table", name, f"DROP TABLE {in_main(name)}", reason),
@@ -180,7 +185,8 @@ def recreate_virtual_table(
         lost.append(f"the rows of the contentless {cur.module} table {name}")
         new_cols = []
         keep_rowid = False
-    elif content == "":  # made contentless: the text is indexed again, then no longer kept
+    elif content == "" and not fts_content(cur):  # made contentless: the text indexed, not kept
+        # (An external content index's text stays in its content table.)
         reason += "; contentless now: the text is indexed, no longer stored"
         lost.append(
             f"the text of the {des.module} table {name} (contentless now: only its index is kept)"

@@ -94,3 +94,43 @@ def test_an_index_made_external_content_reports_its_own_text_lost(module: str, k
     sync_on(kind, client, DOCS + index(module), allow_destructive=True)
     assert matches(conn, "hello") == [(1,)]
     assert matches(conn, "only") == []
+
+
+@pytest.mark.parametrize(("module", "kind"), CASES)
+def test_a_contentless_index_made_external_content_reports_its_entries_lost(
+    module: str, kind: str
+) -> None:
+    """A contentless index holds entries for rows that need not be in the content table it
+    now reads: rebuilt from that table, those entries go, and the plan says so, as it does
+    for any change of a contentless index (it said nothing: "definition changed")."""
+    client, conn = open_client(kind)
+    contentless = f"CREATE VIRTUAL TABLE docs_fts USING {module}(body, content='');\n"
+    sync_on(kind, client, DOCS + contentless)
+    conn.execute("INSERT INTO docs (id, body) VALUES (1, 'hello')")
+    conn.execute("INSERT INTO docs_fts (rowid, body) VALUES (9, 'only here')")
+    with pytest.raises(inline_sync.DestructiveChangeError) as caught:
+        sync_on(kind, client, DOCS + index(module))
+    assert caught.value.plan.changes[0].lost == (
+        f"the index entries of the contentless {module} table docs_fts "
+        "(external content now: it is rebuilt from docs)",
+    )
+    assert matches(conn, "only") == [(9,)]  # nothing changed
+    sync_on(kind, client, DOCS + index(module), allow_destructive=True)
+    assert matches(conn, "hello") == [(1,)]
+    assert matches(conn, "only") == []
+
+
+@pytest.mark.parametrize(("module", "kind"), CASES)
+def test_an_external_content_index_made_contentless_loses_no_text(module: str, kind: str) -> None:
+    """Its text is in its content table, which stays: made contentless, the index is built
+    from it and nothing is lost (the plan said "the text" was, and refused the change)."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, DOCS + index(module))
+    conn.execute("INSERT INTO docs (id, body) VALUES (1, 'hello world'), (2, 'bye')")
+    conn.execute("INSERT INTO docs_fts (docs_fts) VALUES ('rebuild')")
+    contentless = f"CREATE VIRTUAL TABLE docs_fts USING {module}(body, content='');\n"
+    result = sync_on(kind, client, DOCS + contentless)
+    assert not result.plan.destructive
+    assert matches(conn, "hello") == [(1,)]
+    assert rows(conn, "SELECT id, body FROM docs ORDER BY id") == [(1, "hello world"), (2, "bye")]
+    assert sync_on(kind, client, DOCS + contentless, force=True).status == "up-to-date"
