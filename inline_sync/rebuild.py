@@ -20,7 +20,7 @@ from .drop_order import old_tables_order
 from .models import Index, Schema, Table, free_rowid_name
 from .names import PREFIX, in_main, rename_order
 from .plan import Step
-from .scratch import rename_tables_in
+from .statement_names import rename_tables_in
 from .tokenizer import (
     COMMENT,
     STRING,

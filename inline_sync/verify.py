@@ -213,7 +213,7 @@ def refuse_broken_readers(
     the names the text holds: a reader of two tables, one of which keeps a column of the name,
     is refused as well (declare it)."""
     from .diff import renames_by_alter
-    from .scratch import tables_named_in
+    from .statement_names import tables_named_in
     from .tokenizer import iter_names, significant, tokenize
 
     gone = {

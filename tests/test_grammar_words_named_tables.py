@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from memory_clients import open_client, sync_on
 
-from inline_sync.scratch import rename_tables_in, tables_named_in
+from inline_sync.statement_names import rename_tables_in, tables_named_in
 
 PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
 

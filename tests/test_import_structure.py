@@ -28,6 +28,7 @@ HEAVY = (
     "inline_sync.clients",
     "inline_sync.planner",
     "inline_sync.scratch",
+    "inline_sync.statement_names",
     "inline_sync.apply",
 )
 

@@ -17,12 +17,8 @@ from memory_clients import OPENERS, run
 import inline_sync
 from inline_sync.clients import SQLite3Client
 from inline_sync.d1 import sync_async
-from inline_sync.scratch import (
-    read_objects,
-    read_shadow_tables,
-    rewrite_names,
-    strip_prefix,
-)
+from inline_sync.scratch import read_objects, read_shadow_tables, strip_prefix
+from inline_sync.statement_names import rewrite_names
 from inline_sync.tokenizer import tokenize
 
 

@@ -1,7 +1,8 @@
 """Tests written to kill surviving mutants of ``inline_sync/scratch.py`` (issue 14,
-docs/mutation-testing.md), second measurement: how the scratch copies read the names in a
-statement. Which words of a CREATE TABLE are column types (``_type_words``), where a FROM
-clause lists its tables (``_listed_tables``), which names of an index, trigger or view surely
+docs/mutation-testing.md), second measurement, whose name readers are now
+``inline_sync/statement_names.py``: how the scratch copies read the names in a statement.
+Which words of a CREATE TABLE are column types (``_type_words``), where a FROM clause lists
+its tables (``_listed_tables``), which names of an index, trigger or view surely
 name a table (``_table_edits``, behind ``rename_tables_in`` and ``tables_named_in``), which
 ``main.`` a view or trigger's copy in a scratch database must name the scratch database
 instead (``_main_tails``), and which strings the prefix strategy rewrites (``_name_edits``).
@@ -22,9 +23,9 @@ import inline_sync
 from inline_sync.d1 import sync_async
 from inline_sync.definitions import Definition, parse_definitions
 from inline_sync.names import SCRATCH_DB, ignore_filter
-from inline_sync.scratch import (
+from inline_sync.scratch import _main_tails
+from inline_sync.statement_names import (
     _listed_tables,
-    _main_tails,
     _type_words,
     rename_tables_in,
     rewrite_names,

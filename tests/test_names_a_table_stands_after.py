@@ -16,7 +16,7 @@ import pytest
 from memory_clients import KINDS, everything, open_client, run, sync_on
 
 import inline_sync
-from inline_sync.scratch import rename_tables_in, tables_named_in
+from inline_sync.statement_names import rename_tables_in, tables_named_in
 
 PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
 CONFLICTS = ["ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"]

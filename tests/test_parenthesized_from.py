@@ -19,7 +19,7 @@ import pytest
 from memory_clients import KINDS, everything, open_client, run, sync_on
 
 import inline_sync
-from inline_sync.scratch import _listed_tables, rename_tables_in, tables_named_in
+from inline_sync.statement_names import _listed_tables, rename_tables_in, tables_named_in
 from inline_sync.tokenizer import COMMENT, tokenize
 
 GROUPED = [

@@ -347,12 +347,12 @@ def test_their_view_after_a_table_of_theirs_reading_a_table_renamed_and_losing_a
 def test_the_text_of_theirs_is_read_only_when_the_plan_drops_something(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from inline_sync import scratch
+    from inline_sync import statement_names
 
     read: list[str] = []
-    real = scratch.tables_named_in
+    real = statement_names.tables_named_in
     monkeypatch.setattr(
-        scratch, "tables_named_in", lambda sql, names: read.append(sql) or real(sql, names)
+        statement_names, "tables_named_in", lambda sql, names: read.append(sql) or real(sql, names)
     )
     client, _conn = v1_with("sqlite3", "CREATE VIEW aud_v AS SELECT a FROM t")
     added = V1.replace("b INT)", "b INT, c INT)")

@@ -9,13 +9,8 @@ import pytest
 
 from inline_sync.definitions import parse_definitions
 from inline_sync.names import ignore_filter
-from inline_sync.scratch import (
-    rename_tables_in,
-    rewrite_names,
-    shadow_names,
-    strip_prefix,
-    unprefix_message,
-)
+from inline_sync.scratch import shadow_names, strip_prefix, unprefix_message
+from inline_sync.statement_names import rename_tables_in, rewrite_names
 
 SCHEMA = """CREATE TABLE "order" (id INTEGER PRIMARY KEY, "group" TEXT, `values` INT,
   note TEXT DEFAULT 'order', total INT);
