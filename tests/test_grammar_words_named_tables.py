@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from memory_clients import open_client, sync_on
 
+import inline_sync
 from inline_sync.statement_names import rename_tables_in, tables_named_in
 
 PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
@@ -72,3 +73,24 @@ def test_the_name_readers_tell_the_grammar_word_from_the_table() -> None:
     )
     index = "CREATE INDEX i ON conflict (a) WHERE a > 0"
     assert tables_named_in(index, {"conflict"}) == {"conflict"}
+
+
+@pytest.mark.parametrize(("kind", "strategy"), PREFIXED)
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "CREATE TABLE t (a REFERENCES p ON UPDATE of)",
+        "CREATE TRIGGER tr AFTER UPDATE OF a BEGIN SELECT 1; END",
+    ],
+)
+def test_a_grammar_word_where_sqlite_refuses_it_is_sqlites_to_refuse(
+    kind: str, strategy: str, statement: str
+) -> None:
+    """``of`` where no table can stand (a foreign key's action; a trigger with no ON, so no
+    head): SQLite refuses the statement, naming it, rather than the name reader failing
+    with a raw TypeError (kills the head's ON defaulting to None)."""
+    schema = f'CREATE TABLE "of" (x);\nCREATE TABLE p (a PRIMARY KEY);\n{statement};'
+    client, _ = open_client(kind)
+    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
+    with pytest.raises(inline_sync.DefinitionError, match="SQLite refused the"):
+        sync_on(kind, client, schema, **options)

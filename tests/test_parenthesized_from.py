@@ -48,6 +48,8 @@ def test_a_table_stands_first_in_a_parenthesized_table_list_and_after_its_commas
     assert listed("SELECT * FROM (VALUES (1, 2)), json_each(x, '$')") == ["json_each"]
     assert listed("SELECT * FROM (WITH w AS (SELECT 1), z AS (SELECT 2) SELECT * FROM w)") == []
     assert listed("SELECT * FROM t JOIN u ON (t.a, t.b) = (u.a, u.b) WHERE x IN (a, b)") == []
+    # Before any FROM, a comma lists no table (a trigger's UPDATE OF columns).
+    assert listed("CREATE TRIGGER tr AFTER UPDATE OF a, b ON t BEGIN SELECT 1; END") == []
 
 
 @pytest.mark.parametrize("select", GROUPED)
