@@ -107,11 +107,14 @@ def _name_edits(
                 # After ON and UPDATE the grammar may go on with a keyword (ON CONFLICT, ON
                 # DELETE, DO UPDATE SET, a trigger's UPDATE OF): a bare one is no table there,
                 # but for a trigger's or index's own ON and a body's UPDATE of SET.
-                grammar = (
-                    tok.kind is WORD
-                    and word in _GRAMMAR_AFTER.get(prev_word, ())
-                    and n - 1 != head_on
-                    and (word != "OF" or n < head_on)
+                grammar = tok.kind is WORD and (
+                    (
+                        word in _GRAMMAR_AFTER.get(prev_word, ())
+                        and n - 1 != head_on
+                        and (word != "OF" or n < head_on)
+                    )
+                    # a foreign key's action: ON UPDATE CASCADE, NO ACTION…
+                    or (prev_word == "UPDATE" and tokens[sig[n - 2]].keyword("ON"))
                 )
                 rewrite = (
                     (prev_word in NAME_AFTER and not grammar)

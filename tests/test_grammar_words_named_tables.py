@@ -1,11 +1,12 @@
 """Tables named like the words SQLite's grammar puts after ON and UPDATE: ``ON CONFLICT``
 (a constraint's conflict clause, an upsert), ``ON DELETE`` / ``ON UPDATE`` (a foreign key's
-actions), ``DO UPDATE SET``, ``ON UPDATE SET NULL``, a trigger's ``UPDATE ON`` / ``UPDATE OF``
-and ``UPDATE OR IGNORE``. A word after ON or UPDATE was taken for a table whatever it was,
-so where a table of that name was declared the prefix strategy (Durable Objects, D1)
-prefixed the keyword: a valid schema refused (near "CONFLICT": syntax error). Such a word is
-a table only where a table stands: after a trigger's or index's own ON, or a body's
-``UPDATE`` (``UPDATE conflict SET …``, ``UPDATE of SET …``)."""
+actions: ``ON UPDATE SET NULL``, ``NO ACTION``, ``CASCADE``, ``RESTRICT``), ``DO UPDATE SET``,
+a trigger's ``UPDATE ON`` / ``UPDATE OF`` and ``UPDATE OR IGNORE``. A word after ON or
+UPDATE was taken for a table whatever it was, so where a table of that name was declared the
+prefix strategy (Durable Objects, D1) prefixed the keyword: a valid schema refused (near
+"CONFLICT": syntax error). Such a word is a table only where a table stands: after a
+trigger's or index's own ON, or a body's ``UPDATE`` (``UPDATE conflict SET …``, ``UPDATE of
+SET …``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ CASES = {
     ),
     "delete": (
         "CREATE TABLE t (a PRIMARY KEY);\nCREATE TABLE u (b REFERENCES t ON DELETE SET NULL);"
+    ),
+    "no": "CREATE TABLE t (a PRIMARY KEY);\nCREATE TABLE u (b REFERENCES t ON UPDATE NO ACTION);",
+    "cascade": (
+        "CREATE TABLE t (a PRIMARY KEY);\nCREATE TABLE u (b REFERENCES t ON UPDATE CASCADE);\n"
+        "CREATE TRIGGER tr AFTER INSERT ON u BEGIN UPDATE cascade SET x = 1; END;"
+    ),
+    "restrict": (
+        "CREATE TABLE t (a PRIMARY KEY);\nCREATE TABLE u (b REFERENCES t ON UPDATE RESTRICT);"
     ),
     "set": (
         "CREATE TABLE t (a UNIQUE);\n"
