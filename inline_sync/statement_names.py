@@ -93,7 +93,12 @@ def _name_edits(
             word = tok.value.upper()
             if prev_word == "REFERENCES" and tok.folded in parents_as_is:
                 rewrite = False
-            elif is_call and prev_word not in _NAME_BEFORE_PAREN and not after_dot:
+            elif (
+                is_call
+                and prev_word not in _NAME_BEFORE_PAREN
+                and not after_dot
+                and not _names_a_cte(tokens, sig, n)
+            ):
                 rewrite = False  # a function call that happens to share the name
             elif prev_word == "COLLATE" or n in type_words:
                 rewrite = False  # a collation's name, or a column's type: never an object's
@@ -133,6 +138,25 @@ def _name_edits(
             if rewrite:
                 edits.append((tok, rename(tok)))
     return edits
+
+
+def _names_a_cte(tokens: tuple[Token, ...] | list[Token], sig: list[int], n: int) -> bool:
+    """Whether the name at ``sig[n]``, followed by ``(``, is a common table expression's with
+    its column list (``r(x) AS (…)``, ``AS [NOT] MATERIALIZED (…)``), not a function call:
+    after the list's ``)`` comes AS and then what only a CTE has there (a call's AS is
+    followed by its alias)."""
+    depth = 0
+    for m in range(n + 1, len(sig)):
+        text = tokens[sig[m]].text
+        depth += (text == "(") - (text == ")")
+        if depth == 0:
+            after = [tokens[i] for i in sig[m + 1 : m + 3]]
+            return (
+                len(after) == 2
+                and after[0].keyword("AS")
+                and (after[1].text == "(" or after[1].keyword("NOT", "MATERIALIZED"))
+            )
+    return False
 
 
 def rename_tables_in(sql: str, renames: dict[str, str]) -> str:
