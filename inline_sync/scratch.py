@@ -109,6 +109,14 @@ class Scratch:
             sql = sql[: len(sql) - len(tails[1])] + tails[0]
         return sql
 
+    def of_columns_as_built(self, d: Definition) -> list[str] | None:
+        """The UPDATE OF columns of trigger ``d`` as its copy names them (prefix strategy: a
+        column named like a declared table is prefixed in the copies); None where the copy
+        names them as ``d`` does."""
+        tails = self._tails.get(fold(PREFIX + d.name))
+        event = _event_after_name(tokenize(tails[0])[1:]) if tails is not None else None
+        return event[2] if event is not None else None
+
     def without_autoincrement(self, d: Definition, sql: str) -> str:
         """``sql``, the prefix strategy's statement for table ``d``, without its AUTOINCREMENT
         keywords (bare words: SQLite reads no other word so); what SQLite stores of it is
@@ -201,7 +209,12 @@ def _main_tails(d: Definition, declared: frozenset[str]) -> tuple[str, str] | No
 
 
 def trigger_check(
-    d: Definition, target: str, ordinary: list[str], *, view: bool = False
+    d: Definition,
+    target: str,
+    ordinary: list[str],
+    *,
+    view: bool = False,
+    of_as_built: list[str] | None = None,
 ) -> str | None:
     """A statement that fires trigger ``d`` on ``target`` (its scratch table or view) without
     changing a row, so SQLite compiles the trigger's body; ``ordinary`` are the target's
@@ -209,7 +222,8 @@ def trigger_check(
 
     ``view``: the target is a view whose columns are not known; the statements then name
     none (INSERT … SELECT * from the view itself; UPDATE of the trigger's OF columns, or of
-    ``rowid``, which SQLite resolves while it compiles an INSTEAD OF trigger)."""
+    ``rowid``, which SQLite resolves while it compiles an INSTEAD OF trigger). The OF
+    columns are named as the trigger's copy names them (``of_as_built``) where it differs."""
     event = _trigger_event(d)
     if event is None:
         return None
@@ -217,7 +231,8 @@ def trigger_check(
     if view and kind == "INSERT":
         return f"INSERT INTO {target} SELECT * FROM {target} WHERE 0"
     if view and kind == "UPDATE":
-        sets = ", ".join(f"{quote(c)} = {quote(c)}" for c in of_columns or ["rowid"])
+        named = of_as_built if of_as_built is not None else of_columns
+        sets = ", ".join(f"{quote(c)} = {quote(c)}" for c in named or ["rowid"])
         return f"UPDATE {target} SET {sets} WHERE 0"
     # The scratch copy's own column names (a column named like a table is prefixed too).
     by_name = {fold(c): c for c in ordinary}
@@ -282,7 +297,12 @@ _SETTABLE: dict[str, list[str]] = {}  # filled by cache.remember
 
 def _trigger_event(d: Definition) -> tuple[str, str, list[str]] | None:
     """(INSERT, UPDATE or DELETE; folded table or view; the UPDATE OF columns) of a trigger."""
-    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+    return _event_after_name(d.tokens[d.name_token + 1 :])
+
+
+def _event_after_name(tokens: tuple[Token, ...] | list[Token]) -> tuple[str, str, list[str]] | None:
+    """:func:`_trigger_event` of the tokens that follow a trigger's name."""
+    sig = [t for t in tokens if t.kind is not COMMENT]
     for i, tok in enumerate(sig):
         if tok.keyword("INSERT", "UPDATE", "DELETE"):
             kind = tok.text.upper()

@@ -295,7 +295,9 @@ class ScratchRound:
             return None  # on an ignored table: the live database decides
         target = self._name(owner.name)
         if owner.kind == VIEW:
-            return trigger_check(d, target, [], view=True)  # its columns are not known here
+            # Its columns are not known here; the OF columns as the copy names them.
+            of_as_built = self.scratch.of_columns_as_built(d)
+            return trigger_check(d, target, [], view=True, of_as_built=of_as_built)
         columns = settable_columns(built[table]) if owner.kind == TABLE else []
         return trigger_check(d, target, columns)
 
