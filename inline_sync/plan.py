@@ -16,7 +16,8 @@ class Step(Value):
 
     ``action`` says what it does (``create``, ``drop``, ``rename``, ``add column``,
     ``drop column``, ``rename column``, ``set not null``, ``drop not null``, ``add check``,
-    ``drop check``, ``rebuild``, ``copy rows``, ``setting`` …), ``kind`` and ``name`` the object.
+    ``drop check``, ``rebuild``, ``copy rows``, ``keep settings``, ``setting`` …), ``kind``
+    and ``name`` the object.
     """
 
     action: str

@@ -12,13 +12,16 @@ from .definitions import Definition
 from .models import Schema, VirtualTable
 from .names import PREFIX, followed_renames, hinted_renames, in_main
 from .plan import Step
-from .tokenizer import COMMENT, STRING, Token, fold, quote, tokenize
+from .tokenizer import COMMENT, STRING, Token, fold, literal, quote, tokenize
 
 #: Read-only modules whose rows are computed from other data (an FTS index's vocabulary, the
 #: database's pages): a changed one is made again, with nothing to copy and nothing lost.
 _DERIVED = frozenset({"fts5vocab", "fts4aux", "dbstat"})
 #: Modules whose rowid is their first column (copied as a column, not separately).
 _RTREES = frozenset({"rtree", "rtree_i32", "geopoly"})
+# The settings fts5 keeps in its _config shadow table ('version' is its own).
+_FTS5_SETTINGS = ("automerge", "crisismerge", "deletemerge", "hashsize", "insttoken", "pgsz",
+                  "rank", "secure-delete", "usermerge")  # fmt: skip
 
 
 def fts_content(vt: VirtualTable) -> str | None:
@@ -146,10 +149,44 @@ def recreate_virtual_table(
 ) -> tuple[list[Step], str, tuple[str, ...]]:
     """Drop and recreate a changed virtual table, keeping its rows where they can be kept:
     copied through a plain table, or, for an FTS index over an external content table,
-    rebuilt from that table.
+    rebuilt from that table; an fts5 index keeps its settings too.
 
     Returns the steps, the reason, and what is lost (as :attr:`Change.lost` says it).
     """
+    steps, reason, lost = _recreate(cur, des, create_sql, columns_of)
+    if cur.module == des.module == "fts5":
+        steps = _keep_settings(steps, cur, des)
+    return steps, reason, lost
+
+
+def _keep_settings(steps: list[Step], cur: VirtualTable, des: VirtualTable) -> list[Step]:
+    """fts5 keeps what ``INSERT INTO f(f, rank) VALUES ('rank', …)`` (``'automerge'``,
+    ``'pgsz'``, …) set in its ``_config`` shadow table: made again, it would start from the
+    defaults. They are held aside and set again before any row goes back in."""
+    name, holding = des.name, PREFIX + "settings_" + des.name
+    keys = ", ".join(map(literal, _FTS5_SETTINGS))
+    drop = next(i for i, s in enumerate(steps) if s.action == "drop")
+    create = next(i for i, s in enumerate(steps) if s.action == "create")
+    return [
+        *steps[:drop],
+        Step("keep settings", "virtual table", name,
+             f"CREATE TABLE {in_main(holding)} AS SELECT k, v FROM "
+             f"{in_main(cur.name + '_config')} WHERE k IN ({keys})", "hold its settings"),
+        *steps[drop : create + 1],
+        Step("keep settings", "virtual table", name,
+             f"INSERT INTO {in_main(name)} ({quote(name)}, rank) SELECT k, v FROM "
+             f"{in_main(holding)}", "set its settings again"),
+        Step("drop", "table", holding, f"DROP TABLE {in_main(holding)}", "drop the holding table"),
+        *steps[create + 1 :],
+    ]  # fmt: skip
+
+
+def _recreate(
+    cur: VirtualTable,
+    des: VirtualTable,
+    create_sql: str,
+    columns_of: Callable[[str, str], list[str]],
+) -> tuple[list[Step], str, tuple[str, ...]]:
     name = des.name
     holding = PREFIX + "copy_" + name
     reason = "definition changed"

@@ -959,7 +959,9 @@ SHADOW = ("docs_data", "docs_idx", "docs_content", "docs_docsize", "docs_config"
 
 
 def _mentions_shadow(plan: inline_sync.SyncPlan) -> bool:
-    text = str(plan).lower() + " ".join(c.name.lower() for c in plan.changes)
+    """Whether the plan acts on a shadow table as an object of its own (a changed fts5 index
+    does read its _config table's settings, in its own steps)."""
+    text = " ".join([c.name.lower() for c in plan.changes] + [s.name.lower() for s in plan.steps])
     return any(s in text for s in SHADOW)
 
 

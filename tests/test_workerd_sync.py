@@ -439,7 +439,8 @@ def test_7_fts5_created_kept_and_shadow_tables_never_diffed(live: WorkerdHarness
     ]
     assert scratch_names(live, do) == []
 
-    # Changed: recreated with its rows copied.
+    # Changed: recreated with its rows copied, and its settings (its _config shadow table).
+    sql(live, "INSERT INTO scratchpad (scratchpad, rank) VALUES ('pgsz', 2000)", do=do)
     changed = more.replace("fts5(words)", "fts5(words, tokenize='porter')")
     result = sync_now(live, changed, do)
     assert [c for c in result["changes"] if c[1] == "scratchpad"], result
@@ -447,6 +448,7 @@ def test_7_fts5_created_kept_and_shadow_tables_never_diffed(live: WorkerdHarness
         ("alpha beta",),
         ("gamma",),
     ]
+    assert sql(live, "SELECT v FROM scratchpad_config WHERE k = 'pgsz'", do=do) == [(2000,)]
 
 
 def test_plan_and_dry_run_write_nothing_that_survives(live: WorkerdHarness) -> None:
