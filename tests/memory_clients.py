@@ -60,6 +60,20 @@ def sync_on(kind: str, client: Any, schema: str, **options: Any) -> inline_sync.
     return inline_sync.sync(client, schema, **options)
 
 
+#: The clients that build the scratch copies under the prefix strategy, with the option that
+#: asks for it (sqlite3 must be told; Durable Objects and D1 cannot attach a database).
+PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
+
+
+def syncs_twice(kind: str, strategy: str, schema: str) -> None:
+    """A fresh ``kind`` database syncs to ``schema`` under ``strategy`` (sqlite3 only), and
+    the next sync finds it up to date."""
+    client, _ = open_client(kind)
+    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
+    assert sync_on(kind, client, schema, **options).status == "synced"
+    assert sync_on(kind, client, schema, **options).status == "up-to-date"
+
+
 def run(conn: Any, script: str) -> None:
     """Run the statements of ``script`` (separated by ";\\n") one at a time."""
     for statement in script.split(";\n"):

@@ -9,13 +9,12 @@ function call followed by ``AS`` and an alias (``count(x) AS n``) is still a cal
 from __future__ import annotations
 
 import pytest
-from memory_clients import open_client, sync_on
+from memory_clients import PREFIXED, open_client, sync_on, syncs_twice
 
 from inline_sync.definitions import parse_definitions
 from inline_sync.names import ignore_filter
 from inline_sync.statement_names import rewrite_names, tables_named_in
 
-PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
 CTES = [
     "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r LIMIT 3) SELECT r.x FROM r",
     "WITH a AS (SELECT 1 AS y), r(x) AS MATERIALIZED (SELECT y FROM a) SELECT r.x FROM r",
@@ -27,10 +26,7 @@ CTES = [
 @pytest.mark.parametrize(("kind", "strategy"), PREFIXED)
 def test_a_view_with_a_cte_named_like_a_table_syncs(kind: str, strategy: str, cte: str) -> None:
     schema = f"CREATE TABLE r (zz);\nCREATE VIEW v AS {cte};"
-    client, _ = open_client(kind)
-    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
-    assert sync_on(kind, client, schema, **options).status == "synced"
-    assert sync_on(kind, client, schema, **options).status == "up-to-date"
+    syncs_twice(kind, strategy, schema)
 
 
 @pytest.mark.parametrize(("kind", "strategy"), PREFIXED)

@@ -75,44 +75,34 @@ def test_a_new_index_over_a_new_table_is_empty_and_works(module: str, kind: str)
     assert matches(conn, "hello") == [(1,)]
 
 
-@pytest.mark.parametrize(("module", "kind"), CASES)
-def test_an_index_made_external_content_reports_its_own_text_lost(module: str, kind: str) -> None:
-    """An index that kept its own text, declared over an external content table, is rebuilt
-    from that table: the text it held (which need not be in that table) is gone, and the plan
-    says so (it said nothing: "definition changed", not destructive)."""
-    client, conn = open_client(kind)
-    own = f"CREATE VIRTUAL TABLE docs_fts USING {module}(body);\n"
-    sync_on(kind, client, DOCS + own)
-    conn.execute("INSERT INTO docs (id, body) VALUES (1, 'hello')")
-    conn.execute("INSERT INTO docs_fts (rowid, body) VALUES (9, 'only here')")
-    with pytest.raises(inline_sync.DestructiveChangeError) as caught:
-        sync_on(kind, client, DOCS + index(module))
-    assert caught.value.plan.changes[0].lost == (
-        f"the text of the {module} table docs_fts (external content now: it is rebuilt from docs)",
-    )
-    assert matches(conn, "only") == [(9,)]  # nothing changed
-    sync_on(kind, client, DOCS + index(module), allow_destructive=True)
-    assert matches(conn, "hello") == [(1,)]
-    assert matches(conn, "only") == []
+#: What an index held of its own, declared anew over an external content table: its text,
+#: or, contentless, its entries (for rows that need not be in that table).
+MADE_EXTERNAL = {
+    "own text": ("(body)", "the text of the {module} table docs_fts"),
+    "contentless": (
+        "(body, content='')",
+        "the index entries of the contentless {module} table docs_fts",
+    ),
+}
 
 
+@pytest.mark.parametrize("before", MADE_EXTERNAL)
 @pytest.mark.parametrize(("module", "kind"), CASES)
-def test_a_contentless_index_made_external_content_reports_its_entries_lost(
-    module: str, kind: str
+def test_an_index_made_external_content_reports_what_it_held_lost(
+    module: str, kind: str, before: str
 ) -> None:
-    """A contentless index holds entries for rows that need not be in the content table it
-    now reads: rebuilt from that table, those entries go, and the plan says so, as it does
-    for any change of a contentless index (it said nothing: "definition changed")."""
+    """Declared over an external content table, an index is rebuilt from that table: what it
+    held of its own is gone, and the plan says so (it said nothing: "definition changed", not
+    destructive)."""
+    arguments, held = MADE_EXTERNAL[before]
     client, conn = open_client(kind)
-    contentless = f"CREATE VIRTUAL TABLE docs_fts USING {module}(body, content='');\n"
-    sync_on(kind, client, DOCS + contentless)
+    sync_on(kind, client, DOCS + f"CREATE VIRTUAL TABLE docs_fts USING {module}{arguments};\n")
     conn.execute("INSERT INTO docs (id, body) VALUES (1, 'hello')")
     conn.execute("INSERT INTO docs_fts (rowid, body) VALUES (9, 'only here')")
     with pytest.raises(inline_sync.DestructiveChangeError) as caught:
         sync_on(kind, client, DOCS + index(module))
     assert caught.value.plan.changes[0].lost == (
-        f"the index entries of the contentless {module} table docs_fts "
-        "(external content now: it is rebuilt from docs)",
+        held.format(module=module) + " (external content now: it is rebuilt from docs)",
     )
     assert matches(conn, "only") == [(9,)]  # nothing changed
     sync_on(kind, client, DOCS + index(module), allow_destructive=True)

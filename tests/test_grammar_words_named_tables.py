@@ -11,12 +11,10 @@ SET …``)."""
 from __future__ import annotations
 
 import pytest
-from memory_clients import open_client, sync_on
+from memory_clients import PREFIXED, open_client, sync_on, syncs_twice
 
 import inline_sync
 from inline_sync.statement_names import rename_tables_in, tables_named_in
-
-PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
 
 CASES = {
     "conflict": (
@@ -64,10 +62,7 @@ CASES = {
 @pytest.mark.parametrize(("kind", "strategy"), PREFIXED)
 def test_a_table_named_like_a_grammar_word_syncs(kind: str, strategy: str, name: str) -> None:
     schema = f'CREATE TABLE "{name}" (x);\n{CASES[name]}'
-    client, _ = open_client(kind)
-    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
-    assert sync_on(kind, client, schema, **options).status == "synced"
-    assert sync_on(kind, client, schema, **options).status == "up-to-date"
+    syncs_twice(kind, strategy, schema)
 
 
 def test_the_name_readers_tell_the_grammar_word_from_the_table() -> None:

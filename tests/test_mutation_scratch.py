@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fake_d1 import FakeD1
-from memory_clients import OPENERS, run
+from memory_clients import OPENERS, PREFIXED, run
 
 import inline_sync
 from inline_sync.clients import SQLite3Client
@@ -201,7 +201,6 @@ def test_an_update_of_two_columns_trigger_on_a_view_is_accepted(client: str) -> 
 
 
 # Where the scratch copies are __sync_-prefixed (a column named like a table is prefixed too).
-PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
 
 
 @pytest.mark.parametrize(("client", "strategy"), PREFIXED)

@@ -13,20 +13,16 @@ keyword (renamed only where it surely names a table), they missed both:
 from __future__ import annotations
 
 import pytest
-from memory_clients import KINDS, everything, open_client, run, sync_on
+from memory_clients import KINDS, PREFIXED, everything, open_client, run, sync_on, syncs_twice
 
 import inline_sync
 from inline_sync.statement_names import rename_tables_in, tables_named_in
 
-PREFIXED = [("sqlite3", "prefix"), ("durable-object", "auto"), ("d1", "auto")]
 CONFLICTS = ["ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE"]
 
 
 def _sync_twice(kind: str, strategy: str, schema: str) -> None:
-    client, _ = open_client(kind)
-    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
-    assert sync_on(kind, client, schema, **options).status == "synced"
-    assert sync_on(kind, client, schema, **options).status == "up-to-date"
+    syncs_twice(kind, strategy, schema)
 
 
 @pytest.mark.parametrize("conflict", CONFLICTS)

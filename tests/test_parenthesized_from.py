@@ -16,7 +16,7 @@ A subquery between parentheses (``FROM (SELECT …)``) is not a table list."""
 from __future__ import annotations
 
 import pytest
-from memory_clients import KINDS, everything, open_client, run, sync_on
+from memory_clients import KINDS, everything, open_client, run, sync_on, syncs_twice
 
 import inline_sync
 from inline_sync.statement_names import _listed_tables, rename_tables_in, tables_named_in
@@ -65,10 +65,7 @@ def test_a_table_named_like_a_keyword_in_a_parenthesized_list_syncs(
         'CREATE TABLE "order" (a);\nCREATE TABLE t (b);\n'
         f"CREATE VIEW v AS {select.format(o=chr(34) + 'order' + chr(34))};"
     )
-    client, _ = open_client(kind)
-    options = {"scratch_schema": strategy} if kind == "sqlite3" else {}
-    assert sync_on(kind, client, schema, **options).status == "synced"
-    assert sync_on(kind, client, schema, **options).status == "up-to-date"
+    syncs_twice(kind, strategy, schema)
 
 
 @pytest.mark.parametrize("select", GROUPED)

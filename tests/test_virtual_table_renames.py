@@ -23,11 +23,17 @@ CREATE VIEW hits AS SELECT title FROM notes WHERE notes MATCH 'hello';
 """
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_virtual_table_renamed_by_hint_keeps_its_rows(kind: str) -> None:
+def docs_with_a_row(kind: str) -> tuple[Any, Any]:
+    """A ``kind`` client and connection synced to V1, with one row in docs."""
     client, conn = open_client(kind)
     sync_on(kind, client, V1)
     conn.execute("INSERT INTO docs VALUES ('greeting', 'hello world')")
+    return client, conn
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_virtual_table_renamed_by_hint_keeps_its_rows(kind: str) -> None:
+    client, conn = docs_with_a_row(kind)
     result = sync_on(kind, client, V2)
     assert not result.plan.destructive
     assert ("virtual table", "notes", "rename") in {
@@ -55,9 +61,7 @@ def test_an_rtree_renamed_by_hint_keeps_its_rows(kind: str) -> None:
 def test_a_renamed_virtual_table_with_new_arguments_keeps_its_rows(kind: str) -> None:
     """Renamed and changed: renamed, then made again with its rows copied, as a changed one
     of the same name is (it was made anew under the new name: every row lost)."""
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1)
-    conn.execute("INSERT INTO docs VALUES ('greeting', 'hello world')")
+    client, conn = docs_with_a_row(kind)
     changed = V2.replace("tokenize = 'porter'", "tokenize = 'unicode61'")
     result = sync_on(kind, client, changed)
     assert not result.plan.destructive
@@ -78,9 +82,7 @@ def test_a_renamed_virtual_table_with_new_arguments_keeps_its_rows(kind: str) ->
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_renamed_virtual_table_losing_a_column_says_so(kind: str) -> None:
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1)
-    conn.execute("INSERT INTO docs VALUES ('greeting', 'hello world')")
+    client, conn = docs_with_a_row(kind)
     fewer = (
         "CREATE VIRTUAL TABLE notes -- @renamed from=docs\n"
         "  USING fts5(title, tokenize = 'porter');\n"
@@ -108,9 +110,7 @@ def test_a_renamed_rtree_with_a_new_column_keeps_its_rows(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_changed_virtual_table_moved_aside_for_a_new_one_keeps_its_rows(kind: str) -> None:
-    client, conn = open_client(kind)
-    sync_on(kind, client, V1)
-    conn.execute("INSERT INTO docs VALUES ('greeting', 'hello world')")
+    client, conn = docs_with_a_row(kind)
     schema = (
         "CREATE VIRTUAL TABLE docs_archive USING fts5(title, body, extra); -- @renamed from=docs\n"
         "CREATE VIRTUAL TABLE docs USING fts5(title, body);\n"
