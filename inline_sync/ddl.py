@@ -21,7 +21,7 @@ from .models import (
     VirtualTable,
 )
 from .models import Index as IndexModel
-from .tokenizer import OP, Token, fold, iter_names, normalize, significant, tokenize
+from .tokenizer import OP, Token, default_text, fold, iter_names, normalize, significant, tokenize
 
 _COLUMN_CONSTRAINT_STARTS = frozenset(
     {
@@ -282,7 +282,7 @@ def _column(
                 toks = [cur.take()]
                 if toks[0].kind is OP and toks[0].text in "+-":
                     toks.append(cur.take())
-                default = normalize(toks)
+                default = (len(toks) == 1 and default_text(toks[0])) or normalize(toks)
         elif cur.accept("COLLATE"):
             collate = fold(cur.name())
         elif cur.at("REFERENCES"):

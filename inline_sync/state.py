@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 #: Bumped whenever the planner changes what it would do for the same definitions, so that a
 #: database synced by an older planner is planned again once. (2: the state row also holds the
-#: hash of the exact text.)
-PLANNER_VERSION = "2"
+#: hash of the exact text. 3: a default spelled as a name is text, whose case counts.)
+PLANNER_VERSION = "3"
 
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"
@@ -180,7 +180,8 @@ def definitions_hash(
 
     parts = _preamble(ignore)
     for d in definitions:
-        parts.append(normalize(d.tokens))  # comments and white space do not count
+        # Comments and white space do not count; a default's text does (DEFAULT "Hello").
+        parts.append(normalize(d.tokens, defaults=True))
     return remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
 
 

@@ -246,18 +246,40 @@ def significant(tokens: Iterable[Token]) -> list[Token]:
 _OP_SYNONYMS = {"==": "=", "<>": "!="}
 
 
-def normalize(tokens: Iterable[Token]) -> str:
+# The words SQLite reads after DEFAULT as values; any other name there is text.
+_DEFAULT_WORDS = frozenset(
+    {"null", "true", "false", "current_time", "current_date", "current_timestamp"}
+)
+
+
+def default_text(tok: Token) -> str | None:
+    """The string literal that ``DEFAULT <tok>`` stands for when ``tok`` is a name: SQLite reads
+    ``DEFAULT "Hello"``, ``DEFAULT Hello`` and ``DEFAULT [Hello]`` as the text 'Hello', whose
+    case is its value, not a name to case-fold. None for any other token."""
+    if tok.is_name and not (tok.kind is WORD and tok.folded in _DEFAULT_WORDS):
+        return "'" + tok.value.replace("'", "''") + "'"
+    return None
+
+
+def normalize(tokens: Iterable[Token], *, defaults: bool = False) -> str:
     """A canonical text for comparing SQL fragments: cosmetic differences vanish.
 
     White space and comments go; names are unquoted and case-folded; keywords are folded too
     (a quoted name and the bare word agree); string literals stay exact; ``==``/``<>`` become
-    ``=``/``!=``; blob literals use upper-case hex.
+    ``=``/``!=``; blob literals use upper-case hex. ``defaults``: a name after DEFAULT is the
+    text it spells (:func:`default_text`), for whole statements.
     """
     parts: list[str] = []
+    after_default = False
     for t in tokens:
         kind = t.kind
         if kind is COMMENT:
             continue
+        if after_default and (text := default_text(t)) is not None:
+            parts.append(text)
+            after_default = False
+            continue
+        after_default = defaults and kind is WORD and t.text.upper() == "DEFAULT"
         if kind is WORD:
             parts.append(fold(t.text))
         elif kind is QIDENT:

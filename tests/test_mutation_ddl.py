@@ -66,8 +66,8 @@ def test_a_default_named_conflict_after_a_constraint_is_a_default() -> None:
     clause and the column could not be parsed)."""
     table = parse_table("CREATE TABLE t (a NOT NULL DEFAULT conflict, b UNIQUE DEFAULT conflict)")
     a, b = table.columns
-    assert (a.not_null, a.not_null_conflict, a.default) == (True, "", "conflict")
-    assert (b.default, table.uniques[0].conflict) == ("conflict", "")
+    assert (a.not_null, a.not_null_conflict, a.default) == (True, "", "'conflict'")
+    assert (b.default, table.uniques[0].conflict) == ("'conflict'", "")
 
 
 @pytest.mark.parametrize("client", list(OPENERS))
