@@ -47,6 +47,8 @@ class ApplyRound:
         progress: Callable[[Step, int, int], None] | None,
         state: list[Statement],
         fingerprint_sql: str,
+        *,
+        rows: dict[str, bool] | None = None,
     ) -> None:
         self.progress = progress
         guard = f"main.{quote(PREFIX + 'guard')}"
@@ -55,6 +57,12 @@ class ApplyRound:
             guard_table("guard", SCHEMA_CHANGED),
             (f"INSERT INTO {guard} VALUES ({fingerprint_sql} IS ?)", (fingerprint,)),
         ]
+        if rows:  # ADD COLUMN or a rebuild: rows written or deleted meanwhile, plan again
+            # (after the schema's guard: the tables are the ones planned against)
+            held = " AND ".join(
+                f"EXISTS (SELECT 1 FROM main.{quote(t)}) = {int(v)}" for t, v in rows.items()
+            )
+            self.statements.append((f"INSERT INTO {guard} VALUES ({held})", ()))
         self.step_at: dict[int | None, Step] = {}
         self.counts: list[tuple[Step, int]] = []
         checks = self.checks = the_plan.fk_checks

@@ -385,7 +385,9 @@ def sync_rounds(
             if record
             else []
         )
-        apply = ApplyRound(the_plan, planned_against, opts.progress, state, fingerprint)
+        apply = ApplyRound(
+            the_plan, planned_against, opts.progress, state, fingerprint, rows=scratch.asked
+        )
         try:
             reply = yield apply.round()
         except RoundError as exc:

@@ -76,6 +76,9 @@ class ScratchRound:
         #: driver: one more round inside its transaction costs nothing; for D1 a round-trip).
         self.rows_later = session.one_transaction
         self.rows: dict[str, bool] | None = None
+        #: Whether each table the planner asked about holds rows, as it was told: what the
+        #: plan depends on besides the schema (D1's apply round checks it again).
+        self.asked: dict[str, bool] = {}
         self.compared: _Sides | None = None  # what run() found (None: the same objects)
         self.scratch = Scratch(self.strategy, frozenset(self.names))
         #: The names the copies write prefixed. Under the prefix strategy a name the copies
@@ -506,7 +509,9 @@ class ScratchRound:
                 legacy_alter_table=bool(one("legacy")),
                 # A table that appeared after the tables were listed: assume rows (the safe
                 # answer); the apply guard fails anyway if the schema moved.
-                has_rows=lambda name: has_rows.get(fold(name), True),
+                has_rows=lambda name: self.asked.setdefault(
+                    fold(name), has_rows.get(fold(name), True)
+                ),
                 columns_of=lambda side, name: columns.get((side, fold(name)), []),
                 strategy=self.strategy,
                 prefixed=self.prefixed,
