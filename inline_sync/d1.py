@@ -82,16 +82,30 @@ def d1_message(exc: BaseException) -> str:
     return head if sep and tail.replace("_", "").isalpha() and tail.isupper() else text
 
 
+# D1's own failures, outside SQLite: its network, an overloaded database, one reset (its
+# storage timed out, its code was updated) — Cloudflare's list of D1 errors to retry.
+_D1_FAILURES = (
+    "network connection lost", "is overloaded", "to be reset", "reset because",
+    "was reset", "transient issue", "client disconnected",
+)  # fmt: skip
+
+
 def _d1_error(exc: BaseException) -> Exception:
     """What a refused batch means: StorageError when the environment failed (the database is
-    full, an I/O error...: D1 names SQLite's result code at the end of its message), else a
-    RoundError for the core to diagnose. D1 rolled the batch back either way."""
-    from .errors import ENVIRONMENT_CODES, code_from_message, storage_error
+    full, an I/O error...: D1 names SQLite's result code at the end of its message; or D1
+    itself failed), else a RoundError for the core to diagnose. D1 rolled the batch back
+    either way."""
+    from .errors import ENVIRONMENT_CODES, StorageError, code_from_message, storage_error
 
     message = d1_message(exc)
     code = code_from_message(str(getattr(exc, "message", None) or exc))
     if code in ENVIRONMENT_CODES:
         return storage_error(code, message, "syncing on D1")
+    if not code and any(needle in message.lower() for needle in _D1_FAILURES):
+        return StorageError(
+            f"D1 failed: {message} (while syncing on D1); nothing was changed",
+            sqlite_message=message,
+        )
     return RoundError(message)
 
 

@@ -82,7 +82,8 @@ class ApplyError(SyncError):
 class StorageError(SyncError):
     """The database could not be read or written: it is locked, read-only (a read-only file, a
     ``mode=ro`` URI, ``PRAGMA query_only``), the disk is full or over a file-size limit, an I/O
-    error, a damaged or non-database file. Nothing the definitions say is wrong, and nothing was
+    error, a damaged or non-database file, or D1 itself failed (its network, an overloaded or
+    reset database). Nothing the definitions say is wrong, and nothing was
     changed (the sync was rolled back); trying again once the cause is gone may succeed.
 
     ``code`` is SQLite's primary result code name (``"SQLITE_FULL"``), ``sqlite_message`` what
