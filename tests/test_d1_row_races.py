@@ -7,10 +7,10 @@ fail on a step a fresh plan would not take (hunt7)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from fake_d1 import FakeD1
+from test_d1 import ChangesBeforeApply  # runs a script just before the apply batch
 
 from inline_sync.d1 import sync_async
 
@@ -22,27 +22,11 @@ AFTER = [
 ]
 
 
-class WritesBeforeApply:
-    """A binding that lets another Worker run ``sql`` just before the apply batch."""
-
-    def __init__(self, db: FakeD1, sql: str) -> None:
-        self.db, self.sql = db, sql
-
-    def prepare(self, sql: str) -> Any:
-        return self.db.prepare(sql)
-
-    async def batch(self, statements: list[Any]) -> Any:
-        if self.sql and "__sync_guard" in statements[0].sql:
-            self.db.script(self.sql)
-            self.sql = ""
-        return await self.db.batch(statements)
-
-
 @pytest.mark.parametrize("after", AFTER)
 def test_rows_written_into_an_empty_table_meanwhile_make_the_sync_plan_again(after: str) -> None:
     db = FakeD1()
     asyncio.run(sync_async(db, BEFORE))
-    racing = WritesBeforeApply(db, "INSERT INTO t (id, a) VALUES (1, 'kept');")
+    racing = ChangesBeforeApply(db, "INSERT INTO t (id, a) VALUES (1, 'kept');")
     result = asyncio.run(sync_async(racing, after))
     assert result.status == "synced"
     assert [c.action for c in result.plan.changes] == ["rebuild"]
@@ -56,7 +40,7 @@ def test_rows_deleted_meanwhile_are_no_reason_to_plan_again() -> None:
     db = FakeD1()
     asyncio.run(sync_async(db, BEFORE))
     db.script("INSERT INTO t (id, a) VALUES (1, 'gone');")
-    racing = WritesBeforeApply(db, "DELETE FROM t;")
+    racing = ChangesBeforeApply(db, "DELETE FROM t;")
     result = asyncio.run(sync_async(racing, AFTER[0]))
     assert result.status == "synced"
     assert db.q("SELECT count(*) FROM t") == [(0,)]
