@@ -134,10 +134,25 @@ def _name_edits(
                     or (prev_word == "IN" and not is_call)  # x IN "key"
                     or (prev_word == "BY" and tokens[sig[n - 2]].keyword("INDEXED"))
                     or (before_dot and not (word in _TRIGGER_ROWS and in_trigger))
+                    # A CTE named like a keyword table: renamed as its uses are (no table:
+                    # not where only a table's name counts).
+                    or (not surely and _defines_cte(tokens, sig, n))
                 )
             if rewrite:
                 edits.append((tok, rename(tok)))
     return edits
+
+
+def _defines_cte(tokens: tuple[Token, ...] | list[Token], sig: list[int], n: int) -> bool:
+    """Whether the name at ``sig[n]`` is a common table expression's own, after WITH,
+    RECURSIVE or a comma: ``r AS (…)``, ``r AS [NOT] MATERIALIZED (…)``, ``r(x) AS …``."""
+    prev = tokens[sig[n - 1]]
+    if not (prev.keyword("WITH", "RECURSIVE") or prev.text == ","):
+        return False
+    after = [tokens[i] for i in sig[n + 1 : n + 3]]
+    if len(after) == 2 and after[0].keyword("AS"):
+        return after[1].text == "(" or after[1].keyword("NOT", "MATERIALIZED")
+    return bool(after) and after[0].text == "(" and _names_a_cte(tokens, sig, n)
 
 
 def _names_a_cte(tokens: tuple[Token, ...] | list[Token], sig: list[int], n: int) -> bool:

@@ -49,3 +49,23 @@ def test_the_cte_is_renamed_with_its_uses_and_is_no_table() -> None:
         "SELECT count(x) AS __sync_r FROM __sync_r"
     )
     assert tables_named_in("CREATE VIEW v AS WITH r(x) AS (SELECT 1) SELECT 1", {"r"}) == set()
+
+
+KEYWORD_CTES = [
+    'WITH "order" AS (SELECT 1 AS x) SELECT x FROM "order"',
+    "WITH [order] AS MATERIALIZED (SELECT 1 AS x) SELECT [order].x FROM [order]",
+    'WITH a AS (SELECT 1 AS y), "order"(x) AS (SELECT y FROM a) SELECT x FROM "order"',
+    'WITH RECURSIVE "order" AS (SELECT 1 AS x) SELECT x FROM main."order", "order"',
+    'WITH "order" AS NOT MATERIALIZED (SELECT 1 AS x) SELECT x FROM "order"',
+    # A window named so is no CTE: neither its name nor OVER's is the table's.
+    'SELECT count(*) OVER "order" AS x FROM "order" WINDOW "order" AS (ORDER BY zz)',
+]
+
+
+@pytest.mark.parametrize("cte", KEYWORD_CTES)
+@pytest.mark.parametrize(("kind", "strategy"), PREFIXED)
+def test_a_cte_named_like_a_keyword_table_syncs(kind: str, strategy: str, cte: str) -> None:
+    """A keyword is renamed only where it surely names a table, and FROM "order" does: so
+    must the CTE's own name be, or the copy of the view reads the table's copy (the valid
+    schema refused: "no such column: x")."""
+    syncs_twice(kind, strategy, f'CREATE TABLE "order" (zz);\nCREATE VIEW v AS {cte};')
