@@ -57,11 +57,14 @@ class ApplyRound:
             guard_table("guard", SCHEMA_CHANGED),
             (f"INSERT INTO {guard} VALUES ({fingerprint_sql} IS ?)", (fingerprint,)),
         ]
-        if rows:  # ADD COLUMN or a rebuild: rows written or deleted meanwhile, plan again
-            # (after the schema's guard: the tables are the ones planned against)
-            held = " AND ".join(
-                f"EXISTS (SELECT 1 FROM main.{quote(t)}) = {int(v)}" for t, v in rows.items()
-            )
+        # ADD COLUMN or a rebuild: rows written or deleted meanwhile, plan again (after the
+        # schema's guard: the tables are the ones planned against). 50 to a statement: an
+        # expression deeper than 1000 terms is refused.
+        asked = [
+            f"EXISTS (SELECT 1 FROM main.{quote(t)}) = {int(v)}" for t, v in (rows or {}).items()
+        ]
+        for i in range(0, len(asked), 50):
+            held = " AND ".join(asked[i : i + 50])
             self.statements.append((f"INSERT INTO {guard} VALUES ({held})", ()))
         self.step_at: dict[int | None, Step] = {}
         self.counts: list[tuple[Step, int]] = []

@@ -45,23 +45,31 @@ def drop_order(
     there = set(tables) | set(drops)
     children = referencing(there, links)
     # A depth-first search for an order (dropping one table may make another undroppable
-    # later: a cycle's tables are not all alike), remembering the sets it failed from.
+    # later: a cycle's tables are not all alike), remembering the sets it failed from. Its
+    # depth is the number of tables: a stack of frames (tables left, tables there, the next
+    # one to try), not recursion, which a schema of a thousand tables would exhaust.
     failed: set[frozenset[str]] = set()
-
-    def search(left: list[str], there: set[str]) -> list[str] | None:
-        if not left:
-            return []
-        if frozenset(left) in failed or len(failed) > _MAX_TRIES:
-            return None
-        for table in left:
-            if drop_compiles(table, there, children, links):
-                rest = search([t for t in left if t != table], there - {table})
-                if rest is not None:
-                    return [table, *rest]
-        failed.add(frozenset(left))
-        return None
-
-    return search(list(drops), there) or list(drops)
+    frames: list[tuple[list[str], set[str], int]] = [(list(drops), there, 0)]
+    while frames:
+        left, now, start = frames[-1]
+        if not left:  # each frame's last try is its table
+            return [tried[at - 1] for tried, _, at in frames[:-1]]
+        found = None
+        if start or not (frozenset(left) in failed or len(failed) > _MAX_TRIES):
+            found = next(
+                (i for i in range(start, len(left))
+                 if drop_compiles(left[i], now, children, links)),
+                None,
+            )  # fmt: skip
+            if found is None:
+                failed.add(frozenset(left))
+        if found is None:
+            frames.pop()  # back to the frame before, at the table after the one it tried
+            continue
+        table = left[found]
+        frames[-1] = (left, now, found + 1)
+        frames.append(([t for t in left if t != table], now - {table}, 0))
+    return list(drops)
 
 
 def referencing(
