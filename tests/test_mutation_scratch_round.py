@@ -1,0 +1,138 @@
+"""Tests written to kill surviving mutants of ``inline_sync/scratch_round.py`` (issue 14,
+docs/mutation-testing.md): reading the table an index is on, which live tables the sync
+leaves in place, the round that reads whether the live tables hold rows, and a trigger on a
+name no table of the definitions has. Each names, in its docstring, the mutations it
+catches. The helpers are called directly on a :class:`ScratchRound` built from parsed
+definitions (no database: nothing here runs a round)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+import inline_sync
+from inline_sync import definitions
+from inline_sync.definitions import Definition, parse_definitions
+from inline_sync.errors import SyncError
+from inline_sync.names import NameFilter
+from inline_sync.rounds import Round, RoundError, Started, _Again
+from inline_sync.scratch_round import ScratchRound, _index_table
+
+
+def index_of(text: str) -> Definition:
+    """The index of the definitions ``text``."""
+    return next(d for d in parse_definitions(text, NameFilter([])) if d.kind == "index")
+
+
+def scratch_round(
+    text: str, tables: dict[str, tuple[str, bool]], ignore: tuple[str, ...] = ()
+) -> ScratchRound:
+    """A scratch round of the definitions ``text`` against the live ``tables`` (folded name
+    -> (name, virtual)), under the prefix strategy."""
+    skip = NameFilter(ignore)
+    return ScratchRound(parse_definitions(text, skip), skip, tables, Started(), "'fp'")
+
+
+@pytest.mark.parametrize(
+    ("text", "table"),
+    [
+        # A comment after the name or ON: the plain reading does not apply, the tokens are read.
+        ("CREATE TABLE t (a);\nCREATE INDEX i /* c */ ON t (a);", "t"),
+        ("CREATE TABLE t (a);\nCREATE INDEX i ON /* c */ t (a);", "t"),
+        ("CREATE TABLE t (a);\nCREATE INDEX i /* c */ ON 't' (a);", "t"),  # a string: a name
+        ("CREATE TABLE t (a);\nCREATE INDEX i /* c */ ON s.t (a);", None),  # qualified
+        ("CREATE TABLE t (a);\nCREATE INDEX i /* c */ ON t", None),  # nothing after the name
+        ("CREATE TABLE t (a);\nCREATE INDEX i /* c */ ON t (", "t"),  # three tokens
+    ],
+)
+def test_the_table_of_an_index_is_read_from_its_tokens(text: str, table: str | None) -> None:
+    """Where a comment stands after the index's name or its ON, its table is read from the
+    tokens after the name (kills the tokens read from one before or two after the name (the
+    second skips ON when the comment follows it), only the comments kept, the ON word or the name looked for elsewhere, a string not read as a name
+    after ON, the test for a qualified name dropped or inverted, and the length test changed:
+    an IndexError at two tokens, nothing read at three)."""
+    assert _index_table(index_of(text)) == table
+
+
+def test_the_table_of_a_plainly_written_index_is_read_without_tokenizing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An index written plainly (ON, its table, then white space or "(") has its table read
+    from the text after its name: the whole statement is never tokenized (an index already
+    in place costs nothing to recognize). Kills the offset into the text lost, shifted by
+    the statement's start instead of taken from it, or measured from the second token, and
+    the plain reading dropped: each falls back to tokenizing the statement whole."""
+    d = index_of("CREATE TABLE plain_t (a);\nCREATE INDEX plain_i ON plain_t (a);")
+    read: list[str] = []
+    real = definitions.tokenize
+    monkeypatch.setattr(
+        definitions, "tokenize", lambda sql, *a: read.append(sql) or real(sql, *a)
+    )
+    assert d.head[0].start > 0  # not the first statement: its offset counts
+    assert _index_table(d) == "plain_t"
+    assert read == []
+
+
+def test_a_shadow_table_of_a_declared_virtual_table_stays() -> None:
+    """A live shadow table (``v_data``) of a virtual table the definitions declare is left in
+    place though not declared itself, and is live only: a view or trigger of the definitions
+    may read it (kills the "_" after the virtual table's name altered, and the declared test
+    made to require the ignore list too, or inverted)."""
+    rnd = scratch_round(
+        "CREATE VIRTUAL TABLE v USING fts5(a);",
+        {"v": ("v", True), "v_data": ("v_data", False), "old": ("old", False)},
+    )
+    assert rnd._stays("v_data")
+    assert not rnd._stays("old")
+    assert rnd._live_only("v_data")
+    assert rnd._gone() == frozenset({"old"})
+
+
+def test_an_ignored_table_whose_name_has_white_space_or_an_x_at_its_ends_is_live_only() -> None:
+    """A live ignored table is live only whatever its name: white space or the letter x at
+    either end of it stays part of it (kills white space stripped from the name instead of
+    quotes, and the letters X stripped with the quotes)."""
+    tables = {" pad ": (" pad ", False), "x_ign_x": ("x_ign_x", False)}
+    rnd = scratch_round("CREATE TABLE t (a);", tables, ignore=(" pad ", "x_ign_x"))
+    assert rnd._live_only(" pad ")
+    assert rnd._live_only("x_ign_x")
+    assert rnd._live_only("X_IGN_X")  # names compare case-insensitively
+
+
+def read_rows_failing(message: str) -> BaseException:
+    """What the round that reads whether the live tables hold rows raises when SQLite
+    refuses it with ``message``."""
+    rnd = scratch_round("CREATE TABLE t (a);", {"t": ("t", False), "u": ("u", False)})
+    rnd.round()
+    steps = rnd._read_rows()
+    request = next(steps)
+    assert isinstance(request, Round)
+    with pytest.raises((SyncError, _Again)) as caught:
+        steps.throw(RoundError(message, 0))
+    return caught.value
+
+
+def test_a_table_that_vanished_before_its_rows_were_read_means_plan_again() -> None:
+    """A table gone by the time its rows are read: the schema moved, so plan again (kills
+    the "no such table" test's text altered or inverted)."""
+    assert isinstance(read_rows_failing("no such table: main.u"), _Again)
+
+
+def test_another_failure_reading_the_rows_names_what_failed() -> None:
+    """Any other refusal reading the rows is a SyncError that says what failed and quotes
+    SQLite (kills the message dropped, and the "no such table" test inverted)."""
+    exc = read_rows_failing("disk I/O error")
+    assert isinstance(exc, SyncError) and not isinstance(exc, _Again)
+    assert str(exc) == "reading the live tables failed: disk I/O error"
+
+
+def test_a_trigger_named_as_its_undeclared_table_is_refused_by_sqlite() -> None:
+    """A trigger on ``x`` where the definitions declare no table ``x`` but the trigger is
+    itself named ``x``: the check of targets takes the name as declared, and the scratch
+    copy of the trigger is refused by SQLite, a DefinitionError naming it, not a raw
+    AttributeError while the statement that fires it is written (kills the test for a table
+    without a definition made to need no table read as well)."""
+    conn = sqlite3.connect(":memory:")
+    with pytest.raises(inline_sync.DefinitionError, match="'x'"):
+        inline_sync.sync(conn, "CREATE TRIGGER x AFTER INSERT ON x BEGIN SELECT 1; END;")
