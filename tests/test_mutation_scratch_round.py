@@ -13,6 +13,7 @@ import pytest
 
 import inline_sync
 from inline_sync import definitions
+from inline_sync.capabilities import Capabilities
 from inline_sync.definitions import Definition, parse_definitions
 from inline_sync.errors import SyncError
 from inline_sync.names import NameFilter
@@ -136,3 +137,67 @@ def test_a_trigger_named_as_its_undeclared_table_is_refused_by_sqlite() -> None:
     conn = sqlite3.connect(":memory:")
     with pytest.raises(inline_sync.DefinitionError, match="'x'"):
         inline_sync.sync(conn, "CREATE TRIGGER x AFTER INSERT ON x BEGIN SELECT 1; END;")
+
+
+def test_a_trigger_on_a_table_with_an_empty_name_is_fired_in_the_check() -> None:
+    """SQLite accepts a table named ``""``; a trigger on it is fired in the scratch round like
+    any other, so a body that cannot run is refused before the sync (kills the empty name,
+    which is false, looked up as another name: the trigger's table not found, its check
+    left out)."""
+    conn = sqlite3.connect(":memory:")
+    with pytest.raises(inline_sync.DefinitionError, match="cannot run: no such function"):
+        inline_sync.sync(
+            conn,
+            'CREATE TABLE "" (a);\n'
+            'CREATE TRIGGER tr AFTER INSERT ON "" BEGIN SELECT no_such_function(1); END;',
+        )
+    assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+@pytest.mark.parametrize(
+    ("row", "left_out"),
+    [
+        (("index", "ix", "ign_t", "CREATE INDEX ix ON ign_t (a)"), True),  # on an ignored table
+        (("trigger", "tr", "ign_t", "CREATE TRIGGER tr ..."), True),
+        (("index", "ign_ix", "t", "CREATE INDEX ign_ix ON t (a)"), True),  # ignored by name
+        (("table", "__sync_x", "__sync_x", "CREATE TABLE __sync_x (a)"), True),  # not ours
+        (("index", "ix", "t", "CREATE INDEX ix ON t (a)"), False),
+        (("table", "ign_t_copy", "ign_t", "CREATE TABLE ign_t_copy (a)"), False),
+        (("view", "v", "ign_t", "CREATE VIEW v AS SELECT * FROM ign_t"), False),
+    ],
+)
+def test_the_comparison_leaves_out_ignored_and_foreign_objects(
+    row: tuple[str, str, str, str], left_out: bool
+) -> None:
+    """An object is left out of the comparison when its name is ignored, when it is an
+    index or trigger on an ignored table (its tbl_name), or when it is a ``__sync_`` object
+    in main; a table or view is never left out for its tbl_name (kills the kind, name or
+    table read from the wrong column, the ``__sync_`` test joined by "and", the "or"
+    between the name and the table made "and", and the index/trigger test inverted or
+    spelled otherwise)."""
+    rnd = scratch_round("CREATE TABLE t (a);", {}, ignore=("ign_t", "ign_ix"))
+    assert rnd._left_out(row) is left_out
+
+
+@pytest.mark.parametrize("one_transaction", [False, True])
+def test_an_up_to_date_plan_says_the_sqlite_version_and_the_fingerprint(
+    one_transaction: bool,
+) -> None:
+    """When both sides hold the same objects the plan is empty but still names the SQLite
+    version it was made with, and comes with the fingerprint the round read, or none (an
+    empty string) where one transaction holds the sync (kills the version text dropped,
+    joined otherwise or left out of the plan, and the missing fingerprint made a text)."""
+    rnd = ScratchRound(
+        parse_definitions("CREATE TABLE t (a);", NameFilter([])),
+        NameFilter([]),
+        {},
+        Started(one_transaction=one_transaction),
+        "'fp'",
+    )
+    rnd.round()
+    reply: list[list[tuple[object, ...]]] = [[] for _ in rnd.statements]
+    if not one_transaction:
+        reply[rnd.at["fingerprint"]] = [("fp",)]
+    plan, fingerprint = rnd.plan(reply, Capabilities((3, 45, 1)))
+    assert plan.sqlite_version == "3.45.1"
+    assert fingerprint == ("" if one_transaction else "fp")
