@@ -49,10 +49,11 @@ def scratch_round(
 )
 def test_the_table_of_an_index_is_read_from_its_tokens(text: str, table: str | None) -> None:
     """Where a comment stands after the index's name or its ON, its table is read from the
-    tokens after the name (kills the tokens read from one before or two after the name (the
-    second skips ON when the comment follows it), only the comments kept, the ON word or the name looked for elsewhere, a string not read as a name
-    after ON, the test for a qualified name dropped or inverted, and the length test changed:
-    an IndexError at two tokens, nothing read at three)."""
+    tokens after the name (kills the tokens read from one before or two after the name: the
+    second skips ON where the comment follows it; only the comments kept; the ON word or the
+    name looked for elsewhere; a string not read as a name after ON; the test for a qualified
+    name dropped or inverted; and the length test changed: an IndexError at two tokens,
+    nothing read at three)."""
     assert _index_table(index_of(text)) == table
 
 
@@ -67,9 +68,7 @@ def test_the_table_of_a_plainly_written_index_is_read_without_tokenizing_it(
     d = index_of("CREATE TABLE plain_t (a);\nCREATE INDEX plain_i ON plain_t (a);")
     read: list[str] = []
     real = definitions.tokenize
-    monkeypatch.setattr(
-        definitions, "tokenize", lambda sql, *a: read.append(sql) or real(sql, *a)
-    )
+    monkeypatch.setattr(definitions, "tokenize", lambda sql, *a: read.append(sql) or real(sql, *a))
     assert d.head[0].start > 0  # not the first statement: its offset counts
     assert _index_table(d) == "plain_t"
     assert read == []
