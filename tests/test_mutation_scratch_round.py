@@ -200,3 +200,29 @@ def test_an_up_to_date_plan_says_the_sqlite_version_and_the_fingerprint(
     plan, fingerprint = rnd.plan(reply, Capabilities((3, 45, 1)))
     assert plan.sqlite_version == "3.45.1"
     assert fingerprint == ("" if one_transaction else "fp")
+
+
+def test_an_up_to_date_scratch_database_is_recognized_from_the_rows_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a scratch database, with no virtual table on either side, the objects as SQLite
+    lists them settle an up-to-date database: the text comparison (``same_text``) is never
+    reached, whether the state table is there yet or not (kills the shortcut taken only with
+    shadow tables, the live rows required to be more than the desired ones, a live row
+    matched by its name or its table instead of its kind and name, and the desired rows
+    required to hold one left out)."""
+    from inline_sync import introspect
+
+    compared: list[int] = []
+    real = introspect.same_text
+    monkeypatch.setattr(introspect, "same_text", lambda *a: compared.append(1) or real(*a))
+    schema = "CREATE TABLE t (a, b);\nCREATE INDEX t_b ON t (b);"
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(schema)  # made by hand: no state table, the same rows on both sides
+    plan = inline_sync.plan(conn, schema, scratch_schema="scratch-db")
+    assert not plan.steps
+    inline_sync.sync(conn, schema, scratch_schema="scratch-db", force=True)
+    assert compared == []
+    conn.execute("CREATE TABLE extra (c)")  # the slow way still decides when a row differs
+    assert inline_sync.plan(conn, schema, scratch_schema="scratch-db").steps
+    assert compared == [1]
