@@ -226,3 +226,134 @@ def test_an_up_to_date_scratch_database_is_recognized_from_the_rows_alone(
     conn.execute("CREATE TABLE extra (c)")  # the slow way still decides when a row differs
     assert inline_sync.plan(conn, schema, scratch_schema="scratch-db").steps
     assert compared == [1]
+
+
+def diagnose(
+    rnd: ScratchRound, index: int | None, message: str, views: list[tuple[str]] | None = None
+) -> tuple[BaseException | None, list[Round]]:
+    """Run ``_diagnose`` for SQLite's refusal ``message`` of statement ``index`` of the round
+    (answering a "live views" round with ``views``): what it raised (None: it returned, the
+    check is left out) and the rounds it asked for."""
+    asked: list[Round] = []
+    steps = rnd._diagnose(RoundError(message, index), index)
+    try:
+        request = next(steps)
+        while True:
+            asked.append(request)
+            request = steps.send([views or []])
+    except StopIteration:
+        return None, asked
+    except (SyncError, _Again) as exc:
+        return exc, asked
+
+
+def check_of(rnd: ScratchRound, name: str) -> int:
+    """The position in the round of the check that reads the view ``name``."""
+    rnd.round()
+    return next(
+        i
+        for i, (sql, _) in enumerate(rnd.statements)
+        if sql.startswith("SELECT * FROM") and name in sql
+    )
+
+
+VIEW_OF_GONE = "CREATE TABLE t (a);\nCREATE VIEW v AS SELECT * FROM gone;"
+
+
+def test_a_view_reading_a_missing_table_is_refused_without_a_note() -> None:
+    """Under the prefix strategy a view whose check reads a table that is nowhere is refused
+    in a DefinitionError quoting SQLite, with no note that the table is in the database, and
+    no round asked for (kills the live views looked up outside a scratch database, for any
+    name, or for a name the definitions declare; the view found made ""; and the note added
+    for any missed name)."""
+    rnd = scratch_round(VIEW_OF_GONE, {"t": ("t", False)})
+    exc, asked = diagnose(rnd, check_of(rnd, "v"), "no such table: main.gone")
+    assert asked == []
+    assert isinstance(exc, inline_sync.DefinitionError)
+    assert "the view 'v' cannot be read: no such table: main.gone" in str(exc)
+    assert "is in the database now" not in str(exc)
+
+
+def test_a_view_failing_otherwise_is_not_taken_for_one_missing_a_table() -> None:
+    """A check refused for another reason than a missing table names no table: a live table
+    the sync drops, whatever its name, gets no note (kills the name read from a message
+    without "no such table" made a text)."""
+    rnd = scratch_round(VIEW_OF_GONE, {"t": ("t", False), "xxxx": ("XXXX", False)})
+    exc, _ = diagnose(rnd, check_of(rnd, "v"), "no such column: zz")
+    assert isinstance(exc, inline_sync.DefinitionError)
+    assert "is in the database now" not in str(exc)
+
+
+@pytest.mark.parametrize("ignored", [" pad ", "X_ign_X"])
+def test_a_check_reading_an_ignored_live_table_is_left_out(ignored: str) -> None:
+    """A view reading a live table on the ignore list is for the live database to decide:
+    its check is left out, whatever white space or x the table's name has at its ends (kills
+    white space stripped from the missed name instead of quotes, and x stripped with them)."""
+    tables = {"t": ("t", False), ignored.lower(): (ignored, False)}
+    rnd = scratch_round(VIEW_OF_GONE, tables, ignore=(ignored,))
+    index = check_of(rnd, "v")
+    exc, asked = diagnose(rnd, index, f"no such table: main.{ignored}")
+    assert (exc, asked) == (None, [])
+    assert rnd.statements[index][0] in rnd.exempt
+
+
+def test_a_scratch_database_asks_for_the_live_views_in_a_round_named_so() -> None:
+    """In a scratch database a check missing a name that is neither a live table nor
+    declared asks, in a round of its own named "live views", whether a live view has that
+    name (kills the round's purpose dropped or spelled otherwise)."""
+    skip = NameFilter([])
+    rnd = ScratchRound(
+        parse_definitions(VIEW_OF_GONE, skip), skip, {"t": ("t", False)},
+        Started(strategy="scratch-db"), "'fp'",
+    )  # fmt: skip
+    exc, asked = diagnose(rnd, check_of(rnd, "v"), "no such table: gone", views=[("gone",)])
+    assert [r.purpose for r in asked] == ["live views"]
+    assert isinstance(exc, inline_sync.DefinitionError)
+    assert "(gone is in the database now, but the definitions do not declare it" in str(exc)
+
+
+def test_a_failure_of_the_engine_s_own_statement_names_the_scratch_schema() -> None:
+    """A refusal of a statement no definition owns (or of an unknown one) is a SyncError
+    saying building the scratch schema failed, quoting SQLite (kills the owner looked up
+    without a position, the "or" made "and", and the message dropped)."""
+    rnd = scratch_round("CREATE TABLE t (a);", {"t": ("t", False)})
+    rnd.round()
+    for index in (None, rnd.at["objects"]):
+        exc, _ = diagnose(rnd, index, "disk I/O error")
+        assert isinstance(exc, SyncError) and not isinstance(exc, _Again)
+        assert str(exc) == "building the scratch schema failed: disk I/O error"
+    exc, _ = diagnose(rnd, None, "no such table: main.t")
+    assert str(exc) == "building the scratch schema failed: no such table: main.t"
+
+
+def test_the_first_drop_of_a_copy_failing_says_why() -> None:
+    """The first DROP of a scratch copy refused for a missing table (an ON DELETE action
+    reaching a copy dropped before it) says which copy and why (kills the first drop taken
+    for a table vanished meanwhile, and the explanation altered)."""
+    rnd = scratch_round(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY);\n"
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p REFERENCES p ON DELETE CASCADE);",
+        {},
+    )
+    rnd.round()
+    exc, _ = diagnose(rnd, rnd.first_drop, "no such table: main.__sync_c")
+    copy = rnd.statements[rnd.first_drop][0].split("__sync_")[-1].strip('"; ')
+    assert str(exc) == (
+        f"the scratch copy of table {copy!r} cannot be dropped with foreign keys on "
+        "(no such table: main.c): the ON DELETE actions of the tables that reference it "
+        "reach a table dropped before it, and tables that reference each other so cannot "
+        "all be dropped where foreign keys stay on; nothing was changed"
+    )
+
+
+def test_a_create_refused_for_a_missing_table_is_never_left_out() -> None:
+    """Only a check (a statement that reads) is left out when it misses a live table that
+    stays: a CREATE refused for a missing one is the definition's fault, named as SQLite
+    refusing it (kills the missed name read from a CREATE's refusal too)."""
+    rnd = scratch_round(VIEW_OF_GONE, {"t": ("t", False), "ign": ("ign", False)}, ("ign",))
+    rnd.round()
+    index = next(i for i, (sql, _) in enumerate(rnd.statements) if sql.startswith("CREATE VIEW"))
+    exc, _ = diagnose(rnd, index, "no such table: main.ign")
+    assert isinstance(exc, inline_sync.DefinitionError)
+    assert "SQLite refused the view 'v': no such table: main.ign" in str(exc)
+    assert not rnd.exempt
