@@ -377,3 +377,25 @@ def test_an_up_to_date_virtual_table_is_recognized_without_planning(
     planned.clear()
     inline_sync.sync(conn, schema, scratch_schema=scratch_schema, force=True)
     assert planned == []
+
+
+def test_a_table_the_listing_missed_is_assumed_to_hold_rows() -> None:
+    """A live table that appeared after the tables were listed (none was listed here) is
+    assumed to hold rows, the safe answer, and that answer is recorded as asked (D1's apply
+    round checks it): a NOT NULL column without a default is added by a rebuild (kills the
+    default made None or False, or dropped)."""
+    skip = NameFilter([])
+    defs = parse_definitions("CREATE TABLE t (a, b INTEGER NOT NULL);", skip)
+    rnd = ScratchRound(defs, skip, {}, Started(one_transaction=True), "'fp'")
+    rnd.round()
+    reply: list[list[tuple[object, ...]]] = [[] for _ in rnd.statements]
+    reply[rnd.at["legacy"]] = [(0,)]
+    reply[rnd.at["foreign keys"]] = [(0,)]
+    reply[rnd.at["objects"]] = [
+        ("table", "t", "t", "CREATE TABLE t (a)"),
+        ("table", "__sync_t", "__sync_t", "CREATE TABLE main.__sync_t (a, b INTEGER NOT NULL)"),
+    ]
+    rnd.compared = rnd._compare(reply)
+    plan, _ = rnd.plan(reply, Capabilities((3, 45, 1)))
+    assert rnd.asked == {"t": True}
+    assert "rebuild" in str(plan)
