@@ -19,6 +19,7 @@ from .tokenizer import COMMENT, STRING, Token, fold, literal, quote, tokenize
 _DERIVED = frozenset({"fts5vocab", "fts4aux", "dbstat"})
 #: Modules whose rowid is their first column (copied as a column, not separately).
 _RTREES = frozenset({"rtree", "rtree_i32", "geopoly"})
+_FTS = ("fts4", "fts5")
 # The settings fts5 keeps in its _config shadow table ('version' is its own).
 _FTS5_SETTINGS = ("automerge", "crisismerge", "deletemerge", "hashsize", "insttoken", "pgsz",
                   "rank", "secure-delete", "usermerge")  # fmt: skip
@@ -43,7 +44,7 @@ def reads_content(sql: str) -> bool:
 
 def fts_option(vt: VirtualTable, option: str) -> str | None:
     """The value of an fts4 or fts5 table's ``option=value`` argument (unquoted), or None."""
-    if vt.module not in ("fts4", "fts5"):
+    if vt.module not in _FTS:
         return None
     sig = [t for t in tokenize(vt.sql) if t.kind is not COMMENT]
     # (Every virtual table's SQL has USING; with no arguments, fts4's, nothing is at ``at``.)
@@ -195,14 +196,12 @@ def _recreate(
             Step("drop", "virtual table", name, f"DROP TABLE {in_main(cur.name)}", reason),
             Step("create", "virtual table", name, create_sql, reason),
         ], reason, ()  # fmt: skip
-    content = fts_content(des)
+    content, before = fts_content(des), fts_content(cur)
     if content:
         gone: tuple[str, ...] = ()
-        before = fts_content(cur)
         # What it held of its own: its rows, or a contentless index's entries (for rows that
         # need not be in the content table).
-        what = "text" if cur.module in ("fts4", "fts5") else "rows"
-        what = "index entries" if before == "" else what
+        what = "index entries" if before == "" else "text" if cur.module in _FTS else "rows"
         if (before is None and cur.module not in _DERIVED) or before == "":
             reason += f"; external content now: rebuilt from {content}, its own {what} not kept"
             kind = f"contentless {cur.module}" if before == "" else cur.module
@@ -217,12 +216,12 @@ def _recreate(
     new_cols = [c for c in columns_of("desired", des.name) if fold(c) in old_cols]
     keep_rowid = des.module not in _RTREES
     lost: list[str] = []
-    if fts_content(cur) == "":  # contentless: the indexed text cannot be read back
+    if before == "":  # contentless: the indexed text cannot be read back
         reason += f"; a contentless {cur.module} index cannot be copied, it starts empty"
         lost.append(f"the rows of the contentless {cur.module} table {name}")
         new_cols = []
         keep_rowid = False
-    elif content == "" and not fts_content(cur):  # made contentless: the text indexed, not kept
+    elif content == "" and not before:  # made contentless: the text is indexed, not kept
         # (An external content index's text stays in its content table.)
         reason += "; contentless now: the text is indexed, no longer stored"
         lost.append(
