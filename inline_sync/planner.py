@@ -319,10 +319,10 @@ class _Planner:
             name = self.des.tables[key].name
             self.step("create", "table", name, self.sql_of("table", key), "new table")
             self.changes.append(Change("table", name, "create", False, ("new table",)))
+        tables = self.des.tables.keys() | self.inp.kept_tables  # an FTS content: either one
         for key in vt_creates:
             vt = self.des.virtual_tables[key]
             name = vt.name
-            tables = self.des.tables.keys() | self.inp.kept_tables  # the content may be either
             self.steps += create_virtual_table(vt, self.sql_of("table", key), tables)
             self.changes.append(
                 Change("virtual table", name, "create", False, ("new virtual table",))

@@ -528,7 +528,9 @@ class ScratchRound:
                         and not fold(str(n)).startswith(PREFIX)
                     )  # (not the scratch copies; a table that may reference ours)
                 ),
-                kept_tables=frozenset(filter(self._live_only, self.tables)),
+                kept_tables=frozenset(
+                    k for k in self.tables if k not in self.names and self._stays(k)
+                ),
             ),
         )
         return the_plan, fingerprint
