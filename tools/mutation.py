@@ -7,6 +7,7 @@
     python tools/mutation.py --retest diff   # after adding tests: the survivors again
     python tools/mutation.py --killers diff  # which test files killed the mutants
     python tools/mutation.py --slow diff     # the survivors against the slowest tests too
+    python tools/mutation.py --save          # keep the results in tools/mutation_results.json
 
 Runs mutmut (configured in pyproject.toml, ``[tool.mutmut]``) at the lowest CPU priority with
 one worker (``--jobs N`` for more), then prints per module: mutants, killed, survivors, those
@@ -17,6 +18,7 @@ equivalent). Each survivor not judged equivalent is listed with its diff (``mutm
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -35,6 +37,10 @@ EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.txt"
 # costs; ``--slow`` runs them on the survivors only, and a mutant they kill counts as killed.
 SLOW_TESTS = ("tests/test_fault_sweeps.py", "tests/test_rebuild_data.py")
 SLOW_KILLED = ROOT / "mutants" / "slow-killed.txt"
+# The results kept in the repository (``--save``): mutmut's own (``mutants/``) are lost with
+# the checkout. A run in a checkout without them starts from these, for every function whose
+# source mutmut hashes the same, so only the mutants of changed functions are tested again.
+RESULTS = ROOT / "tools" / "mutation_results.json"
 # What counts as killed. A timeout is a mutant whose tests took over twice the CPU time of
 # the unmutated run (mutmut limits CPU seconds, not wall time, so load does not cause one):
 # in practice a loop that no longer ends, which the tests did notice.
@@ -144,6 +150,85 @@ def slow(modules: list[str]) -> None:
                 out.write(name + "\n")
 
 
+def save_results(modules: list[str]) -> None:
+    """Write RESULTS from mutmut's results in ``mutants/``: per module and function, the
+    source hash mutmut keyed them by and the exit code of each mutant (None: not tested),
+    a survivor ``--slow`` killed counting as killed. Modules with no results here keep
+    their entry."""
+    record = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else {}
+    killed_slow = slow_killed()
+    for module in modules:
+        meta_path = ROOT / "mutants" / "inline_sync" / f"{module}.py.meta"
+        if not meta_path.exists():
+            continue
+        meta = json.loads(meta_path.read_text("utf-8"))
+        codes: dict[str, list[int | None]] = defaultdict(list)
+        for key, code in meta["exit_code_by_key"].items():
+            function, _, number = key.removeprefix(f"inline_sync.{module}.").rpartition("__mutmut_")
+            column = codes[function]
+            column.extend([None] * (int(number) - len(column)))
+            column[int(number) - 1] = 1 if code == 0 and key in killed_slow else code
+        record[module] = {
+            function: {"hash": digest, "codes": codes.get(function, [])}
+            for function, digest in sorted(meta["hash_by_function_name"].items())
+        }
+    # One function a line: a new measurement shows as a readable diff.
+    lines = [
+        f"  {json.dumps(module)}: {{\n"
+        + ",\n".join(
+            f"    {json.dumps(function)}: {json.dumps(entry, sort_keys=True)}"
+            for function, entry in record[module].items()
+        )
+        + "\n  }"
+        for module in sorted(record)
+    ]
+    RESULTS.write_text("{\n" + ",\n".join(lines) + "\n}\n", "utf-8")
+
+
+def seed_results(modules: list[str]) -> list[str]:
+    """Start a checkout without mutmut's results from RESULTS: for each module with no
+    results in ``mutants/`` yet, write mutmut's record of it (``X.py.meta``) with the kept
+    exit code of every mutant whose function mutmut hashes as it did when it was measured.
+    mutmut then makes the mutants and tests only the others. Returns the modules seeded."""
+    if not RESULTS.exists():
+        return []
+    from mutmut.mutation.file_mutation import mutate_file_contents  # the hash mutmut keys by
+
+    record = json.loads(RESULTS.read_text("utf-8"))
+    seeded = []
+    for module in modules:
+        meta_path = ROOT / "mutants" / "inline_sync" / f"{module}.py.meta"
+        if module not in record or meta_path.exists():
+            continue
+        source = ROOT / "inline_sync" / f"{module}.py"
+        mutated = mutate_file_contents(str(source.relative_to(ROOT)), source.read_text("utf-8"))
+        kept = record[module]
+        exit_codes: dict[str, int | None] = {}
+        for name in mutated.mutant_names:
+            function, _, number = name.rpartition("__mutmut_")
+            entry = kept.get(function)
+            same = entry is not None and entry["hash"] == mutated.hash_by_function_name[function]
+            codes = entry["codes"] if same else []
+            exit_codes[f"inline_sync.{module}.{name}"] = (
+                codes[int(number) - 1] if int(number) <= len(codes) else None
+            )
+        meta_path.parent.mkdir(parents=True, exist_ok=True)
+        meta_path.write_text(
+            json.dumps(
+                {
+                    "exit_code_by_key": exit_codes,
+                    "hash_by_function_name": dict(mutated.hash_by_function_name),
+                    "type_check_error_by_key": {},
+                    "durations_by_key": {},
+                    "estimated_durations_by_key": {},
+                }
+            ),
+            "utf-8",
+        )
+        seeded.append(module)
+    return seeded
+
+
 def report(modules: list[str]) -> int:
     """Print the per-module table and the survivors; 0 when every module reaches 95 %."""
     results: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -222,6 +307,14 @@ def main(argv: list[str] | None = None) -> int:
         "--slow", action="store_true", help=f"the survivors against {', '.join(SLOW_TESTS)}"
     )
     parser.add_argument(
+        "--save", action="store_true", help=f"keep the results in {RESULTS.relative_to(ROOT)}"
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=f"in a checkout without results, test every mutant (do not start from {RESULTS.name})",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=1, help="mutants tested at once (default 1; each is a process)"
     )
     args = parser.parse_args(argv)
@@ -229,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.killers:
         killers(modules)
         return 0
+    if args.save:
+        save_results(modules)
+        return report(modules)
     if args.slow:
         os.nice(19)
         slow(modules)
@@ -238,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
         # A survivor judged equivalent would only survive again, at the cost of every test.
         # mutmut makes the mutants of changed code when it runs, after the names are chosen:
         # a second round takes the new ones (not checked yet) that the first did not name.
+        if not args.fresh and (seeded := seed_results(modules)):
+            print(f"started from {RESULTS.relative_to(ROOT)}: {', '.join(seeded)}")
         equivalents = load_equivalents()
         tried: set[str] = set()
         for _ in range(2):
@@ -255,8 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             ]
-            if not known:
-                names = [f"inline_sync.{m}.*" for m in modules]
+            # A module with no results yet: all of its mutants (mutmut makes them first).
+            measured = {n.split(".")[1] for n in known}
+            names += [f"inline_sync.{m}.*" for m in modules if m not in measured]
             if not names:
                 break
             if SLOW_KILLED.exists():  # what is tested again starts afresh
