@@ -42,6 +42,8 @@ class _Cursor:
         self.tokens = tokens
         self.source = source
         self.i = 0
+        # What a double-quoted word in an expression may name (normalize's ``columns``).
+        self.names: frozenset[str] = frozenset()
 
     def peek(self, ahead: int = 0) -> Token | None:
         j = self.i + ahead
@@ -268,7 +270,7 @@ def _column(
         elif cur.at("CHECK"):
             start_tok = cur.take()
             expr = cur.balanced()
-            norm = normalize(expr)
+            norm = normalize(expr, columns=cur.names)
             col_checks.append(norm)
             # ADD CONSTRAINT needs the name too, or the CHECK would be added nameless.
             first_tok = constraint_start or start_tok
@@ -292,7 +294,7 @@ def _column(
             if cur.accept("GENERATED"):
                 cur.expect("ALWAYS")
             cur.expect("AS")
-            generated = normalize(cur.balanced())
+            generated = normalize(cur.balanced(), columns=cur.names)
             if cur.at("STORED", "VIRTUAL"):
                 stored = cur.take().keyword("STORED")
         else:
@@ -341,7 +343,9 @@ def _table_constraint(
     elif cur.at("CHECK"):
         cur.take()
         expr = cur.balanced()
-        checks.append(Check(normalize(expr), name, cur.text(first, cur.tokens[cur.i - 1])))
+        checks.append(
+            Check(normalize(expr, columns=cur.names), name, cur.text(first, cur.tokens[cur.i - 1]))
+        )
     elif cur.accept("FOREIGN"):
         cur.expect("KEY")
         fk_cols = tuple(t.folded for t in cur.balanced() if t.is_name)
@@ -381,7 +385,12 @@ def parse_table(sql: str) -> Table:
     columns: list[Column] = []
     inner = _Cursor(cur.tokens, sql)
     inner.i = body_start
-    for part in _split_commas(body):
+    parts = _split_commas(body)
+    # Any column, wherever declared, and the table's own name: what "x" in a CHECK may name.
+    inner.names = frozenset(
+        [fold(name), *(p[0].folded for p in parts if p and not _is_table_constraint(p))]
+    )
+    for part in parts:
         if not part:
             raise ParseError("empty column definition")
         end = inner.i + len(part)
@@ -426,14 +435,25 @@ def _after_name(kind: str, sql: str) -> tuple[str, list[Token], int]:
 
 
 @lru_cache(maxsize=4096)
-def parse_index(sql: str) -> IndexModel:
-    """Parse ``CREATE [UNIQUE] INDEX``; the definition includes the UNIQUE flag."""
+def parse_index(sql: str, columns: frozenset[str] | None = None) -> IndexModel:
+    """Parse ``CREATE [UNIQUE] INDEX``; the definition includes the UNIQUE flag. ``columns``:
+    the names (folded) of its table and the table's columns, which a double-quoted word in it
+    may name (:func:`quotable_names`); any other such word is text (``WHERE a <> "X"``).
+    Without them, such words are compared as names."""
     name, tokens, i = _after_name("INDEX", sql)
     unique = any(t.keyword("UNIQUE") for t in tokens[:i])
     rest = tokens[i:]
     table = rest[1].folded if len(rest) > 1 else ""
-    definition = ("unique " if unique else "") + normalize(rest)
+    definition = ("unique " if unique else "") + normalize(rest, columns=columns)
     return IndexModel(name, table, sql, definition, frozenset(iter_names(rest)))
+
+
+def quotable_names(table: Table | None) -> frozenset[str] | None:
+    """What a double-quoted word in an index of ``table`` may name: the table and its
+    columns (folded). None for a table not known (an ignored one)."""
+    if table is None:
+        return None
+    return frozenset([fold(table.name), *(fold(c.name) for c in table.columns)])
 
 
 @lru_cache(maxsize=1024)
@@ -441,7 +461,7 @@ def parse_view(sql: str) -> View:
     """Parse ``CREATE VIEW``."""
     name, tokens, i = _after_name("VIEW", sql)
     rest = tokens[i:]
-    return View(name, sql, normalize(rest), frozenset(iter_names(rest)))
+    return View(name, sql, normalize(rest, case="exact"), frozenset(iter_names(rest)))
 
 
 @lru_cache(maxsize=1024)
@@ -456,4 +476,4 @@ def parse_trigger(sql: str) -> Trigger:
             if j + 3 < len(rest) and rest[j + 2].kind is OP and rest[j + 2].text == ".":
                 table = rest[j + 3].folded
             break
-    return Trigger(name, table, sql, normalize(rest), frozenset(iter_names(rest)))
+    return Trigger(name, table, sql, normalize(rest, case="exact"), frozenset(iter_names(rest)))

@@ -169,13 +169,19 @@ def rename_names(sql: str, renames: dict[str, str], what: str = "") -> str:
     return splice(sql, edits)
 
 
-def renamed_index(index: Index, tables: dict[str, str], columns: dict[str, str]) -> Index:
+def renamed_index(
+    index: Index,
+    tables: dict[str, str],
+    columns: dict[str, str],
+    names: frozenset[str] | None = None,
+) -> Index:
     """``index`` as SQLite's RENAME TO (``tables``: folded old -> new name) and RENAME COLUMN
     of its table (``columns``: folded old -> new) leave it. Tables and columns apart: a table
-    renamed from a name one of its columns also has does not rename that column."""
+    renamed from a name one of its columns also has does not rename that column. ``names``:
+    what a double-quoted word in it may name then (:func:`~inline_sync.ddl.parse_index`)."""
     sql = rename_names(index.sql, tables, "tables") if tables else index.sql
     sql = rename_names(sql, columns, "columns") if columns else sql
-    return index if sql == index.sql else parse_index(sql)
+    return index if sql == index.sql and names is None else parse_index(sql, names)
 
 
 def rename_references(

@@ -70,11 +70,13 @@ def build_schema(rows: list[Row], skip: Callable[[str], bool], shadow: set[str])
         parse_trigger,
         parse_view,
         parse_virtual_table,
+        quotable_names,
     )
     from .models import Schema
 
     schema = Schema()
-    for kind, name, _tbl_name, sql in _kept(rows, skip, shadow):
+    indexes = []
+    for kind, name, tbl_name, sql in _kept(rows, skip, shadow):
         key = fold(name)
         try:
             if kind == "table":
@@ -83,11 +85,17 @@ def build_schema(rows: list[Row], skip: Callable[[str], bool], shadow: set[str])
                 else:
                     schema.tables[key] = parse_table(sql)
             elif kind == "index":
-                schema.indexes[key] = parse_index(sql)
+                indexes.append((key, name, tbl_name, sql))  # read against its table's columns
             elif kind == "view":
                 schema.views[key] = parse_view(sql)
             elif kind == "trigger":
                 schema.triggers[key] = parse_trigger(sql)
         except ParseError as exc:
             raise SyncError(f"cannot read the {kind} {name!r}: {exc}\n  {sql}") from None
+    for key, name, tbl_name, sql in indexes:
+        try:
+            table = schema.tables.get(fold(tbl_name))
+            schema.indexes[key] = parse_index(sql, quotable_names(table))
+        except ParseError as exc:
+            raise SyncError(f"cannot read the index {name!r}: {exc}\n  {sql}") from None
     return schema

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from .ddl import parse_table
+from .ddl import parse_table, quotable_names
 from .definitions import TABLE, VIRTUAL, Definition
 from .diff import (
     Capabilities,
@@ -486,8 +486,10 @@ class _Planner:
     # ------------------------------------------------------- indexes, views, triggers
     def _index_changed(self, key: str, renames: dict[str, str], diffs_cols: dict[str, str]) -> bool:
         tables = {old: self.des.tables[new].name for new, old in renames.items()}
-        renamed = renamed_index(self.cur.indexes[key], tables, diffs_cols)
-        return renamed.definition != self.des.indexes[key].definition
+        desired = self.des.indexes[key]
+        names = quotable_names(self.des.tables.get(desired.table))
+        renamed = renamed_index(self.cur.indexes[key], tables, diffs_cols, names)
+        return renamed.definition != desired.definition
 
     def _drop_dependents(
         self, touched: set[str], renames: dict[str, str], rebuild: set[str]

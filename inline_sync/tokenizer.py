@@ -18,7 +18,7 @@ from .names import quote as quote
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Container, Iterable, Iterator
 
 # Token kinds.
 WS = "ws"
@@ -261,29 +261,48 @@ def default_text(tok: Token) -> str | None:
     return None
 
 
-def normalize(tokens: Iterable[Token], *, defaults: bool = False) -> str:
+def normalize(
+    tokens: Iterable[Token],
+    *,
+    defaults: bool = False,
+    columns: Container[str] | None = None,
+    case: str = "fold",
+) -> str:
     """A canonical text for comparing SQL fragments: cosmetic differences vanish.
 
     White space and comments go; names are unquoted and case-folded; keywords are folded too
     (a quoted name and the bare word agree); string literals stay exact; ``==``/``<>`` become
     ``=``/``!=``; blob literals use upper-case hex. ``defaults``: a name after DEFAULT is the
     text it spells (:func:`default_text`), for whole statements.
+
+    What SQLite does not case-fold can be kept. ``columns`` (folded) are the names a
+    double-quoted word of the fragment can mean (a table's columns and its own name, for its
+    CHECK and generated expressions): one that means none of them is a string literal to
+    SQLite (``CHECK (a <> "X")``), and is written as one, case and all. ``case="exact"``:
+    every word keeps its case, for a view (a result column is named by the text of its
+    expression or alias) or a trigger, where nothing says which words are columns;
+    ``case="quoted"``: double-quoted words do, for a hash that must tell apart whatever
+    the comparison does.
     """
     parts: list[str] = []
     after_default = False
-    for t in tokens:
+    sig = [t for t in tokens if t.kind is not COMMENT]
+    for i, t in enumerate(sig):
         kind = t.kind
-        if kind is COMMENT:
-            continue
         if after_default and (text := default_text(t)) is not None:
             parts.append(text)
             after_default = False
             continue
         after_default = defaults and kind is WORD and t.text.upper() == "DEFAULT"
         if kind is WORD:
-            parts.append(fold(t.text))
+            parts.append(t.text if case == "exact" else fold(t.text))
         elif kind is QIDENT:
-            parts.append(fold(unquote(t.text)))
+            if columns is not None and _is_text(sig, i, columns):
+                parts.append("'" + t.value.replace("'", "''") + "'")
+            elif case == "exact" or (case == "quoted" and t.text[0] == '"'):
+                parts.append(t.value)
+            else:
+                parts.append(fold(t.value))
         elif kind is BLOB:
             parts.append("x" + t.text[1:].upper())
         elif kind is OP:
@@ -293,6 +312,23 @@ def normalize(tokens: Iterable[Token], *, defaults: bool = False) -> str:
         else:
             parts.append(t.text)
     return " ".join(parts)
+
+
+def _is_text(sig: list[Token], i: int, columns: Container[str]) -> bool:
+    """Whether the quoted identifier ``sig[i]`` is a string literal to SQLite: written in
+    double quotes, naming none of ``columns``, and not where only a name can stand (a
+    function called, a schema or table before ``.``, a column after it, a collation)."""
+    t = sig[i]
+    if t.text[0] != '"' or t.folded in columns or t.folded in _ROWID_NAMES:
+        return False
+    after = sig[i + 1] if i + 1 < len(sig) else None
+    before = sig[i - 1] if i else None
+    if after is not None and after.kind is OP and after.text in ("(", "."):
+        return False
+    return not (before is not None and (before.text == "." or before.keyword("COLLATE")))
+
+
+_ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 
 
 def splice(source: str, edits: Iterable[tuple[Token, str]], base: int = 0) -> str:

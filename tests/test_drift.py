@@ -50,7 +50,11 @@ def digest(sql: str, ignore: tuple[str, ...] = ()) -> str:
 
 def test_hash_ignores_cosmetics_but_not_literals_or_options() -> None:
     base = digest("CREATE TABLE t (a TEXT DEFAULT 'x', b INTEGER);")
-    assert digest("create   table \"T\" (\n  A text default 'x', -- note\n  [b] integer);") == base
+    assert digest("create   table \"t\" (\n  A text default 'x', -- note\n  [b] integer);") == base
+    # A double-quoted word may be text to SQLite (CHECK (a <> "X")): its case counts.
+    assert digest('CREATE TABLE t (a TEXT CHECK (a <> "X"));') != digest(
+        'CREATE TABLE t (a TEXT CHECK (a <> "x"));'
+    )
     assert digest("CREATE TABLE t (a TEXT DEFAULT 'y', b INTEGER);") != base
     assert digest("CREATE TABLE t (a TEXT DEFAULT 'x', b INTEGER);", ("legacy_*",)) != base
 

@@ -425,7 +425,8 @@ def test_parse_index_expression() -> None:
 def test_parse_view() -> None:
     v = parse_view("CREATE VIEW IF NOT EXISTS \"V\" AS SELECT a, 'Lit' FROM t JOIN u USING (id)")
     assert v.name == "V"
-    assert v.definition == "as select a , 'Lit' from t join u using ( id )"
+    # A view's words keep their case: a result column is named as its expression is written.
+    assert v.definition == "AS SELECT a , 'Lit' FROM t JOIN u USING ( id )"
     assert v.names == frozenset({"as", "select", "a", "from", "t", "join", "u", "using", "id"})
 
 
@@ -437,7 +438,7 @@ def test_parse_trigger() -> None:
     assert tr.name == "tr"
     assert tr.table == "items"
     assert tr.definition == (
-        "after update of a on items when new . a > 0 begin insert into log values ( new . a ) ; end"
+        "AFTER UPDATE OF a ON Items WHEN new . a > 0 BEGIN INSERT INTO log VALUES ( new . a ) ; END"
     )
     assert {"items", "log", "new", "a"} <= tr.names
 
