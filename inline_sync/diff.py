@@ -311,6 +311,14 @@ def compare_table(
         (current.column(old).name, desired.column(new).name)  # type: ignore[union-attr]
         for new, old in followed.items()
     ]
+    # A column declared in another case: SQLite names result columns (SELECT *) as declared,
+    # so the new case is a rename too, by the same cheap ALTER.
+    moved = set(followed) | set(followed.values())
+    renames += [
+        (c.name, d.name)
+        for d in desired.columns
+        if d.key not in moved and (c := current.column(d.key)) is not None and c.name != d.name
+    ]
     if renames:
         # What RENAME COLUMN leaves behind: every mention of the old name follows. Where SQLite
         # has no RENAME COLUMN the rebuild's copy renames (column_mapping reads the old names

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from .definitions import Definition
+    from .models import Schema
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -204,6 +205,30 @@ def hinted_renames(defs: dict[tuple[str, str], Definition], keys: Iterable[str])
         for key in keys
         if (d := defs.get(("table", key))) is not None and d.renamed_from
     }
+
+
+def hinted_column_renames(
+    defs: dict[tuple[str, str], Definition], cur: Schema, des: Schema, renames: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """The column renames ``@renamed`` hints will make (``renames``: the tables' own, new key
+    -> old key), by the parent's folded current name, folded old -> new name: SQLite
+    rewrites other tables' REFERENCES to follow them."""
+    found: dict[str, dict[str, str]] = {}
+    for key, table in des.tables.items():
+        d = defs.get(("table", key))
+        current = cur.tables.get(renames.get(key, key))
+        if d is None or current is None or not d.column_renames:
+            continue
+        if key not in renames and key in renames.values():
+            continue  # a new table under the name of one renamed away
+        followed = followed_renames(
+            {new: fold(old) for new, old in d.column_renames.items()},
+            [c.key for c in current.columns],
+            [c.key for c in table.columns],
+        )
+        for new, old in followed.items():
+            found.setdefault(current.key, {})[old] = table.column(new).name  # type: ignore[union-attr]
+    return found
 
 
 def hint_cycles(

@@ -24,7 +24,14 @@ from .diff import (
 from .drop_order import drop_order, fk_link
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
-from .names import PREFIX, followed_renames, hinted_renames, in_main, rename_order
+from .names import (
+    PREFIX,
+    followed_renames,
+    hinted_column_renames,
+    hinted_renames,
+    in_main,
+    rename_order,
+)
 from .plan import Change, Step, SyncPlan, hint_line
 from .rebuild import (
     closure_parent_keys,
@@ -137,7 +144,7 @@ class _Planner:
         vt_renames = virtual_table_renames(cur, des, self.defs, self.inp.columns_of)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
-        moved_columns = self._hinted_column_renames(renames)
+        moved_columns = hinted_column_renames(self.defs, cur, des, renames)
         creates = [
             k for k in des.tables if k not in renames and (k not in cur.tables or k in renamed_old)
         ]
@@ -221,26 +228,6 @@ class _Planner:
             foreign_keys="enforced" if self.inp.fk_enforced else "off",
             fk_checks=fk_checks,
         )
-
-    def _hinted_column_renames(self, renames: dict[str, str]) -> dict[str, dict[str, str]]:
-        """Column renames that hints will make, by the parent's folded current name: SQLite
-        rewrites other tables' REFERENCES to follow them."""
-        found: dict[str, dict[str, str]] = {}
-        for key, table in self.des.tables.items():
-            d = self.defs.get(("table", key))
-            current = self.cur.tables.get(renames.get(key, key))
-            if d is None or current is None or not d.column_renames:
-                continue
-            if key not in renames and key in renames.values():
-                continue  # a new table under the name of one renamed away
-            followed = followed_renames(
-                {new: fold(old) for new, old in d.column_renames.items()},
-                [c.key for c in current.columns],
-                [c.key for c in table.columns],
-            )
-            for new, old in followed.items():
-                found.setdefault(current.key, {})[old] = table.column(new).name  # type: ignore[union-attr]
-        return found
 
     def _closure(self, rebuild: set[str], both: set[str]) -> list[str]:
         """The rebuilt tables plus every table that references them, transitively."""
@@ -505,6 +492,8 @@ class _Planner:
                 view_reason[key] = "not in the definitions"
             elif v.definition != des.views[key].definition:
                 view_reason[key] = "definition changed"
+            elif v.name != des.views[key].name:  # (cheap to recreate, unlike a table)
+                view_reason[key] = f"declared as {des.views[key].name}"
         grew = True
         while grew:
             grew = False
@@ -521,6 +510,8 @@ class _Planner:
                 trig_reason[key] = "not in the definitions"
             elif t.definition != des.triggers[key].definition:
                 trig_reason[key] = "definition changed"
+            elif t.name != des.triggers[key].name:
+                trig_reason[key] = f"declared as {des.triggers[key].name}"
             elif hit := (t.names | {t.table}) & (touched | set(view_reason)):
                 trig_reason[key] = f"depends on {sorted(hit)[0]}, which changes"
         for key in trig_reason:

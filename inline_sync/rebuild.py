@@ -329,12 +329,13 @@ def rename_tables(pairs: list[tuple[str, str]]) -> list[Step]:
 
 
 def rename_columns(table: str, renames: tuple[tuple[str, str], ...]) -> list[Step]:
-    """ALTER TABLE … RENAME COLUMN for each (old, new) of ``table``'s hinted renames, in an
-    order where each new name is free (a chain from its end)."""
+    """ALTER TABLE … RENAME COLUMN for each (old, new) of ``table``'s renames (by hint, or
+    to a new case), in an order where each new name is free (a chain from its end)."""
     return [
         Step("rename column", "table", table,
              f"ALTER TABLE {in_main(table)} RENAME COLUMN {quote(old)} TO {quote(new)}",
-             f"@renamed hint on column {new}")
+             f"column {old} declared as {new}" if fold(old) == fold(new)
+             else f"@renamed hint on column {new}")
         for old, new in rename_order(list(renames))
     ]  # fmt: skip
 

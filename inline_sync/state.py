@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: Bumped whenever the planner changes what it would do for the same definitions, so that a
 #: database synced by an older planner is planned again once. (2: the state row also holds the
 #: hash of the exact text. 3: a default spelled as a name is text, whose case counts. 4: a
-#: double-quoted word naming no column is text too; a view's or trigger's words keep case.)
+#: double-quoted word naming no column is text; a column's name, a view's words keep case.)
 PLANNER_VERSION = "4"
 
 #: The state table. Its name is reserved: definitions may not use it.
@@ -177,16 +177,14 @@ def definitions_hash(
     cached = _HASHES.get(key)
     if cached is not None:
         return cached
-    from .definitions import TRIGGER, VIEW
     from .tokenizer import normalize
 
     parts = _preamble(ignore)
     for d in definitions:
-        # Comments and white space do not count; a default's text does (DEFAULT "Hello"),
-        # and so does the case of what the diff compares exactly: a view's or a trigger's
-        # words, a double-quoted word elsewhere (it may be text: CHECK (a <> "X")).
-        exact = d.kind in (VIEW, TRIGGER)
-        parts.append(normalize(d.tokens, defaults=True, case="exact" if exact else "quoted"))
+        # Comments, white space and quoting do not count; a default's text does (DEFAULT
+        # "Hello"), and so does the case of every word: the diff compares some exactly (a
+        # column's name, a view's words, "X" that is text: CHECK (a <> "X")).
+        parts.append(normalize(d.tokens, defaults=True, case="exact"))
     return remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
 
 

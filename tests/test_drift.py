@@ -50,7 +50,9 @@ def digest(sql: str, ignore: tuple[str, ...] = ()) -> str:
 
 def test_hash_ignores_cosmetics_but_not_literals_or_options() -> None:
     base = digest("CREATE TABLE t (a TEXT DEFAULT 'x', b INTEGER);")
-    assert digest("create   table \"t\" (\n  A text default 'x', -- note\n  [b] integer);") == base
+    assert digest("CREATE   TABLE \"t\" (\n  a TEXT DEFAULT 'x', -- note\n  [b] INTEGER);") == base
+    # Case counts: a column's is its name in results (SELECT *), and the diff compares it.
+    assert digest("create table t (a text default 'x', b integer);") != base
     # A double-quoted word may be text to SQLite (CHECK (a <> "X")): its case counts.
     assert digest('CREATE TABLE t (a TEXT CHECK (a <> "X"));') != digest(
         'CREATE TABLE t (a TEXT CHECK (a <> "x"));'
@@ -114,7 +116,7 @@ def test_cosmetic_edit_of_definitions_stays_on_the_fast_path(conn: sqlite3.Conne
     inline_sync.sync(conn, SCHEMA)
     seen = traced(conn)
     edited = "-- reformatted\n" + SCHEMA.replace("FROM users", 'FROM "users"').replace(
-        "(id INTEGER", "(\n  id  integer"
+        "(id INTEGER", "(\n  id  INTEGER"
     )
     assert inline_sync.sync(conn, edited).status == "up-to-date"
     assert len(seen) == 1

@@ -115,7 +115,7 @@ SAME = [
     ("a TEXT CHECK (\"LOWER\"(a) <> 'x')", "a TEXT CHECK (lower(a) <> 'x')"),
     ("a TEXT CHECK (a COLLATE \"NOCASE\" <> 'x')", "a TEXT CHECK (a COLLATE nocase <> 'x')"),
     # Case and quoting of names elsewhere, as ever.
-    ("A INT CHECK (A > 0)", '"a" INT CHECK ("a" > 0)'),
+    ("A INT CHECK (A > 0)", '"A" INT CHECK ("a" > 0)'),
 ]
 
 

@@ -94,9 +94,15 @@ def test_capabilities() -> None:
 
 
 def test_identical_modulo_cosmetics() -> None:
-    d = diff("CREATE TABLE t (a INT, b)", 'create table T ("A" int, [b])')
+    d = diff("CREATE TABLE t (a INT, b)", 'create table T ("a" int, [b])')
     assert summary(d) == expect()
     assert (d.changed, d.only_adds_columns) == (False, False)
+
+
+def test_a_column_in_another_case_is_renamed() -> None:
+    d = diff("CREATE TABLE t (a INT, B)", "CREATE TABLE t (A INT, B)")
+    assert d.column_renames == (("a", "A"),)
+    assert summary(d) == expect(renames=[("a", "A")], reasons=["rename column a -> A"])
 
 
 def test_add_column_at_end_is_cheap() -> None:

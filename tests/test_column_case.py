@@ -1,0 +1,119 @@
+"""A column declared in another case is renamed to it (``Name`` -> ``name``): SQLite names
+result columns as declared (``SELECT *``, ``cursor.description``, ``PRAGMA table_info``), so
+the case is part of the schema. It was compared case-folded and reported up to date, the
+old case left in place. The rename is the cheap ALTER … RENAME COLUMN, which SQLite
+follows in the table's indexes, views, triggers and the foreign keys naming it; a table
+rebuilt anyway takes the declared case with the copy. A view or a trigger declared under a
+name in another case is made again under it (cheap)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from memory_clients import KINDS, everything, open_client, rows, sync_on
+
+
+def columns(conn: Any, table: str) -> list[str]:
+    return [str(r[1]) for r in rows(conn, f"PRAGMA table_info({table})")]
+
+
+def synced_twice(kind: str, before: str, after: str) -> tuple[Any, Any]:
+    """(the second sync's result, the connection): synced from ``before`` to ``after``,
+    then up to date."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, before)
+    conn.execute("INSERT INTO t VALUES (1, 'a')")
+    result = sync_on(kind, client, after)
+    assert result.status == "synced"
+    assert sync_on(kind, client, after).status == "up-to-date"
+    return result, conn
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_column_in_another_case_is_renamed_by_alter(kind: str) -> None:
+    result, conn = synced_twice(
+        kind,
+        "CREATE TABLE t (ID INTEGER PRIMARY KEY, Name TEXT);",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);",
+    )
+    assert result.statements == (
+        'ALTER TABLE main."t" RENAME COLUMN "ID" TO "id"',
+        'ALTER TABLE main."t" RENAME COLUMN "Name" TO "name"',
+    )
+    assert columns(conn, "t") == ["id", "name"]
+    assert rows(conn, "SELECT * FROM t") == [(1, "a")]
+    assert result.plan.changes[0].reasons == (
+        "rename column ID -> id",
+        "rename column Name -> name",
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_what_names_the_column_follows_it(kind: str) -> None:
+    schema = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, {c} TEXT UNIQUE);\n"
+        'CREATE INDEX ix ON t ({c}) WHERE {c} <> "X";\n'
+        "CREATE VIEW v AS SELECT {c} FROM t;\n"
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET {c} = upper({c}); END;\n"
+        "CREATE TABLE child (p TEXT REFERENCES t ({c}));"
+    )
+    _, conn = synced_twice(kind, schema.format(c="Name"), schema.format(c="name"))
+    assert columns(conn, "t") == ["id", "name"]
+    assert columns(conn, "v") == ["name"]
+    conn.execute("INSERT INTO t VALUES (2, 'b')")
+    conn.execute("INSERT INTO child VALUES ('B')")  # the trigger ran; the key holds
+    assert rows(conn, "SELECT name FROM t ORDER BY id") == [("A",), ("B",)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_columns_trade_cases(kind: str) -> None:
+    _, conn = synced_twice(
+        kind, "CREATE TABLE t (A INT, b TEXT);", "CREATE TABLE t (a INT, B TEXT);"
+    )
+    assert columns(conn, "t") == ["a", "B"]
+    assert rows(conn, "SELECT a, b FROM t") == [(1, "a")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_with_a_hinted_rename_and_a_new_column(kind: str) -> None:
+    _, conn = synced_twice(
+        kind,
+        "CREATE TABLE t (Id INT, old TEXT);",
+        "CREATE TABLE t (ID INT, new TEXT, -- @renamed from=old\n  extra TEXT);",
+    )
+    assert columns(conn, "t") == ["ID", "new", "extra"]
+    assert rows(conn, "SELECT * FROM t") == [(1, "a", None)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_rebuilt_table_takes_the_declared_case(kind: str) -> None:
+    _, conn = synced_twice(
+        kind,
+        "CREATE TABLE t (Id INT, Name TEXT);",
+        "CREATE TABLE t (Id INT, name TEXT NOT NULL CHECK (length(NAME) > 0));",
+    )
+    assert columns(conn, "t") == ["Id", "name"]
+    assert rows(conn, "SELECT * FROM t") == [(1, "a")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_view_and_a_trigger_take_their_declared_names(kind: str) -> None:
+    before = (
+        "CREATE TABLE t (id INT, name TEXT);\nCREATE VIEW V AS SELECT id FROM t;\n"
+        "CREATE TRIGGER TR AFTER INSERT ON t BEGIN SELECT 1; END;"
+    )
+    after = before.replace("VIEW V", "VIEW v").replace("TRIGGER TR", "TRIGGER tr")
+    _, conn = synced_twice(kind, before, after)
+    names = rows(conn, "SELECT name FROM sqlite_master WHERE type IN ('view', 'trigger')")
+    assert sorted(names) == [("tr",), ("v",)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_same_case_is_no_change(kind: str) -> None:
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE TABLE t (Name TEXT);")
+    before = everything(conn)[0]
+    # Quoting, keywords' case and white space are still cosmetic.
+    assert sync_on(kind, client, 'create table "t" (\n  "Name" text\n);').statements == ()
+    assert everything(conn)[0] == before
