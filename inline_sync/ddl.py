@@ -461,7 +461,7 @@ def parse_view(sql: str) -> View:
     """Parse ``CREATE VIEW``."""
     name, tokens, i = _after_name("VIEW", sql)
     rest = tokens[i:]
-    return View(name, sql, normalize(rest, case="exact"), frozenset(iter_names(rest)))
+    return View(name, sql, normalize(rest, exact=True), frozenset(iter_names(rest)))
 
 
 @lru_cache(maxsize=1024)
@@ -476,4 +476,4 @@ def parse_trigger(sql: str) -> Trigger:
             if j + 3 < len(rest) and rest[j + 2].kind is OP and rest[j + 2].text == ".":
                 table = rest[j + 3].folded
             break
-    return Trigger(name, table, sql, normalize(rest, case="exact"), frozenset(iter_names(rest)))
+    return Trigger(name, table, sql, normalize(rest, exact=True), frozenset(iter_names(rest)))

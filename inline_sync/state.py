@@ -184,7 +184,7 @@ def definitions_hash(
         # Comments, white space and quoting do not count; a default's text does (DEFAULT
         # "Hello"), and so does the case of every word: the diff compares some exactly (a
         # column's name, a view's words, "X" that is text: CHECK (a <> "X")).
-        parts.append(normalize(d.tokens, defaults=True, case="exact"))
+        parts.append(normalize(d.tokens, defaults=True, exact=True))
     return remember(_HASHES, key, f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}")
 
 

@@ -266,7 +266,7 @@ def normalize(
     *,
     defaults: bool = False,
     columns: Container[str] | None = None,
-    case: str = "fold",
+    exact: bool = False,
 ) -> str:
     """A canonical text for comparing SQL fragments: cosmetic differences vanish.
 
@@ -278,11 +278,10 @@ def normalize(
     What SQLite does not case-fold can be kept. ``columns`` (folded) are the names a
     double-quoted word of the fragment can mean (a table's columns and its own name, for its
     CHECK and generated expressions): one that means none of them is a string literal to
-    SQLite (``CHECK (a <> "X")``), and is written as one, case and all. ``case="exact"``:
-    every word keeps its case, for a view (a result column is named by the text of its
-    expression or alias) or a trigger, where nothing says which words are columns;
-    ``case="quoted"``: double-quoted words do, for a hash that must tell apart whatever
-    the comparison does.
+    SQLite (``CHECK (a <> "X")``), and is written as one, case and all. ``exact``: every
+    word keeps its case, for a view (a result column is named by the text of its
+    expression or alias) or a trigger, where nothing says which words are columns, and for
+    a hash that must tell apart whatever a comparison does.
     """
     parts: list[str] = []
     after_default = False
@@ -295,14 +294,12 @@ def normalize(
             continue
         after_default = defaults and kind is WORD and t.text.upper() == "DEFAULT"
         if kind is WORD:
-            parts.append(t.text if case == "exact" else fold(t.text))
+            parts.append(t.text if exact else fold(t.text))
         elif kind is QIDENT:
             if columns is not None and _is_text(sig, i, columns):
                 parts.append("'" + t.value.replace("'", "''") + "'")
-            elif case == "exact" or (case == "quoted" and t.text[0] == '"'):
-                parts.append(t.value)
             else:
-                parts.append(fold(t.value))
+                parts.append(t.value if exact else fold(t.value))
         elif kind is BLOB:
             parts.append("x" + t.text[1:].upper())
         elif kind is OP:

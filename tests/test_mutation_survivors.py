@@ -349,7 +349,7 @@ def test_definitions_hash_is_fnv1a_of_version_ignores_and_tokens() -> None:
     skip = ignore_filter(("legacy_*", "audit"))
     defs = parse_definitions(sql, skip)
     parts = [f"inline_sync planner {PLANNER_VERSION}", *sorted(skip.exact), *sorted(skip.globs)]
-    parts += [normalize(d.tokens, case="exact") for d in defs]
+    parts += [normalize(d.tokens, exact=True) for d in defs]
     expected = f"{fnv1a_64(chr(0).join(parts).encode('utf-8')):016x}"
     assert definitions_hash((sql,), defs, skip) == expected
 

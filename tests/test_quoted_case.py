@@ -79,7 +79,7 @@ def test_a_change_of_case_that_sqlite_keeps_is_applied(
     assert result.status == "synced"
     # As written, but for the quotes a rebuild may put around the table's name.
     statement = next(s for s in after.split(";\n") if f" {name} " in s)
-    exact = [normalize(tokenize(sql), case="exact") for sql in (stored_sql(conn, name), statement)]
+    exact = [normalize(tokenize(sql), exact=True) for sql in (stored_sql(conn, name), statement)]
     assert exact[0] == exact[1].rstrip(" ;")
     assert sync_on(kind, client, after).status == "up-to-date"
 
@@ -134,4 +134,4 @@ def test_a_check_compares_a_quoted_word_by_what_it_means() -> None:
     table = parse_table('CREATE TABLE t (Col INT, CHECK (col <> "Other" AND "COL" > 0))')
     assert table.checks[0].expression == "col != 'Other' and col > 0"
     # Outside a table nothing says which words are columns: all keep their case there.
-    assert normalize(tokenize('"Other" = Name'), case="exact") == "Other = Name"
+    assert normalize(tokenize('"Other" = Name'), exact=True) == "Other = Name"

@@ -105,6 +105,16 @@ def test_a_column_in_another_case_is_renamed() -> None:
     assert summary(d) == expect(renames=[("a", "A")], reasons=["rename column a -> A"])
 
 
+def test_a_name_a_hint_moves_is_no_change_of_case() -> None:
+    # Name moves to New by hint; NAME is then a new column, not Name in another case.
+    d = diff("CREATE TABLE t (Name)", "CREATE TABLE t (New, NAME)", {"new": "Name"})
+    assert d.column_renames == (("Name", "New"),)
+    assert [c.name for c in d.added] == ["NAME"]
+    # A hint's new name declared in another case than the column it takes: one rename.
+    d = diff("CREATE TABLE t (a, Old)", "CREATE TABLE t (A, new)", {"new": "old"})
+    assert sorted(d.column_renames) == [("Old", "new"), ("a", "A")]
+
+
 def test_add_column_at_end_is_cheap() -> None:
     d = diff("CREATE TABLE t (a, b)", "CREATE TABLE t (a, b, c TEXT DEFAULT 'x')")
     assert summary(d) == expect(added=["c"], reasons=["add column c"])
