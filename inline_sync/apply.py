@@ -75,22 +75,6 @@ def fk_violations(client: Client, tables: list[str]) -> Counter[tuple[str, str]]
     return found
 
 
-def _own_name_hint(step: Step | None, message: str) -> str:
-    """A rebuilt table whose CHECK names its columns by the table's own name (``t.a``): SQLite
-    resolves that name against whatever the table is called, and a rebuild has it under another
-    name for a while (the old copy renamed aside, or the new one made under a temporary name)."""
-    found = re.search(r"no such column: (.+)\.[^.]+$", message)
-    if step is None or step.kind != "table" or found is None:
-        return ""
-    table = found.group(1)
-    if fold(table) != fold(step.name):
-        return ""
-    return (
-        f"a CHECK constraint of {step.name} names a column as {table}.<column>, which SQLite "
-        f"cannot resolve while the table is rebuilt under another name: name the column alone"
-    )
-
-
 def _drop_action_hint(step: Step | None, message: str) -> str:
     """A DROP TABLE refused for a constraint: it deletes the rows first, and that runs the
     ON DELETE actions of the tables that reference the dropped one (where foreign keys stay on,
@@ -113,7 +97,7 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
     # them: name the user's tables (no name of theirs starts with the reserved PREFIX; the
     # copies are named in lower case, and SQLite quotes a name as it was written).
     message = unprefix_message(sqlite_message.replace(PREFIX + "new_", ""))
-    hint = hint or _own_name_hint(step, message) or _drop_action_hint(step, message)
+    hint = hint or _drop_action_hint(step, message)
     if not hint and step is not None and message == "constraint failed":
         hint = _STEP_HINTS.get(step.action, "")
     hint = hint or next((h for key, h in _HINTS.items() if key in message), "")

@@ -42,8 +42,10 @@ class _Cursor:
         self.tokens = tokens
         self.source = source
         self.i = 0
-        # What a double-quoted word in an expression may name (normalize's ``columns``).
+        # What a double-quoted word in an expression may name (normalize's ``columns``), and
+        # the table's own name, which may qualify a column there (``own``).
         self.names: frozenset[str] = frozenset()
+        self.own: str | None = None
 
     def peek(self, ahead: int = 0) -> Token | None:
         j = self.i + ahead
@@ -270,7 +272,7 @@ def _column(
         elif cur.at("CHECK"):
             start_tok = cur.take()
             expr = cur.balanced()
-            norm = normalize(expr, columns=cur.names)
+            norm = normalize(expr, columns=cur.names, own=cur.own)
             col_checks.append(norm)
             # ADD CONSTRAINT needs the name too, or the CHECK would be added nameless.
             first_tok = constraint_start or start_tok
@@ -344,7 +346,11 @@ def _table_constraint(
         cur.take()
         expr = cur.balanced()
         checks.append(
-            Check(normalize(expr, columns=cur.names), name, cur.text(first, cur.tokens[cur.i - 1]))
+            Check(
+                normalize(expr, columns=cur.names, own=cur.own),
+                name,
+                cur.text(first, cur.tokens[cur.i - 1]),
+            )
         )
     elif cur.accept("FOREIGN"):
         cur.expect("KEY")
@@ -390,6 +396,7 @@ def parse_table(sql: str) -> Table:
     inner.names = frozenset(
         [fold(name), *(p[0].folded for p in parts if p and not _is_table_constraint(p))]
     )
+    inner.own = fold(name)
     for part in parts:
         if not part:
             raise ParseError("empty column definition")

@@ -403,7 +403,9 @@ def late_drops(current: Schema, drops: list[str], kept: set[str]) -> list[str]:
 
 def _retarget(sql: str, own: str, temp: dict[str, str], references: bool = True) -> str:
     """The CREATE TABLE text with its own name and (``references``) its REFERENCES to closure
-    tables renamed."""
+    tables renamed. A column qualified by the table's name (``CHECK (t.a > 0)``) loses the
+    qualifier, which would name nothing under the temporary name; SQLite's RENAME into place
+    does not rewrite it (ddl compares ``t.a`` and ``a`` there as the same)."""
     edits: list[tuple[Token, str]] = []
     named = False
     prev_sig = ""
@@ -412,7 +414,9 @@ def _retarget(sql: str, own: str, temp: dict[str, str], references: bool = True)
         qualifier = i + 1 < len(sig) and sig[i + 1].text == "."
         if prev_sig in ("TABLE", "EXISTS") and (qualifier or tok.text == "."):
             continue  # the "main." before the table's own name
-        if tok.is_name or tok.kind is STRING:  # (SQLite reads 'x' as a name in both places)
+        if named and qualifier and tok.is_name and tok.folded == fold(own) and prev_sig != ".":
+            edits += [(tok, ""), (sig[i + 1], "")]
+        elif tok.is_name or tok.kind is STRING:  # (SQLite reads 'x' as a name in both places)
             if not named and prev_sig in ("TABLE", "EXISTS") and tok.folded == fold(own):
                 edits.append((tok, quote(temp[fold(own)])))
                 named = True

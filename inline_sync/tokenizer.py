@@ -266,6 +266,7 @@ def normalize(
     *,
     defaults: bool = False,
     columns: Container[str] | None = None,
+    own: str | None = None,
     exact: bool = False,
 ) -> str:
     """A canonical text for comparing SQL fragments: cosmetic differences vanish.
@@ -278,7 +279,8 @@ def normalize(
     What SQLite does not case-fold can be kept. ``columns`` (folded) are the names a
     double-quoted word of the fragment can mean (a table's columns and its own name, for its
     CHECK and generated expressions): one that means none of them is a string literal to
-    SQLite (``CHECK (a <> "X")``), and is written as one, case and all. ``exact``: every
+    SQLite (``CHECK (a <> "X")``), and is written as one, case and all. ``own``: the
+    table's name (folded), which may qualify its columns there (``t.a`` is ``a``). ``exact``: every
     word keeps its case, for a view (a result column is named by the text of its
     expression or alias) or a trigger, where nothing says which words are columns, and for
     a hash that must tell apart whatever a comparison does.
@@ -288,6 +290,8 @@ def normalize(
     sig = [t for t in tokens if t.kind is not COMMENT]
     for i, t in enumerate(sig):
         kind = t.kind
+        if own is not None and (_qualifies(sig, i, own) or _qualifies(sig, i - 1, own)):
+            continue
         if after_default and (text := default_text(t)) is not None:
             parts.append(text)
             after_default = False
@@ -326,6 +330,17 @@ def _is_text(sig: list[Token], i: int, columns: Container[str]) -> bool:
 
 
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
+
+
+def _qualifies(sig: list[Token], i: int, own: str) -> bool:
+    """Whether ``sig[i]`` is table ``own`` qualifying a column (``t.a``; not ``s.t.a``)."""
+    return (
+        0 <= i < len(sig) - 1
+        and sig[i].is_name
+        and sig[i].folded == own
+        and sig[i + 1].text == "."
+        and (i == 0 or sig[i - 1].text != ".")
+    )
 
 
 def splice(source: str, edits: Iterable[tuple[Token, str]], base: int = 0) -> str:
