@@ -235,7 +235,9 @@ def refuse_broken_readers(
         if key in rebuilt and dt.column_renames:
             copied = not renames_by_alter(dt.column_renames, caps, dt.current)
             cols.update(
-                (fold(old), (old, "rename" if copied else "remake")) for old, _ in dt.column_renames
+                (fold(old), (old, "rename" if copied else "remake"))
+                for old, new in dt.column_renames
+                if fold(old) != fold(new)  # (a new case: SQLite finds either)
             )
         if dt.desired.without_rowid and not dt.current.without_rowid:  # its rowid goes
             cols.update((n, (n, "rowid")) for n in _ROWID_NAMES if dt.current.column(n) is None)
