@@ -209,9 +209,14 @@ class _Planner:
         if closure:
             self._closure_rebuild(sorted(rebuild), diffs, renames)
         else:
+            # Every rebuilt table's RENAME COLUMNs before any copy: each rewrites the REFERENCES
+            # of the tables rebuilt before it (a column moved aside, a new one of its name).
+            ready = {}
             for key in sorted(rebuild):
-                old = self.cur.tables[renames[key]].name if key in renames else None
-                self._rebuild(diffs[key], old)
+                renamed, ready[key] = renames_first(diffs[key], self.inp.caps)
+                self.steps += renamed
+            for key, dt in ready.items():
+                self._rebuild(dt, self.cur.tables[renames[key]].name if key in renames else None)
         if late:
             self._table_drops(late, [])
         for key, live in vt_changed.items():
@@ -369,8 +374,6 @@ class _Planner:
     def _rebuild(self, dt: TableDiff, renamed_from: str | None) -> None:
         name = dt.desired.name
         sql = self.sql_of("table", fold(name))
-        renamed, dt = renames_first(dt, self.inp.caps)
-        self.steps += renamed
         steps, lost = rebuild_steps(dt, sql, self.inp.legacy_alter_table, self.inp.caps.max_columns,
                                     self.reach_rowid,
                                     their_indexes(self.inp.theirs, name, renamed_from))  # fmt: skip
