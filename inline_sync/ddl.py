@@ -431,8 +431,28 @@ def parse_virtual_table(sql: str) -> VirtualTable:
     name = _skip_header(cur, "TABLE")
     cur.expect("USING")
     module = fold(cur.name())
-    args = normalize(cur.balanced()) if cur.at_op("(") else ""
+    args = _module_arguments(module, cur.balanced()) if cur.at_op("(") else ""
     return VirtualTable(name, sql, module, args)
+
+
+#: Modules whose arguments declare its columns (an argument that is no ``option=value``):
+#: SQLite names the result columns as written there, so their case counts.
+_COLUMN_MODULES = frozenset({"fts3", "fts4", "fts5", "rtree", "rtree_i32", "vec0"})
+
+
+def _module_arguments(module: str, tokens: list[Token]) -> str:
+    """A virtual table's arguments normalized: folded (option names and values, a content
+    table's name), but for the names of its columns, which keep their case."""
+    if module not in _COLUMN_MODULES:
+        return normalize(tokens)
+    exact = set()
+    for arg in _split_commas(tokens):
+        at = 1 if arg and arg[0].text == "+" else 0  # (an rtree's or vec0's auxiliary column)
+        if len(arg) <= at or (len(arg) > at + 1 and arg[at + 1].text == "="):
+            continue
+        if not arg[at].keyword("TOKENIZE"):  # (fts3's "tokenize porter" is an option)
+            exact.add(arg[at].start)
+    return " ".join(normalize([t], exact=t.start in exact) for t in tokens)
 
 
 def _after_name(kind: str, sql: str) -> tuple[str, list[Token], int]:

@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 #: Bumped whenever the planner changes what it would do for the same definitions, so that a
 #: database synced by an older planner is planned again once. (2: the state row also holds the
 #: hash of the exact text. 3: a default spelled as a name is text, whose case counts. 4: a
-#: double-quoted word naming no column is text; a column's name, a view's words keep case.)
-PLANNER_VERSION = "4"
+#: double-quoted word naming no column is text; a column's name, a view's words keep case.
+#: 5: so does a virtual table's column's name.)
+PLANNER_VERSION = "5"
 
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"

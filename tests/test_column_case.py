@@ -143,3 +143,69 @@ def test_an_ignored_trigger_and_index_outlive_a_case_change_in_a_rebuild(kind: s
         ("ign_tr",),
     ]
     assert not sync_on(kind, client, after, ignore=["ign_*"], force=True).plan.statements
+
+
+def result_columns(conn: Any, table: str) -> list[str]:
+    cursor = conn.execute(f"SELECT * FROM {table}")
+    described = cursor.description if hasattr(cursor, "description") else cursor.getdescription()
+    return [d[0] for d in described]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_fts5_column_in_another_case_is_made_again_with_its_rows(kind: str) -> None:
+    """A virtual table's columns are named as its arguments write them (``SELECT *``): their
+    case was compared folded, and an fts5 column declared ``body`` stayed ``Body``."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE VIRTUAL TABLE f USING fts5(Body, Tags UNINDEXED);")
+    conn.execute("INSERT INTO f (rowid, Body, Tags) VALUES (7, 'hello world', 'x')")
+    after = "CREATE VIRTUAL TABLE f USING fts5(body, Tags UNINDEXED);"
+    assert sync_on(kind, client, after).status == "synced"
+    assert result_columns(conn, "f") == ["body", "Tags"]
+    assert rows(conn, "SELECT rowid, * FROM f WHERE f MATCH 'hello'") == [(7, "hello world", "x")]
+    assert sync_on(kind, client, after, force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_external_content_index_follows_its_columns_new_case(kind: str) -> None:
+    client, conn = open_client(kind)
+    schema = (
+        "CREATE TABLE docs (id INTEGER PRIMARY KEY, {c} TEXT);\n"
+        "CREATE VIRTUAL TABLE f USING fts5({c}, content=docs, content_rowid=id);"
+    )
+    sync_on(kind, client, schema.format(c="Body"))
+    conn.execute("INSERT INTO docs VALUES (3, 'hello world')")
+    conn.execute("INSERT INTO f (f) VALUES ('rebuild')")
+    after = schema.format(c="body")
+    sync_on(kind, client, after)
+    assert result_columns(conn, "docs") == ["id", "body"]
+    assert result_columns(conn, "f") == ["body"]
+    assert rows(conn, "SELECT rowid, body FROM f WHERE f MATCH 'hello'") == [(3, "hello world")]
+    assert sync_on(kind, client, after, force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "d1"])  # (D1 has no rtree)
+def test_an_rtree_column_in_another_case_is_made_again_with_its_rows(kind: str) -> None:
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE VIRTUAL TABLE r USING rtree(ID, minX, maxX, +Label);")
+    conn.execute("INSERT INTO r VALUES (1, 2, 3, 'a')")
+    after = "CREATE VIRTUAL TABLE r USING rtree(id, minx, maxX, +label);"
+    sync_on(kind, client, after)
+    assert result_columns(conn, "r") == ["id", "minx", "maxX", "label"]
+    assert rows(conn, "SELECT * FROM r") == [(1, 2.0, 3.0, "a")]
+    assert sync_on(kind, client, after, force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_case_of_a_virtual_tables_options_is_no_change(kind: str) -> None:
+    """Option names and the content table's name are read without regard to case: a
+    contentless index made again would lose its entries."""
+    client, _ = open_client(kind)
+    schema = (
+        "CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT);\n"
+        "CREATE VIRTUAL TABLE f USING fts5(body, content=docs, content_rowid=id);\n"
+        "CREATE VIRTUAL TABLE g USING fts5(body, content='', tokenize=porter);"
+    )
+    sync_on(kind, client, schema)
+    loud = schema.replace("content=docs, content_rowid=id", "CONTENT=Docs, CONTENT_ROWID=ID")
+    loud = loud.replace("tokenize=porter", "TOKENIZE=Porter").replace("fts5", "FTS5")
+    assert sync_on(kind, client, loud).statements == ()

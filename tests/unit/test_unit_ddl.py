@@ -452,7 +452,16 @@ def test_parse_virtual_table() -> None:
     vt = parse_virtual_table(
         "CREATE VIRTUAL TABLE IF NOT EXISTS main.Ft USING FTS5(a, \"B\", content = 'X')"
     )
-    assert (vt.name, vt.module, vt.arguments) == ("Ft", "fts5", "a , b , content = 'X'")
+    # A column's name keeps its case (it names the result column); an option's is folded.
+    assert (vt.name, vt.module, vt.arguments) == ("Ft", "fts5", "a , B , content = 'X'")
+    loud = parse_virtual_table("CREATE VIRTUAL TABLE f USING fts5(Body, CONTENT=Docs)")
+    assert loud.arguments == "Body , content = docs"
+    rtree = parse_virtual_table("CREATE VIRTUAL TABLE r USING rtree(ID, minX, +Aux TEXT)")
+    assert rtree.arguments == "ID , minX , + Aux text"
+    fts3 = parse_virtual_table("CREATE VIRTUAL TABLE f USING fts3(Body, TOKENIZE Porter)")
+    assert fts3.arguments == "Body , tokenize porter"
+    other = parse_virtual_table("CREATE VIRTUAL TABLE s USING dbstat(MAIN)")
+    assert other.arguments == "main"
     bare = parse_virtual_table("CREATE VIRTUAL TABLE x USING mod")
     assert (bare.name, bare.module, bare.arguments) == ("x", "mod", "")
 
