@@ -12,6 +12,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from .capabilities import Capabilities
     from .definitions import Definition
     from .models import Schema
 
@@ -208,11 +209,18 @@ def hinted_renames(defs: dict[tuple[str, str], Definition], keys: Iterable[str])
 
 
 def hinted_column_renames(
-    defs: dict[tuple[str, str], Definition], cur: Schema, des: Schema, renames: dict[str, str]
+    defs: dict[tuple[str, str], Definition],
+    cur: Schema,
+    des: Schema,
+    renames: dict[str, str],
+    caps: Capabilities,
 ) -> dict[str, dict[str, str]]:
     """The column renames ``@renamed`` hints will make (``renames``: the tables' own, new key
-    -> old key), by the parent's folded current name, folded old -> new name: SQLite
-    rewrites other tables' REFERENCES to follow them."""
+    -> old key), by the parent's folded current name, folded old -> new name, where they are
+    made by ALTER TABLE … RENAME COLUMN: SQLite rewrites other tables' REFERENCES to follow
+    them. (Where it cannot, the rebuild's copy renames, and nothing else follows.)"""
+    from .diff import renames_by_alter
+
     found: dict[str, dict[str, str]] = {}
     for key, table in des.tables.items():
         d = defs.get(("table", key))
@@ -226,6 +234,16 @@ def hinted_column_renames(
             [c.key for c in current.columns],
             [c.key for c in table.columns],
         )
+        # Made together with the renames to another case (as diff.compare_table makes them).
+        pairs = [(current.column(o).name, table.column(n).name) for n, o in followed.items()]  # type: ignore[union-attr]
+        moved = set(followed) | set(followed.values())
+        pairs += [
+            (c.name, t.name)
+            for t in table.columns
+            if t.key not in moved and (c := current.column(t.key)) is not None and c.name != t.name
+        ]
+        if not renames_by_alter(tuple(pairs), caps, current):
+            continue
         for new, old in followed.items():
             found.setdefault(current.key, {})[old] = table.column(new).name  # type: ignore[union-attr]
     return found

@@ -144,7 +144,7 @@ class _Planner:
         vt_renames = virtual_table_renames(cur, des, self.defs, self.inp.columns_of)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
-        moved_columns = hinted_column_renames(self.defs, cur, des, renames)
+        moved_columns = hinted_column_renames(self.defs, cur, des, renames, self.inp.caps)
         creates = [
             k for k in des.tables if k not in renames and (k not in cur.tables or k in renamed_old)
         ]
