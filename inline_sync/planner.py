@@ -26,7 +26,6 @@ from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import (
     PREFIX,
-    followed_renames,
     hinted_column_renames,
     hinted_renames,
     in_main,
@@ -56,7 +55,7 @@ from .virtual_tables import (
     changed_virtual_tables,
     create_virtual_table,
     recreate_virtual_table,
-    virtual_table_renames,
+    table_renames,
 )
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
@@ -140,8 +139,8 @@ class _Planner:
         cur, des = self.cur, self.des
         hints = hinted_renames(self.defs, des.tables)
         refuse_hint_cycles(hints, cur, des, self.defs)
-        renames = followed_renames(hints, cur.tables, des.tables)  # new key -> old key
-        vt_renames = virtual_table_renames(cur, des, self.defs, self.inp.columns_of)
+        # new key -> old key (the kinds share one name space: a chain may pass from one to another)
+        renames, vt_renames = table_renames(cur, des, self.defs, self.inp.columns_of)
         renamed_old = set(renames.values())
         moved = {old: des.tables[new].name for new, old in renames.items()}
         moved_columns = hinted_column_renames(self.defs, cur, des, renames, self.inp.caps)
@@ -254,14 +253,16 @@ class _Planner:
 
     def _table_renames(self, renames: dict[str, str], vt_renames: dict[str, str]) -> None:
         pairs = [(self.cur.tables[o].name, self.des.tables[n].name) for n, o in renames.items()]
-        moves = rename_order([(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
-                              for n, o in vt_renames.items()])  # fmt: skip
-        if not pairs and not moves:
+        pairs += [(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
+                  for n, o in vt_renames.items()]  # fmt: skip
+        if not pairs:
             return
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = OFF", "let RENAME update references")
-        self.steps += rename_tables(pairs)  # (a table's change is said by its diff)
-        for old_name, new_name in moves:
+        for old_name, new_name in rename_order(pairs):  # (one name space: a chain may mix)
+            if fold(new_name) in renames:  # (a table's change is said by its diff)
+                self.steps += rename_tables([(old_name, new_name)])
+                continue
             why = f"@renamed hint: {old_name} -> {new_name}"
             sql = f"ALTER TABLE {in_main(old_name)} RENAME TO {quote(new_name)}"
             self.step("rename", "virtual table", new_name, sql, why)

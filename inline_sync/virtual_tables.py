@@ -73,33 +73,40 @@ def fts_option(vt: VirtualTable, option: str) -> str | None:
     return None
 
 
-def virtual_table_renames(
+def table_renames(
     cur: Schema,
     des: Schema,
     defs: dict[tuple[str, str], Definition],
     columns_of: Callable[[str, str], list[str]],
-) -> dict[str, str]:
-    """The virtual tables renamed by an ``@renamed`` hint: desired key -> current key. Renamed
-    by ``ALTER TABLE … RENAME TO`` (their module renames their shadow tables); one whose
-    arguments change too is then made again with its rows (:func:`changed_virtual_tables`),
-    where the columns of the live one its hint names are known (``columns_of("renamed",
-    name)``), else made anew. The hints are followed as a table's are
-    (:func:`names.followed_renames`): through chains, and when the old name is declared again
-    (moved aside for a new table)."""
-    hints = hinted_renames(defs, des.virtual_tables)
-    # (Tables and virtual tables share their names: an ordinary table holds a name too.)
-    followed = followed_renames(
-        hints, set(cur.virtual_tables) | set(cur.tables), des.virtual_tables
-    )
-    return {
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The tables and the virtual tables renamed by ``@renamed`` hints, each desired key ->
+    current key. Followed together (:func:`names.followed_renames`: through chains, and when
+    the old name is declared again), for the two kinds share one name space: a chain may pass
+    a name from one kind to the other, and a hint into a name the other kind holds is one left
+    in place after its rename. A table's hint names a table, a virtual table's a virtual
+    table. A virtual table is renamed by ``ALTER TABLE … RENAME TO`` (its module renames its
+    shadow tables); one whose arguments change too is then made again with its rows
+    (:func:`changed_virtual_tables`), where the columns of the live one its hint names are
+    known (``columns_of("renamed", name)``), else made anew."""
+    hints = {new: old for new, old in hinted_renames(defs, des.tables).items() if old in cur.tables}
+    vt_hints = {
         new: old
-        for new, old in followed.items()
+        for new, old in hinted_renames(defs, des.virtual_tables).items()
         if old in cur.virtual_tables
         and (
             _arguments(cur.virtual_tables[old]) == _arguments(des.virtual_tables[new])
-            or (hints[new] == old and bool(columns_of("renamed", des.virtual_tables[new].name)))
+            or bool(columns_of("renamed", des.virtual_tables[new].name))
         )
     }
+    followed = followed_renames(
+        {**hints, **vt_hints},
+        set(cur.tables) | set(cur.virtual_tables),
+        set(des.tables) | set(des.virtual_tables),
+    )
+    return (
+        {new: old for new, old in followed.items() if new in des.tables},
+        {new: old for new, old in followed.items() if new in des.virtual_tables},
+    )
 
 
 def _arguments(vt: VirtualTable) -> tuple[str, str]:
@@ -110,7 +117,7 @@ def changed_virtual_tables(
     cur: Schema, des: Schema, renames: dict[str, str]
 ) -> dict[str, VirtualTable]:
     """The virtual tables whose module or arguments change (``renames``: desired key ->
-    current key, :func:`virtual_table_renames`): desired key -> the live one, under its new
+    current key, :func:`table_renames`): desired key -> the live one, under its new
     name (renamed first, it is then made again)."""
     moved = set(renames.values())  # (a new one of the old name may take its place)
     changed: dict[str, VirtualTable] = {}

@@ -200,3 +200,70 @@ def test_virtual_tables_swapped_by_hints_are_refused_as_tables_are(kind: str) ->
         )  # fmt: skip
     assert "the @renamed hints of virtual tables b and a form a cycle" in str(refused.value)
     assert rows(conn, "SELECT x FROM a") == [("from a",)]
+
+
+#: A table and a virtual table, one row each, for the hints that pass a name between kinds.
+TABLE_AND_FTS = "CREATE TABLE a (x);\nCREATE VIRTUAL TABLE b USING fts5(y);"
+FTS_AND_TABLE = "CREATE VIRTUAL TABLE a USING fts5(x);\nCREATE TABLE b (y);"
+
+
+def both_with_a_row(kind: str, schema: str) -> tuple[Any, Any]:
+    client, conn = open_client(kind)
+    sync_on(kind, client, schema)
+    conn.execute("INSERT INTO a VALUES ('from a')")
+    conn.execute("INSERT INTO b VALUES ('from b')")
+    return client, conn
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            TABLE_AND_FTS,
+            "CREATE VIRTUAL TABLE c USING fts5(y); -- @renamed from=b\n"
+            "CREATE TABLE b ( -- @renamed from=a\n  x);",
+        ),
+        (
+            FTS_AND_TABLE,
+            "CREATE TABLE c ( -- @renamed from=b\n  y);\n"
+            "CREATE VIRTUAL TABLE b USING fts5(x); -- @renamed from=a",
+        ),
+    ],
+    ids=["a table takes a virtual table's name", "a virtual table takes a table's name"],
+)
+def test_a_chain_through_both_kinds_runs_from_its_end(kind: str, before: str, after: str) -> None:
+    """Tables and virtual tables share one name space, so a chain of hints may pass from one
+    kind to the other. Their renames were followed apart: the table's ran first, into a name
+    still held (ApplyError: there is already another table), or the virtual table's hint was
+    not followed (its new name looked taken), and its rows were to be dropped."""
+    client, conn = both_with_a_row(kind, before)
+    result = sync_on(kind, client, after)
+    assert not result.plan.destructive
+    assert rows(conn, "SELECT * FROM b") == [("from a",)]
+    assert rows(conn, "SELECT * FROM c") == [("from b",)]
+    assert not sync_on(kind, client, after, force=True).plan
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (TABLE_AND_FTS, "CREATE TABLE b ( -- @renamed from=a\n  x);"),
+        (FTS_AND_TABLE, "CREATE VIRTUAL TABLE b USING fts5(x); -- @renamed from=a"),
+    ],
+    ids=["table", "virtual table"],
+)
+def test_a_hint_into_a_name_the_other_kind_holds_is_not_followed(
+    kind: str, before: str, after: str
+) -> None:
+    """As a hint into a name another table holds: it reads as one left in place after its
+    rename, so it is not followed. The table's was, before the virtual table holding the name
+    was dropped: ApplyError (there is already another table b)."""
+    client, conn = both_with_a_row(kind, before)
+    with pytest.raises(inline_sync.DestructiveChangeError):
+        sync_on(kind, client, after)
+    result = sync_on(kind, client, after, allow_destructive=True)
+    assert result.status == "synced"
+    assert rows(conn, "SELECT count(*) FROM b") == [(0,)]
+    assert not sync_on(kind, client, after, force=True).plan
