@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from .definitions import Definition
     from .diff import TableDiff
-    from .models import ForeignKey
+    from .models import ForeignKey, Schema
 
 #: One foreign key of a table: (parent, ON DELETE action, ON UPDATE action, its columns, the
 #: parent's columns it names; empty for the parent's primary key), names folded, the actions
@@ -160,3 +160,17 @@ def definition_links(d: Definition) -> list[Link]:
     except ParseError:
         return []
     return [fk_link(fk) for fk in fks]
+
+
+def rebuilt_together(des: Schema, tables: set[str], among: set[str]) -> set[str]:
+    """``tables`` and every one of ``among`` (folded desired names) that references one of
+    them, transitively: where foreign keys stay on, the tables rebuilt together."""
+    result = set(tables)
+    changed = True
+    while changed:
+        changed = False
+        for key in among - result:
+            if any(fk.table in result for fk in des.tables[key].foreign_keys):
+                result.add(key)
+                changed = True
+    return result

@@ -21,7 +21,7 @@ from .diff import (
     rename_references,
     renamed_index,
 )
-from .drop_order import drop_order, fk_link
+from .drop_order import drop_order, fk_link, rebuilt_together
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import (
@@ -182,13 +182,22 @@ class _Planner:
 
         rebuild = {k for k, dt in diffs.items() if dt.rebuild}
         # Foreign keys that stay on: the rebuilt tables and every table referencing them.
-        closure = self._closure(rebuild, set(diffs)) if self.inp.fk_enforced and rebuild else []
+        closure = (
+            self._fk_order(sorted(rebuilt_together(des, rebuild, set(diffs))))
+            if self.inp.fk_enforced and rebuild
+            else []
+        )
         rebuild = set(closure) or rebuild
+        # Declared under its name in another case (a rebuild writes the new name itself).
+        recased = [
+            k for k in diffs
+            if k not in renames and k not in rebuild and cur.tables[k].name != des.tables[k].name
+        ]  # fmt: skip
         # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
         # (ADD COLUMN alone leaves them working.) Old and new names of renamed tables count.
         altered = {k for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
         touched = (
-            altered | rebuild | set(renames) | renamed_old
+            altered | rebuild | set(renames) | renamed_old | set(recased)
             | set(drops) | set(vt_drops) | set(vt_changed) | set(vt_renames)
             | set(vt_renames.values())
         )  # fmt: skip
@@ -199,7 +208,7 @@ class _Planner:
         refuse_broken_readers(self.inp.theirs, cur, des, diffs, renames, rebuild,
                               drops + vt_drops, self.inp.caps)  # fmt: skip
         self._drop_dependents(touched, renames, rebuild)
-        self._table_renames(renames, vt_renames)
+        self._table_renames(renames, vt_renames, recased)
         kept = {renames.get(k, k) for k in diffs}
         late = late_drops(cur, drops, kept) if self.inp.fk_enforced else []
         self._table_drops([k for k in drops if k not in late], vt_drops)
@@ -233,32 +242,27 @@ class _Planner:
             fk_checks=fk_checks,
         )
 
-    def _closure(self, rebuild: set[str], both: set[str]) -> list[str]:
-        """The rebuilt tables plus every table that references them, transitively."""
-        result = set(rebuild)
-        changed = True
-        while changed:
-            changed = False
-            for key in both - result:
-                table = self.des.tables[key]
-                if any(fk.table in result for fk in table.foreign_keys):
-                    result.add(key)
-                    changed = True
-        return self._fk_order(sorted(result))
-
     def _fk_order(self, keys: list[str]) -> list[str]:
         return dependency_order(
             keys, lambda k: {fk.table for fk in self.des.tables[k].foreign_keys}
         )
 
-    def _table_renames(self, renames: dict[str, str], vt_renames: dict[str, str]) -> None:
+    def _table_renames(
+        self, renames: dict[str, str], vt_renames: dict[str, str], recased: list[str]
+    ) -> None:
         pairs = [(self.cur.tables[o].name, self.des.tables[n].name) for n, o in renames.items()]
         pairs += [(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
                   for n, o in vt_renames.items()]  # fmt: skip
-        if not pairs:
+        if not pairs and not recased:
             return
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = OFF", "let RENAME update references")
+        for key in recased:  # SQLite refuses RENAME TO the same name in another case
+            old, new = self.cur.tables[key].name, self.des.tables[key].name
+            for a, b in ((old, PREFIX + "case_" + new), (PREFIX + "case_" + new, new)):
+                sql = f"ALTER TABLE {in_main(a)} RENAME TO {quote(b)}"
+                self.step("rename", "table", new, sql, f"declared as {new}")
+            self.changes.append(Change("table", new, "rename", False, (f"declared as {new}",)))
         for old_name, new_name in rename_order(pairs):  # (one name space: a chain may mix)
             if fold(new_name) in renames:  # (a table's change is said by its diff)
                 self.steps += rename_tables([(old_name, new_name)])

@@ -4,7 +4,8 @@ the case is part of the schema. It was compared case-folded and reported up to d
 old case left in place. The rename is the cheap ALTER … RENAME COLUMN, which SQLite
 follows in the table's indexes, views, triggers and the foreign keys naming it; a table
 rebuilt anyway takes the declared case with the copy. A view or a trigger declared under a
-name in another case is made again under it (cheap)."""
+name in another case is made again under it (cheap); a table is renamed to it by way of a
+temporary name, SQLite refusing ``RENAME TO`` the same name in another case."""
 
 from __future__ import annotations
 
@@ -18,12 +19,16 @@ def columns(conn: Any, table: str) -> list[str]:
     return [str(r[1]) for r in rows(conn, f"PRAGMA table_info({table})")]
 
 
+def first_table(schema: str) -> str:
+    return schema.split("CREATE TABLE ", 1)[1].split()[0]
+
+
 def synced_twice(kind: str, before: str, after: str) -> tuple[Any, Any]:
     """(the second sync's result, the connection): synced from ``before`` to ``after``,
     then up to date."""
     client, conn = open_client(kind)
     sync_on(kind, client, before)
-    conn.execute("INSERT INTO t VALUES (1, 'a')")
+    conn.execute(f"INSERT INTO {first_table(before)} VALUES (1, 'a')")
     result = sync_on(kind, client, after)
     assert result.status == "synced"
     assert sync_on(kind, client, after).status == "up-to-date"
@@ -209,3 +214,49 @@ def test_the_case_of_a_virtual_tables_options_is_no_change(kind: str) -> None:
     loud = schema.replace("content=docs, content_rowid=id", "CONTENT=Docs, CONTENT_ROWID=ID")
     loud = loud.replace("tokenize=porter", "TOKENIZE=Porter").replace("fts5", "FTS5")
     assert sync_on(kind, client, loud).statements == ()
+
+
+TABLE = (
+    "CREATE TABLE {t} (id INTEGER PRIMARY KEY, name TEXT);\n"
+    "CREATE INDEX ix ON {t} (name);\n"
+    "CREATE VIEW v AS SELECT name FROM {t};\n"
+    "CREATE TRIGGER tr AFTER INSERT ON {t} BEGIN UPDATE {t} SET name = upper(name); END;\n"
+    "CREATE TABLE child (id INT REFERENCES {t} (id) ON DELETE CASCADE);"
+)
+
+
+def table_names(conn: Any) -> list[tuple[str, str]]:
+    return rows(
+        conn,
+        "SELECT name, tbl_name FROM sqlite_master WHERE name NOT LIKE '\\_inline%' ESCAPE '\\' "
+        "AND name NOT LIKE '\\_cf%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY type, name",
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_table_in_another_case_is_renamed_by_two_alters(kind: str) -> None:
+    """SQLite refuses ``ALTER TABLE t RENAME TO T`` (the name is taken): by a temporary name."""
+    result, conn = synced_twice(kind, TABLE.format(t="items"), TABLE.format(t="Items"))
+    renames = [s for s in result.statements if "RENAME TO" in s]
+    assert renames == [
+        'ALTER TABLE main."items" RENAME TO "__sync_case_Items"',
+        'ALTER TABLE main."__sync_case_Items" RENAME TO "Items"',
+    ]
+    assert ("table", "Items", "rename") in [(c.kind, c.name, c.action) for c in result.plan.changes]
+    assert table_names(conn) == [
+        ("ix", "Items"), ("Items", "Items"), ("child", "child"), ("tr", "Items"), ("v", "v"),
+    ]  # fmt: skip
+    assert rows(conn, "SELECT * FROM Items") == [(1, "A")]
+    # The foreign key follows (SQLite rewrote it: ours, not changed by the sync).
+    assert rows(conn, "SELECT \"table\" FROM pragma_foreign_key_list('child')") == [("Items",)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_table_in_another_case_that_also_changes(kind: str) -> None:
+    added = TABLE.replace("name TEXT)", "name TEXT, extra TEXT)")
+    _, conn = synced_twice(kind, TABLE.format(t="items"), added.format(t="ITEMS"))
+    assert rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ITEMS'")
+    rebuilt = TABLE.replace("name TEXT)", "name TEXT NOT NULL)")
+    _, conn = synced_twice(kind, TABLE.format(t="items"), rebuilt.format(t="Items"))
+    assert rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Items'")
+    assert rows(conn, "SELECT * FROM items") == [(1, "A")]
