@@ -174,3 +174,10 @@ def rebuilt_together(des: Schema, tables: set[str], among: set[str]) -> set[str]
                 result.add(key)
                 changed = True
     return result
+
+
+def fk_order(des: Schema, keys: list[str]) -> list[str]:
+    """Desired tables ``keys`` (folded), each after those its foreign keys reference."""
+    from .names import dependency_order
+
+    return dependency_order(keys, lambda k: {fk.table for fk in des.tables[k].foreign_keys})

@@ -10,7 +10,8 @@ from .cache import remember
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
 
     from .capabilities import Capabilities
     from .definitions import Definition
@@ -247,6 +248,23 @@ def hinted_column_renames(
         for new, old in followed.items():
             found.setdefault(current.key, {})[old] = table.column(new).name  # type: ignore[union-attr]
     return found
+
+
+Recased = tuple[str, str, str]  # (kind, current name, declared name)
+
+
+def in_another_case(
+    *kinds: tuple[str, Mapping[str, Any], Mapping[str, Any], set[str]],
+) -> list[Recased]:
+    """(kind, current name, declared name) of each object of ``kinds`` — (kind, current by
+    folded name, desired by folded name, keys to leave out) — declared under its name in
+    another case: SQLite keeps a table's name as written, and lists it so."""
+    return [
+        (kind, cur[k].name, des[k].name)
+        for kind, cur, des, leave in kinds
+        for k in des
+        if k in cur and k not in leave and cur[k].name != des[k].name
+    ]
 
 
 def hint_cycles(

@@ -21,13 +21,15 @@ from .diff import (
     rename_references,
     renamed_index,
 )
-from .drop_order import drop_order, fk_link, rebuilt_together
+from .drop_order import drop_order, fk_link, fk_order, rebuilt_together
 from .errors import SyncError
 from .models import Schema, VirtualTable, dependency_order
 from .names import (
     PREFIX,
+    Recased,
     hinted_column_renames,
     hinted_renames,
+    in_another_case,
     in_main,
     rename_order,
 )
@@ -183,21 +185,22 @@ class _Planner:
         rebuild = {k for k, dt in diffs.items() if dt.rebuild}
         # Foreign keys that stay on: the rebuilt tables and every table referencing them.
         closure = (
-            self._fk_order(sorted(rebuilt_together(des, rebuild, set(diffs))))
+            fk_order(self.des, sorted(rebuilt_together(des, rebuild, set(diffs))))
             if self.inp.fk_enforced and rebuild
             else []
         )
         rebuild = set(closure) or rebuild
-        # Declared under its name in another case (a rebuild writes the new name itself).
-        recased = [
-            k for k in diffs
-            if k not in renames and k not in rebuild and cur.tables[k].name != des.tables[k].name
-        ]  # fmt: skip
+        # Declared under its name in another case (a rebuild or a remake writes it itself).
+        vt_left = {*vt_renames, *vt_moved, *vt_changed}
+        recased = in_another_case(
+            ("table", cur.tables, des.tables, {*renames, *renamed_old, *rebuild}),
+            ("virtual table", cur.virtual_tables, des.virtual_tables, vt_left),
+        )
         # Tables whose dependents (views, triggers, indexes) must be dropped and recreated.
         # (ADD COLUMN alone leaves them working.) Old and new names of renamed tables count.
         altered = {k for k, dt in diffs.items() if dt.changed and not dt.only_adds_columns}
         touched = (
-            altered | rebuild | set(renames) | renamed_old | set(recased)
+            altered | rebuild | set(renames) | renamed_old | {fold(n) for _, _, n in recased}
             | set(drops) | set(vt_drops) | set(vt_changed) | set(vt_renames)
             | set(vt_renames.values())
         )  # fmt: skip
@@ -242,13 +245,8 @@ class _Planner:
             fk_checks=fk_checks,
         )
 
-    def _fk_order(self, keys: list[str]) -> list[str]:
-        return dependency_order(
-            keys, lambda k: {fk.table for fk in self.des.tables[k].foreign_keys}
-        )
-
     def _table_renames(
-        self, renames: dict[str, str], vt_renames: dict[str, str], recased: list[str]
+        self, renames: dict[str, str], vt_renames: dict[str, str], recased: list[Recased]
     ) -> None:
         pairs = [(self.cur.tables[o].name, self.des.tables[n].name) for n, o in renames.items()]
         pairs += [(self.cur.virtual_tables[o].name, self.des.virtual_tables[n].name)
@@ -257,12 +255,11 @@ class _Planner:
             return
         if self.inp.legacy_alter_table:
             self._setting("PRAGMA legacy_alter_table = OFF", "let RENAME update references")
-        for key in recased:  # SQLite refuses RENAME TO the same name in another case
-            old, new = self.cur.tables[key].name, self.des.tables[key].name
+        for kind, old, new in recased:  # SQLite refuses RENAME TO the same name in another case
             for a, b in ((old, PREFIX + "case_" + new), (PREFIX + "case_" + new, new)):
                 sql = f"ALTER TABLE {in_main(a)} RENAME TO {quote(b)}"
-                self.step("rename", "table", new, sql, f"declared as {new}")
-            self.changes.append(Change("table", new, "rename", False, (f"declared as {new}",)))
+                self.step("rename", kind, new, sql, f"declared as {new}")
+            self.changes.append(Change(kind, new, "rename", False, (f"declared as {new}",)))
         for old_name, new_name in rename_order(pairs):  # (one name space: a chain may mix)
             if fold(new_name) in renames:  # (a table's change is said by its diff)
                 self.steps += rename_tables([(old_name, new_name)])
@@ -312,7 +309,7 @@ class _Planner:
             self.changes.append(Change(kind, name, "drop", True, (gone,), (f"{kind} {name}",)))
 
     def _table_creates(self, creates: list[str], vt_creates: list[str]) -> None:
-        for key in self._fk_order(creates):
+        for key in fk_order(self.des, creates):
             name = self.des.tables[key].name
             self.step("create", "table", name, self.sql_of("table", key), "new table")
             self.changes.append(Change("table", name, "create", False, ("new table",)))
@@ -394,7 +391,7 @@ class _Planner:
     def _closure_rebuild(
         self, keys: list[str], diffs: dict[str, TableDiff], renames: dict[str, str]
     ) -> None:
-        ordered = self._fk_order(keys)
+        ordered = fk_order(self.des, keys)
         items = []
         for k in ordered:
             renamed, dt = renames_first(diffs[k], self.inp.caps)

@@ -260,3 +260,19 @@ def test_a_table_in_another_case_that_also_changes(kind: str) -> None:
     _, conn = synced_twice(kind, TABLE.format(t="items"), rebuilt.format(t="Items"))
     assert rows(conn, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Items'")
     assert rows(conn, "SELECT * FROM items") == [(1, "A")]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_virtual_table_in_another_case_is_renamed_with_its_rows(kind: str) -> None:
+    schema = "CREATE VIRTUAL TABLE {t} USING fts5(body);"
+    client, conn = open_client(kind)
+    sync_on(kind, client, schema.format(t="docs"))
+    conn.execute("INSERT INTO docs VALUES ('hello world')")
+    result = sync_on(kind, client, schema.format(t="Docs"))
+    assert [s for s in result.statements if "RENAME" in s] == [
+        'ALTER TABLE main."docs" RENAME TO "__sync_case_Docs"',
+        'ALTER TABLE main."__sync_case_Docs" RENAME TO "Docs"',
+    ]
+    assert sync_on(kind, client, schema.format(t="Docs")).status == "up-to-date"
+    assert rows(conn, "SELECT name FROM sqlite_master WHERE name LIKE 'docs'") == [("Docs",)]
+    assert rows(conn, "SELECT body FROM docs WHERE docs MATCH 'hello'") == [("hello world",)]
