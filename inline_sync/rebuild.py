@@ -81,17 +81,23 @@ def column_mapping(dt: TableDiff) -> tuple[list[str], list[str], list[str]]:
 
 
 def _sequence_steps(name: str, source: str, dt: TableDiff) -> list[Step]:
-    """Carry the AUTOINCREMENT counter over, even past the largest rowid copied."""
+    """Carry the AUTOINCREMENT counter over, even past the largest rowid copied.
+
+    ``sqlite_sequence`` keeps a name as its table was made, and ``source`` (or ``name``) may
+    be the declared name in another case: its rows are found as SQLite finds the table
+    (NOCASE folds ASCII only, as SQLite folds names). Where the old table has no row (deleted
+    by hand), the new copy keeps the one its copied rows gave it."""
     if not (dt.desired.autoincrement and dt.current.autoincrement):
         return []
-    n, s = literal(name), literal(source)
+    n, s = f"{literal(name)} COLLATE NOCASE", f"{literal(source)} COLLATE NOCASE"
     sql_update = (
-        f"UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT seq FROM main.sqlite_sequence "
-        f"WHERE name = {s})) WHERE name = {n}"
+        f"UPDATE main.sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM "
+        f"main.sqlite_sequence WHERE name = {s}), seq)) WHERE name = {n}"
     )
     sql_insert = (
-        f"INSERT INTO main.sqlite_sequence (name, seq) SELECT {n}, seq FROM main.sqlite_sequence "
-        f"WHERE name = {s} AND NOT EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = {n})"
+        f"INSERT INTO main.sqlite_sequence (name, seq) SELECT {literal(name)}, seq FROM "
+        f"main.sqlite_sequence WHERE name = {s} AND NOT EXISTS (SELECT 1 FROM "
+        f"main.sqlite_sequence WHERE name = {n})"
     )
     why = "keep the AUTOINCREMENT counter"
     return [

@@ -196,10 +196,15 @@ FAMILY = (
     "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p(id));"
 )
 OLD_P, NEW_P = "__sync_old_p", "__sync_new_p"
-SEQ = "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT seq FROM main.sqlite_sequence WHERE "
+SEQ = (
+    "UPDATE main.sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM "
+    "main.sqlite_sequence WHERE name = '{src}' COLLATE NOCASE), seq)) "
+    "WHERE name = '{to}' COLLATE NOCASE"
+)
 SEQ_ROW = (
     "INSERT INTO main.sqlite_sequence (name, seq) SELECT '{to}', seq FROM main.sqlite_sequence "
-    "WHERE name = '{src}' AND NOT EXISTS (SELECT 1 FROM main.sqlite_sequence WHERE name = '{to}')"
+    "WHERE name = '{src}' COLLATE NOCASE AND NOT EXISTS (SELECT 1 FROM main.sqlite_sequence "
+    "WHERE name = '{to}' COLLATE NOCASE)"
 )
 WHY = "rebuild (column name: COLLATE None -> nocase)"
 KEEP_SEQ = "keep the AUTOINCREMENT counter"
@@ -215,7 +220,7 @@ ASIDE = [
     ("copy rows", "table", "p", COPY, OLD_P, "p",
      f'INSERT OR ABORT INTO main."p" ("id", "name") SELECT "id", "name" FROM main."{OLD_P}"'),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "",
-     f"{SEQ}name = '{OLD_P}')) WHERE name = 'p'"),
+     SEQ.format(to="p", src=OLD_P)),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "", SEQ_ROW.format(to="p", src=OLD_P)),
     ("rebuild", "table", "p", "drop the old copy", "", "", f'DROP TABLE main."{OLD_P}"'),
     ("setting", "pragma", "", "restore the connection's setting", "", "",
@@ -234,7 +239,7 @@ TOGETHER = [
     ("copy rows", "table", "p", COPY, "p", NEW_P,
      f'INSERT OR ABORT INTO main."{NEW_P}" ("id", "name") SELECT "id", "name" FROM main."p"'),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "",
-     f"{SEQ}name = 'p')) WHERE name = '{NEW_P}'"),
+     SEQ.format(to=NEW_P, src="p")),
     ("copy sequence", "table", "p", KEEP_SEQ, "", "", SEQ_ROW.format(to=NEW_P, src="p")),
     ("copy rows", "table", "c", COPY, "c", "__sync_new_c",
      'INSERT OR ABORT INTO main."__sync_new_c" ("id", "p_id") SELECT "id", "p_id" FROM main."c"'),

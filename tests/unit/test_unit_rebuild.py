@@ -213,12 +213,13 @@ def test_sequence_steps_only_when_both_sides_autoincrement(
     assert len(seq) == sequence_steps
     if seq:
         assert [s.sql for s in seq] == [
-            "UPDATE main.sqlite_sequence SET seq = max(seq, (SELECT seq FROM main.sqlite_sequence "
-            "WHERE name = '__sync_old_t')) WHERE name = 't'",
+            "UPDATE main.sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM "
+            "main.sqlite_sequence WHERE name = '__sync_old_t' COLLATE NOCASE), seq)) "
+            "WHERE name = 't' COLLATE NOCASE",
             "INSERT INTO main.sqlite_sequence (name, seq) SELECT 't', seq FROM"
             " main.sqlite_sequence "
-            "WHERE name = '__sync_old_t' AND NOT EXISTS "
-            "(SELECT 1 FROM main.sqlite_sequence WHERE name = 't')",
+            "WHERE name = '__sync_old_t' COLLATE NOCASE AND NOT EXISTS "
+            "(SELECT 1 FROM main.sqlite_sequence WHERE name = 't' COLLATE NOCASE)",
         ]
         assert [s.action for s in steps].index("copy sequence") == 3  # right after the copy
 
