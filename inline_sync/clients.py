@@ -263,11 +263,13 @@ def make_client(connection: Any) -> Client:
         import sqlite3
 
         if isinstance(connection, sqlite3.Connection):
+            _check_usable(connection, sqlite3.ProgrammingError)
             return SQLite3Client(connection)
     elif module.startswith("apsw"):
         import apsw
 
         if isinstance(connection, apsw.Connection):
+            _check_usable(connection, apsw.ConnectionClosedError)
             return APSWClient(connection)
     storage = durable_object_storage(connection)
     if storage is not None:
@@ -281,6 +283,17 @@ def make_client(connection: Any) -> Client:
         f"unsupported client {type(connection).__module__}.{type(connection).__name__}: pass a "
         "sqlite3.Connection, an apsw.Connection or a Durable Object's ctx.storage"
     )
+
+
+def _check_usable(connection: Any, refused: type[BaseException]) -> None:
+    """A SyncError that says so for a connection closed, or (sqlite3) made in another thread:
+    the driver's own error escaped the first read, or was blamed on inline_sync's SQL."""
+    try:
+        connection.cursor().close()  # (sqlite3 checks the thread here, not everywhere)
+    except refused as exc:
+        text = str(exc)
+        why = "was made in another thread" if "thread" in text else "is closed"
+        raise SyncError(f"the connection {why} ({text}); nothing was changed") from None
 
 
 _MAX_SAFE_INTEGER = 2**53 - 1

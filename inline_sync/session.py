@@ -37,17 +37,20 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
     module = kind.__module__ if kind.__name__ == "Connection" else ""
     if not module:
         return _durable_object_row(connection)
-    if module == "sqlite3":
-        if connection.text_factory is not str:
+    try:  # (closed, or another thread's: the full path says so)
+        if module == "sqlite3":
+            if connection.text_factory is not str:
+                return None
+            cursor = connection.cursor(sys.modules["sqlite3"].Cursor)
+            if connection.row_factory is not None:  # a new cursor takes the connection's
+                cursor.row_factory = None
+        elif module == "apsw":
+            if connection.row_trace is not None or connection.exec_trace is not None:
+                return None
+            cursor = sys.modules["apsw"].Cursor(connection)
+        else:
             return None
-        cursor = connection.cursor(sys.modules["sqlite3"].Cursor)
-        if connection.row_factory is not None:  # a new cursor takes the connection's
-            cursor.row_factory = None
-    elif module == "apsw":
-        if connection.row_trace is not None or connection.exec_trace is not None:
-            return None
-        cursor = sys.modules["apsw"].Cursor(connection)
-    else:
+    except Exception:
         return None
     caller = bound = 0
     try:

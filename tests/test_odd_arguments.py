@@ -123,3 +123,49 @@ def test_threads_syncing_different_schemas_share_the_caches_safely() -> None:
     finally:
         sys.setswitchinterval(old)
     assert errors == []
+
+
+def closed_sqlite3() -> Any:
+    c = sqlite3.connect(":memory:")
+    c.close()
+    return c
+
+
+def closed_apsw() -> Any:
+    import apsw
+
+    c = apsw.Connection(":memory:")
+    c.close()
+    return c
+
+
+@pytest.mark.parametrize("opener", [closed_sqlite3, closed_apsw], ids=["sqlite3", "apsw"])
+@pytest.mark.parametrize("entry", ["sync", "plan", "dry run"])
+def test_a_closed_connection_is_a_clear_sync_error(opener: Any, entry: str) -> None:
+    """sync() raised the driver's own ProgrammingError (or apsw's ConnectionClosedError), and
+    plan() blamed "one of inline_sync's own statements"."""
+    call = {
+        "sync": inline_sync.sync,
+        "plan": inline_sync.plan,
+        "dry run": lambda c, d: inline_sync.sync(c, d, dry_run=True),
+    }[entry]
+    with pytest.raises(inline_sync.SyncError, match="the connection is closed") as caught:
+        call(opener(), "CREATE TABLE t (a);")
+    assert "inline_sync's own statements" not in str(caught.value)
+
+
+def test_a_connection_of_another_thread_is_a_clear_sync_error(conn: Any) -> None:
+    caught: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            inline_sync.sync(conn, "CREATE TABLE t (a TEXT, b TEXT);")
+        except BaseException as exc:  # (any: the test says which)
+            caught.append(exc)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join()
+    assert len(caught) == 1 and type(caught[0]) is inline_sync.SyncError
+    assert "made in another thread" in str(caught[0])
+    assert [c[1] for c in conn.execute("PRAGMA table_info(t)")] == ["a"]
