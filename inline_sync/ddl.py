@@ -239,7 +239,7 @@ def _column(
     while cur.i < end:
         if cur.at("CONSTRAINT"):
             constraint_start = cur.take()
-            constraint_name = fold(cur.name())
+            constraint_name = cur.name()  # (as written for a CHECK's: see _table_constraint)
             continue
         if cur.accept("PRIMARY"):
             cur.expect("KEY")
@@ -254,7 +254,7 @@ def _column(
                     conflict,
                     autoinc,
                     column_level_desc=desc,
-                    name=constraint_name,
+                    name=fold(constraint_name),
                 )
             )
             has_key = True
@@ -266,7 +266,9 @@ def _column(
             _conflict(cur)
         elif cur.accept("UNIQUE"):
             uniques.append(
-                KeyConstraint((IndexedColumn(fold(name)),), _conflict(cur), name=constraint_name)
+                KeyConstraint(
+                    (IndexedColumn(fold(name)),), _conflict(cur), name=fold(constraint_name)
+                )
             )
             has_key = True
         elif cur.at("CHECK"):
@@ -290,7 +292,7 @@ def _column(
         elif cur.accept("COLLATE"):
             collate = fold(cur.name())
         elif cur.at("REFERENCES"):
-            fks.append(_foreign_key(cur, (fold(name),), constraint_name))
+            fks.append(_foreign_key(cur, (fold(name),), fold(constraint_name)))
             references = True
         elif cur.at("GENERATED", "AS"):
             if cur.accept("GENERATED"):
@@ -332,16 +334,18 @@ def _table_constraint(
     first = cur.peek()
     assert first is not None
     if cur.accept("CONSTRAINT"):
-        name = fold(cur.name())
+        # As written for a CHECK: SQLite's message names it so ("CHECK constraint failed:
+        # Positive"). The others' appear nowhere else, and SQLite finds them in any case.
+        name = cur.name()
         if cur.i == end or cur.at("CONSTRAINT"):
             return  # a name with no constraint after it: SQLite accepts and ignores it
     if cur.accept("PRIMARY"):
         cur.expect("KEY")
         cols, autoinc = _key_columns(cur.balanced())  # (AUTOINCREMENT only inside the list)
-        pks.append(KeyConstraint(cols, _conflict(cur), autoinc, name=name))
+        pks.append(KeyConstraint(cols, _conflict(cur), autoinc, name=fold(name)))
     elif cur.accept("UNIQUE"):
         cols = _indexed_columns(cur.balanced())
-        uniques.append(KeyConstraint(cols, _conflict(cur), name=name))
+        uniques.append(KeyConstraint(cols, _conflict(cur), name=fold(name)))
     elif cur.at("CHECK"):
         cur.take()
         expr = cur.balanced()
@@ -355,7 +359,7 @@ def _table_constraint(
     elif cur.accept("FOREIGN"):
         cur.expect("KEY")
         fk_cols = tuple(t.folded for t in cur.balanced() if t.is_name)
-        fks.append(_foreign_key(cur, fk_cols, name))
+        fks.append(_foreign_key(cur, fk_cols, fold(name)))
     else:
         raise ParseError(f"unexpected {cur.peek().text!r} in table constraint")  # type: ignore[union-attr]
 

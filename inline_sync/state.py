@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 #: database synced by an older planner is planned again once. (2: the state row also holds the
 #: hash of the exact text. 3: a default spelled as a name is text, whose case counts. 4: a
 #: double-quoted word naming no column is text; a column's name, a view's words keep case.
-#: 5: so does a virtual table's column's name.)
-PLANNER_VERSION = "5"
+#: 5: so does a virtual table's column's name. 6: and a CHECK constraint's name.)
+PLANNER_VERSION = "6"
 
 #: The state table. Its name is reserved: definitions may not use it.
 STATE_TABLE = "_inline_sync_state"

@@ -49,7 +49,7 @@ def test_hash_format_and_stability() -> None:
     assert len(h) == 16
     assert int(h, 16) >= 0
     assert digest(BASE) == h
-    assert PLANNER_VERSION == "5"
+    assert PLANNER_VERSION == "6"
 
 
 @pytest.mark.parametrize(
