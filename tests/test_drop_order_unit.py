@@ -122,12 +122,27 @@ def test_the_search_remembers_the_sets_it_failed_from(monkeypatch: pytest.Monkey
     real = drop_order_module.drop_compiles
 
     def counted(*args: Any) -> bool:
-        calls.append(args[0])
+        calls.append(args)
         return real(*args)
 
     monkeypatch.setattr(drop_order_module, "drop_compiles", counted)
     assert order(names, [], fks) == names
     assert len(calls) <= len(names) * 2 ** len(names)  # (without: over 100,000)
+    # A set it failed from is remembered however it failed, at once too: no DROP is
+    # compiled twice against the same tables (kills remembering only the sets it left).
+    tried = [(table, frozenset(there)) for table, there, *_ in calls]
+    assert len(tried) == len(set(tried))
+
+
+def test_the_search_gives_up_after_more_failures_than_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The budget counts the sets failed from: with one allowed, the search goes on after
+    its first failure (b, then a: a's SET NULL reaches k, whose parent b is gone) and finds
+    a then b (kills giving up at the budget rather than past it)."""
+    monkeypatch.setattr(drop_order_module, "_MAX_TRIES", 1)
+    fks = {"k": [("a", "SET NULL", NA), ("b", NA, NA)]}
+    assert order(["b", "a"], ["k"], fks) == ["a", "b"]
 
 
 def test_no_order_keeps_the_preferred_one() -> None:
