@@ -487,6 +487,7 @@ class ScratchRound:
         # Something differs: only now the planning stages load.
         from .introspect import build_schema
         from .planner import PlanInput, build_plan
+        from .verify import their_rows
 
         if self.rows is not None:
             has_rows = self.rows
@@ -515,19 +516,7 @@ class ScratchRound:
                 columns_of=lambda side, name: columns.get((side, fold(name)), []),
                 strategy=self.strategy,
                 prefixed=self.prefixed,
-                theirs=tuple(
-                    (str(k), str(n), str(tb), str(s))
-                    for k, n, tb, s in reply[self.at["objects"]]
-                    if (k in ("index", "trigger") and self.skip(str(n)) and not self.skip(str(tb)))
-                    or (
-                        (
-                            k in ("view", "trigger")
-                            or (k == "table" and "references" in str(s).lower())
-                        )
-                        and self.skip(str(n))
-                        and not fold(str(n)).startswith(PREFIX)
-                    )  # (not the scratch copies; a table that may reference ours)
-                ),
+                theirs=their_rows(reply[self.at["objects"]], self.skip),
                 kept_tables=frozenset(
                     k for k in self.tables if k not in self.names and self._stays(k)
                 ),

@@ -26,12 +26,13 @@ from __future__ import annotations
 from .diff import TableDiff
 from .errors import SyncError
 from .models import ForeignKey, Schema, Table
-from .names import fold
+from .names import PREFIX, fold
 from .plan import ForeignKeyCheck
 from .tokenizer import RESERVED_WORDS, WORD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .definitions import Definition
@@ -193,6 +194,29 @@ def refuse_outside_references(
                 )
 
 
+def their_rows(
+    rows: list[tuple[Any, Any, Any, Any]], skip: Callable[[str], bool]
+) -> tuple[tuple[str, str, str, str], ...]:
+    """The (type, name, tbl_name, sql) rows of ``main``'s objects that are not ours (``skip``
+    matches their names) and that a plan could break: an index or trigger on a table of ours,
+    a view or trigger, a table that may reference ours, or an index (virtual) that may read
+    one as its external content. Not the scratch copies."""
+    return tuple(
+        (str(k), str(n), str(tb), str(s))
+        for k, n, tb, s in rows
+        if (k in ("index", "trigger") and skip(str(n)) and not skip(str(tb)))
+        or (
+            (k in ("view", "trigger") or (k == "table" and _may_read_ours(str(s).lower())))
+            and skip(str(n))
+            and not fold(str(n)).startswith(PREFIX)
+        )
+    )
+
+
+def _may_read_ours(sql: str) -> bool:
+    return "references" in sql or "content" in sql
+
+
 def refuse_broken_readers(
     theirs: tuple[tuple[str, str, str, str], ...],
     current: Schema,
@@ -243,6 +267,7 @@ def refuse_broken_readers(
             cols.update((n, (n, "rowid")) for n in _ROWID_NAMES if dt.current.column(n) is None)
         if cols:
             lost[renames.get(key, key)] = cols
+    _refuse_broken_content(theirs, current, diffs, renames, gone)
     for kind, name, table, sql in theirs if gone or lost else ():  # (nothing read otherwise)
         if kind not in ("view", "trigger", "index"):
             continue
@@ -280,6 +305,47 @@ def refuse_broken_readers(
 
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")
 _RENAMES = ("rename", "remake")
+
+
+def _refuse_broken_content(
+    theirs: tuple[tuple[str, str, str, str], ...],
+    current: Schema,
+    diffs: dict[str, TableDiff],
+    renames: dict[str, str],
+    gone: dict[str, str],
+) -> None:
+    """Refuse a plan that would leave an external content FTS index that is not ours unable
+    to read its content table: fts4 and fts5 read it by its name and their columns' names
+    (and the rowid or ``content_rowid``), which no ALTER TABLE rewrites, so a table renamed
+    away or a column renamed (in any case but its own) breaks it as a drop does."""
+    from .ddl import parse_virtual_table
+    from .introspect import is_virtual
+    from .virtual_tables import fts_reads
+
+    moved = {old: f"rename table {current.tables[old].name!r}" for old in renames.values()}
+    for kind, name, _, sql in theirs:
+        reads = fts_reads(parse_virtual_table(sql)) if kind == "table" and is_virtual(sql) else None
+        if reads is None:
+            continue
+        key, names = reads
+        why = f"drop {gone[key]}" if key in gone else moved.get(key)
+        dt = next((d for k, d in diffs.items() if renames.get(k, k) == key), None)
+        if why is None and dt is not None:
+            old = dt.current
+            lost = {c.key: f"drop column {old.name}.{c.name}" for c in old.columns
+                    if dt.desired.column(c.key) is None}  # fmt: skip
+            lost.update((fold(a), f"rename column {old.name}.{a}") for a, b in dt.column_renames
+                        if fold(a) != fold(b))  # fmt: skip
+            if dt.desired.without_rowid and not old.without_rowid:
+                lost.update((n, f"make table {old.name!r} WITHOUT ROWID") for n in _ROWID_NAMES)
+            why = next((lost[n] for n in sorted(names) if n in lost), None)
+        if why is not None:
+            raise SyncError(
+                f"cannot {why}: virtual table {name!r}, which is ignored (inline_sync leaves "
+                "it alone), reads it as its external content by name and could not be read "
+                f"afterwards. Declare {name!r}, or change or drop it yourself first; nothing "
+                "was changed"
+            )
 
 
 def _local_names(sig: list[Token]) -> set[str]:

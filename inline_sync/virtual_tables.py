@@ -46,6 +46,35 @@ def fts_option(vt: VirtualTable, option: str) -> str | None:
     """The value of an fts4 or fts5 table's ``option=value`` argument (unquoted), or None."""
     if vt.module not in _FTS:
         return None
+    for arg in _fts_arguments(vt):
+        if len(arg) > 2 and arg[0].is_name and arg[0].folded == option and arg[1].text == "=":
+            value = arg[2:]
+            if len(value) > 1:
+                return "".join(t.text for t in value)
+            if value[0].kind is STRING:
+                return value[0].text[1:-1].replace("''", "'")
+            return value[0].value
+    return None
+
+
+def fts_reads(vt: VirtualTable) -> tuple[str, set[str]] | None:
+    """What an fts4 or fts5 index over an external content table reads there: that table's
+    folded name, and the folded names of the columns it reads (its own columns', and the
+    rowid or fts5's ``content_rowid``); None for any other virtual table."""
+    content = fts_content(vt)
+    if not content:
+        return None
+    names = {
+        arg[0].folded
+        for arg in _fts_arguments(vt)
+        if arg and arg[0].is_name and not (len(arg) > 1 and arg[1].text == "=")
+        and not arg[0].keyword("TOKENIZE")  # (fts4's "tokenize porter")
+    }  # fmt: skip
+    return fold(content), names | {fold(fts_option(vt, "content_rowid") or "rowid")}
+
+
+def _fts_arguments(vt: VirtualTable) -> list[list[Token]]:
+    """The tokens of each of a virtual table's arguments (none for fts4 without any)."""
     sig = [t for t in tokenize(vt.sql) if t.kind is not COMMENT]
     # (Every virtual table's SQL has USING; with no arguments, fts4's, nothing is at ``at``.)
     at = next(i for i, t in enumerate(sig) if t.keyword("USING")) + 2
@@ -62,15 +91,7 @@ def fts_option(vt: VirtualTable, option: str) -> str | None:
             args.append([])
             continue
         args[-1].append(tok)
-    for arg in args:
-        if len(arg) > 2 and arg[0].is_name and arg[0].folded == option and arg[1].text == "=":
-            value = arg[2:]
-            if len(value) > 1:
-                return "".join(t.text for t in value)
-            if value[0].kind is STRING:
-                return value[0].text[1:-1].replace("''", "'")
-            return value[0].value
-    return None
+    return args
 
 
 def table_renames(
