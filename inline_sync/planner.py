@@ -56,6 +56,7 @@ from .verify import (
 from .virtual_tables import (
     changed_virtual_tables,
     create_virtual_table,
+    dropped_columns,
     recreate_virtual_table,
     table_renames,
 )
@@ -208,8 +209,9 @@ class _Planner:
         self.diffs = diffs
         if self.inp.fk_enforced:
             refuse_outside_references(self.inp.theirs, self.cur, renames, rebuild, drops)
+        vt_lost = dropped_columns(vt_changed, vt_renames, self._columns_of)
         refuse_broken_readers(self.inp.theirs, cur, des, diffs, renames, rebuild,
-                              drops + vt_drops, self.inp.caps)  # fmt: skip
+                              drops + vt_drops, self.inp.caps, vt_lost)  # fmt: skip
         self._drop_dependents(touched, renames, rebuild)
         self._table_renames(renames, vt_renames, recased)
         kept = {renames.get(k, k) for k in diffs}

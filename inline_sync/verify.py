@@ -226,6 +226,7 @@ def refuse_broken_readers(
     rebuilt: set[str],
     dropped: list[str],  # current keys: tables and virtual tables
     caps: Capabilities,
+    vt_lost: dict[str, list[str]] | None = None,  # current key -> columns made again without
 ) -> None:
     """Refuse a plan that would leave a view or trigger that is not ours (ignored; ``theirs``:
     (type, name, tbl_name, sql) rows) naming a table, virtual table or view the plan drops, or
@@ -267,6 +268,8 @@ def refuse_broken_readers(
             cols.update((n, (n, "rowid")) for n in _ROWID_NAMES if dt.current.column(n) is None)
         if cols:
             lost[renames.get(key, key)] = cols
+    for key, columns in (vt_lost or {}).items():
+        lost[key] = {fold(c): (c, "drop") for c in columns}
     _refuse_broken_content(theirs, current, diffs, renames, gone)
     for kind, name, table, sql in theirs if gone or lost else ():  # (nothing read otherwise)
         if kind not in ("view", "trigger", "index"):
@@ -285,10 +288,11 @@ def refuse_broken_readers(
             for col, (real, what) in sorted(lost[key].items()):
                 if col not in words or not _breaks(kind, fold(table) == key, what):
                     continue
-                column = f"column {current.tables[key].name}.{real}"
+                owner = current.tables.get(key) or current.virtual_tables[key]
+                column = f"column {owner.name}.{real}"
                 why = {
                     "drop": f"drop {column}",
-                    "rowid": f"make table {current.tables[key].name!r} WITHOUT ROWID (its {real})",
+                    "rowid": f"make table {owner.name!r} WITHOUT ROWID (its {real})",
                 }.get(what, f"rename {column} in a rebuild of the table")
                 raise SyncError(
                     f"cannot {why}: {kind} {name!r}, which is ignored (inline_sync leaves it "

@@ -150,6 +150,23 @@ def changed_virtual_tables(
     return changed
 
 
+def dropped_columns(
+    changed: dict[str, VirtualTable],
+    renames: dict[str, str],
+    columns_of: Callable[[str, str], list[str]],
+) -> dict[str, list[str]]:
+    """The columns each changed virtual table (:func:`changed_virtual_tables`) is made again
+    without, by its current key, as the live one names them: a view or trigger that is not
+    ours and names one could not run afterwards."""
+    found = {}
+    for key, live in changed.items():
+        new = {fold(c) for c in columns_of("desired", live.name)}
+        old = columns_of("renamed" if key in renames else "current", live.name)
+        if gone := [c for c in old if fold(c) not in new]:
+            found[renames.get(key, key)] = gone
+    return found
+
+
 def _rebuild(name: str) -> Step:
     return Step("copy rows", "virtual table", name,
                 f"INSERT INTO {in_main(name)} ({quote(name)}) VALUES ('rebuild')",
