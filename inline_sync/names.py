@@ -10,7 +10,7 @@ from .cache import remember
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Mapping
     from typing import Any
 
     from .capabilities import Capabilities
@@ -197,6 +197,12 @@ def _candidates(hints: dict[str, str], cur: set[str], des: set[str]) -> dict[str
         if old in cur and new in des and old != new and old not in found.values():
             found[new] = old
     return found
+
+
+def free_name(base: str, taken: Collection[str]) -> str:
+    """``base``, or ``base`` and the first number that make a name none of ``taken`` (folded
+    names) is: for a name inline_sync sets aside among the user's, such as a column's."""
+    return next(n for i in range(len(taken) + 1) if fold(n := f"{base}{i or ''}") not in taken)
 
 
 def hinted_renames(defs: dict[tuple[str, str], Definition], keys: Iterable[str]) -> dict[str, str]:

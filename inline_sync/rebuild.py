@@ -18,7 +18,7 @@ from collections.abc import Callable
 from .diff import Capabilities, TableDiff, rename_names, renames_by_alter
 from .drop_order import old_tables_order
 from .models import Index, Schema, Table, free_rowid_name
-from .names import PREFIX, in_main, rename_order
+from .names import PREFIX, free_name, in_main, rename_order
 from .plan import Step
 from .statement_names import rename_tables_in
 from .tokenizer import (
@@ -145,7 +145,9 @@ def _free_rowid(
     new_rowid, old_rowid = _rowid_name(des), _rowid_name(cur)
     if not reach_rowid():
         return [], []
-    name, aside = des.name, quote(PREFIX + "rowid")
+    # A name no column of either copy has (a column may be named so: it is not an object).
+    aside = quote(free_name(PREFIX + "rowid", {c.key for c in (*cur.columns, *des.columns)}))
+    name = des.name
     why = "keep the rowids (columns named rowid, oid and _rowid_ hide them)"
     before: list[Step] = []
     after: list[Step] = []

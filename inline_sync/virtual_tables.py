@@ -10,7 +10,7 @@ from collections.abc import Callable, Container
 
 from .definitions import Definition
 from .models import Schema, VirtualTable
-from .names import PREFIX, followed_renames, hinted_renames, in_main
+from .names import PREFIX, followed_renames, free_name, hinted_renames, in_main
 from .plan import Step
 from .tokenizer import COMMENT, STRING, Token, fold, literal, quote, tokenize
 
@@ -278,7 +278,9 @@ def _recreate(
         old_cols[fold(new_language or old_language)] = old_language
         if new_language and new_cols:
             new_cols.append(new_language)
-    select = ([f"rowid AS {quote(PREFIX + 'rowid')}"] if keep_rowid else []) + [
+    # (A column of the user's may have the name: the holding table's rowid takes another.)
+    rowid = quote(free_name(PREFIX + "rowid", {*old_cols, *map(fold, new_cols)}))
+    select = ([f"rowid AS {rowid}"] if keep_rowid else []) + [
         quote(old_cols[fold(c)]) for c in new_cols
     ]
     steps: list[Step] = []
@@ -291,9 +293,7 @@ def _recreate(
     steps.append(Step("create", "virtual table", name, create_sql, reason))
     if new_cols or keep_rowid:
         targets = (["rowid"] if keep_rowid else []) + [quote(c) for c in new_cols]
-        sources = ([quote(PREFIX + "rowid")] if keep_rowid else []) + [
-            quote(old_cols[fold(c)]) for c in new_cols
-        ]
+        sources = ([rowid] if keep_rowid else []) + [quote(old_cols[fold(c)]) for c in new_cols]
         steps.append(Step("copy rows", "virtual table", name,
                           f"INSERT INTO {in_main(name)} ({', '.join(targets)}) "
                           f"SELECT {', '.join(sources)} FROM {in_main(holding)}",

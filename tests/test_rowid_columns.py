@@ -159,3 +159,37 @@ def test_a_rebuild_keeps_the_real_rowid_when_one_name_is_free(
     conn.close()
     after = sqlite3.connect(path).execute("SELECT _rowid_, CAST(v AS INT) FROM t ORDER BY 1")
     assert after.fetchall() == before == KEPT
+
+
+@pytest.mark.parametrize("kind", ["sqlite3", "apsw", "durable-object", "d1"])
+@pytest.mark.parametrize("taken", ["__sync_rowid", "__SYNC_ROWID"])
+def test_a_column_named_like_the_name_set_aside_for_the_rowid(kind: str, taken: str) -> None:
+    """The column ``rowid`` was renamed aside to ``__sync_rowid`` for the copy even where the
+    table has a column of that name (a name of the user's: only objects may not take the
+    prefix): ApplyError, "duplicate column name", a valid change refused. The name set aside
+    is now one no column of either copy has."""
+    from memory_clients import open_client, rows, sync_on
+
+    client, conn = open_client(kind)
+    columns = f'rowid TEXT, oid TEXT, _rowid_ TEXT, "{taken}" TEXT, v INTEGER'
+    sync_on(kind, client, f"CREATE TABLE t ({columns});")
+    conn.execute("INSERT INTO t VALUES ('r', 'o', 'u', 's', 1)")
+    after = f"CREATE TABLE t ({columns.replace('v INTEGER', 'v TEXT')});"  # (a rebuild)
+    assert sync_on(kind, client, after).status == "synced"
+    assert rows(conn, "SELECT * FROM t") == [("r", "o", "u", "s", "1")]
+    assert sync_on(kind, client, after, force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", ["sqlite3", "apsw", "durable-object", "d1"])
+def test_a_virtual_table_column_named_like_the_holding_tables_rowid(kind: str) -> None:
+    """A virtual table made again holds its rows in a table whose first column, the rowid,
+    was named ``__sync_rowid`` whatever its columns: an fts5 column of that name came back
+    holding the rowid instead of its text, silently."""
+    from memory_clients import open_client, rows, sync_on
+
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE VIRTUAL TABLE f USING fts5(__sync_rowid, b);")
+    conn.execute("INSERT INTO f (rowid, __sync_rowid, b) VALUES (7, 'kept', 'y')")
+    after = "CREATE VIRTUAL TABLE f USING fts5(__sync_rowid, b, c);"
+    assert sync_on(kind, client, after).status == "synced"
+    assert rows(conn, "SELECT rowid, * FROM f") == [(7, "kept", "y", None)]
