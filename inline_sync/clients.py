@@ -8,7 +8,7 @@ client module (``sqlite3``, ``apsw``) is imported only when a connection of that
 from __future__ import annotations
 
 from .errors import ENVIRONMENT_CODES, SyncError, code_from_message, code_of
-from .session import durable_object_storage
+from .session import driver_of, durable_object_storage
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -258,14 +258,14 @@ def make_client(connection: Any) -> Client:
     """Wrap a connection in the matching :class:`Client` (a Client passes through)."""
     if isinstance(connection, Client):
         return connection
-    module = type(connection).__module__ or ""
-    if module.startswith(("sqlite3", "_sqlite3")):
+    module = driver_of(connection)
+    if module == "sqlite3":
         import sqlite3
 
         if isinstance(connection, sqlite3.Connection):
             _check_usable(connection, sqlite3.ProgrammingError)
             return SQLite3Client(connection)
-    elif module.startswith("apsw"):
+    elif module == "apsw":
         import apsw
 
         if isinstance(connection, apsw.Connection):

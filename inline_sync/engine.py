@@ -16,7 +16,7 @@ from .cache import remember
 from .log import DEBUG, INFO, enabled
 from .names import NameFilter, ignore_filter
 from .plan import SyncPlan, SyncResult
-from .session import Session, read_state_row
+from .session import Session, driver_of, read_state_row
 from .state import stored_text_hash, text_hash
 
 # The client adapters, the tokenizer and the planning stages are imported when a sync
@@ -163,7 +163,7 @@ def _log_result(log: logging.Logger, client: Any, result: SyncResult) -> None:
 def _where(connection: Any) -> str:
     """The database file behind a sqlite3 or apsw connection, for log lines."""
     try:
-        if type(connection).__module__.startswith(("sqlite3", "_sqlite3")):
+        if driver_of(connection) == "sqlite3":
             cursor = connection.cursor()
             cursor.row_factory = None  # the caller's must not change what is read
             rows = cursor.execute("PRAGMA database_list").fetchall()

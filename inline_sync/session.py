@@ -33,8 +33,8 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
     caller's cursor class), and waits for another connection's lock no longer than
     ``deadline``: the caller's busy timeout is lowered for it when it is longer.
     """
-    kind = type(connection)
-    module = kind.__module__ if kind.__name__ == "Connection" else ""
+    kind = type(connection)  # (the two classes themselves without a call: the usual case)
+    module = kind.__module__ if kind.__name__ == "Connection" else driver_of(connection)
     if not module:
         return _durable_object_row(connection)
     try:  # (closed, or another thread's: the full path says so)
@@ -73,6 +73,15 @@ def read_state_row(connection: Any, deadline: float, wait: float) -> tuple[Any, 
         # statement alive, and apsw then refuses to close the connection (BusyError).
         cursor.close()
     return tuple(row) if row is not None else None
+
+
+def driver_of(connection: Any) -> str:
+    """ "sqlite3" or "apsw" for a connection of that driver (its class or a subclass: a
+    caller's ``sqlite3.connect(factory=…)``), else ""."""
+    for k in type(connection).__mro__:  # (the class itself first)
+        if k.__name__ == "Connection" and k.__module__ in ("sqlite3", "apsw"):
+            return str(k.__module__)
+    return ""
 
 
 def _durable_object_row(connection: Any) -> tuple[Any, ...] | None:

@@ -162,3 +162,35 @@ def test_foreign_keys_and_legacy_alter_table_are_the_callers_again(
             inline_sync.sync(conn, V1 if (fk + legacy) % 2 else V2, allow_destructive=True)
             assert rows(conn, "PRAGMA foreign_keys") == [(fk,)]
             assert rows(conn, "PRAGMA legacy_alter_table") == [(legacy,)]
+
+
+class _LoggingSqlite3(sqlite3.Connection):
+    """A connection class of the caller's (``sqlite3.connect(factory=…)``)."""
+
+
+class _LoggingApsw(apsw.Connection):
+    """apsw documents subclassing its Connection."""
+
+
+@pytest.mark.parametrize(
+    "opener",
+    [
+        lambda path: sqlite3.connect(path, factory=_LoggingSqlite3, isolation_level=None),
+        lambda path: _LoggingApsw(str(path)),
+    ],
+    ids=["sqlite3", "apsw"],
+)
+def test_a_subclass_of_a_connection_is_a_connection(
+    opener: Callable[[Path], Any], tmp_path: Path
+) -> None:
+    """A subclass of sqlite3.Connection or apsw.Connection was an "unsupported client": the
+    client was told by its class's module, not by what it is. It takes the start-up fast
+    path too."""
+    conn = opener(tmp_path / "sub.db")
+    schema = "CREATE TABLE t (a TEXT);"
+    assert inline_sync.sync(conn, schema).status == "synced"
+    assert inline_sync.sync(conn, schema).plan.status == "up-to-date"
+    assert inline_sync.plan(conn, schema + "CREATE INDEX i ON t (a);").status == "changes-needed"
+    from inline_sync.session import read_state_row
+
+    assert read_state_row(conn, float("inf"), 60.0) is not None  # (the fast path's read)
