@@ -248,6 +248,22 @@ def test_a_check_without_parents_counts_every_parent() -> None:
     assert conn.execute("SELECT id FROM p").fetchall() == [(1,), (2,)]
 
 
+def test_the_row_guard_names_each_table_once_fifty_to_a_statement() -> None:
+    """D1's apply round checks, after the schema's guard, that each table the planner asked
+    about still holds rows (or none) as it did: one term a table, 50 to a statement (an
+    expression deeper than 1,000 terms is refused). Kills the chunking's step or slice
+    changed (a table left out, or twice, or a statement a table)."""
+    rows_asked = {f"t{i}": bool(i % 2) for i in range(120)}
+    statements = ApplyRound(SyncPlan(), "x", None, [], "'x'", rows=rows_asked).round().statements
+    held = [sql for sql, _ in statements if "EXISTS (SELECT 1 FROM" in sql]
+    terms = [sql.split(" VALUES (", 1)[1].rstrip(")").split(" AND ") for sql in held]
+    assert [len(t) for t in terms] == [50, 50, 20]
+    flat = [term for t in terms for term in t]
+    named = [term.split('main."', 1)[1].split('"', 1)[0] for term in flat]
+    assert named == list(rows_asked)
+    assert [term[-1] for term in flat] == [str(int(v)) for v in rows_asked.values()]
+
+
 def test_every_driver_is_asked_for_rounds_named_by_what_they_do(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
