@@ -39,6 +39,10 @@ VIEW = "view"
 TRIGGER = "trigger"
 
 _HINT = r"@renamed\s+from\s*=\s*(\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[^\s*]+)"
+# What a hint's name may be: quoted, or a plain word (a hint that starts so and is anything
+# else, from=main.t or from="t, cannot be read: a DefinitionError, not a hint ignored).
+_HINT_NAME = r"(?:\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|'[^']*'|[\w$]+)\Z"
+_HINT_START = r"(?i)@renamed\s+from\b"
 
 
 class _Keyed(Value):
@@ -275,7 +279,7 @@ def _hints_after(text: str, statements: list[tuple[Statement, bool]], j: int) ->
             break
         if tok.text[:2] == "/*" and text[tok.end :].partition("\n")[0].strip():
             break  # /* … */ CREATE …: a comment before the next statement, on its line
-        if re.search(_HINT, tok.text):
+        if re.search(_HINT_START, tok.text):  # (one that cannot be read: _hints says so)
             found.append(tok)
     return found
 
@@ -405,14 +409,26 @@ def _hints(
 ) -> tuple[str | None, dict[str, str]]:
     """Read ``@renamed from=…`` comments: on the table's line, or on a column's line, or
     after its ";" on its last line (``after``); not those of the statement ``before`` it."""
-    trailing = [m.group(1) for t in after if (m := re.search(_HINT, t.text)) is not None]
-    if "@renamed" not in stmt.text and not trailing:
+    if "@renamed" not in stmt.text and not after:
         return None, {}  # most statements: no comment to look at
+
+    def read(comment: str) -> str | None:
+        if not re.search(_HINT_START, comment):
+            return None  # (prose that mentions @renamed)
+        m = re.search(_HINT, comment)
+        if m is None or not re.match(_HINT_NAME, m.group(1)):
+            raise fail(  # type: ignore[operator]
+                f"cannot read the hint {comment.strip()!r}: write @renamed from=NAME, the old "
+                'name alone, quoted if it is not a plain word (from="old name")'
+            )
+        return m.group(1)
+
+    trailing = [v for t in after if (v := read(t.text)) is not None]
     tokens = stmt.tokens
     hints = [
-        (i, m.group(1))
+        (i, v)
         for i, t in enumerate(tokens)
-        if t.kind is COMMENT and t not in before and (m := re.search(_HINT, t.text)) is not None
+        if t.kind is COMMENT and t not in before and (v := read(t.text)) is not None
     ]
     hints += [(len(tokens), value) for value in trailing]  # (after its body: the table's)
     if not hints:
