@@ -184,28 +184,35 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
         last = int(edge[0][0])
 
 
-def _caller_triggers(client: Client, plan: SyncPlan) -> list[tuple[str, str]]:
-    """The caller's TEMP triggers on main tables that the plan rebuilds, as (name, sql).
+def _temp_rows(client: Client) -> list[tuple[object, ...]]:
+    """The caller's TEMP schema rows (none where there is no temp schema: a Durable Object)."""
+    if not getattr(client, "has_temp_schema", True):
+        return []
+    try:
+        return [
+            tuple(r)
+            for r in client.query("SELECT type, name, tbl_name, sql FROM temp.sqlite_master")
+        ]
+    except Exception as exc:  # no temp schema here
+        if not client.is_error(exc):
+            raise
+        return []
+
+
+def _caller_triggers(rows: list[tuple[object, ...]], table: str) -> list[tuple[str, str]]:
+    """The caller's TEMP triggers (of the TEMP schema ``rows``) on the main table ``table``
+    (folded), as (name, sql).
 
     They belong to the caller's connection, not to the definitions: a rebuild would drop them
     with the old copy of the table, so they are set aside and created again afterwards.
     """
-    rebuilt = {fold(s.name) for s in plan.steps if s.kind == "table" and s.action == "rebuild"}
-    if not rebuilt or not getattr(client, "has_temp_schema", True):
-        return []
-    try:
-        rows = client.query("SELECT type, name, tbl_name, sql FROM temp.sqlite_master")
-    except Exception as exc:  # no temp schema here (a Durable Object)
-        if not client.is_error(exc):
-            raise
-        return []
     temp_tables = {fold(str(r[1])) for r in rows if r[0] == "table"}
     found = []
-    for kind, name, table, sql in rows:
-        if kind != "trigger" or fold(str(table)) not in rebuilt:
+    for kind, name, on, sql in rows:
+        if kind != "trigger" or fold(str(on)) != table:
             continue
         schema = _trigger_schema(str(sql))
-        if schema == "main" or (schema is None and fold(str(table)) not in temp_tables):
+        if schema == "main" or (schema is None and table not in temp_tables):
             found.append((str(name), str(sql)))
     return found
 
@@ -244,13 +251,21 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     With ``progress``, row copies run in chunks and report how far they are. The caller's
     TEMP triggers on rebuilt tables are there again afterwards.
     """
-    triggers = _caller_triggers(client, plan)
-    for name, _ in triggers:
-        client.execute(f"DROP TRIGGER temp.{quote(name)}")
+    # The caller's TEMP triggers on a rebuilt table are set aside just before its rebuild, as
+    # the renames before it (of the table, of a column by hint) have rewritten them.
+    rebuilt = {fold(s.name) for s in plan.steps if s.kind == "table" and s.action == "rebuild"}
+    temp = rebuilt and any(r[0] == "trigger" for r in _temp_rows(client))
+    triggers: list[tuple[str, str]] = []
     before = _counted(client, plan.fk_checks, before=True)
     executed: list[str] = []
     debug = enabled(DEBUG)
     for step in plan.steps:
+        if temp and step.action == "rebuild" and fold(step.name) in rebuilt:
+            rebuilt.discard(fold(step.name))
+            aside = _caller_triggers(_temp_rows(client), fold(step.name))
+            for name, _ in aside:
+                client.execute(f"DROP TRIGGER temp.{quote(name)}")
+            triggers += aside
         started = time.perf_counter() if debug is not None else 0.0
         try:
             if progress is not None and step.action == "copy rows" and step.source:

@@ -169,3 +169,44 @@ def test_a_database_the_caller_attached_under_the_scratch_name_is_left_attached(
     assert inline_sync.plan(conn, V1).status == "up-to-date"
     names = [str(r[0]).lower() for r in rows(conn, "SELECT name FROM main.sqlite_master")]
     assert [n for n in names if n.startswith("__sync_")] == []
+
+
+RENAMES = {
+    # A column renamed by hint in a rebuilt table: RENAME COLUMN rewrote the caller's trigger,
+    # which had been set aside before it ran and came back with its old text: every INSERT
+    # into the table then failed ("no such column: new.x").
+    "column renamed": (
+        "c",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY,\n"
+        "  y TEXT NOT NULL DEFAULT '' -- @renamed from=x\n);",
+    ),
+    # A table renamed by hint and rebuilt: the trigger followed the rename, was not set
+    # aside (it was looked for under the new name only), and went with the old copy.
+    "table renamed": (
+        "e",
+        "CREATE TABLE e ( -- @renamed from=c\n"
+        "  id INTEGER PRIMARY KEY, x TEXT NOT NULL DEFAULT '');",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", CLIENTS)
+@pytest.mark.parametrize("locked", [False, True], ids=["fk-off", "fk-locked"])
+@pytest.mark.parametrize("change", list(RENAMES))
+def test_caller_temp_trigger_follows_a_rename_in_a_rebuild(
+    kind: str, locked: bool, change: str, tmp_path: Path
+) -> None:
+    db = DB(kind, str(tmp_path / "t.db"))
+    inline_sync.sync(db.conn, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);")
+    db.run(
+        "INSERT INTO c (x) VALUES ('a');"
+        "CREATE TEMP TABLE log (what TEXT);"
+        "CREATE TEMP TRIGGER watch AFTER INSERT ON main.c "
+        "BEGIN INSERT INTO log VALUES ('seen ' || new.id || coalesce(new.x, '')); END;"
+    )
+    table, defs = RENAMES[change]
+    target = fk_locked(db.conn) if locked else db.conn
+    inline_sync.sync(target, defs, allow_destructive=True)
+    assert [r[1] for r in temp_objects(db.conn)[0] if r[0] == "trigger"] == ["watch"]
+    db.run(f"INSERT INTO main.{table} (id) VALUES (7)")
+    assert db.q("SELECT what FROM temp.log") == [("seen 7",)]
