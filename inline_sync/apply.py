@@ -104,8 +104,7 @@ def refused(step: Step | None, sqlite_message: str, hint: str = "") -> ApplyErro
     if step is None:
         text = f"SQLite refused the change: {message}"
     else:
-        where = f"{step.action} {step.kind} {step.name}".strip()
-        text = f"SQLite refused to {where}: {message}"
+        text = f"SQLite refused to {step.what()}: {message}"
     if hint:
         text += f" ({hint})"
     if step is not None:
@@ -282,7 +281,7 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
             sqlite_message = client.error_message(exc)
             code = client.error_code(exc)
             if code in ENVIRONMENT_CODES:  # disk full, I/O error...: not the step's fault
-                doing = f"applying step {step.action} {step.kind} {step.name}".rstrip()
+                doing = f"applying step {step.what()}"
                 raise storage_error(code, sqlite_message, doing) from None
             taken = reserved_name_taken(sqlite_message)  # a rebuild copy's name is in use
             if taken is not None:

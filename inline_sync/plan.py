@@ -43,6 +43,11 @@ class Step(Value):
         self._init(action=action, kind=kind, name=name, sql=sql, reason=reason, source=source,
                    target=target)  # fmt: skip
 
+    def what(self) -> str:
+        """The step in words: "rebuild table t", "create index i", "drop column in table t"."""
+        joint = " in " if " " in self.action else " "
+        return f"{self.action}{joint}{self.kind} {self.name}".strip()
+
 
 class Change(Value):
     """What happens to one object: ``action`` is create, alter, rebuild, rename, recreate or

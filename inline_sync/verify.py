@@ -185,12 +185,17 @@ def refuse_outside_references(
             continue  # a virtual table's (USING …): it has no foreign keys
         for fk in child.foreign_keys:
             if fk.table in going:
+                # (NO ACTION and RESTRICT run nothing: the rows left without a parent fail.)
+                what = (
+                    f"would fail on the rows of {name!r} that reference it"
+                    if fk.on_delete in ("NO ACTION", "RESTRICT")
+                    else f"would run the ON DELETE {fk.on_delete} of {name!r} on its rows"
+                )
                 raise SyncError(
                     f"cannot {going[fk.table]} table {current.tables[fk.table].name!r}: table "
                     f"{name!r}, which is ignored (inline_sync leaves it alone), references it, "
-                    "and foreign keys cannot be switched off here: dropping the old copy would "
-                    f"run the ON DELETE {fk.on_delete} of {name!r} on its rows. Declare "
-                    f"{name!r}, or change it yourself first"
+                    f"and foreign keys cannot be switched off here: dropping the old copy {what}"
+                    f" (ON DELETE {fk.on_delete}). Declare {name!r}, or change it yourself first"
                 )
 
 

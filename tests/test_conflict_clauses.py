@@ -62,7 +62,7 @@ def test_rows_a_conflict_clause_would_drop_are_an_error(kind: str, case: str) ->
     run(conn, ROWS)
     error = refused(kind, client, conn, definitions)
     assert f"{constraint} constraint failed" in str(error)
-    assert "copy rows table t" in str(error)
+    assert "copy rows in table t" in str(error)
     assert "nothing was changed" in str(error)
 
 

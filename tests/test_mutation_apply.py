@@ -53,7 +53,7 @@ def test_an_old_column_made_not_null_over_nulls_gets_the_general_hint(opener: st
     with pytest.raises(inline_sync.ApplyError) as caught:
         inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);")
     assert str(caught.value).splitlines()[0] == (
-        "SQLite refused to copy rows table t: NOT NULL constraint failed: t.a (existing rows "
+        "SQLite refused to copy rows in table t: NOT NULL constraint failed: t.a (existing rows "
         "hold NULLs under the new NOT NULL constraint)"
     )
 
@@ -344,7 +344,7 @@ def test_a_refused_copy_names_the_users_table_where_foreign_keys_stay_on() -> No
     and the message must name the user's (a bug: it said ``new_t.a``). Through D1 too."""
     wanted = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL);"
     expected = (
-        "SQLite refused to copy rows table t: NOT NULL constraint failed: t.a (existing rows "
+        "SQLite refused to copy rows in table t: NOT NULL constraint failed: t.a (existing rows "
         "hold NULLs under the new NOT NULL constraint)"
     )
     d1 = FakeD1()
@@ -429,7 +429,7 @@ def test_disk_full_while_copying_rows_names_the_step_and_sqlites_words(opener: s
     assert failed.value.sqlite_message == "database or disk is full"
     assert str(failed.value) == (
         "the disk (or the database's size limit) is full: database or disk is full (while "
-        "applying step copy rows table t); nothing was changed"
+        "applying step copy rows in table t); nothing was changed"
     )
     assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
     assert rows(conn, "SELECT count(*) FROM t") == [(200,)]
@@ -558,7 +558,7 @@ def test_the_new_column_hint_writes_the_name_as_sql(column: str, written: str) -
         (
             Step("drop column", "table", "t", "ALTER TABLE t DROP COLUMN a", ""),
             "constraint failed",
-            "SQLite refused to drop column table t: constraint failed (existing rows violate "
+            "SQLite refused to drop column in table t: constraint failed (existing rows violate "
             "the new constraint)",
         ),
         (

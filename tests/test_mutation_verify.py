@@ -123,8 +123,8 @@ def test_an_ignored_table_referencing_a_table_to_rebuild_or_drop_is_refused(
     assert str(raised.value) == (
         f"cannot {verb} table 'p': table 'legacy_c', which is ignored (inline_sync leaves it "
         "alone), references it, and foreign keys cannot be switched off here: dropping the "
-        "old copy would run the ON DELETE NO ACTION of 'legacy_c' on its rows. Declare "
-        "'legacy_c', or change it yourself first"
+        "old copy would fail on the rows of 'legacy_c' that reference it (ON DELETE NO "
+        "ACTION). Declare 'legacy_c', or change it yourself first"
     )
     assert everything(conn) == before
 

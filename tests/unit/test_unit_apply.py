@@ -59,7 +59,7 @@ def test_error_without_hint() -> None:
     step = Step("add column", "table", "t", "ALTER TABLE t ADD COLUMN b NOT NULL", "x")
     err = refused(c, step)
     assert str(err) == (
-        "SQLite refused to add column table t: Cannot add a NOT NULL column with default value "
+        "SQLite refused to add column in table t: Cannot add a NOT NULL column with default value "
         "NULL\n  statement: ALTER TABLE t ADD COLUMN b NOT NULL\n"
         "  nothing was changed (rolled back)"
     )
