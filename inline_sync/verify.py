@@ -209,7 +209,8 @@ def their_rows(
     return tuple(
         (str(k), str(n), str(tb), str(s))
         for k, n, tb, s in rows
-        if (k in ("index", "trigger") and skip(str(n)) and not skip(str(tb)))
+        # (an index on a table of ours; a trigger of theirs wherever it is, below)
+        if (k == "index" and skip(str(n)) and not skip(str(tb)))
         or (
             (k in ("view", "trigger") or (k == "table" and _may_read_ours(str(s).lower())))
             and skip(str(n))
