@@ -166,13 +166,11 @@ def rebuilt_together(des: Schema, tables: set[str], among: set[str]) -> set[str]
     """``tables`` and every one of ``among`` (folded desired names) that references one of
     them, transitively: where foreign keys stay on, the tables rebuilt together."""
     result = set(tables)
-    changed = True
-    while changed:
-        changed = False
-        for key in among - result:
-            if any(fk.table in result for fk in des.tables[key].foreign_keys):
-                result.add(key)
-                changed = True
+    while grown := {
+        key for key in among - result
+        if any(fk.table in result for fk in des.tables[key].foreign_keys)
+    }:  # fmt: skip
+        result |= grown
     return result
 
 

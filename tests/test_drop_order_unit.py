@@ -267,3 +267,26 @@ def test_the_orders_found_are_the_ones_sqlite_accepts() -> None:
     found = order_of(["x", "p"], ["c", "g", "h"], fks)
     assert found == ["p", "x"]
     assert compiles_in_sqlite(schema, found)
+
+
+def test_the_tables_rebuilt_together_are_the_closure_of_their_children() -> None:
+    """Where foreign keys stay on, a rebuilt table goes with every table that references it,
+    transitively (a grandchild too), among those the plan keeps; no other table."""
+    from inline_sync.ddl import parse_table
+    from inline_sync.drop_order import fk_order, rebuilt_together
+    from inline_sync.models import Schema
+
+    des = Schema()
+    for sql in (
+        "CREATE TABLE g (c_id REFERENCES c)",
+        "CREATE TABLE c (id INTEGER PRIMARY KEY, p_id REFERENCES p)",
+        "CREATE TABLE p (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY, other REFERENCES elsewhere)",
+        "CREATE TABLE n (p_id REFERENCES p)",
+    ):
+        table = parse_table(sql)
+        des.tables[table.name] = table
+    assert rebuilt_together(des, {"p"}, {"p", "c", "g", "u"}) == {"p", "c", "g"}
+    assert rebuilt_together(des, {"c"}, {"p", "c", "g", "u", "n"}) == {"c", "g"}
+    assert rebuilt_together(des, {"u"}, set(des.tables)) == {"u"}
+    assert fk_order(des, ["g", "c", "p"]) == ["p", "c", "g"]
