@@ -187,7 +187,8 @@ def refuse_outside_references(
             if fk.table in going:
                 # (NO ACTION and RESTRICT run nothing: the rows left without a parent fail.)
                 what = (
-                    f"would fail on the rows of {name!r} that reference it"
+                    f"would fail on the rows of {name!r} that reference it (ON DELETE "
+                    f"{fk.on_delete})"
                     if fk.on_delete in ("NO ACTION", "RESTRICT")
                     else f"would run the ON DELETE {fk.on_delete} of {name!r} on its rows"
                 )
@@ -195,7 +196,7 @@ def refuse_outside_references(
                     f"cannot {going[fk.table]} table {current.tables[fk.table].name!r}: table "
                     f"{name!r}, which is ignored (inline_sync leaves it alone), references it, "
                     f"and foreign keys cannot be switched off here: dropping the old copy {what}"
-                    f" (ON DELETE {fk.on_delete}). Declare {name!r}, or change it yourself first"
+                    f". Declare {name!r}, or change it yourself first"
                 )
 
 

@@ -103,8 +103,9 @@ IGNORED_CHILD = "CREATE TABLE legacy_c (id INTEGER PRIMARY KEY, p_id INT REFEREN
     ("change", "verb"),
     [("n TEXT NOT NULL DEFAULT ''", "rebuild"), (None, "drop")],
 )
+@pytest.mark.parametrize("action", ["", "RESTRICT", "CASCADE", "SET NULL"])
 def test_an_ignored_table_referencing_a_table_to_rebuild_or_drop_is_refused(
-    kind: str, change: str | None, verb: str
+    kind: str, change: str | None, verb: str, action: str
 ) -> None:
     """Where foreign keys stay on: refused whole, saying what would happen, even after an
     index and a virtual table of theirs (kills the verb spelt otherwise, and the first
@@ -114,17 +115,24 @@ def test_an_ignored_table_referencing_a_table_to_rebuild_or_drop_is_refused(
     run(
         conn,
         "CREATE INDEX legacy_ix ON p (n);\n"
-        "CREATE VIRTUAL TABLE legacy_fts USING fts5(references_note);\n" + IGNORED_CHILD,
+        "CREATE VIRTUAL TABLE legacy_fts USING fts5(references_note);\n"
+        + IGNORED_CHILD.replace("(id)", f"(id) ON DELETE {action}" if action else "(id)"),
     )
     before = everything(conn)
     after = P.replace("n TEXT", change) if change else "CREATE TABLE other (x);"
     with pytest.raises(inline_sync.SyncError) as raised:
         sync_on(kind, client, after, ignore=["legacy_*"], allow_destructive=True)
+    # NO ACTION and RESTRICT run nothing: the rows left without their parent fail.
+    what = (
+        f"would run the ON DELETE {action} of 'legacy_c' on its rows"
+        if action in ("CASCADE", "SET NULL")
+        else f"would fail on the rows of 'legacy_c' that reference it (ON DELETE "
+        f"{action or 'NO ACTION'})"
+    )
     assert str(raised.value) == (
         f"cannot {verb} table 'p': table 'legacy_c', which is ignored (inline_sync leaves it "
         "alone), references it, and foreign keys cannot be switched off here: dropping the "
-        "old copy would fail on the rows of 'legacy_c' that reference it (ON DELETE NO "
-        "ACTION). Declare 'legacy_c', or change it yourself first"
+        f"old copy {what}. Declare 'legacy_c', or change it yourself first"
     )
     assert everything(conn) == before
 
