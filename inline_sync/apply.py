@@ -185,7 +185,7 @@ def _copy_in_chunks(client: Client, step: Step, progress: Progress) -> list[str]
 
 def _temp_rows(client: Client) -> list[tuple[object, ...]]:
     """The caller's TEMP schema rows (none where there is no temp schema: a Durable Object)."""
-    if not getattr(client, "has_temp_schema", True):
+    if not client.has_temp_schema:
         return []
     try:
         return [

@@ -293,7 +293,8 @@ def test_temp_triggers_of_tables_not_rebuilt_are_not_touched(opener: str) -> Non
     """Only the TEMP triggers of rebuilt tables are set aside and created again: one on a table
     that only gains a column stays as it is, one on a dropped table goes with it (kills "a
     table step or a rebuild" and "not a rebuild", which tried to create it again on a table
-    that no longer exists)."""
+    that no longer exists, and ``or`` made ``and`` in ``_caller_triggers``, which set aside
+    and created again the triggers of every other table too: the one on ``c`` keeps its row)."""
     db, conn = OPENERS[opener]()
     v1 = (
         "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);\n"
@@ -306,8 +307,11 @@ def test_temp_triggers_of_tables_not_rebuilt_are_not_touched(opener: str) -> Non
         "CREATE TEMP TABLE log (what TEXT);\n"
         "CREATE TEMP TRIGGER on_c AFTER INSERT ON main.c BEGIN INSERT INTO log VALUES ('c'); END;\n"
         "CREATE TEMP TRIGGER on_d AFTER INSERT ON main.d BEGIN INSERT INTO log VALUES ('d'); END;\n"
-        "CREATE TEMP TRIGGER on_e AFTER INSERT ON main.e BEGIN INSERT INTO log VALUES ('e'); END",
+        "CREATE TEMP TRIGGER on_e AFTER INSERT ON main.e BEGIN INSERT INTO log VALUES ('e'); END;\n"
+        "CREATE TEMP TABLE made_last (x)",  # (a trigger made again would come after it)
     )
+    on_c = "SELECT rowid, sql FROM temp.sqlite_master WHERE name = 'on_c'"
+    before = rows(conn, on_c)
     v2 = (
         "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT, y TEXT);\n"
         "CREATE TABLE d (x TEXT COLLATE NOCASE);"
@@ -322,6 +326,7 @@ def test_temp_triggers_of_tables_not_rebuilt_are_not_touched(opener: str) -> Non
         ("on_c",),
         ("on_d",),
     ]
+    assert rows(conn, on_c) == before  # not dropped and created again when d was rebuilt
     run(conn, "INSERT INTO main.c (x) VALUES ('1');\nINSERT INTO main.d VALUES ('2')")
     assert rows(conn, "SELECT what FROM log ORDER BY what") == [("c",), ("d",)]
 
@@ -588,3 +593,26 @@ def test_refusals_without_a_hint_of_their_own_say_no_more(
     non-empty, and the step's hint looked up without a step)."""
     text = str(apply.refused(step, message)).split("\n")[0]
     assert text == expected
+
+
+def test_a_host_that_denies_the_temp_schema_gets_an_apply_error_not_a_raw_one() -> None:
+    """A connection whose authorizer denies the TEMP schema cannot have a table rebuilt (SQLite's
+    RENAME reads ``temp.sqlite_master``): the sync says which step SQLite refused, as an
+    ApplyError, and changes nothing. The look for the caller's TEMP triggers before it is
+    refused too, and is not what fails (kills the driver-error test inverted or asked about
+    no exception in ``_temp_rows``, which let the raw sqlite3 error through)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT);")
+    run(conn, "INSERT INTO c (x) VALUES ('m')")
+
+    def deny_temp(action: int, arg1: Any, arg2: Any, database: Any, trigger: Any) -> int:
+        return sqlite3.SQLITE_DENY if database == "temp" else sqlite3.SQLITE_OK
+
+    conn.set_authorizer(deny_temp)
+    before = rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name")
+    with pytest.raises(inline_sync.ApplyError) as failed:
+        inline_sync.sync(conn, "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT COLLATE NOCASE);")
+    assert str(failed.value).startswith("SQLite refused to rebuild table c: access to temp.")
+    assert 'RENAME TO "__sync_old_c"' in str(failed.value)
+    assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
+    assert rows(conn, "SELECT * FROM c") == [(1, "m")]
