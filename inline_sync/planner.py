@@ -47,12 +47,7 @@ from .rebuild import (
     theirs_again,
 )
 from .tokenizer import fold, iter_names, quote, splice
-from .verify import (
-    foreign_key_checks,
-    refuse_broken_readers,
-    refuse_hint_cycles,
-    refuse_outside_references,
-)
+from .verify import foreign_key_checks, refuse_breaking_theirs, refuse_hint_cycles
 from .virtual_tables import (
     changed_virtual_tables,
     create_virtual_table,
@@ -207,11 +202,9 @@ class _Planner:
         )  # fmt: skip
 
         self.diffs = diffs
-        if self.inp.fk_enforced:
-            refuse_outside_references(self.inp.theirs, self.cur, renames, rebuild, drops)
         vt_lost = dropped_columns(vt_changed, vt_renames, self._columns_of)
-        refuse_broken_readers(self.inp.theirs, cur, des, diffs, renames, rebuild,
-                              drops + vt_drops, self.inp.caps, vt_lost)  # fmt: skip
+        refuse_breaking_theirs(self.inp, cur, des, diffs, renames, rebuild, drops, vt_drops,
+                               vt_lost)  # fmt: skip
         self._drop_dependents(touched, renames, rebuild)
         self._table_renames(renames, vt_renames, recased)
         kept = {renames.get(k, k) for k in diffs}

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from .definitions import Definition
     from .diff import Capabilities
+    from .planner import PlanInput
     from .tokenizer import Token
 
 
@@ -158,6 +159,28 @@ def foreign_key_checks(
     return tuple(checks)
 
 
+def refuse_breaking_theirs(
+    inp: PlanInput,
+    current: Schema,
+    desired: Schema,
+    diffs: dict[str, TableDiff],
+    renames: dict[str, str],
+    rebuilt: set[str],
+    dropped: list[str],
+    vt_dropped: list[str],
+    vt_lost: dict[str, list[str]],
+) -> None:
+    """Refuse a plan that would break what is not ours (``inp.theirs``): a foreign key's
+    parent key, a child's rows where foreign keys stay on, a view, trigger or index that reads
+    ours. Arguments as :func:`refuse_broken_readers` takes them (``dropped``: tables)."""
+    theirs = inp.theirs
+    if inp.fk_enforced:  # (first: any drop or rebuild of their parent, its key kept or not)
+        refuse_outside_references(theirs, current, renames, rebuilt, dropped)
+    refuse_lost_parent_keys(theirs, current, desired, diffs, renames, dropped, inp.caps)
+    refuse_broken_readers(theirs, current, desired, diffs, renames, rebuilt,
+                          dropped + vt_dropped, inp.caps, vt_lost)  # fmt: skip
+
+
 def refuse_outside_references(
     theirs: tuple[tuple[str, str, str, str], ...],
     current: Schema,
@@ -198,6 +221,91 @@ def refuse_outside_references(
                     f"and foreign keys cannot be switched off here: dropping the old copy {what}"
                     f". Declare {name!r}, or change it yourself first"
                 )
+
+
+def refuse_lost_parent_keys(
+    theirs: tuple[tuple[str, str, str, str], ...],
+    current: Schema,
+    desired: Schema,
+    diffs: dict[str, TableDiff],
+    renames: dict[str, str],
+    dropped: list[str],
+    caps: Capabilities,
+) -> None:
+    """Refuse a plan that would leave a table that is not ours (ignored) with a foreign key
+    whose parent key is gone: the parent table dropped, the referenced columns dropped or no
+    longer a PRIMARY KEY or UNIQUE, or renamed by a rebuild's copy (SQLite rewrites their
+    REFERENCES only for RENAME TO and RENAME COLUMN). Wherever foreign keys are on, SQLite
+    would then refuse every write to their table ("foreign key mismatch", "no such table"),
+    and every DELETE from ours; with foreign keys off during the sync nothing else tells.
+    A key that is no key already (a mismatch there before) is not the plan's doing."""
+    from .ddl import ParseError, parse_table
+    from .diff import renames_by_alter
+
+    desired_key = {old: new for new, old in renames.items()}
+    for kind, name, _table, sql in theirs:
+        if kind != "table":
+            continue
+        try:
+            child = parse_table(sql)
+        except ParseError:
+            continue  # a virtual table's (USING …): it has no foreign keys
+        for fk in child.foreign_keys:
+            parent = current.tables.get(fk.table)
+            columns = _key_columns(parent, fk) if parent is not None else ()
+            if parent is None or len(columns) != len(fk.columns):
+                continue
+            if not _is_key_of(current, parent, columns):
+                continue
+            key = f"{parent.name}({', '.join(_named(parent, columns))})"
+            why = f"drop table {parent.name!r}" if fk.table in dropped else None
+            dt = diffs.get(desired_key.get(fk.table, fk.table))
+            if why is None and dt is not None:  # (unchanged, it may still lose an index)
+                renamed = {fold(o): fold(n) for o, n in dt.column_renames}
+                by_alter = not renamed or renames_by_alter(dt.column_renames, caps, dt.current)
+                after = tuple(renamed.get(c, c) if by_alter else c for c in columns)
+                if not fk.ref_columns:  # the primary key, whichever columns it has
+                    after = _key_columns(dt.desired, fk)
+                    after = after if len(after) == len(fk.columns) else ()
+                gone = [c for c in after if dt.desired.column(c) is None]
+                if gone:
+                    was = next(c for c in columns if renamed.get(c, c) == gone[0] or c == gone[0])
+                    old = parent.column(was).name  # type: ignore[union-attr]
+                    why = (
+                        f"rename column {parent.name}.{old} in a rebuild of the table"
+                        if was in renamed and not by_alter
+                        else f"drop column {parent.name}.{old}"
+                    )
+                elif not _is_key_of(desired, dt.desired, after):
+                    why = f"take away the PRIMARY KEY or UNIQUE that makes {key} a key"
+            if why is not None:
+                raise SyncError(
+                    f"cannot {why}: table {name!r}, which is ignored (inline_sync leaves it "
+                    f"alone), has a foreign key to {key}, and SQLite would refuse every later "
+                    f"write to {name!r} wherever foreign keys are on ("
+                    + ("no such table" if fk.table in dropped else "foreign key mismatch")
+                    + f"). Declare {name!r}, or change its foreign key yourself first; nothing "
+                    "was changed"
+                )
+
+
+def _named(table: Table, columns: tuple[str, ...]) -> list[str]:
+    """``columns`` (folded) as ``table`` writes them."""
+    return [(c.name if (c := table.column(k)) is not None else k) for k in columns]
+
+
+def _is_key_of(schema: Schema, table: Table, columns: tuple[str, ...]) -> bool:
+    """Whether ``columns`` are a parent key of ``table``: its PRIMARY KEY, a UNIQUE
+    constraint, or a UNIQUE index of ``schema`` on them (not a partial one)."""
+    if not columns or not all(table.column(c) is not None for c in columns):
+        return False
+    return _is_key(table, columns) or any(
+        ix.table == table.key
+        and ix.definition.startswith("unique ")
+        and " where " not in ix.definition
+        and set(columns) <= ix.names
+        for ix in schema.indexes.values()
+    )
 
 
 def their_rows(
