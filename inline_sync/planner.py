@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from .view_columns import Columns
+
 
 class PlanInput:
     """Everything the planner needs besides the two schemas."""
@@ -77,6 +79,7 @@ class PlanInput:
         prefixed: frozenset[str] | None = None,  # names the prefix copies wrote prefixed
         theirs: tuple[tuple[str, str, str, str], ...] = (),
         kept_tables: frozenset[str] = frozenset(),
+        view_columns: Columns | None = None,  # our views' columns (view_columns.ViewColumns)
     ) -> None:
         self.definitions = definitions
         self.caps = caps
@@ -95,6 +98,7 @@ class PlanInput:
         self.theirs = theirs
         #: The folded names of the live tables the sync keeps undeclared (ignored ones).
         self.kept_tables = kept_tables
+        self.view_columns = view_columns
 
 
 def build_plan(current: Schema, desired: Schema, inp: PlanInput) -> SyncPlan:
@@ -202,10 +206,10 @@ class _Planner:
         )  # fmt: skip
 
         self.diffs = diffs
+        self._drop_dependents(touched, renames, rebuild)  # (which views are made again)
         vt_lost = dropped_columns(vt_changed, vt_renames, self._columns_of)
         refuse_breaking_theirs(self.inp, cur, des, diffs, renames, rebuild, drops, vt_drops,
-                               vt_lost)  # fmt: skip
-        self._drop_dependents(touched, renames, rebuild)
+                               vt_lost, self._dropped_views)  # fmt: skip
         self._table_renames(renames, vt_renames, recased)
         kept = {renames.get(k, k) for k in diffs}
         late = late_drops(cur, drops, kept) if self.inp.fk_enforced else []

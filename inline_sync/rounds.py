@@ -348,6 +348,7 @@ def sync_rounds(
         if tables is None:
             tables = yield from _current_tables()
         from .scratch_round import ScratchRound
+        from .view_columns import NeedViewColumns, read_columns
 
         scratch = ScratchRound(defs, skip, tables, session, fingerprint)
         tables = None  # read again if this attempt has to start over
@@ -361,6 +362,8 @@ def sync_rounds(
                 break
             except _Unknown as need:
                 known[need.statements] = yield from _try_form(need.statements, session)
+            except NeedViewColumns as need:  # (only where a reader of theirs may lose one)
+                scratch.live_views.update((yield from read_columns(need.names)))
         if not opts.apply:
             return Outcome(the_plan.status, the_plan)
         if the_plan.destructive and not opts.allow_destructive:

@@ -19,7 +19,8 @@ from .errors import SyncError
 from .names import PREFIX, SCRATCH_DB, NameFilter, dependency_order
 from .plan import SyncPlan
 from .rounds import Round, RoundError, Started, _Again, drop, failed_at, raise_if_taken
-from .tokenizer import COMMENT, fold, iter_names, literal, quote, tokenize
+from .tokenizer import fold, iter_names, quote, tokenize
+from .view_columns import ViewColumns, columns_sql
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a first plan())
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ class ScratchRound:
         self.exempt: set[str] = set()
         self.statements: list[Statement] = []
         self.owner: list[Definition | None] = []  # the definition each statement builds
+        #: The columns of the live views the planner asked about (None: cannot be read).
+        self.live_views: dict[str, list[str] | None] = {}
         self.at: dict[str, int] = {}
 
     # -- the round ------------------------------------------------------------------------
@@ -231,8 +234,7 @@ class ScratchRound:
                 where["desired"] = (d.name, SCRATCH_DB) if self.in_db else (PREFIX + d.name, "main")
             for side, (name, schema) in where.items():
                 self.vtab_columns.append((side, d.name))
-                self._add(f"columns {side} {d.key}", "SELECT name FROM "
-                          f"pragma_table_info({literal(name)}, {literal(schema)})",
+                self._add(f"columns {side} {d.key}", columns_sql(name, schema),
                           scratch=side == "desired")  # fmt: skip
         self.first_drop = len(self.statements)
         for sql, _ in self._drops():
@@ -257,8 +259,10 @@ class ScratchRound:
                 built[d.key] = sql
                 out.append((sql, d))
         for d in self.creates:
-            if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses
-                out.append((f"SELECT * FROM {self._name(d.name)} LIMIT 0", d))
+            if d.kind == VIEW:  # CREATE VIEW accepts what reading the view refuses; its
+                # columns, read so, tell what a reader of theirs may lose (view_columns)
+                where = (d.name, SCRATCH_DB) if self.in_db else (PREFIX + d.name, "main")
+                out.append((columns_sql(*where), d))
             elif d.kind == VIRTUAL:  # so does fts5's content= (a planning stage: loaded late)
                 from .virtual_tables import reads_content
 
@@ -514,6 +518,9 @@ class ScratchRound:
                     fold(name), has_rows.get(fold(name), True)
                 ),
                 columns_of=lambda side, name: columns.get((side, fold(name)), []),
+                view_columns=ViewColumns(
+                    self.live_views, self.owner, self.statements, reply, self.prefixed
+                ),
                 strategy=self.strategy,
                 prefixed=self.prefixed,
                 theirs=their_rows(reply[self.at["objects"]], self.skip),
@@ -550,11 +557,12 @@ class _Prepared:
         """Each index and trigger with the table (or view) it is on: folded, as written."""
         if self._targets is None:
             from .scratch import trigger_table
+            from .statement_names import index_table
 
             found = []
             for d in self.defs:
                 if d.kind == INDEX:
-                    table = _index_table(d)
+                    table = index_table(d)
                     if table is not None:
                         found.append((d, fold(table), table))
                 elif d.kind == TRIGGER:
@@ -564,26 +572,5 @@ class _Prepared:
             self._targets = found
         return self._targets
 
-
-def _index_table(d: Definition) -> str | None:
-    """The table index ``d`` is on, as named (None if it cannot be read). Read from the text
-    after the name when it is plain (an index already in place is never tokenized whole)."""
-    head = d.head
-    at = head[d.name_token].end - head[0].start
-    m = re.match(_ON, d.sql[at:])
-    if m is not None:
-        return tokenize(m[1])[0].value
-    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
-    if len(sig) > 2 and sig[0].keyword("ON") and sig[1].names_object(sig[0]) and sig[2].text != ".":
-        return sig[1].value
-    return None  # (a qualified table is SQLite's to refuse)
-
-
-# ON and a bare or quoted name (or a string, which SQLite reads as one there), then white space
-# or "(" (compiled on first use, by re's cache).
-_ON = (
-    r"""\s+(?i:ON)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[^\W\d][\w$]*)"""
-    r"(?=[\s(])"
-)
 
 _PREPARED: dict[int, _Prepared] = {}  # by id() of the definitions (kept alive by the entry)

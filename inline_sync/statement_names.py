@@ -8,6 +8,8 @@ a word of the grammar is rewritten only where a table's name surely stands."""
 
 from __future__ import annotations
 
+import re
+
 from .names import PREFIX
 from .tokenizer import (
     COMMENT,
@@ -26,6 +28,8 @@ from .tokenizer import (
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from .definitions import Definition
 
 # Words after which a name followed by "(" is an object name, not a function call.
 _NAME_BEFORE_PAREN = frozenset({"TABLE", "EXISTS", "REFERENCES", "INTO", "ON", "VIEW", "INDEX"})
@@ -312,3 +316,25 @@ def rewrite_names(
     ``name_token`` is the index of the object's own name, which may be a string literal
     (SQLite accepts ``CREATE TABLE 'x'``); nothing before it is rewritten."""
     return splice(sql, _name_edits(tokens, names, name_token), tokens[0].start if tokens else 0)
+
+
+def index_table(d: Definition) -> str | None:
+    """The table index ``d`` is on, as named (None if it cannot be read). Read from the text
+    after the name when it is plain (an index already in place is never tokenized whole)."""
+    head = d.head
+    at = head[d.name_token].end - head[0].start
+    m = re.match(_ON, d.sql[at:])
+    if m is not None:
+        return tokenize(m[1])[0].value
+    sig = [t for t in d.tokens[d.name_token + 1 :] if t.kind is not COMMENT]
+    if len(sig) > 2 and sig[0].keyword("ON") and sig[1].names_object(sig[0]) and sig[2].text != ".":
+        return sig[1].value
+    return None  # (a qualified table is SQLite's to refuse)
+
+
+# ON and a bare or quoted name (or a string, which SQLite reads as one there), then white space
+# or "(" (compiled on first use, by re's cache).
+_ON = (
+    r"""\s+(?i:ON)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[^\W\d][\w$]*)"""
+    r"(?=[\s(])"
+)

@@ -169,16 +169,21 @@ def refuse_breaking_theirs(
     dropped: list[str],
     vt_dropped: list[str],
     vt_lost: dict[str, list[str]],
+    remade_views: set[str],
 ) -> None:
     """Refuse a plan that would break what is not ours (``inp.theirs``): a foreign key's
     parent key, a child's rows where foreign keys stay on, a view, trigger or index that reads
-    ours. Arguments as :func:`refuse_broken_readers` takes them (``dropped``: tables)."""
+    ours. Arguments as :func:`refuse_broken_readers` takes them (``dropped``: tables;
+    ``remade_views``: the folded names of the views the plan drops, to make again or not)."""
+    from .view_columns import lost_view_columns
+
     theirs = inp.theirs
     if inp.fk_enforced:  # (first: any drop or rebuild of their parent, its key kept or not)
         refuse_outside_references(theirs, current, renames, rebuilt, dropped)
     refuse_lost_parent_keys(theirs, current, desired, diffs, renames, dropped, inp.caps)
+    view_lost = lost_view_columns(theirs, current, desired, remade_views, inp.view_columns)
     refuse_broken_readers(theirs, current, desired, diffs, renames, rebuilt,
-                          dropped + vt_dropped, inp.caps, vt_lost)  # fmt: skip
+                          dropped + vt_dropped, inp.caps, vt_lost, view_lost)  # fmt: skip
 
 
 def refuse_outside_references(
@@ -342,10 +347,12 @@ def refuse_broken_readers(
     dropped: list[str],  # current keys: tables and virtual tables
     caps: Capabilities,
     vt_lost: dict[str, list[str]] | None = None,  # current key -> columns made again without
+    view_lost: dict[str, list[str]] | None = None,  # the same, of our views
 ) -> None:
     """Refuse a plan that would leave a view or trigger that is not ours (ignored; ``theirs``:
     (type, name, tbl_name, sql) rows) naming a table, virtual table or view the plan drops, or
-    a column it drops from a table that the object names (or an index of theirs on it).
+    a column it drops from a table that the object names (or an index of theirs on it), or one
+    that a view the plan makes again no longer has.
     Neither DROP TABLE nor a rebuild (renamed aside with legacy_alter_table on) checks them:
     the sync would succeed, the object could not run, and every later ALTER TABLE … RENAME
     would fail on it. A trigger on a rebuilt table is made again from its own text
@@ -385,6 +392,8 @@ def refuse_broken_readers(
             lost[renames.get(key, key)] = cols
     for key, columns in (vt_lost or {}).items():
         lost[key] = {fold(c): (c, "drop") for c in columns}
+    for key, columns in (view_lost or {}).items():
+        lost[key] = {fold(c): (c, "view") for c in columns}
     _refuse_broken_content(theirs, current, diffs, renames, gone)
     for kind, name, table, sql in theirs if gone or lost else ():  # (nothing read otherwise)
         if kind not in ("view", "trigger", "index"):
@@ -403,11 +412,13 @@ def refuse_broken_readers(
             for col, (real, what) in sorted(lost[key].items()):
                 if col not in words or not _breaks(kind, fold(table) == key, what):
                     continue
-                owner = current.tables.get(key) or current.virtual_tables[key]
+                owner = (current.tables.get(key) or current.virtual_tables.get(key)
+                         or current.views[key])  # fmt: skip
                 column = f"column {owner.name}.{real}"
                 why = {
                     "drop": f"drop {column}",
                     "rowid": f"make table {owner.name!r} WITHOUT ROWID (its {real})",
+                    "view": f"make view {owner.name!r} again without its column {real}",
                 }.get(what, f"rename {column} in a rebuild of the table")
                 raise SyncError(
                     f"cannot {why}: {kind} {name!r}, which is ignored (inline_sync leaves it "

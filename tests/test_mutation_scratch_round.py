@@ -18,7 +18,8 @@ from inline_sync.definitions import Definition, parse_definitions
 from inline_sync.errors import SyncError
 from inline_sync.names import NameFilter
 from inline_sync.rounds import Round, RoundError, Started, _Again
-from inline_sync.scratch_round import ScratchRound, _index_table
+from inline_sync.scratch_round import ScratchRound
+from inline_sync.statement_names import index_table as _index_table
 
 
 def index_of(text: str) -> Definition:
@@ -253,7 +254,7 @@ def check_of(rnd: ScratchRound, name: str) -> int:
     return next(
         i
         for i, (sql, _) in enumerate(rnd.statements)
-        if sql.startswith("SELECT * FROM") and name in sql
+        if sql.startswith("SELECT name FROM pragma_table_info(") and name in sql
     )
 
 

@@ -1,0 +1,135 @@
+"""The result columns of our views, for the readers that are not ours.
+
+A view or trigger that is not ours (ignored) may read a column of a view that is: when a plan
+makes that view again without the column (left out, renamed by an alias, gone from the table
+a ``SELECT *`` reads), theirs can no longer run. Which columns a view has only SQLite knows:
+the desired side's are read in the scratch round (the statement that checks a view can be
+read reads its columns), the live side's only when a reader of theirs names a view the plan
+makes again, in a round of its own (:class:`NeedViewColumns`, answered by
+:func:`read_columns`; planning is pure and simply runs again).
+"""
+
+from __future__ import annotations
+
+from .definitions import VIEW
+from .names import PREFIX
+from .rounds import Round, RoundError
+from .tokenizer import fold, iter_names, literal
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Sequence
+    from typing import Any
+
+    from .definitions import Definition
+    from .models import Schema
+    from .rounds import Reply, Request, Statement
+
+    #: (names of views) -> folded name -> (live columns, desired columns); None: unknown
+    Columns = Callable[[tuple[str, ...]], dict[str, tuple[list[str] | None, ...]]]
+
+_COLUMNS = "SELECT name FROM pragma_table_info("
+
+
+def columns_sql(name: str, schema: str) -> str:
+    """The statement that reads the columns of table or view ``name`` in ``schema`` (and, for a
+    view, fails as reading it would)."""
+    return f"{_COLUMNS}{literal(name)}, {literal(schema)})"
+
+
+class NeedViewColumns(Exception):
+    """The planner needs the columns of these live views (names as they stand)."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        super().__init__(names)
+        self.names = names
+
+
+def read_columns(names: tuple[str, ...]) -> Generator[Request, Any, dict[str, list[str] | None]]:
+    """The columns of the live views ``names`` by folded name, in a round of their own; None
+    for one that cannot be read (broken already: nothing of theirs reads it now)."""
+    try:
+        reply = yield Round("view columns", tuple((columns_sql(n, "main"), ()) for n in names))
+    except RoundError:
+        if len(names) == 1:
+            return {fold(names[0]): None}
+        found: dict[str, list[str] | None] = {}
+        for name in names:  # (which one failed: each alone)
+            found.update((yield from read_columns((name,))))
+        return found
+    return {fold(n): [str(r[0]) for r in rows] for n, rows in zip(names, reply, strict=True)}
+
+
+class ViewColumns:
+    """What the planner asks (``PlanInput.view_columns``): for views named as they stand,
+    folded name -> (live columns, desired columns), None where unknown. A live view not read
+    yet raises :class:`NeedViewColumns`; the answers go into ``live``."""
+
+    def __init__(
+        self,
+        live: dict[str, list[str] | None],
+        owners: Sequence[Definition | None],
+        statements: Sequence[Statement],
+        reply: Reply,
+        prefixed: frozenset[str],
+    ) -> None:
+        self.live = live
+        # The scratch round (read only when a reader of theirs names a view of ours).
+        self.round = (owners, statements, reply)
+        self.prefixed = prefixed
+        self.desired: dict[str, list[str]] | None = None
+
+    def __call__(self, names: tuple[str, ...]) -> dict[str, tuple[list[str] | None, ...]]:
+        missing = tuple(n for n in names if fold(n) not in self.live)
+        if missing:
+            raise NeedViewColumns(missing)
+        if self.desired is None:
+            self.desired = self._desired()
+        return {fold(n): (self.live[fold(n)], self.desired.get(fold(n))) for n in names}
+
+    def _desired(self) -> dict[str, list[str]]:
+        """The columns of each declared view, from the scratch round's checks. The prefix
+        strategy's copy also prefixes a result column named like a name it prefixes (its
+        alias, a column of ``SELECT *``): that comes off, unless the view's text writes it so."""
+        n = len(PREFIX)
+        out = {}
+        for d, (sql, _), rows in zip(*self.round, strict=True):
+            if d is None or d.kind != VIEW or not sql.startswith(_COLUMNS):
+                continue
+            columns = out[d.key] = [str(r[0]) for r in rows]
+            for i, c in enumerate(columns):
+                f = fold(c)
+                if f[:n] == PREFIX and f[n:] in self.prefixed and f not in iter_names(d.tokens):
+                    columns[i] = c[n:]
+        return out
+
+
+def lost_view_columns(
+    theirs: tuple[tuple[str, str, str, str], ...],
+    current: Schema,
+    desired: Schema,
+    remade: set[str],
+    columns_of: Columns | None,
+) -> dict[str, list[str]]:
+    """The columns (as the live view names them) that each view of ours the plan makes again
+    (``remade``: folded names) loses, for the views a view or trigger of theirs names (on it,
+    or in its text). Asks ``columns_of`` nothing when none is named."""
+    from .statement_names import tables_named_in
+
+    remade = {k for k in remade if k in current.views and k in desired.views}
+    named: set[str] = set()
+    for kind, _, table, sql in theirs if remade and columns_of is not None else ():
+        if kind in ("view", "trigger"):
+            named |= tables_named_in(sql, remade) | ({fold(table)} & remade)
+    if not named or columns_of is None:
+        return {}
+    out = {}
+    asked = columns_of(tuple(current.views[k].name for k in sorted(named)))
+    for key, (before, after) in asked.items():
+        if before is None or after is None:
+            continue  # (a view that cannot be read now, or whose check was left out)
+        kept = {fold(c) for c in after}
+        lost = [c for c in before if fold(c) not in kept]
+        if lost:
+            out[key] = lost
+    return out
