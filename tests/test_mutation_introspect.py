@@ -139,6 +139,17 @@ def test_an_object_that_cannot_be_read_is_named_with_its_sql() -> None:
     )
 
 
+def test_an_index_that_cannot_be_read_is_named_with_its_sql() -> None:
+    """The same for an index, read after the tables (kills its message-less ``SyncError``)."""
+    rows = [("table", "t", "t", "CREATE TABLE t (a)"), ("index", "i", "t", "CREATE INDEX")]
+    with pytest.raises(SyncError) as caught:
+        build_schema(rows, lambda name: False, set())
+    assert (
+        str(caught.value)
+        == "cannot read the index 'i': unexpected end of statement\n  CREATE INDEX"
+    )
+
+
 @pytest.mark.parametrize(("client", "strategy"), CASES)
 def test_a_table_with_constraints_not_separated_by_commas_is_read(
     client: str, strategy: str
