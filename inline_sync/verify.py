@@ -358,10 +358,12 @@ def refuse_broken_readers(
     would fail on it. A trigger on a rebuilt table is made again from its own text
     (:func:`rebuild.theirs_again`), so a column renamed there by hint is gone from it too. By
     the names the text holds: a reader of two tables, one of which keeps a column of the name,
-    is refused as well (declare it)."""
+    is refused as well (declare it). So is one that reads such a column through a view of
+    theirs that passes it on by ``*`` (:func:`view_columns.passed_on`)."""
     from .diff import renames_by_alter
     from .statement_names import tables_named_in
     from .tokenizer import iter_names, significant, tokenize
+    from .view_columns import passed_on
 
     gone = {
         k: f"table {current.tables[k].name!r}" if k in current.tables
@@ -395,11 +397,12 @@ def refuse_broken_readers(
     for key, columns in (view_lost or {}).items():
         lost[key] = {fold(c): (c, "view") for c in columns}
     _refuse_broken_content(theirs, current, diffs, renames, gone)
+    through = passed_on(theirs, lost, _breaks) if lost else {}
     for kind, name, table, sql in theirs if gone or lost else ():  # (nothing read otherwise)
         if kind not in ("view", "trigger", "index"):
             continue
         sig = significant(tokenize(sql))
-        named = tables_named_in(sql, set(gone) | set(lost)) - _local_names(sig)
+        named = tables_named_in(sql, {*gone, *lost, *through}) - _local_names(sig)
         for key in sorted(named & gone.keys() - {fold(table)}):  # (one on it goes with it)
             raise SyncError(
                 f"cannot drop {gone[key]}: {kind} {name!r}, which is ignored (inline_sync leaves "
@@ -412,16 +415,9 @@ def refuse_broken_readers(
             for col, (real, what) in sorted(lost[key].items()):
                 if col not in words or not _breaks(kind, fold(table) == key, what):
                     continue
-                owner = (current.tables.get(key) or current.virtual_tables.get(key)
-                         or current.views[key])  # fmt: skip
-                column = f"column {owner.name}.{real}"
-                why = {
-                    "drop": f"drop {column}",
-                    "rowid": f"make table {owner.name!r} WITHOUT ROWID (its {real})",
-                    "view": f"make view {owner.name!r} again without its column {real}",
-                }.get(what, f"rename {column} in a rebuild of the table")
                 raise SyncError(
-                    f"cannot {why}: {kind} {name!r}, which is ignored (inline_sync leaves it "
+                    f"cannot {_does(current, key, real, what)}: {kind} {name!r}, which is "
+                    "ignored (inline_sync leaves it "
                     "alone), names it and "
                     + ("cannot outlive it" if kind == "index" else "could not run afterwards")
                     + ". Declare "
@@ -431,6 +427,27 @@ def refuse_broken_readers(
                     + (", or rename the column in a sync of its own" if what == "remake" else "")
                     + "; nothing was changed"
                 )
+        for key in sorted(named & through.keys()):
+            view, passed = through[key]
+            for col, (real, what, ours) in sorted(passed.items()):
+                if col in words:
+                    raise SyncError(
+                        f"cannot {_does(current, ours, real, what)}: {kind} {name!r}, which is "
+                        f"ignored (inline_sync leaves it alone), reads it through view {view!r} "
+                        f"(its *) and could not run afterwards. Declare {name!r}, change or "
+                        "drop it yourself first; nothing was changed"
+                    )
+
+
+def _does(current: Schema, key: str, real: str, what: str) -> str:
+    """What the plan does to column ``real`` of our table, virtual table or view ``key``."""
+    owner = current.tables.get(key) or current.virtual_tables.get(key) or current.views[key]
+    column = f"column {owner.name}.{real}"
+    return {
+        "drop": f"drop {column}",
+        "rowid": f"make table {owner.name!r} WITHOUT ROWID (its {real})",
+        "view": f"make view {owner.name!r} again without its column {real}",
+    }.get(what, f"rename {column} in a rebuild of the table")
 
 
 _ROWID_NAMES = ("rowid", "oid", "_rowid_")

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .definitions import Definition
     from .models import Schema
     from .rounds import Reply, Request, Statement
+    from .tokenizer import Token
 
     #: (names of views) -> folded name -> (live columns, desired columns); None: unknown
     Columns = Callable[[tuple[str, ...]], dict[str, tuple[list[str] | None, ...]]]
@@ -133,3 +134,49 @@ def lost_view_columns(
         if lost:
             out[key] = lost
     return out
+
+
+def passed_on(
+    theirs: tuple[tuple[str, str, str, str], ...],
+    lost: dict[str, dict[str, tuple[str, str]]],
+    breaks: Callable[[str, bool, str], bool],
+) -> dict[str, tuple[str, dict[str, tuple[str, str, str]]]]:
+    """The lost columns (``lost``: our folded table or view -> folded column -> (name, what
+    the plan does)) that a view of theirs passes on by ``*`` (``SELECT *``, ``t.*``): it names
+    none of them and keeps working, but its own result columns lose them, to whatever reads
+    it (through chains of such views too). Folded view of theirs -> (its name, folded column
+    -> (name, what, our table or view)). ``breaks(kind, on_it, what)`` says which losses
+    reach a view that is not on the table (a column renamed by RENAME COLUMN: SQLite's own
+    check of the schema refuses that one)."""
+    from .statement_names import tables_named_in
+    from .tokenizer import significant, tokenize
+
+    stars = {
+        fold(name): (name, sql) for kind, name, _, sql in theirs
+        if kind == "view" and "*" in sql and _star(significant(tokenize(sql)))
+    }  # fmt: skip
+    found = {
+        k: {c: (real, what, k) for c, (real, what) in cols.items() if breaks("view", False, what)}
+        for k, cols in lost.items()
+    }
+    grew = bool(stars)
+    while grew:
+        grew = False
+        for key, (_, sql) in stars.items():
+            mine = found.setdefault(key, {})
+            for source in tables_named_in(sql, set(found)) - {key}:
+                for col, entry in found[source].items():
+                    if col not in mine:
+                        mine[col] = entry
+                        grew = True
+    return {k: (name, found[k]) for k, (name, _) in stars.items() if found.get(k)}
+
+
+def _star(sig: list[Token]) -> bool:
+    """Whether a view's text has ``*`` as a result column (``SELECT *``, ``, *``, ``t.*``), not
+    as ``count(*)`` or a product."""
+    return any(
+        tok.text == "*" and i > 0 and (sig[i - 1].text in (",", ".") or sig[i - 1].keyword(
+            "SELECT", "DISTINCT", "ALL"))
+        for i, tok in enumerate(sig)
+    )  # fmt: skip
