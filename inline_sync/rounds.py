@@ -363,7 +363,7 @@ def sync_rounds(
             except _Unknown as need:
                 known[need.statements] = yield from _try_form(need.statements, session)
             except NeedViewColumns as need:  # (only where a reader of theirs may lose one)
-                scratch.live_views.update((yield from read_columns(need.names)))
+                scratch.asked_views.update((yield from read_columns(need.asks)))
         if not opts.apply:
             return Outcome(the_plan.status, the_plan)
         if the_plan.destructive and not opts.allow_destructive:

@@ -93,8 +93,8 @@ class ScratchRound:
         self.exempt: set[str] = set()
         self.statements: list[Statement] = []
         self.owner: list[Definition | None] = []  # the definition each statement builds
-        #: The columns of the live views the planner asked about (None: cannot be read).
-        self.live_views: dict[str, list[str] | None] = {}
+        #: The columns of views the planner asked about (view_columns.ViewColumns).
+        self.asked_views: dict[tuple[str, str], list[str] | None] = {}
         self.at: dict[str, int] = {}
 
     # -- the round ------------------------------------------------------------------------
@@ -519,7 +519,7 @@ class ScratchRound:
                 ),
                 columns_of=lambda side, name: columns.get((side, fold(name)), []),
                 view_columns=ViewColumns(
-                    self.live_views, self.owner, self.statements, reply, self.prefixed
+                    self.asked_views, self.owner, self.statements, reply, self.prefixed
                 ),
                 strategy=self.strategy,
                 prefixed=self.prefixed,

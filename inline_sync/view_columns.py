@@ -6,7 +6,8 @@ a ``SELECT *`` reads), theirs can no longer run. Which columns a view has only S
 the desired side's are read in the scratch round (the statement that checks a view can be
 read reads its columns), the live side's only when a reader of theirs names a view the plan
 makes again, in a round of its own (:class:`NeedViewColumns`, answered by
-:func:`read_columns`; planning is pure and simply runs again).
+:func:`read_columns`; planning is pure and simply runs again), with those of a declared view
+whose check the scratch round left out (:class:`ViewColumns`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from .definitions import VIEW
 from .names import PREFIX
 from .rounds import Round, RoundError
-from .tokenizer import fold, iter_names, literal
+from .tokenizer import fold, iter_names, literal, quote, significant, splice
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
     #: (names of views) -> folded name -> (live columns, desired columns); None: unknown
     Columns = Callable[[tuple[str, ...]], dict[str, tuple[list[str] | None, ...]]]
+    Label = tuple[str, str]  # ("live" or "desired", folded view name)
+    Ask = tuple[Label, tuple[str, ...], int]
 
 _COLUMNS = "SELECT name FROM pragma_table_info("
 
@@ -39,54 +42,82 @@ def columns_sql(name: str, schema: str) -> str:
 
 
 class NeedViewColumns(Exception):
-    """The planner needs the columns of these live views (names as they stand)."""
+    """The planner needs columns read: each ask is (its label, the statements of a round that
+    reads them, the position of the one that answers)."""
 
-    def __init__(self, names: tuple[str, ...]) -> None:
-        super().__init__(names)
-        self.names = names
+    def __init__(self, asks: tuple[Ask, ...]) -> None:
+        super().__init__(asks)
+        self.asks = asks
 
 
-def read_columns(names: tuple[str, ...]) -> Generator[Request, Any, dict[str, list[str] | None]]:
-    """The columns of the live views ``names`` by folded name, in a round of their own; None
-    for one that cannot be read (broken already: nothing of theirs reads it now)."""
+def read_columns(asks: tuple[Ask, ...]) -> Generator[Request, Any, dict[Label, list[str] | None]]:
+    """The answers to ``asks`` by label, in a round of their own; None for one that fails (a
+    live view that cannot be read is broken already: nothing of theirs reads it now)."""
     try:
-        reply = yield Round("view columns", tuple((columns_sql(n, "main"), ()) for n in names))
+        reply = yield Round("view columns", tuple((sql, ()) for ask in asks for sql in ask[1]))
     except RoundError:
-        if len(names) == 1:
-            return {fold(names[0]): None}
-        found: dict[str, list[str] | None] = {}
-        for name in names:  # (which one failed: each alone)
-            found.update((yield from read_columns((name,))))
+        if len(asks) == 1:
+            return {asks[0][0]: None}
+        found: dict[Label, list[str] | None] = {}
+        for ask in asks:  # (which one failed: each alone)
+            found.update((yield from read_columns((ask,))))
         return found
-    return {fold(n): [str(r[0]) for r in rows] for n, rows in zip(names, reply, strict=True)}
+    out: dict[Label, list[str] | None] = {}
+    at = 0
+    for label, statements, answer in asks:
+        out[label] = [str(r[0]) for r in reply[at + answer]]
+        at += len(statements)
+    return out
 
 
 class ViewColumns:
     """What the planner asks (``PlanInput.view_columns``): for views named as they stand,
-    folded name -> (live columns, desired columns), None where unknown. A live view not read
-    yet raises :class:`NeedViewColumns`; the answers go into ``live``."""
+    folded name -> (live columns, desired columns), None where unknown. Columns not read yet
+    raise :class:`NeedViewColumns`; the answers go into ``asked``, by ("live" or "desired",
+    folded name).
+
+    A declared view's columns come from the scratch round, unless its check was left out (it
+    reads a table only the live database has, which a scratch database cannot see): then its
+    text is compiled in ``main`` in a round of its own, made and dropped there, if it has no
+    ``*`` result column (its columns' names then depend on its text alone, but the case of a
+    bare column's: compared without case). One that does not compile there stays unknown."""
 
     def __init__(
         self,
-        live: dict[str, list[str] | None],
+        asked: dict[Label, list[str] | None],
         owners: Sequence[Definition | None],
         statements: Sequence[Statement],
         reply: Reply,
         prefixed: frozenset[str],
     ) -> None:
-        self.live = live
+        self.asked = asked
         # The scratch round (read only when a reader of theirs names a view of ours).
         self.round = (owners, statements, reply)
         self.prefixed = prefixed
         self.desired: dict[str, list[str]] | None = None
 
     def __call__(self, names: tuple[str, ...]) -> dict[str, tuple[list[str] | None, ...]]:
-        missing = tuple(n for n in names if fold(n) not in self.live)
-        if missing:
-            raise NeedViewColumns(missing)
         if self.desired is None:
             self.desired = self._desired()
-        return {fold(n): (self.live[fold(n)], self.desired.get(fold(n))) for n in names}
+        views = {d.key: d for d in self.round[0] if d is not None and d.kind == VIEW}
+        asks: list[Ask] = []
+        for name in names:
+            key = fold(name)
+            if ("live", key) not in self.asked:
+                asks.append((("live", key), (columns_sql(name, "main"),), 0))
+            d = views.get(key)
+            if (
+                key not in self.desired and ("desired", key) not in self.asked
+                and d is not None and not _star(significant(d.tokens))
+            ):  # fmt: skip
+                asks.append((("desired", key), _compiled(d), 1))
+        if asks:
+            raise NeedViewColumns(tuple(asks))
+        return {
+            fold(n): (self.asked[("live", fold(n))],
+                      self.desired.get(fold(n)) or self.asked.get(("desired", fold(n))))
+            for n in names
+        }  # fmt: skip
 
     def _desired(self) -> dict[str, list[str]]:
         """The columns of each declared view, from the scratch round's checks. The prefix
@@ -149,7 +180,7 @@ def passed_on(
     reach a view that is not on the table (a column renamed by RENAME COLUMN: SQLite's own
     check of the schema refuses that one)."""
     from .statement_names import tables_named_in
-    from .tokenizer import significant, tokenize
+    from .tokenizer import tokenize
 
     stars = {
         fold(name): (name, sql) for kind, name, _, sql in theirs
@@ -180,3 +211,12 @@ def _star(sig: list[Token]) -> bool:
             "SELECT", "DISTINCT", "ALL"))
         for i, tok in enumerate(sig)
     )  # fmt: skip
+
+
+def _compiled(d: Definition) -> tuple[str, ...]:
+    """The statements that make view ``d`` under a name of inline_sync's in ``main``, read
+    its columns, and drop it again."""
+    name = PREFIX + "columns"
+    text = quote(name) if d.schema_token is not None else f"main.{quote(name)}"
+    create = splice(d.sql, [(d.tokens[d.name_token], text)], d.tokens[0].start)
+    return create, columns_sql(name, "main"), f"DROP VIEW main.{quote(name)}"
