@@ -6,6 +6,8 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inline_sync import names
 from inline_sync.names import NameFilter
@@ -21,12 +23,22 @@ from inline_sync.names import NameFilter
         ("legacy_x_old", "legacy_*_old"),
         ("legacy__old", "legacy_*_*old"),
         ("legacy_old", "legacy_*_*old"),
+        ("a", "a*a"),  # first and last part overlap in the name: no match
+        ("ab", "ab*b"),
     ],
 )
 def test_star_globs_match_as_fnmatch_does(name: str, pattern: str) -> None:
     """``*``-only globs take their own path: it agrees with fnmatch on each part's place
     (kills the last part's end moved, a middle part searched from the start, and the next
     search starting anywhere but after the part found)."""
+    assert NameFilter([pattern])(name) is fnmatchcase(name, pattern)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.text("ab", max_size=6), pattern=st.text("ab*", min_size=1, max_size=6))
+def test_star_globs_agree_with_fnmatch_everywhere(name: str, pattern: str) -> None:
+    """The same over every small name and ``*`` glob (kills the overlap test answered the
+    other way round, and any other disagreement with fnmatch)."""
     assert NameFilter([pattern])(name) is fnmatchcase(name, pattern)
 
 
