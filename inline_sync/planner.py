@@ -44,8 +44,8 @@ from .rebuild import (
     rename_tables,
     renames_first,
     their_indexes,
-    theirs_again,
 )
+from .set_aside import around
 from .tokenizer import fold, iter_names, quote, splice
 from .verify import foreign_key_checks, refuse_breaking_theirs, refuse_hint_cycles
 from .virtual_tables import (
@@ -206,6 +206,7 @@ class _Planner:
         )  # fmt: skip
 
         self.diffs = diffs
+        mark = len(self.steps)  # (where readers of theirs are set aside, if they must be)
         self._drop_dependents(touched, renames, rebuild)  # (which views are made again)
         vt_lost = dropped_columns(vt_changed, vt_renames, self._columns_of)
         refuse_breaking_theirs(self.inp, cur, des, diffs, renames, rebuild, drops, vt_drops,
@@ -232,7 +233,7 @@ class _Planner:
         for key, live in vt_changed.items():
             self._recreate_vtab(live, des.virtual_tables[key], key in vt_renames)
         self._create_dependents()
-        self._keep_theirs(rebuild, renames)
+        self._keep_theirs(rebuild, {**renames, **vt_renames}, mark)
         fk_checks = foreign_key_checks(cur, des, diffs, renames, rebuild, drops)
         return SyncPlan(
             suggestions=self._suggestions(creates, drops),
@@ -580,18 +581,20 @@ class _Planner:
             for key in dropped - set(wanted):
                 self.changes.append(Change(kind, present[key].name, "drop", False, (reasons[key],)))
 
-    def _keep_theirs(self, rebuilt: set[str], renames: dict[str, str]) -> None:
-        """Indexes and triggers that are not ours (ignored by name) on a table the plan
-        rebuilds or a view it makes again: SQLite drops them with the old copy, so they are
-        made again (:func:`rebuild.theirs_again`)."""
+    def _keep_theirs(self, rebuilt: set[str], renames: dict[str, str], mark: int) -> None:
+        """What is not ours (ignored by name) that the plan must make again: indexes and
+        triggers on what it rebuilds or makes again (SQLite drops them with it), and readers
+        set aside around our views (:func:`set_aside.around`; dropped at ``mark``)."""
         on: dict[str, tuple[str, str]] = {  # folded current name -> (kind, new name)
             renames.get(k, k): ("table", self.des.tables[k].name) for k in rebuilt
         }
         on.update((k, ("view", self.des.views[k].name)) for k in self._dropped_views
                   if k in self.des.views)  # fmt: skip
-        for kind, name, sql, why in theirs_again(self.inp.theirs, on, self._col_renames):
-            self.step("create", kind, name, sql, why)
-            self._note(kind, name, True, why)
+        drops, made = around(self.inp.theirs, on, self._col_renames, self.steps,
+                             self.inp.legacy_alter_table, renames)  # fmt: skip
+        self.steps[mark:mark] = drops
+        self.steps += [step for step, _ in made]
+        self.changes += [change for _, change in made]
 
     def _note(self, kind: str, name: str, existed: bool, why: str) -> None:
         self.changes.append(Change(kind, name, "recreate" if existed else "create", False, (why,)))

@@ -1,0 +1,161 @@
+"""Views and triggers that are not ours (ignored) and read a view of ours that the plan makes
+again: set aside around the plan when it runs an ALTER TABLE that checks the whole schema.
+
+The plan drops our view before any table changes and creates it again at the end. SQLite's
+RENAME COLUMN, DROP COLUMN and (without legacy_alter_table) RENAME TO re-read every view and
+trigger first, so a reader of theirs fails them in between ("error in view ign_v: no such
+table: main.v"), whatever table the ALTER is for. Such readers (and, in turn, theirs that
+read them, or are on them) are dropped before our view is and made again after it with their
+own text, as SQLite left it. One that also names a table or column the plan renames would
+miss the rewrite SQLite gives it in place: refused.
+"""
+
+from __future__ import annotations
+
+from .errors import SyncError
+from .names import dependency_order, in_main
+from .plan import Change, Step
+from .rebuild import theirs_again
+from .statement_names import tables_named_in
+from .tokenizer import COMMENT, fold, iter_names, significant, splice, tokenize
+from .verify import _local_names
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
+if TYPE_CHECKING:
+    Row = tuple[str, str, str, str]  # (type, name, tbl_name, sql) of sqlite_schema
+
+
+def checks_schema(steps: list[Step], legacy: bool) -> bool:
+    """Whether one of ``steps`` is an ALTER TABLE that re-reads every view and trigger:
+    RENAME COLUMN, DROP COLUMN, or RENAME TO while legacy_alter_table is off (``legacy``: the
+    setting before the first step; the steps set it as they go)."""
+    for step in steps:
+        sig = significant(tokenize(step.sql))
+        words = [t.text.upper() for t in sig]
+        if words[:2] == ["PRAGMA", "LEGACY_ALTER_TABLE"]:
+            legacy = words[-1] in ("ON", "1", "TRUE", "YES")
+        elif words[:2] == ["ALTER", "TABLE"]:
+            at = 5 if len(sig) > 3 and sig[3].text == "." else 3  # past the (qualified) name
+            action = words[at : at + 2]
+            if action[:1] == ["DROP"] or (action[:1] == ["RENAME"] and action[1:] != ["TO"]):
+                return True
+            if action == ["RENAME", "TO"] and not legacy:
+                return True
+    return False
+
+
+def readers(theirs: tuple[Row, ...], views: dict[str, str]) -> list[tuple[Row, str]]:
+    """The views and triggers of ``theirs`` that read one of ``views`` (folded key -> name of
+    our view made again), directly or through a view of theirs, and the triggers on such a
+    view of theirs (dropped with it): each with the name of our view it reads, views in the
+    order they can be made, then triggers. A trigger on our view itself is not one: it goes
+    with the view and is made again with it (:func:`rebuild.theirs_again`)."""
+    read = dict(views)  # folded name -> our view it leads to
+    found: dict[str, tuple[Row, str]] = {}
+    grew = True
+    while grew:
+        grew = False
+        for row in theirs:
+            kind, name, table, sql = row
+            if kind not in ("view", "trigger") or fold(name) in found or fold(table) in views:
+                continue
+            if kind == "trigger" and fold(table) in read and fold(table) not in views:
+                via = read[fold(table)]  # on a view of theirs set aside
+            else:
+                sig = significant(tokenize(sql))
+                hit = sorted(tables_named_in(sql, set(read)) - _local_names(sig) - {fold(name)})
+                if not hit:
+                    continue
+                via = read[hit[0]]
+            found[fold(name)] = (row, via)
+            if kind == "view":
+                read[fold(name)] = via
+            grew = True
+    order = dependency_order(
+        [k for k, (r, _) in found.items() if r[0] == "view"],
+        lambda k: tables_named_in(found[k][0][3], set(found)),
+    )
+    return [found[k] for k in order] + [v for v in found.values() if v[0][0] == "trigger"]
+
+
+def refuse_renamed(
+    aside: list[tuple[Row, str]],
+    tables: dict[str, str],  # folded old name -> folded new one, of each table the plan renames
+    columns: dict[str, dict[str, str]],  # current table -> folded old column -> new name
+) -> None:
+    """Refuse to set aside one that also names a table or a column the plan renames."""
+    for (kind, name, _, sql), view in aside:
+        sig = significant(tokenize(sql))
+        local = _local_names(sig)
+        named = tables_named_in(sql, set(tables) | set(columns)) - local
+        words = set(iter_names(sig))
+        for key in sorted(named):
+            if key in tables and fold(tables[key]) != key:
+                what = f"table {key} (to {tables[key]})"
+            else:
+                moved = [n for o, n in sorted(columns.get(key, {}).items())
+                         if o in words and fold(n) != o]  # fmt: skip
+                if not moved:
+                    continue
+                what = f"a column of table {key} (to {moved[0]})"
+            raise SyncError(
+                f"cannot make view {view!r} again around this change: {kind} {name!r}, which is "
+                "ignored (inline_sync leaves it alone), reads it and must be set aside meanwhile "
+                "(an ALTER TABLE of the plan checks every view and trigger), but it also names "
+                f"{what}, which the plan renames, and made again from its own text it would "
+                f"miss that rename. Declare {name!r}, change it yourself first, or make the "
+                "rename in a sync of its own; nothing was changed"
+            )
+
+
+def drops(aside: list[tuple[Row, str]]) -> list[Step]:
+    """The steps that set ``aside`` aside: triggers, then views, readers first."""
+    out = []
+    for (kind, name, _, _), view in reversed(aside):
+        why = f"not ours (ignored), reads view {view}, which is made again"
+        out.append(Step("drop", kind, name, f"DROP {kind.upper()} {in_main(name)}", why))
+    return out
+
+
+def creates(aside: list[tuple[Row, str]], kinds: tuple[str, ...]) -> list[tuple[Step, Change]]:
+    """The steps (and changes) that make the ``kinds`` of ``aside`` again, with their own
+    text in ``main``."""
+    out = []
+    for (kind, name, _, sql), view in aside:
+        if kind not in kinds:
+            continue
+        sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
+        own = sig[next(i for i, t in enumerate(sig) if t.keyword("VIEW", "TRIGGER")) + 1]
+        text = splice(sql, [(own, "main." + own.text)])  # (SQLite stores no schema)
+        why = f"not ours (ignored), reads view {view}, which is made again"
+        out.append(
+            (Step("create", kind, name, text, why), Change(kind, name, "recreate", False, (why,)))
+        )
+    return out
+
+
+def around(
+    theirs: tuple[Row, ...],
+    on: dict[str, tuple[str, str]],  # folded current name -> (kind, new name): made again
+    columns: dict[str, dict[str, str]],  # current table -> folded old column -> new name
+    steps: list[Step],
+    legacy: bool,
+    renames: dict[str, str],  # folded new name -> folded old one, of the tables it renames
+) -> tuple[list[Step], list[tuple[Step, Change]]]:
+    """What the plan does with what is not ours around its ``steps``: the steps that set
+    readers aside (to run before our views are dropped), and the steps (with their changes)
+    that make again, after our views, the readers set aside (views first) and the indexes and
+    triggers on what the plan makes again (:func:`rebuild.theirs_again`)."""
+    made = []
+    for kind, name, sql, why in theirs_again(theirs, on, columns):
+        made.append(
+            (Step("create", kind, name, sql, why), Change(kind, name, "recreate", False, (why,)))
+        )
+    views = {k: new for k, (what, new) in on.items() if what == "view"}
+    aside = readers(theirs, views) if views else []
+    if not aside or not checks_schema(steps, legacy):
+        return [], made
+    # (A trigger on a table made again is made again with it, following its renames.)
+    own = [a for a in aside if a[0][0] == "view" or fold(a[0][2]) not in on]
+    refuse_renamed(own, {old: new for new, old in renames.items()}, columns)
+    return drops(aside), [*creates(own, ("view",)), *made, *creates(own, ("trigger",))]

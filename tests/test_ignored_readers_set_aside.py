@@ -1,0 +1,126 @@
+"""A view or trigger that is not ours (ignored) and reads a view of ours that the plan makes
+again. The plan drops our view first and creates it at the end; an ALTER TABLE that checks
+the whole schema in between (RENAME COLUMN, DROP COLUMN, RENAME TO) then found theirs
+unable to run and failed: an ApplyError ("error in view ign_v: no such table: main.v") for
+a valid change, whatever the ALTER was for (even another table's rename). Theirs are now
+set aside (dropped) before our view is, and made again from their own text after it; one
+that also names a table or column the plan renames (its text would be stale) is a
+SyncError naming it, before anything changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from memory_clients import KINDS, everything, open_client, rows, sync_on
+
+import inline_sync
+
+TABLES = (
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b TEXT, c INT);\n"
+    "CREATE TABLE o (x);\nCREATE TABLE q (z);\n"
+)
+VIEW = "CREATE VIEW v AS SELECT a, b FROM t;"
+BEFORE = TABLES + VIEW
+THEIRS = {
+    "view": ("CREATE VIEW ign_v AS SELECT b FROM v", "SELECT * FROM ign_v"),
+    "trigger": (
+        "CREATE TABLE ign_log (m);\n"
+        "CREATE TRIGGER ign_tr AFTER INSERT ON ign_log WHEN new.m IS NULL BEGIN "
+        "INSERT INTO ign_log SELECT b FROM v; END",
+        "INSERT INTO ign_log VALUES (NULL)",
+    ),
+    "trigger on our table": (
+        "CREATE TABLE ign_log (m);\n"
+        "CREATE TRIGGER ign_tr AFTER INSERT ON o BEGIN INSERT INTO ign_log SELECT b FROM v; END",
+        "INSERT INTO o VALUES (1)",
+    ),
+    # A view of theirs on theirs, with an INSTEAD OF trigger (SQLite drops it with the view).
+    "chain": (
+        "CREATE VIEW ign_v AS SELECT b FROM v;\n"
+        "CREATE VIEW ign_w AS SELECT b AS bb FROM ign_v;\n"
+        "CREATE TABLE ign_log (m);\n"
+        "CREATE TRIGGER ign_io INSTEAD OF INSERT ON ign_w BEGIN "
+        "INSERT INTO ign_log VALUES (new.bb); END",
+        "INSERT INTO ign_w VALUES ('q')",
+    ),
+}
+PLANS = {
+    "drop another column": TABLES.replace(", c INT", "") + VIEW,
+    "rename another column": TABLES.replace("c INT", "d INT -- @renamed from=c\n") + VIEW,
+    "rename the table": TABLES.replace("TABLE t (", "TABLE u ( -- @renamed from=t\n")
+    + VIEW.replace("FROM t", "FROM u"),
+    "view changed, another table renamed": TABLES.replace(
+        "TABLE q (z)", "TABLE p (z) -- @renamed from=q\n"
+    )
+    + VIEW.replace("FROM t", "FROM t WHERE a > 0"),
+    "view changed, a column dropped elsewhere": TABLES.replace("TABLE q (z)", "TABLE q (y)")
+    + VIEW.replace("FROM t", "FROM t WHERE a > 0"),
+}
+
+
+def _with_theirs(kind: str, what: str) -> tuple[object, object]:
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE)
+    conn.execute("INSERT INTO t VALUES (1, 2, 'x', 3)")
+    conn.execute("INSERT INTO o VALUES (0)")
+    for statement in THEIRS[what][0].split(";\n"):
+        conn.execute(statement)
+    return client, conn
+
+
+def _theirs(conn: object) -> list[tuple[object, ...]]:
+    return rows(conn, "SELECT type, name, tbl_name, sql FROM sqlite_master "
+                      "WHERE name LIKE 'ign%' ORDER BY name")  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("what", list(THEIRS))
+@pytest.mark.parametrize("case", list(PLANS))
+def test_readers_of_a_view_made_again_outlive_a_schema_checking_alter(
+    kind: str, what: str, case: str
+) -> None:
+    client, conn = _with_theirs(kind, what)
+    kept = _theirs(conn)
+    options = {"ignore": ["ign_*"], "allow_destructive": True}
+    result = sync_on(kind, client, PLANS[case], **options)
+    assert result.status == "synced"
+    assert _theirs(conn) == kept  # made again with their own text, on the same tables
+    conn.execute(THEIRS[what][1])  # and they run
+    remade = {c.name for c in result.plan.changes if c.action == "recreate"}
+    assert {n for _, n, _, _ in kept if n != "ign_log"} <= remade
+    assert sync_on(kind, client, PLANS[case], force=True, **options).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_reader_untouched_by_any_schema_check_stays_in_place(kind: str) -> None:
+    """Our view made again with no ALTER that checks the schema: theirs are not touched."""
+    client, conn = _with_theirs(kind, "view")
+    result = sync_on(kind, client, TABLES + VIEW.replace("FROM t", "FROM t WHERE 1"),
+                     ignore=["ign_*"])  # fmt: skip
+    assert [s.name for s in result.plan.steps if s.name.startswith("ign")] == []
+    assert rows(conn, "SELECT * FROM ign_v") == [("x",)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "after",
+    [
+        TABLES.replace("TABLE t (", "TABLE u ( -- @renamed from=t\n")
+        + VIEW.replace("FROM t", "FROM u"),
+        TABLES.replace("a INT", "z INT -- @renamed from=a\n") + VIEW.replace("a, b", "z AS a, b"),
+    ],
+    ids=["table", "column"],
+)
+def test_a_reader_that_names_what_the_plan_renames_is_refused(kind: str, after: str) -> None:
+    """Set aside, its text would miss the rename SQLite gives it in place: refused, clearly."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE)
+    conn.execute("INSERT INTO t VALUES (1, 2, 'x', 3)")
+    conn.execute("CREATE VIEW ign_v AS SELECT v.b, t.a FROM v JOIN t USING (a)")
+    before = everything(conn)
+    with pytest.raises(inline_sync.SyncError) as refused:
+        sync_on(kind, client, after, ignore=["ign_*"])
+    assert type(refused.value) is inline_sync.SyncError
+    message = str(refused.value)
+    assert "'ign_v'" in message and "view 'v'" in message and "nothing was changed" in message
+    assert everything(conn) == before
