@@ -139,3 +139,13 @@ def test_a_module_without_saved_results_is_left_to_mutmut(root: Path) -> None:
     tool.RESULTS.write_text("{}")
     assert tool.seed_results(["m"]) == []
     assert not (root / "mutants" / "inline_sync" / "m.py.meta").exists()
+
+
+def test_the_tool_measures_every_module_mutmut_mutates(tmp_path: Path) -> None:
+    """The modules tools/mutation.py reports are the ones ``[tool.mutmut]`` mutates: a module
+    added to one list only would be mutated and never reported, or reported as never run."""
+    tomllib = pytest.importorskip("tomllib")  # (Python 3.11+)
+    config = tomllib.loads((TOOL.parent.parent / "pyproject.toml").read_text("utf-8"))
+    patterns = config["tool"]["mutmut"]["only_mutate"]
+    mutated = {p.rsplit("/", 1)[1].removesuffix(".py") for p in patterns}
+    assert mutated == set(load_tool(tmp_path).MODULES)
