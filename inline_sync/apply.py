@@ -15,6 +15,7 @@ from .models import free_rowid_name
 from .names import PREFIX, in_main
 from .plan import ForeignKeyCheck, Step, SyncPlan
 from .scratch import unprefix_message
+from .set_aside import checks_schema, readers
 from .tokenizer import COMMENT, KEYWORDS, fold, quote, splice, tokenize
 
 # SQLite checks no row of a child whose parent key is not the parent's PRIMARY KEY or UNIQUE:
@@ -228,20 +229,33 @@ def _trigger_schema(sql: str) -> str | None:
 
 
 def _recreate_triggers(client: Client, triggers: list[tuple[str, str]]) -> None:
-    for name, sql in triggers:
-        trigger_word = next(t for t in tokenize(sql) if t.text.upper() == "TRIGGER")
+    for name, sql in triggers:  # (views set aside, too: their text is made TEMP the same way)
+        word = next(t for t in tokenize(sql) if t.text.upper() in ("TRIGGER", "VIEW"))
         try:
-            client.execute(splice(sql, [(trigger_word, "TEMP TRIGGER")]))
+            client.execute(splice(sql, [(word, "TEMP " + word.text.upper())]))
         except Exception as exc:
             if not client.is_error(exc) or client.is_environment_error(exc):
                 raise
             message = client.error_message(exc)
             raise ApplyError(
-                f"the connection's own TEMP trigger {name!r} cannot be created again on the "
-                f"rebuilt table: {unprefix_message(message)}; drop it first, or keep what it "
-                "uses; nothing was changed (rolled back)",
+                f"the connection's own TEMP {word.text.lower()} {name!r} cannot be created "
+                f"again after the change: {unprefix_message(message)}; drop it first, or keep "
+                "what it uses; nothing was changed (rolled back)",
                 sqlite_message=message,
             ) from None
+
+
+def _temp_readers(client: Client, plan: SyncPlan) -> list[tuple[str, str, str]]:
+    """The caller's TEMP views and triggers that read a view in main that the plan drops and
+    makes again, where the plan also runs an ALTER that re-reads every view and trigger
+    (TEMP ones too, :mod:`inline_sync.set_aside`), as (kind, name, sql), readers first."""
+    made = {fold(s.name) for s in plan.steps if s.kind == "view" and s.action == "create"}
+    views = {fold(s.name): s.name for s in plan.steps
+             if s.kind == "view" and s.action == "drop" and fold(s.name) in made}  # fmt: skip
+    if not views or not checks_schema(list(plan.steps), False):
+        return []
+    rows = [(str(k), str(n), str(t), str(q)) for k, n, t, q in _temp_rows(client)]
+    return [(row[0], row[1], row[3]) for row, _ in reversed(readers(tuple(rows), views))]
 
 
 def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None) -> list[str]:
@@ -256,9 +270,17 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     temp = rebuilt and any(r[0] == "trigger" for r in _temp_rows(client))
     triggers: list[tuple[str, str]] = []
     before = _counted(client, plan.fk_checks, before=True)
+    # The caller's readers of a view the plan makes again: set aside before the first view
+    # drop (an ALTER of the plan re-reads them), made again (views first) at the end.
+    readers_aside = _temp_readers(client, plan)
     executed: list[str] = []
     debug = enabled(DEBUG)
     for step in plan.steps:
+        if readers_aside and step.kind == "view" and step.action == "drop":
+            for kind, name, _ in readers_aside:
+                client.execute(f"DROP {kind.upper()} temp.{quote(name)}")
+            triggers = [(n, q) for _, n, q in reversed(readers_aside)] + triggers
+            readers_aside = []
         if temp and step.action == "rebuild" and fold(step.name) in rebuilt:
             rebuilt.discard(fold(step.name))
             aside = _caller_triggers(_temp_rows(client), fold(step.name))

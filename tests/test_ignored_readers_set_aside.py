@@ -124,3 +124,39 @@ def test_a_reader_that_names_what_the_plan_renames_is_refused(kind: str, after: 
     message = str(refused.value)
     assert "'ign_v'" in message and "view 'v'" in message and "nothing was changed" in message
     assert everything(conn) == before
+
+
+# The caller's TEMP views and triggers (sqlite3, apsw) that read a view of ours in main, by
+# ``main.v``: SQLite's schema check reads them too, and failed the same way.
+TEMP_READERS = {
+    "view": ("CREATE TEMP VIEW tv AS SELECT b FROM main.v", "SELECT * FROM temp.tv"),
+    "trigger": (
+        "CREATE TEMP TABLE tlog (m);\n"
+        "CREATE TEMP TRIGGER ttr AFTER INSERT ON main.o BEGIN "
+        "INSERT INTO tlog SELECT b FROM main.v; END",
+        "INSERT INTO main.o VALUES (5)",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", ["sqlite3", "apsw"])
+@pytest.mark.parametrize("what", list(TEMP_READERS))
+@pytest.mark.parametrize(
+    "case", ["drop another column", "rename another column", "view changed, another table renamed"]
+)
+def test_the_callers_temp_readers_outlive_a_schema_checking_alter(
+    kind: str, what: str, case: str
+) -> None:
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE)
+    conn.execute("INSERT INTO t VALUES (1, 2, 'x', 3)")
+    for statement in TEMP_READERS[what][0].split(";\n"):
+        conn.execute(statement)
+    kept = rows(conn, "SELECT type, name, tbl_name, sql FROM temp.sqlite_master ORDER BY name")
+    result = sync_on(kind, client, PLANS[case], allow_destructive=True)
+    assert result.status == "synced"
+    assert (
+        rows(conn, "SELECT type, name, tbl_name, sql FROM temp.sqlite_master ORDER BY name") == kept
+    )
+    conn.execute(TEMP_READERS[what][1])
+    assert sync_on(kind, client, PLANS[case], force=True).status == "up-to-date"

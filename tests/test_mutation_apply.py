@@ -195,8 +195,8 @@ def test_a_temp_trigger_that_cannot_be_created_again_is_an_apply_error() -> None
             "CREATE TABLE c (id INTEGER PRIMARY KEY, x TEXT COLLATE NOCASE);",
         )
     assert str(failed.value) == (
-        "the connection's own TEMP trigger 'watch' cannot be created again on the rebuilt "
-        "table: no such table: main.c; drop it first, or keep what it uses; nothing was "
+        "the connection's own TEMP trigger 'watch' cannot be created again after the "
+        "change: no such table: main.c; drop it first, or keep what it uses; nothing was "
         "changed (rolled back)"
     )
     assert failed.value.sqlite_message == "no such table: main.c"
