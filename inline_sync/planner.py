@@ -45,7 +45,7 @@ from .rebuild import (
     renames_first,
     their_indexes,
 )
-from .set_aside import around
+from .set_aside import around, kept_rows, made_again
 from .tokenizer import fold, iter_names, quote, splice
 from .verify import foreign_key_checks, refuse_breaking_theirs, refuse_hint_cycles
 from .virtual_tables import (
@@ -490,6 +490,28 @@ class _Planner:
         self._dropped_views: set[str] = set()
         self._dropped_triggers: set[str] = set()
         self._dropped_indexes: set[str] = set()
+        # Indexes: removed or changed; on rebuilt tables they go and come back.
+        index_reason: dict[str, str] = {}
+        dropped_tables = {k for k in cur.tables if k not in des.tables} - set(renames.values())
+        self._col_renames = col_renames = {  # current table -> folded old column -> new name
+            renames.get(k, k): {fold(o): n for o, n in dt.column_renames}
+            for k, dt in self.diffs.items()
+            if dt.column_renames
+        }
+        moved: dict[str, str] = {}  # indexes that go with their table, their name declared anew
+        for key, ix in cur.indexes.items():
+            if ix.table in dropped_tables:  # (SQLite cannot index a virtual table)
+                if key in des.indexes:  # goes with its table; its name is wanted elsewhere
+                    moved[key] = f"table {cur.tables[ix.table].name} is dropped"
+                continue  # goes with its table
+            table_new = next((n for n, o in renames.items() if o == ix.table), ix.table)
+            if key not in des.indexes:
+                index_reason[key] = "not in the definitions"
+            elif table_new in rebuild:
+                index_reason[key] = f"table {des.indexes[key].table} is rebuilt"
+            elif self._index_changed(key, renames, col_renames.get(ix.table, {})):
+                index_reason[key] = "definition changed"
+        touched = touched | set(index_reason)  # (a reader of one, INDEXED BY, goes too)
         view_reason: dict[str, str] = {}
         # Views: changed, removed, or (transitively) reading a touched table or dropped view.
         for key, v in cur.views.items():
@@ -530,27 +552,6 @@ class _Planner:
             self._dropped_views.add(key)
         self._view_reason = view_reason
         self._trig_reason = trig_reason
-        # Indexes: removed or changed; on rebuilt tables they go and come back.
-        index_reason: dict[str, str] = {}
-        dropped_tables = {k for k in cur.tables if k not in des.tables} - set(renames.values())
-        self._col_renames = col_renames = {  # current table -> folded old column -> new name
-            renames.get(k, k): {fold(o): n for o, n in dt.column_renames}
-            for k, dt in self.diffs.items()
-            if dt.column_renames
-        }
-        moved: dict[str, str] = {}  # indexes that go with their table, their name declared anew
-        for key, ix in cur.indexes.items():
-            if ix.table in dropped_tables:  # (SQLite cannot index a virtual table)
-                if key in des.indexes:  # goes with its table; its name is wanted elsewhere
-                    moved[key] = f"table {cur.tables[ix.table].name} is dropped"
-                continue  # goes with its table
-            table_new = next((n for n, o in renames.items() if o == ix.table), ix.table)
-            if key not in des.indexes:
-                index_reason[key] = "not in the definitions"
-            elif table_new in rebuild:
-                index_reason[key] = f"table {des.indexes[key].table} is rebuilt"
-            elif self._index_changed(key, renames, col_renames.get(ix.table, {})):
-                index_reason[key] = "definition changed"
         for key, why in index_reason.items():
             name = cur.indexes[key].name
             self.step("drop", "index", name, f"DROP INDEX {in_main(name)}", why)
@@ -582,16 +583,11 @@ class _Planner:
                 self.changes.append(Change(kind, present[key].name, "drop", False, (reasons[key],)))
 
     def _keep_theirs(self, rebuilt: set[str], renames: dict[str, str], mark: int) -> None:
-        """What is not ours (ignored by name) that the plan must make again: indexes and
-        triggers on what it rebuilds or makes again (SQLite drops them with it), and readers
-        set aside around our views (:func:`set_aside.around`; dropped at ``mark``)."""
-        on: dict[str, tuple[str, str]] = {  # folded current name -> (kind, new name)
-            renames.get(k, k): ("table", self.des.tables[k].name) for k in rebuilt
-        }
-        on.update((k, ("view", self.des.views[k].name)) for k in self._dropped_views
-                  if k in self.des.views)  # fmt: skip
+        """What is not ours around what the plan makes again (:func:`set_aside.around`)."""
+        on = made_again(self.des, rebuilt, renames, self._dropped_views, self._dropped_indexes)
+        kept = kept_rows(self.cur, self._dropped_views, self._dropped_triggers)
         drops, made = around(self.inp.theirs, on, self._col_renames, self.steps,
-                             self.inp.legacy_alter_table, renames)  # fmt: skip
+                             self.inp.legacy_alter_table, renames, kept)  # fmt: skip
         self.steps[mark:mark] = drops
         self.steps += [step for step, _ in made]
         self.changes += [change for _, change in made]

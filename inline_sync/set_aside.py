@@ -17,12 +17,23 @@ from .names import dependency_order, in_main
 from .plan import Change, Step
 from .rebuild import theirs_again
 from .statement_names import tables_named_in
-from .tokenizer import COMMENT, fold, iter_names, significant, splice, tokenize
+from .tokenizer import COMMENT, Token, fold, iter_names, significant, splice, tokenize
 from .verify import _local_names
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
+    from .models import Schema
+
     Row = tuple[str, str, str, str]  # (type, name, tbl_name, sql) of sqlite_schema
+
+
+def indexed_by(sig: list[Token]) -> set[str]:
+    """The folded names of the indexes a statement's tokens name after INDEXED BY."""
+    return {
+        sig[i + 2].folded
+        for i in range(len(sig) - 2)
+        if sig[i].keyword("INDEXED") and sig[i + 1].keyword("BY") and sig[i + 2].is_name
+    }
 
 
 def checks_schema(steps: list[Step], legacy: bool) -> bool:
@@ -44,13 +55,17 @@ def checks_schema(steps: list[Step], legacy: bool) -> bool:
     return False
 
 
-def readers(theirs: tuple[Row, ...], views: dict[str, str]) -> list[tuple[Row, str]]:
+def readers(
+    theirs: tuple[Row, ...], views: dict[str, str], indexes: dict[str, str] | None = None
+) -> list[tuple[Row, str]]:
     """The views and triggers of ``theirs`` that read one of ``views`` (folded key -> name of
-    our view made again), directly or through a view of theirs, and the triggers on such a
-    view of theirs (dropped with it): each with the name of our view it reads, views in the
+    our view made again) or name one of ``indexes`` (the same, made again: INDEXED BY),
+    directly or through a view of theirs, and the triggers on such a view of theirs (dropped
+    with it): each with what of ours it reads ("view 'v'", "index 'ix'"), views in the
     order they can be made, then triggers. A trigger on our view itself is not one: it goes
     with the view and is made again with it (:func:`rebuild.theirs_again`)."""
-    read = dict(views)  # folded name -> our view it leads to
+    read = {k: f"view {n!r}" for k, n in views.items()}  # folded name -> what it leads to
+    named = {k: f"index {n!r}" for k, n in (indexes or {}).items()}  # (INDEXED BY)
     found: dict[str, tuple[Row, str]] = {}
     grew = True
     while grew:
@@ -64,9 +79,10 @@ def readers(theirs: tuple[Row, ...], views: dict[str, str]) -> list[tuple[Row, s
             else:
                 sig = significant(tokenize(sql))
                 hit = sorted(tables_named_in(sql, set(read)) - _local_names(sig) - {fold(name)})
-                if not hit:
+                ix = sorted(named.keys() & indexed_by(sig))
+                if not hit and not ix:
                     continue
-                via = read[hit[0]]
+                via = read[hit[0]] if hit else named[ix[0]]
             found[fold(name)] = (row, via)
             if kind == "view":
                 read[fold(name)] = via
@@ -99,7 +115,7 @@ def refuse_renamed(
                     continue
                 what = f"a column of table {key} (to {moved[0]})"
             raise SyncError(
-                f"cannot make view {view!r} again around this change: {kind} {name!r}, which is "
+                f"cannot make {view} again around this change: {kind} {name!r}, which is "
                 "ignored (inline_sync leaves it alone), reads it and must be set aside meanwhile "
                 "(an ALTER TABLE of the plan checks every view and trigger), but it also names "
                 f"{what}, which the plan renames, and made again from its own text it would "
@@ -112,7 +128,7 @@ def drops(aside: list[tuple[Row, str]]) -> list[Step]:
     """The steps that set ``aside`` aside: triggers, then views, readers first."""
     out = []
     for (kind, name, _, _), view in reversed(aside):
-        why = f"not ours (ignored), reads view {view}, which is made again"
+        why = f"set aside: reads {view}, which is made again"
         out.append(Step("drop", kind, name, f"DROP {kind.upper()} {in_main(name)}", why))
     return out
 
@@ -127,11 +143,32 @@ def creates(aside: list[tuple[Row, str]], kinds: tuple[str, ...]) -> list[tuple[
         sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
         own = sig[next(i for i, t in enumerate(sig) if t.keyword("VIEW", "TRIGGER")) + 1]
         text = splice(sql, [(own, "main." + own.text)])  # (SQLite stores no schema)
-        why = f"not ours (ignored), reads view {view}, which is made again"
+        why = f"set aside: reads {view}, which is made again"
         out.append(
             (Step("create", kind, name, text, why), Change(kind, name, "recreate", False, (why,)))
         )
     return out
+
+
+def made_again(
+    desired: Schema, rebuilt: set[str], renames: dict[str, str], views: set[str], indexes: set[str]
+) -> dict[str, tuple[str, str]]:
+    """What the plan makes again, as folded current name -> (kind, new name): the ``rebuilt``
+    tables (``renames``: folded new name -> old one), and the ``views`` and ``indexes`` it
+    drops that the definitions keep."""
+    on = {renames.get(k, k): ("table", desired.tables[k].name) for k in rebuilt}
+    on.update((k, ("view", desired.views[k].name)) for k in views if k in desired.views)
+    on.update((k, ("index", desired.indexes[k].name)) for k in indexes if k in desired.indexes)
+    return on
+
+
+def kept_rows(current: Schema, views: set[str], triggers: set[str]) -> tuple[Row, ...]:
+    """Our live views and triggers but the ``views`` and ``triggers`` the plan drops."""
+    return (
+        *[("view", v.name, v.name, v.sql) for k, v in current.views.items() if k not in views],
+        *[("trigger", t.name, t.table, t.sql)
+          for k, t in current.triggers.items() if k not in triggers],
+    )  # fmt: skip
 
 
 def around(
@@ -141,21 +178,47 @@ def around(
     steps: list[Step],
     legacy: bool,
     renames: dict[str, str],  # folded new name -> folded old one, of the tables it renames
+    kept: tuple[Row, ...] = (),  # our views and triggers the plan leaves in place
 ) -> tuple[list[Step], list[tuple[Step, Change]]]:
     """What the plan does with what is not ours around its ``steps``: the steps that set
     readers aside (to run before our views are dropped), and the steps (with their changes)
     that make again, after our views, the readers set aside (views first) and the indexes and
-    triggers on what the plan makes again (:func:`rebuild.theirs_again`)."""
+    triggers on what the plan makes again (:func:`rebuild.theirs_again`). A view or trigger
+    of ours that reads one set aside (``kept``: unchanged, so its text is the declared one)
+    is set aside with it."""
     made = []
     for kind, name, sql, why in theirs_again(theirs, on, columns):
         made.append(
             (Step("create", kind, name, sql, why), Change(kind, name, "recreate", False, (why,)))
         )
     views = {k: new for k, (what, new) in on.items() if what == "view"}
-    aside = readers(theirs, views) if views else []
+    indexes = {k: new for k, (what, new) in on.items() if what == "index"}
+    aside = readers((*theirs, *kept), views, indexes) if views or indexes else []
     if not aside or not checks_schema(steps, legacy):
         return [], made
     # (A trigger on a table made again is made again with it, following its renames.)
     own = [a for a in aside if a[0][0] == "view" or fold(a[0][2]) not in on]
     refuse_renamed(own, {old: new for new, old in renames.items()}, columns)
     return drops(aside), [*creates(own, ("view",)), *made, *creates(own, ("trigger",))]
+
+
+def refuse_lost_indexes(
+    theirs: tuple[Row, ...], current: Schema, desired: Schema, dropped: list[str]
+) -> None:
+    """Refuse a plan that drops for good an index of ours that a view or trigger of theirs
+    names (``INDEXED BY``): SQLite checks it when it reads the text, so theirs could not run
+    afterwards, nor any later ALTER TABLE that checks every view and trigger. (One with its
+    table, ``dropped``, is refused for the table.)"""
+    gone = {k: ix.name for k, ix in current.indexes.items()
+            if k not in desired.indexes and ix.table not in dropped}  # fmt: skip
+    for kind, name, _, sql in theirs if gone else ():
+        if kind not in ("view", "trigger"):
+            continue
+        for key in sorted(gone.keys() & indexed_by(significant(tokenize(sql)))):
+            raise SyncError(
+                f"cannot drop index {gone[key]!r}: {kind} {name!r}, which is ignored "
+                "(inline_sync leaves it alone), names it (INDEXED BY) and could not run "
+                "afterwards (nor could any later ALTER TABLE that checks every view and "
+                f"trigger). Declare {name!r}, or change or drop it yourself first; nothing "
+                "was changed"
+            )

@@ -175,6 +175,7 @@ def refuse_breaking_theirs(
     parent key, a child's rows where foreign keys stay on, a view, trigger or index that reads
     ours. Arguments as :func:`refuse_broken_readers` takes them (``dropped``: tables;
     ``remade_views``: the folded names of the views the plan drops, to make again or not)."""
+    from .set_aside import refuse_lost_indexes
     from .view_columns import lost_view_columns
 
     theirs = inp.theirs
@@ -184,6 +185,7 @@ def refuse_breaking_theirs(
     view_lost = lost_view_columns(theirs, current, desired, remade_views, inp.view_columns)
     refuse_broken_readers(theirs, current, desired, diffs, renames, rebuilt,
                           dropped + vt_dropped, inp.caps, vt_lost, view_lost)  # fmt: skip
+    refuse_lost_indexes(theirs, current, desired, dropped)
 
 
 def refuse_outside_references(

@@ -160,3 +160,17 @@ def test_the_callers_temp_readers_outlive_a_schema_checking_alter(
     )
     conn.execute(TEMP_READERS[what][1])
     assert sync_on(kind, client, PLANS[case], force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_view_of_ours_reading_a_reader_set_aside_is_set_aside_too(kind: str) -> None:
+    """Ours ``w`` reads theirs ``ign_v``, which reads ours ``v``: with ``ign_v`` set aside,
+    ``w`` (unchanged, so not made again) failed the ALTER's check in its turn."""
+    client, conn = _with_theirs(kind, "view")
+    ours = "CREATE VIEW w AS SELECT b AS bb FROM ign_v;"
+    sync_on(kind, client, BEFORE + ours, ignore=["ign_*"])
+    after = PLANS["drop another column"] + ours
+    result = sync_on(kind, client, after, ignore=["ign_*"], allow_destructive=True)
+    assert result.status == "synced"
+    assert rows(conn, "SELECT * FROM w") == [("x",)]
+    assert sync_on(kind, client, after, ignore=["ign_*"], force=True).status == "up-to-date"
