@@ -584,7 +584,8 @@ class _Planner:
 
     def _keep_theirs(self, rebuilt: set[str], renames: dict[str, str], mark: int) -> None:
         """What is not ours around what the plan makes again (:func:`set_aside.around`)."""
-        on = made_again(self.des, rebuilt, renames, self._dropped_views, self._dropped_indexes)
+        on = made_again(self.cur, self.des, rebuilt, renames, self._dropped_views,
+                        self._dropped_indexes)  # fmt: skip
         kept = kept_rows(self.cur, self._dropped_views, self._dropped_triggers)
         drops, made = around(self.inp.theirs, on, self._col_renames, self.steps,
                              self.inp.legacy_alter_table, renames, kept)  # fmt: skip

@@ -151,14 +151,26 @@ def creates(aside: list[tuple[Row, str]], kinds: tuple[str, ...]) -> list[tuple[
 
 
 def made_again(
-    desired: Schema, rebuilt: set[str], renames: dict[str, str], views: set[str], indexes: set[str]
+    current: Schema,
+    desired: Schema,
+    rebuilt: set[str],
+    renames: dict[str, str],
+    views: set[str],
+    indexes: set[str],
 ) -> dict[str, tuple[str, str]]:
     """What the plan makes again, as folded current name -> (kind, new name): the ``rebuilt``
     tables (``renames``: folded new name -> old one), and the ``views`` and ``indexes`` it
-    drops that the definitions keep."""
+    drops that the definitions keep; a table whose name a view takes ("named": made last,
+    as views are)."""
     on = {renames.get(k, k): ("table", desired.tables[k].name) for k in rebuilt}
     on.update((k, ("view", desired.views[k].name)) for k in views if k in desired.views)
     on.update((k, ("index", desired.indexes[k].name)) for k in indexes if k in desired.indexes)
+    moved = set(renames.values())  # (renamed away: RENAME TO rewrote the readers)
+    on.update(
+        (k, ("named", desired.views[k].name))
+        for k in {*current.tables, *current.virtual_tables} - moved
+        if k in desired.views
+    )
     return on
 
 
@@ -187,17 +199,18 @@ def around(
     of ours that reads one set aside (``kept``: unchanged, so its text is the declared one)
     is set aside with it."""
     made = []
-    for kind, name, sql, why in theirs_again(theirs, on, columns):
+    remade = {k: v for k, v in on.items() if v[0] in ("table", "view")}  # (what one can be on)
+    for kind, name, sql, why in theirs_again(theirs, remade, columns):
         made.append(
             (Step("create", kind, name, sql, why), Change(kind, name, "recreate", False, (why,)))
         )
-    views = {k: new for k, (what, new) in on.items() if what == "view"}
+    views = {k: new for k, (what, new) in on.items() if what in ("view", "named")}
     indexes = {k: new for k, (what, new) in on.items() if what == "index"}
     aside = readers((*theirs, *kept), views, indexes) if views or indexes else []
     if not aside or not checks_schema(steps, legacy):
         return [], made
     # (A trigger on a table made again is made again with it, following its renames.)
-    own = [a for a in aside if a[0][0] == "view" or fold(a[0][2]) not in on]
+    own = [a for a in aside if a[0][0] == "view" or fold(a[0][2]) not in remade]
     refuse_renamed(own, {old: new for new, old in renames.items()}, columns)
     return drops(aside), [*creates(own, ("view",)), *made, *creates(own, ("trigger",))]
 
