@@ -26,7 +26,7 @@ from .tokenizer import OP, Token, default_text, fold, iter_names, normalize, sig
 _COLUMN_CONSTRAINT_STARTS = frozenset(
     {
         "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
-        "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS",
+        "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS", "DEFERRABLE",
     }
 )  # fmt: skip
 
@@ -198,16 +198,25 @@ def _foreign_key(cur: _Cursor, columns: tuple[str, ...], name: str) -> ForeignKe
                 on_update = action
         elif cur.accept("MATCH"):
             match = cur.take().text.upper()
-        elif cur.at("DEFERRABLE") or (cur.at("NOT") and _next_is(cur, "DEFERRABLE")):
-            words = []
-            while cur.at("DEFERRABLE", "INITIALLY", "DEFERRED", "IMMEDIATE") or (
-                cur.at("NOT") and _next_is(cur, "DEFERRABLE")
-            ):
-                words.append(cur.take().text.upper())
-            deferrable = " ".join(words)
+        elif _at_defer(cur):
+            deferrable = _defer_clause(cur)
         else:
             break
     return ForeignKey(columns, table, ref_cols, on_delete, on_update, match, deferrable, name)
+
+
+def _at_defer(cur: _Cursor) -> bool:
+    return cur.at("DEFERRABLE") or (cur.at("NOT") and _next_is(cur, "DEFERRABLE"))
+
+
+def _defer_clause(cur: _Cursor) -> str:
+    """``[NOT] DEFERRABLE [INITIALLY DEFERRED | INITIALLY IMMEDIATE]``, its words upper-case."""
+    words = [cur.take().text.upper()]
+    if words == ["NOT"]:
+        words.append(cur.take().text.upper())
+    if cur.at("INITIALLY"):
+        words += [cur.take().text.upper(), cur.take().text.upper()]
+    return " ".join(words)
 
 
 def _next_is(cur: _Cursor, word: str) -> bool:
@@ -258,6 +267,12 @@ def _column(
                 )
             )
             has_key = True
+        elif _at_defer(cur):  # (a constraint of its own: SQLite defers the latest FK)
+            deferrable = _defer_clause(cur)
+            if fks:
+                fk = fks[-1]
+                fks[-1] = ForeignKey(fk.columns, fk.table, fk.ref_columns, fk.on_delete,
+                                     fk.on_update, fk.match, deferrable, fk.name)  # fmt: skip
         elif cur.accept("NOT"):
             cur.expect("NULL")
             not_null = True
