@@ -247,15 +247,22 @@ def _recreate_triggers(client: Client, triggers: list[tuple[str, str]]) -> None:
 
 def _temp_readers(client: Client, plan: SyncPlan) -> list[tuple[str, str, str]]:
     """The caller's TEMP views and triggers that read a view in main that the plan drops and
-    makes again, where the plan also runs an ALTER that re-reads every view and trigger
-    (TEMP ones too, :mod:`inline_sync.set_aside`), as (kind, name, sql), readers first."""
-    made = {fold(s.name) for s in plan.steps if s.kind == "view" and s.action == "create"}
-    views = {fold(s.name): s.name for s in plan.steps
-             if s.kind == "view" and s.action == "drop" and fold(s.name) in made}  # fmt: skip
-    if not views or not checks_schema(list(plan.steps), False):
+    makes again (a table a view takes the name of, too) or an index it so remakes (INDEXED
+    BY), where the plan also runs an ALTER that re-reads every view and trigger (TEMP ones
+    too, :mod:`inline_sync.set_aside`), as (kind, name, sql), readers first."""
+    made = {(s.kind, fold(s.name)) for s in plan.steps if s.action == "create"}
+    gone = [s for s in plan.steps if s.action == "drop" and s.kind in ("table", "view", "index")]
+    views = {
+        fold(s.name): s.name for s in gone if s.kind != "index" and ("view", fold(s.name)) in made
+    }
+    indexes = {
+        fold(s.name): s.name for s in gone if s.kind == "index" and ("index", fold(s.name)) in made
+    }
+    if not (views or indexes) or not checks_schema(list(plan.steps), False):
         return []
     rows = [(str(k), str(n), str(t), str(q)) for k, n, t, q in _temp_rows(client)]
-    return [(row[0], row[1], row[3]) for row, _ in reversed(readers(tuple(rows), views))]
+    aside = readers(tuple(rows), views, indexes)
+    return [(row[0], row[1], row[3]) for row, _ in reversed(aside)]
 
 
 def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None) -> list[str]:
@@ -276,7 +283,7 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     executed: list[str] = []
     debug = enabled(DEBUG)
     for step in plan.steps:
-        if readers_aside and step.kind == "view" and step.action == "drop":
+        if readers_aside and step.kind in ("table", "view", "index") and step.action == "drop":
             for kind, name, _ in readers_aside:
                 client.execute(f"DROP {kind.upper()} temp.{quote(name)}")
             triggers = [(n, q) for _, n, q in reversed(readers_aside)] + triggers

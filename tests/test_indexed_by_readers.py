@@ -103,3 +103,24 @@ def test_a_column_named_like_a_dropped_index_is_no_reason(kind: str) -> None:
     )
     assert result.statements == ('DROP INDEX main."ix"',)
     assert rows(conn, "SELECT * FROM ign_v") == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite3", "apsw"])
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "CREATE TEMP VIEW tv AS SELECT a FROM main.t INDEXED BY ix",
+        "CREATE TEMP TRIGGER ttr AFTER INSERT ON main.q BEGIN "
+        "SELECT a FROM main.t INDEXED BY ix; END",
+    ],
+    ids=["view", "trigger"],
+)
+def test_the_callers_temp_reader_of_a_changed_index_is_set_aside(kind: str, reader: str) -> None:
+    client, conn = open_client(kind)
+    sync_on(kind, client, TABLES + INDEX)
+    conn.execute(reader)
+    kept = rows(conn, "SELECT type, name, sql FROM temp.sqlite_master")
+    after = OTHER["rename column"] + CHANGED
+    assert sync_on(kind, client, after).status == "synced"
+    assert rows(conn, "SELECT type, name, sql FROM temp.sqlite_master") == kept
+    conn.execute("INSERT INTO main.q VALUES (1, 2)")
