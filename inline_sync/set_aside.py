@@ -13,7 +13,7 @@ miss the rewrite SQLite gives it in place: refused.
 from __future__ import annotations
 
 from .errors import SyncError
-from .names import dependency_order, in_main
+from .names import PREFIX, dependency_order, in_main
 from .plan import Change, Step
 from .rebuild import theirs_again
 from .statement_names import tables_named_in
@@ -98,6 +98,8 @@ def refuse_renamed(
     aside: list[tuple[Row, str]],
     tables: dict[str, str],  # folded old name -> folded new one, of each table the plan renames
     columns: dict[str, dict[str, str]],  # current table -> folded old column -> new name
+    whose: str = "which is ignored (inline_sync leaves it alone)",
+    fix: str = "Declare {name!r}, change it yourself first",
 ) -> None:
     """Refuse to set aside one that also names a table or a column the plan renames."""
     for (kind, name, _, sql), view in aside:
@@ -115,12 +117,12 @@ def refuse_renamed(
                     continue
                 what = f"a column of table {key} (to {moved[0]})"
             raise SyncError(
-                f"cannot make {view} again around this change: {kind} {name!r}, which is "
-                "ignored (inline_sync leaves it alone), reads it and must be set aside meanwhile "
-                "(an ALTER TABLE of the plan checks every view and trigger), but it also names "
-                f"{what}, which the plan renames, and made again from its own text it would "
-                f"miss that rename. Declare {name!r}, change it yourself first, or make the "
-                "rename in a sync of its own; nothing was changed"
+                f"cannot make {view} again around this change: {kind} {name!r}, {whose}, "
+                "reads it and must be set aside meanwhile (an ALTER TABLE of the plan checks "
+                f"every view and trigger), but it also names {what}, which the plan renames, "
+                "and made again from its own text it would miss that rename. "
+                + fix.format(name=name)
+                + ", or make the rename in a sync of its own; nothing was changed"
             )
 
 
@@ -235,3 +237,25 @@ def refuse_lost_indexes(
                 f"trigger). Declare {name!r}, or change or drop it yourself first; nothing "
                 "was changed"
             )
+
+
+def plan_renames(steps: list[Step]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The tables (folded old name -> folded new one) and columns (folded table -> folded old
+    column -> new name) that ``steps`` rename by ALTER TABLE, but for inline_sync's own
+    passing names (a rebuild's old copy, a new case's way station)."""
+    tables: dict[str, str] = {}
+    columns: dict[str, dict[str, str]] = {}
+    for step in steps:
+        sig = significant(tokenize(step.sql))
+        if [t.text.upper() for t in sig[:2]] != ["ALTER", "TABLE"] or len(sig) < 6:
+            continue
+        at = 5 if sig[3].text == "." else 3  # past the (qualified) name
+        table = sig[at - 1].folded
+        if sig[at].keyword("RENAME") and sig[at + 1].keyword("TO"):
+            new = sig[at + 2].folded
+            if not table.startswith(PREFIX) and not new.startswith(PREFIX):
+                tables[table] = new
+        elif sig[at].keyword("RENAME"):
+            i = at + 2 if sig[at + 1].keyword("COLUMN") else at + 1
+            columns.setdefault(table, {})[sig[i].folded] = sig[i + 2].value
+    return tables, columns

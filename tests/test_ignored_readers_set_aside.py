@@ -196,3 +196,27 @@ def test_a_reader_of_a_name_that_changes_kind_is_set_aside(kind: str, new_s: str
     assert sync_on(kind, client, after, **options).status == "synced"
     assert rows(conn, "SELECT * FROM ign_r") == []
     assert sync_on(kind, client, after, force=True, **options).status == "up-to-date"
+
+
+@pytest.mark.parametrize("kind", ["sqlite3", "apsw"])
+@pytest.mark.parametrize(
+    "case",
+    ["view changed, another table renamed", "rename another column"],
+)
+def test_a_temp_reader_that_names_what_the_plan_renames_is_refused(kind: str, case: str) -> None:
+    """Set aside, the caller's TEMP view would come back with the old name and could not run
+    (the sync said synced): refused, everything as it was, the TEMP view too."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, BEFORE)
+    conn.execute("INSERT INTO t VALUES (1, 2, 'x', 3)")
+    conn.execute("CREATE TEMP VIEW tv AS SELECT v.b, q.z, t.c FROM main.v, main.q, main.t")
+    before = everything(conn)
+    temp = rows(conn, "SELECT sql FROM temp.sqlite_master")
+    with pytest.raises(inline_sync.ApplyError) as refused:
+        sync_on(kind, client, PLANS[case])
+    message = str(refused.value)
+    assert "view 'tv', one of the connection's own TEMP objects" in message
+    assert "rolled back" in message
+    assert everything(conn) == before
+    assert rows(conn, "SELECT sql FROM temp.sqlite_master") == temp
+    rows(conn, "SELECT * FROM temp.tv")
