@@ -288,6 +288,25 @@ def _key_in_unique(table: Table, renames: tuple[tuple[str, str], ...]) -> bool:
     return any(keys & {c.name for c in u.columns} for u in table.uniques)
 
 
+def column_renames(
+    current: Table, desired: Table, followed: dict[str, str]
+) -> list[tuple[str, str]]:
+    """The (old, new) column names RENAME COLUMN takes ``current`` through to ``desired``: the
+    ``@renamed`` hints followed (new -> old, folded), then each column declared in another
+    case (SQLite names result columns, ``SELECT *``, as declared: a rename too)."""
+    renames = [
+        (current.column(old).name, desired.column(new).name)  # type: ignore[union-attr]
+        for new, old in followed.items()
+    ]
+    moved = set(followed) | set(followed.values())
+    renames += [
+        (c.name, d.name)
+        for d in desired.columns
+        if d.key not in moved and (c := current.column(d.key)) is not None and c.name != d.name
+    ]
+    return renames
+
+
 def compare_table(
     current: Table,
     desired: Table,
@@ -307,18 +326,7 @@ def compare_table(
         [c.key for c in current.columns],
         [c.key for c in desired.columns],
     )
-    renames = [
-        (current.column(old).name, desired.column(new).name)  # type: ignore[union-attr]
-        for new, old in followed.items()
-    ]
-    # A column declared in another case: SQLite names result columns (SELECT *) as declared,
-    # so the new case is a rename too, by the same cheap ALTER.
-    moved = set(followed) | set(followed.values())
-    renames += [
-        (c.name, d.name)
-        for d in desired.columns
-        if d.key not in moved and (c := current.column(d.key)) is not None and c.name != d.name
-    ]
+    renames = column_renames(current, desired, followed)
     if renames:
         # What RENAME COLUMN leaves behind: every mention of the old name follows. Where SQLite
         # has no RENAME COLUMN the rebuild's copy renames (column_mapping reads the old names

@@ -226,7 +226,7 @@ def hinted_column_renames(
     -> old key), by the parent's folded current name, folded old -> new name, where they are
     made by ALTER TABLE … RENAME COLUMN: SQLite rewrites other tables' REFERENCES to follow
     them. (Where it cannot, the rebuild's copy renames, and nothing else follows.)"""
-    from .diff import renames_by_alter
+    from .diff import column_renames, renames_by_alter
 
     found: dict[str, dict[str, str]] = {}
     for key, table in des.tables.items():
@@ -241,15 +241,8 @@ def hinted_column_renames(
             [c.key for c in current.columns],
             [c.key for c in table.columns],
         )
-        # Made together with the renames to another case (as diff.compare_table makes them).
-        pairs = [(current.column(o).name, table.column(n).name) for n, o in followed.items()]  # type: ignore[union-attr]
-        moved = set(followed) | set(followed.values())
-        pairs += [
-            (c.name, t.name)
-            for t in table.columns
-            if t.key not in moved and (c := current.column(t.key)) is not None and c.name != t.name
-        ]
-        if not renames_by_alter(tuple(pairs), caps, current):
+        # Made together with the renames to another case, as diff.compare_table makes them.
+        if not renames_by_alter(tuple(column_renames(current, table, followed)), caps, current):
             continue
         for new, old in followed.items():
             found.setdefault(current.key, {})[old] = table.column(new).name  # type: ignore[union-attr]
