@@ -264,10 +264,13 @@ def refuse_lost_parent_keys(
                 continue
             if not _is_key_of(current, parent, columns):
                 continue
-            key = f"{parent.name}({', '.join(_named(parent, columns))})"
-            why = f"drop table {parent.name!r}" if fk.table in dropped else None
-            dt = diffs.get(desired_key.get(fk.table, fk.table))
-            if why is None and dt is not None:  # (unchanged, it may still lose an index)
+            # (_is_key_of found each of the columns in the table)
+            key = f"{parent.name}({', '.join(parent.column(c).name for c in columns)})"  # type: ignore[union-attr]
+            why = None
+            if fk.table in dropped:  # (no diff holds a dropped table)
+                why = f"drop table {parent.name!r}"
+            elif (dt := diffs.get(desired_key.get(fk.table, fk.table))) is not None:
+                # (unchanged, it may still lose an index)
                 renamed = {fold(o): fold(n) for o, n in dt.column_renames}
                 by_alter = not renamed or renames_by_alter(dt.column_renames, caps, dt.current)
                 after = tuple(renamed.get(c, c) if by_alter else c for c in columns)
@@ -276,11 +279,12 @@ def refuse_lost_parent_keys(
                     after = after if len(after) == len(fk.columns) else ()
                 gone = [c for c in after if dt.desired.column(c) is None]
                 if gone:
-                    was = next(c for c in columns if renamed.get(c, c) == gone[0] or c == gone[0])
-                    old = parent.column(was).name  # type: ignore[union-attr]
+                    # gone[0] is one of ``columns``, as it was: a rename's new name is one the
+                    # table has, so a column renamed by ALTER is never gone.
+                    old = parent.column(gone[0]).name  # type: ignore[union-attr]
                     why = (
                         f"rename column {parent.name}.{old} in a rebuild of the table"
-                        if was in renamed and not by_alter
+                        if gone[0] in renamed  # (by the copy, then)
                         else f"drop column {parent.name}.{old}"
                     )
                 elif not _is_key_of(desired, dt.desired, after):
@@ -296,23 +300,29 @@ def refuse_lost_parent_keys(
                 )
 
 
-def _named(table: Table, columns: tuple[str, ...]) -> list[str]:
-    """``columns`` (folded) as ``table`` writes them."""
-    return [(c.name if (c := table.column(k)) is not None else k) for k in columns]
-
-
 def _is_key_of(schema: Schema, table: Table, columns: tuple[str, ...]) -> bool:
     """Whether ``columns`` are a parent key of ``table``: its PRIMARY KEY, a UNIQUE
-    constraint, or a UNIQUE index of ``schema`` on them (not a partial one)."""
-    if not columns or not all(table.column(c) is not None for c in columns):
-        return False
+    constraint, or a UNIQUE index of ``schema`` on exactly them (not a partial one, nor one
+    on more columns or on an expression: SQLite's parent key is the whole of an index)."""
     return _is_key(table, columns) or any(
         ix.table == table.key
         and ix.definition.startswith("unique ")
-        and " where " not in ix.definition
-        and set(columns) <= ix.names
+        and _index_columns(ix.definition) == set(columns)
         for ix in schema.indexes.values()
     )
+
+
+def _index_columns(definition: str) -> set[str] | None:
+    """The columns of a normalized index definition (``unique on t ( a , b desc )``), or
+    None where a term is not a plain column: an expression, a WHERE (a partial index: its
+    words join the last term), or a COLLATE (SQLite takes such an index for a parent key only
+    if the collation is the column's own; not compared here, so such a key is taken for none,
+    the rare case of an index spelling the column's collation)."""
+    terms = definition.partition(" ( ")[2].removesuffix(" )").split(" , ")
+    words = [t.split(" ") for t in terms]
+    if any(len(w) > 2 or (len(w) == 2 and w[1] not in ("asc", "desc")) for w in words):
+        return None
+    return {w[0] for w in words}  # (normalized: folded, unquoted)
 
 
 def their_rows(
@@ -399,7 +409,7 @@ def refuse_broken_readers(
     for key, columns in (view_lost or {}).items():
         lost[key] = {fold(c): (c, "view") for c in columns}
     _refuse_broken_content(theirs, current, diffs, renames, gone)
-    through = passed_on(theirs, lost, _breaks) if lost else {}
+    through = passed_on(theirs, lost, _breaks)  # ({} where nothing is lost)
     for kind, name, table, sql in theirs if gone or lost else ():  # (nothing read otherwise)
         if kind not in ("view", "trigger", "index"):
             continue

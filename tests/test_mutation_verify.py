@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from memory_clients import everything, open_client, run, sync_on
+from memory_clients import KINDS, everything, open_client, run, sync_on
 
 import inline_sync
 
@@ -215,3 +215,236 @@ def test_a_reference_to_the_primary_key_of_a_parent_without_one_is_counted() -> 
     assert checks(
         keyless + child, keyless.replace("m TEXT", "m TEXT NOT NULL DEFAULT ''") + child
     ) == [("c", "c", (("p", "p"),))]
+
+
+# refuse_lost_parent_keys: a table that is not ours (ignored) with a foreign key to ours. On
+# sqlite3 foreign keys are off during the sync: no other refusal comes first.
+T_K = "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v);\n"
+
+
+def _refusal(before: str, theirs: str, after: str, kind: str = "sqlite3") -> str | None:
+    """The SyncError a sync from ``before`` (and ``theirs``, ignored) to ``after`` raises,
+    checking that it changed nothing; None when it synced."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, before)
+    run(conn, theirs)
+    kept = everything(conn)
+    try:
+        sync_on(kind, client, after, ignore=["ign_*"], allow_destructive=True)
+    except inline_sync.SyncError as exc:
+        assert everything(conn) == kept
+        return str(exc)
+    return None
+
+
+#: (before, theirs, after, the words the refusal must hold)
+LOST_KEYS = {
+    # After a view and a virtual table of theirs (kills `continue` -> `break` for an object that
+    # is not a table, and for a table that does not parse: a virtual table's).
+    "after their view and virtual table": (
+        T_K,
+        "CREATE VIEW ign_a AS SELECT 1;\nCREATE VIRTUAL TABLE ign_b USING fts5(x, content='');\n"
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v);",
+        "cannot drop column t.k:",
+    ),
+    # Their first foreign key names a table that is not ours (no parent: kills the parent's key
+    # looked up regardless, None.primary_key), the second ours (kills `continue` -> `break`).
+    "after a reference to no table of ours": (
+        T_K,
+        "CREATE TABLE ign_c (x REFERENCES nowhere, y REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v);",
+        "cannot drop column t.k:",
+    ),
+    # Their first foreign key names a column that is no key (kills `continue` -> `break`).
+    "after a reference to no key": (
+        T_K,
+        "CREATE TABLE ign_c (x REFERENCES t(v), y REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v);",
+        "cannot drop column t.k:",
+    ),
+    # The key of two columns, written as the table writes them (kills the separator altered,
+    # and the folded names taken for the table's).
+    "a key of two columns": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, A TEXT, B TEXT, v, UNIQUE (A, B));",
+        "CREATE TABLE ign_c (x, y, FOREIGN KEY (x, y) REFERENCES t(a, b))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, A TEXT, B TEXT, v);",
+        "makes t(A, B) a key:",
+    ),
+    # The parent renamed (by hint) and its key taken away: its diff is under the new name
+    # (kills the desired name looked up under None).
+    "the parent renamed": (
+        T_K,
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE u ( -- @renamed from=t\n id INTEGER PRIMARY KEY, k TEXT, v);",
+        "makes t(k) a key:",
+    ),
+    # A hint to rename another table onto the parent's name, which the parent keeps: its
+    # columns are compared with the new definition (the hint is not followed).
+    "the parent's name given to another": (
+        T_K + "CREATE TABLE s (id INTEGER PRIMARY KEY, z);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t ( -- @renamed from=s\n id INTEGER PRIMARY KEY, z);",
+        "cannot drop column t.k:",
+    ),
+    # A key column dropped by a rebuild that renames another column by its copy: a drop, not a
+    # rename (kills `and not by_alter` -> `or not by_alter`).
+    "dropped where the copy renames another": (
+        "CREATE TABLE t (k TEXT PRIMARY KEY, u TEXT UNIQUE, v, UNIQUE (k)) WITHOUT ROWID;",
+        "CREATE TABLE ign_c (x REFERENCES t(u))",
+        "CREATE TABLE t (kk TEXT PRIMARY KEY, -- @renamed from=k\n v, UNIQUE (kk)) WITHOUT ROWID;",
+        "cannot drop column t.u:",
+    ),
+    # A UNIQUE index on the column, in descending order, dropped (kills the index's column
+    # with ASC or DESC taken for no column).
+    "a descending unique index dropped": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (k DESC);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);",
+        "makes t(k) a key:",
+    ),
+    # A UNIQUE index on the two columns of their foreign key, dropped (kills the index's
+    # columns misread).
+    "a unique index on two columns dropped": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, v);\nCREATE UNIQUE INDEX t_ab ON t (b, a);",
+        "CREATE TABLE ign_c (x, y, FOREIGN KEY (x, y) REFERENCES t(a, b))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, v);",
+        "makes t(a, b) a key:",
+    ),
+    # The primary key widened: a reference naming no column no longer matches it (kills the
+    # key's length test dropped), even with a UNIQUE index on the table (kills the empty key
+    # taken for one: `not columns or` -> `and`).
+    "the primary key widened": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v);\nCREATE UNIQUE INDEX t_v ON t (v);",
+        "CREATE TABLE ign_c (x REFERENCES t)",
+        "CREATE TABLE t (id INTEGER, v, PRIMARY KEY (id, v));\nCREATE UNIQUE INDEX t_v ON t (v);",
+        "makes t(id) a key:",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LOST_KEYS)
+def test_a_parent_key_of_theirs_taken_away_is_refused_naming_it(case: str) -> None:
+    """Each of ``LOST_KEYS``: refused, naming the reason and the key as the table writes it,
+    and what SQLite would say (kills the two messages altered)."""
+    before, theirs, after, words = LOST_KEYS[case]
+    message = _refusal(before, theirs, after)
+    assert message is not None and words in message, message
+    said = (
+        "(no such table)." if words.startswith("cannot drop table") else "(foreign key mismatch)."
+    )
+    assert said in message, message
+
+
+def test_a_parent_dropped_is_refused_saying_no_such_table() -> None:
+    """The parent table dropped: SQLite would say "no such table" (kills it altered)."""
+    message = _refusal(T_K, "CREATE TABLE ign_c (x REFERENCES t(k))", "CREATE TABLE o (x);")
+    assert message is not None and "cannot drop table 't':" in message, message
+    assert "(no such table)." in message, message
+
+
+#: (before, theirs, after): no refusal
+NO_KEY_BEFORE = {
+    # A reference of one column to a primary key of two: a mismatch before the plan (kills
+    # `parent is None or` -> `and` on the length test).
+    "one column to a key of two": (
+        "CREATE TABLE t (a, b, v, PRIMARY KEY (a, b));",
+        "CREATE TABLE ign_c (x REFERENCES t)",
+        "CREATE TABLE t (a, b, PRIMARY KEY (a, b));",
+    ),
+    # An index that is not UNIQUE makes no key (kills the index's tests joined by `or`).
+    "an index not unique": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\nCREATE INDEX t_k ON t (k);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+    # A UNIQUE index on another table (kills `ix.table == table.key or ...`).
+    "a unique index on another table": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\nCREATE TABLE o (k);\n"
+        "CREATE UNIQUE INDEX o_k ON o (k);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);\nCREATE TABLE o (k);",
+    ),
+    # A partial UNIQUE index makes no key (kills " where " altered).
+    "a partial unique index": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (k) WHERE k > '';",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+    # A UNIQUE index on more columns than the reference names makes no key for it: SQLite's
+    # parent key is exactly an index's columns (was a false refusal).
+    "a unique index on more columns": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_kv ON t (k, v);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+    # Nor one with a collation other than the column's (SQLite: mismatch).
+    "a unique index with another collation": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (k COLLATE nocase);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+    # A UNIQUE index on an expression of the column makes no key either.
+    "a unique index on an expression": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (lower(k));",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("case", NO_KEY_BEFORE)
+def test_a_reference_that_was_no_key_before_the_plan_is_no_reason(case: str, kind: str) -> None:
+    """Each of ``NO_KEY_BEFORE``: their foreign key matched no key before the plan (SQLite's
+    "foreign key mismatch" already), so the plan taking the index or a column away is not
+    refused for it (a UNIQUE index on more columns, or on an expression, was taken for a key:
+    refused falsely, every client)."""
+    before, theirs, after = NO_KEY_BEFORE[case]
+    message = _refusal(before, theirs, after, kind)
+    # Where foreign keys stay on, a rebuilt parent is refused for another reason (its old
+    # copy's rows would be deleted under their table): not this one.
+    assert message is None or (
+        kind in ("durable-object", "d1") and "foreign keys cannot be switched off" in message
+    ), message
+
+
+def test_a_primary_key_a_reference_implies_kept_by_a_rebuild_is_no_reason() -> None:
+    """``REFERENCES t`` (no column): t's primary key, the same after the plan drops another
+    column (kills the desired key's length test negated or made false)."""
+    assert _refusal(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v);",
+        "CREATE TABLE ign_c (x REFERENCES t)",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+    ) is None  # fmt: skip
+
+
+# refuse_broken_readers, reached from refuse_breaking_theirs.
+
+
+def test_a_view_of_theirs_reading_a_column_our_virtual_table_loses_is_refused() -> None:
+    """Our virtual table made again without a column a view of theirs reads: refused, naming
+    the column (kills refuse_breaking_theirs passing None for the virtual tables' lost
+    columns, and _does looking our virtual table up under None)."""
+    message = _refusal(
+        "CREATE VIRTUAL TABLE f USING fts5(a, b);",
+        "CREATE VIEW ign_v AS SELECT b FROM f",
+        "CREATE VIRTUAL TABLE f USING fts5(a);",
+    )
+    assert message is not None and "cannot drop column f.b:" in message, message
+
+
+def test_a_reader_of_the_rowid_of_a_table_made_without_rowid_is_refused_saying_so() -> None:
+    """Our table made WITHOUT ROWID under a view of theirs reading its rowid: the refusal says
+    so (kills the "rowid" key of _does' messages altered)."""
+    message = _refusal(
+        "CREATE TABLE t (k TEXT PRIMARY KEY, v);",
+        "CREATE VIEW ign_v AS SELECT rowid FROM t",
+        "CREATE TABLE t (k TEXT PRIMARY KEY, v) WITHOUT ROWID;",
+    )
+    assert message is not None and "cannot make table 't' WITHOUT ROWID (its rowid):" in message
