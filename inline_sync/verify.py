@@ -32,7 +32,7 @@ from .tokenizer import RESERVED_WORDS, WORD
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (planning path)
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any
 
     from .definitions import Definition
@@ -202,10 +202,31 @@ def refuse_outside_references(
     rebuilt with ours the way a declared one is. ``theirs`` holds (type, name, tbl_name, sql)
     rows; ``rebuilt`` desired keys, ``renames`` desired key -> current key, ``dropped``
     current keys."""
-    from .ddl import ParseError, parse_table
-
     going = {renames.get(k, k): "rebuild" for k in rebuilt}
     going.update((k, "drop") for k in dropped)
+    for name, fk in _their_foreign_keys(theirs):
+        if fk.table in going:
+            # (NO ACTION and RESTRICT run nothing: the rows left without a parent fail.)
+            what = (
+                f"would fail on the rows of {name!r} that reference it (ON DELETE {fk.on_delete})"
+                if fk.on_delete in ("NO ACTION", "RESTRICT")
+                else f"would run the ON DELETE {fk.on_delete} of {name!r} on its rows"
+            )
+            raise SyncError(
+                f"cannot {going[fk.table]} table {current.tables[fk.table].name!r}: table "
+                f"{name!r}, which is ignored (inline_sync leaves it alone), references it, "
+                f"and foreign keys cannot be switched off here: dropping the old copy {what}"
+                f". Declare {name!r}, or change it yourself first"
+            )
+
+
+def _their_foreign_keys(
+    theirs: tuple[tuple[str, str, str, str], ...],
+) -> Iterator[tuple[str, ForeignKey]]:
+    """Each foreign key of the tables in ``theirs`` (rows of objects not ours), with its
+    table's name."""
+    from .ddl import ParseError, parse_table
+
     for kind, name, _table, sql in theirs:
         if kind != "table":
             continue
@@ -214,20 +235,7 @@ def refuse_outside_references(
         except ParseError:
             continue  # a virtual table's (USING …): it has no foreign keys
         for fk in child.foreign_keys:
-            if fk.table in going:
-                # (NO ACTION and RESTRICT run nothing: the rows left without a parent fail.)
-                what = (
-                    f"would fail on the rows of {name!r} that reference it (ON DELETE "
-                    f"{fk.on_delete})"
-                    if fk.on_delete in ("NO ACTION", "RESTRICT")
-                    else f"would run the ON DELETE {fk.on_delete} of {name!r} on its rows"
-                )
-                raise SyncError(
-                    f"cannot {going[fk.table]} table {current.tables[fk.table].name!r}: table "
-                    f"{name!r}, which is ignored (inline_sync leaves it alone), references it, "
-                    f"and foreign keys cannot be switched off here: dropping the old copy {what}"
-                    f". Declare {name!r}, or change it yourself first"
-                )
+            yield name, fk
 
 
 def refuse_lost_parent_keys(
@@ -246,58 +254,50 @@ def refuse_lost_parent_keys(
     would then refuse every write to their table ("foreign key mismatch", "no such table"),
     and every DELETE from ours; with foreign keys off during the sync nothing else tells.
     A key that is no key already (a mismatch there before) is not the plan's doing."""
-    from .ddl import ParseError, parse_table
     from .diff import renames_by_alter
 
     desired_key = {old: new for new, old in renames.items()}
-    for kind, name, _table, sql in theirs:
-        if kind != "table":
+    for name, fk in _their_foreign_keys(theirs):
+        parent = current.tables.get(fk.table)
+        columns = _key_columns(parent, fk) if parent is not None else ()
+        if parent is None or len(columns) != len(fk.columns):
             continue
-        try:
-            child = parse_table(sql)
-        except ParseError:
-            continue  # a virtual table's (USING …): it has no foreign keys
-        for fk in child.foreign_keys:
-            parent = current.tables.get(fk.table)
-            columns = _key_columns(parent, fk) if parent is not None else ()
-            if parent is None or len(columns) != len(fk.columns):
-                continue
-            if not _is_key_of(current, parent, columns):
-                continue
-            # (_is_key_of found each of the columns in the table)
-            key = f"{parent.name}({', '.join(parent.column(c).name for c in columns)})"  # type: ignore[union-attr]
-            why = None
-            if fk.table in dropped:  # (no diff holds a dropped table)
-                why = f"drop table {parent.name!r}"
-            elif (dt := diffs.get(desired_key.get(fk.table, fk.table))) is not None:
-                # (unchanged, it may still lose an index)
-                renamed = {fold(o): fold(n) for o, n in dt.column_renames}
-                by_alter = not renamed or renames_by_alter(dt.column_renames, caps, dt.current)
-                after = tuple(renamed.get(c, c) if by_alter else c for c in columns)
-                if not fk.ref_columns:  # the primary key, whichever columns it has
-                    after = _key_columns(dt.desired, fk)
-                    after = after if len(after) == len(fk.columns) else ()
-                gone = [c for c in after if dt.desired.column(c) is None]
-                if gone:
-                    # gone[0] is one of ``columns``, as it was: a rename's new name is one the
-                    # table has, so a column renamed by ALTER is never gone.
-                    old = parent.column(gone[0]).name  # type: ignore[union-attr]
-                    why = (
-                        f"rename column {parent.name}.{old} in a rebuild of the table"
-                        if gone[0] in renamed  # (by the copy, then)
-                        else f"drop column {parent.name}.{old}"
-                    )
-                elif not _is_key_of(desired, dt.desired, after):
-                    why = f"take away the PRIMARY KEY or UNIQUE that makes {key} a key"
-            if why is not None:
-                raise SyncError(
-                    f"cannot {why}: table {name!r}, which is ignored (inline_sync leaves it "
-                    f"alone), has a foreign key to {key}, and SQLite would refuse every later "
-                    f"write to {name!r} wherever foreign keys are on ("
-                    + ("no such table" if fk.table in dropped else "foreign key mismatch")
-                    + f"). Declare {name!r}, or change its foreign key yourself first; nothing "
-                    "was changed"
+        if not _is_key_of(current, parent, columns):
+            continue
+        # (_is_key_of found each of the columns in the table)
+        key = f"{parent.name}({', '.join(parent.column(c).name for c in columns)})"  # type: ignore[union-attr]
+        why = None
+        if fk.table in dropped:  # (no diff holds a dropped table)
+            why = f"drop table {parent.name!r}"
+        elif (dt := diffs.get(desired_key.get(fk.table, fk.table))) is not None:
+            # (unchanged, it may still lose an index)
+            renamed = {fold(o): fold(n) for o, n in dt.column_renames}
+            by_alter = not renamed or renames_by_alter(dt.column_renames, caps, dt.current)
+            after = tuple(renamed.get(c, c) if by_alter else c for c in columns)
+            if not fk.ref_columns:  # the primary key, whichever columns it has
+                after = _key_columns(dt.desired, fk)
+                after = after if len(after) == len(fk.columns) else ()
+            gone = [c for c in after if dt.desired.column(c) is None]
+            if gone:
+                # gone[0] is one of ``columns``, as it was: a rename's new name is one the
+                # table has, so a column renamed by ALTER is never gone.
+                old = parent.column(gone[0]).name  # type: ignore[union-attr]
+                why = (
+                    f"rename column {parent.name}.{old} in a rebuild of the table"
+                    if gone[0] in renamed  # (by the copy, then)
+                    else f"drop column {parent.name}.{old}"
                 )
+            elif not _is_key_of(desired, dt.desired, after):
+                why = f"take away the PRIMARY KEY or UNIQUE that makes {key} a key"
+        if why is not None:
+            raise SyncError(
+                f"cannot {why}: table {name!r}, which is ignored (inline_sync leaves it "
+                f"alone), has a foreign key to {key}, and SQLite would refuse every later "
+                f"write to {name!r} wherever foreign keys are on ("
+                + ("no such table" if fk.table in dropped else "foreign key mismatch")
+                + f"). Declare {name!r}, or change its foreign key yourself first; nothing "
+                "was changed"
+            )
 
 
 def _is_key_of(schema: Schema, table: Table, columns: tuple[str, ...]) -> bool:
