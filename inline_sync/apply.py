@@ -282,19 +282,17 @@ def apply_plan(client: Client, plan: SyncPlan, progress: Progress | None = None)
     # the renames before it (of the table, of a column by hint) have rewritten them.
     rebuilt = {fold(s.name) for s in plan.steps if s.kind == "table" and s.action == "rebuild"}
     temp = rebuilt and any(r[0] == "trigger" for r in _temp_rows(client))
-    triggers: list[tuple[str, str]] = []
     before = _counted(client, plan.fk_checks, before=True)
-    # The caller's readers of a view the plan makes again: set aside before the first view
-    # drop (an ALTER of the plan re-reads them), made again (views first) at the end.
+    # The caller's readers of a view or index the plan makes again: set aside before the first
+    # step (an ALTER of the plan re-reads them, and no step reads them), made again (views
+    # first) at the end.
     readers_aside = _temp_readers(client, plan)
+    for kind, name, _ in readers_aside:
+        client.execute(f"DROP {kind} temp.{quote(name)}")
+    triggers = [(n, q) for _, n, q in reversed(readers_aside)]
     executed: list[str] = []
     debug = enabled(DEBUG)
     for step in plan.steps:
-        if readers_aside and step.kind in ("table", "view", "index") and step.action == "drop":
-            for kind, name, _ in readers_aside:
-                client.execute(f"DROP {kind.upper()} temp.{quote(name)}")
-            triggers = [(n, q) for _, n, q in reversed(readers_aside)] + triggers
-            readers_aside = []
         if temp and step.action == "rebuild" and fold(step.name) in rebuilt:
             rebuilt.discard(fold(step.name))
             aside = _caller_triggers(_temp_rows(client), fold(step.name))

@@ -1,6 +1,7 @@
 """Tests written to kill surviving mutants of ``inline_sync/apply.py`` (issue 14,
 docs/mutation-testing.md): the hint for a new NOT NULL column, progress on a table without
-rowid, and the caller's TEMP triggers on a rebuilt table. Each names, in its docstring, the
+rowid, the caller's TEMP triggers on a rebuilt table, and its TEMP readers set aside
+around a schema-checking ALTER. Each names, in its docstring, the
 mutations it catches. Through stdlib sqlite3, apsw and (where it has the feature) the Durable
 Object stand-in. D1 comes here only for the refusal message: its rounds copy rows on their own."""
 
@@ -616,3 +617,135 @@ def test_a_host_that_denies_the_temp_schema_gets_an_apply_error_not_a_raw_one() 
     assert 'RENAME TO "__sync_old_c"' in str(failed.value)
     assert rows(conn, "SELECT type, name, sql FROM sqlite_master ORDER BY name") == before
     assert rows(conn, "SELECT * FROM c") == [(1, "m")]
+
+
+# The caller's TEMP readers set aside around a schema-checking ALTER (inline_sync.set_aside):
+# only those reading a view or index of main that the plan drops and makes again.
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_a_temp_reader_of_a_table_that_becomes_a_view_outlives_a_column_rename(
+    opener: str,
+) -> None:
+    """Our table ``s`` becomes a view ``s`` while a column of ``q`` is renamed (a
+    schema-checking ALTER between the drop and the create): the caller's TEMP view reading
+    ``main.s`` is set aside around it and works afterwards (kills ``_temp_readers``'s made
+    set read from the steps that are not creates, and the dropped tables left out of what
+    is set aside for: ``"table"`` written ``"XXtableXX"`` or ``"TABLE"``)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE q (z, y);\nCREATE TABLE s (a, b);")
+    run(conn, "INSERT INTO s VALUES (1, 2)")
+    run(conn, "CREATE TEMP VIEW tv AS SELECT a FROM main.s")
+    after = (
+        "CREATE TABLE q (z, w -- @renamed from=y\n);\nCREATE TABLE s2 (a, b);\n"
+        "CREATE VIEW s AS SELECT a, b FROM s2;"
+    )
+    assert inline_sync.sync(db, after, allow_destructive=True).status == "synced"
+    run(conn, "INSERT INTO s2 VALUES (3, 4)")
+    assert rows(conn, "SELECT * FROM temp.tv") == [(3,)]
+    assert rows(conn, "SELECT sql FROM temp.sqlite_master") == [
+        ("CREATE VIEW tv AS SELECT a FROM main.s",)
+    ]
+
+
+# A TEMP view reading a TEMP object that has the name of what the plan drops, and a main table
+# the plan renames: not a reader of anything made again, so left where it is, and SQLite's
+# RENAME TO rewrites it in place. Set aside by mistake, it would be refused (it names a table
+# the plan renames).
+NOT_READERS = {
+    "a new view": (
+        "CREATE TABLE q (z);",
+        "CREATE TABLE p (z) -- @renamed from=q\n;\nCREATE VIEW v AS SELECT z FROM p;",
+        "CREATE TEMP TABLE v (a);\nCREATE TEMP VIEW tv AS SELECT v.a, q.z FROM v, main.q",
+    ),
+    "a table dropped": (
+        "CREATE TABLE q (z);\nCREATE TABLE v (a);",
+        "CREATE TABLE p (z) -- @renamed from=q\n;",
+        "CREATE TEMP TABLE v (a);\nCREATE TEMP VIEW tv AS SELECT v.a, q.z FROM v, main.q",
+    ),
+    "an index made a view": (
+        "CREATE TABLE q (z);\nCREATE TABLE k (a);\nCREATE INDEX v ON k (a);",
+        "CREATE TABLE p (z) -- @renamed from=q\n;\nCREATE TABLE k (a);\n"
+        "CREATE VIEW v AS SELECT a FROM k;",
+        "CREATE TEMP TABLE v (a);\nCREATE TEMP VIEW tv AS SELECT v.a, q.z FROM v, main.q",
+    ),
+    "an index dropped": (
+        "CREATE TABLE q (z);\nCREATE TABLE k (a);\nCREATE INDEX v ON k (a);",
+        "CREATE TABLE p (z) -- @renamed from=q\n;\nCREATE TABLE k (a);",
+        "CREATE TEMP TABLE k (a);\nCREATE INDEX temp.v ON k (a);\n"
+        "CREATE TEMP VIEW tv AS SELECT k.a, q.z FROM k INDEXED BY v, main.q",
+    ),
+}
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+@pytest.mark.parametrize("case", list(NOT_READERS))
+def test_a_temp_view_of_a_name_dropped_but_not_made_again_is_left_alone(
+    opener: str, case: str
+) -> None:
+    """Only views and indexes the plan drops *and makes again* have their TEMP readers set
+    aside. A new view (kills ``_temp_readers``'s drops read as ``or`` of the kinds, every step
+    of a table, view or index; and read from the steps that are not drops); a table dropped
+    for good (kills a dropped table or view counted whether or not a view is made under its
+    name: ``or``); an index whose name a view takes (kills ``"index"`` written ``"XXindexXX"``
+    or ``"INDEX"`` in the views' test); an index dropped for good (kills a dropped index
+    counted whether or not it is made again: ``or``; and the made set read from the steps
+    that are not creates, where the index's own drop counts it as made again)."""
+    before, after, temp = NOT_READERS[case]
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, before)
+    run(conn, "INSERT INTO q VALUES (7)")
+    for statement in temp.split(";\n"):
+        run(conn, statement)
+    run(conn, f"INSERT INTO temp.{'k' if case == 'an index dropped' else 'v'} VALUES (1)")
+    assert inline_sync.sync(db, after, allow_destructive=True).status == "synced"
+    assert rows(conn, "SELECT * FROM temp.tv") == [(1, 7)]
+    assert 'main."p"' in rows(conn, "SELECT sql FROM temp.sqlite_master WHERE name = 'tv'")[0][0]
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_temp_readers_stay_put_when_no_alter_checks_the_schema(opener: str) -> None:
+    """A view made again with no schema-checking ALTER in the plan: the caller's TEMP
+    triggers reading it are not set aside (dropped and created again), so they fire in the
+    order they had (kills ``_temp_readers``'s early return taken only when there is neither
+    something made again nor a schema-checking ALTER: ``and`` for ``or``)."""
+    db, conn = OPENERS[opener]()
+    inline_sync.sync(db, "CREATE TABLE o (x);\nCREATE VIEW v AS SELECT x FROM o;")
+    run(conn, "CREATE TEMP TABLE tlog (n INTEGER PRIMARY KEY, m)")
+    run(conn, "CREATE TEMP TRIGGER t1 AFTER INSERT ON main.o BEGIN "
+              "INSERT INTO tlog (m) SELECT 't1' FROM main.v LIMIT 1; END")  # fmt: skip
+    run(conn, "CREATE TEMP TRIGGER t2 AFTER INSERT ON main.o BEGIN "
+              "INSERT INTO tlog (m) VALUES ('t2'); END")  # fmt: skip
+    run(conn, "INSERT INTO o VALUES (1)")
+    fired = rows(conn, "SELECT m FROM tlog ORDER BY n")
+    temp = rows(conn, "SELECT name FROM temp.sqlite_master")
+    after = "CREATE TABLE o (x);\nCREATE VIEW v AS SELECT x FROM o WHERE x > 0;"
+    assert inline_sync.sync(db, after).status == "synced"
+    assert rows(conn, "SELECT name FROM temp.sqlite_master") == temp
+    run(conn, "DELETE FROM tlog")
+    run(conn, "INSERT INTO o VALUES (2)")
+    assert rows(conn, "SELECT m FROM tlog ORDER BY n") == fired
+
+
+@pytest.mark.parametrize("opener", ["sqlite3", "apsw"])
+def test_a_chain_of_temp_readers_is_made_again_in_an_order_that_works(opener: str) -> None:
+    """The caller's TEMP view reading our view ``v`` (made again around a dropped column),
+    a TEMP view on that one and an INSTEAD OF trigger on the second: set aside readers
+    first, made again readers last, each works afterwards (kills ``apply_plan``'s set-aside
+    list made again in the order it was dropped in: ``reversed`` left out)."""
+    db, conn = OPENERS[opener]()
+    before = "CREATE TABLE t (a, b, c);\nCREATE VIEW v AS SELECT a, b FROM t;"
+    inline_sync.sync(db, before)
+    run(conn, "INSERT INTO t VALUES (1, 'x', 3)")
+    run(conn, "CREATE TEMP TABLE tlog (m)")
+    run(conn, "CREATE TEMP VIEW tv AS SELECT b FROM main.v")
+    run(conn, "CREATE TEMP VIEW tw AS SELECT b AS bb FROM tv")
+    run(conn, "CREATE TEMP TRIGGER tio INSTEAD OF INSERT ON tw BEGIN "
+              "INSERT INTO tlog VALUES (new.bb); END")  # fmt: skip
+    temp = rows(conn, "SELECT type, name, sql FROM temp.sqlite_master ORDER BY name")
+    after = "CREATE TABLE t (a, b);\nCREATE VIEW v AS SELECT a, b FROM t WHERE a > 0;"
+    assert inline_sync.sync(db, after, allow_destructive=True).status == "synced"
+    assert rows(conn, "SELECT type, name, sql FROM temp.sqlite_master ORDER BY name") == temp
+    assert rows(conn, "SELECT * FROM temp.tw") == [("x",)]
+    run(conn, "INSERT INTO temp.tw VALUES ('q')")
+    assert rows(conn, "SELECT * FROM tlog") == [("q",)]
