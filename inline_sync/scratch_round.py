@@ -358,11 +358,16 @@ class ScratchRound:
         raise _Again
 
     def _check_targets(self) -> None:
-        """DefinitionError for an index or trigger on a table the definitions do not declare:
-        on an ignored one it would touch what inline_sync leaves alone (and the prefix
-        strategy's copy would be made on the live table), on any other it could not outlive
-        the sync, which drops that table."""
+        """DefinitionError for an index on a view (SQLite indexes tables only), or an index or
+        trigger on a table the definitions do not declare: on an ignored one it would touch
+        what inline_sync leaves alone (and the prefix strategy's copy would be made on the
+        live table), on any other it could not outlive the sync, which drops that table."""
         for d, key, name in self.prepared.targets():
+            on = self.by_key.get(key)
+            if d.kind == INDEX and on is not None and on.kind == VIEW:
+                # (SQLite's own words would be "no such table", the view not made yet)
+                text = f"the index {d.name!r} is on {name}, a view: SQLite indexes tables only"
+                raise definition_error(d, text)
             if key in self.names:
                 continue
             what = "an index" if d.kind == INDEX else "a trigger"

@@ -242,6 +242,16 @@ def test_index_on_a_missing_column(sdb: DB) -> None:
     assert "CREATE INDEX t_nope ON t(nope)" in str(err)
 
 
+def test_index_on_a_view_says_so(sdb: DB) -> None:
+    """SQLite indexes tables only; its own words, with the view not made yet when the index
+    is, would be "no such table: v" (or "main.v"), though v is declared."""
+    definitions = SCHEMA + "CREATE INDEX tv_a ON tv (a);"
+    err = _definition_error(sdb, definitions)
+    assert err.name == "tv_a"
+    assert str(err).startswith("the index 'tv_a' is on tv, a view: SQLite indexes tables only")
+    assert "CREATE INDEX tv_a ON tv (a)" in str(err)
+
+
 def test_view_on_a_missing_table(sdb: DB) -> None:
     err = _definition_error(sdb, SCHEMA + "CREATE VIEW ghost_view AS SELECT * FROM ghost;")
     assert err.name == "ghost_view"
