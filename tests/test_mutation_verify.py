@@ -295,6 +295,15 @@ LOST_KEYS = {
         "CREATE TABLE t (kk TEXT PRIMARY KEY, -- @renamed from=k\n v, UNIQUE (kk)) WITHOUT ROWID;",
         "cannot drop column t.u:",
     ),
+    # A UNIQUE index on the column, in ascending order spelled out, dropped (kills "asc"
+    # altered, which took the term for an expression).
+    "an ascending unique index dropped": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (k ASC);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);",
+        "makes t(k) a key:",
+    ),
     # A UNIQUE index on the column, in descending order, dropped (kills the index's column
     # with ASC or DESC taken for no column).
     "a descending unique index dropped": (
@@ -385,6 +394,22 @@ NO_KEY_BEFORE = {
     "a unique index with another collation": (
         "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
         "CREATE UNIQUE INDEX t_k ON t (k COLLATE nocase);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+    # Nor a partial one whose WHERE ends in the column in brackets (kills the column list
+    # read after the last bracket, which found "k" there).
+    "a partial unique index ending in (k)": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (k) WHERE length(k);",
+        "CREATE TABLE ign_c (x REFERENCES t(k))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
+    ),
+    # Nor one on an expression of two words, the column and an operator (kills the
+    # two-word test made a three-word one, which took "k isnull" for k).
+    "a unique index on k ISNULL": (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT, v);\n"
+        "CREATE UNIQUE INDEX t_k ON t (k ISNULL);",
         "CREATE TABLE ign_c (x REFERENCES t(k))",
         "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT);",
     ),

@@ -355,6 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         # A survivor judged equivalent would only survive again, at the cost of every test.
         # mutmut makes the mutants of changed code when it runs, after the names are chosen:
         # a second round takes the new ones (not checked yet) that the first did not name.
+        # A module added to [tool.mutmut] after mutmut copied it unmutated stays so while its
+        # source is unchanged (mutmut remakes a copy older than its source only): remove it.
+        for module in modules:
+            copy = ROOT / "mutants" / "inline_sync" / f"{module}.py"
+            if copy.exists() and not copy.with_suffix(".py.meta").exists():
+                copy.unlink()
         if not args.fresh and (seeded := seed_results(modules)):
             print(f"started from {RESULTS.relative_to(ROOT)}: {', '.join(seeded)}")
         equivalents = load_equivalents()
