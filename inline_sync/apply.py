@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from .clients import Client
-from .errors import ENVIRONMENT_CODES, ApplyError, SyncError, reserved_name_taken, storage_error
+from .errors import ENVIRONMENT_CODES, ApplyError, reserved_name_taken, storage_error
 from .log import DEBUG, enabled
 from .models import free_rowid_name
 from .names import PREFIX, in_main
@@ -262,13 +262,10 @@ def _temp_readers(client: Client, plan: SyncPlan) -> list[tuple[str, str, str]]:
         return []
     rows = [(str(k), str(n), str(t), str(q)) for k, n, t, q in _temp_rows(client)]
     aside = readers(tuple(rows), views, indexes)
-    try:  # (one that names what the plan renames would come back stale)
-        whose = "one of the connection's own TEMP objects"
-        refuse_renamed(aside, *plan_renames(list(plan.steps)), whose, "Drop it first")
-    except SyncError as exc:
-        raise ApplyError(
-            str(exc).replace("nothing was changed", "nothing was changed (rolled back)")
-        ) from None
+    # (one that names what the plan renames would come back stale)
+    whose = "one of the connection's own TEMP objects"
+    refuse_renamed(aside, *plan_renames(list(plan.steps)), whose, "Drop it first",
+                   ApplyError, "nothing was changed (rolled back)")  # fmt: skip
     return [(row[0], row[1], row[3]) for row, _ in reversed(aside)]
 
 

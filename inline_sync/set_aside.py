@@ -100,8 +100,11 @@ def refuse_renamed(
     columns: dict[str, dict[str, str]],  # current table -> folded old column -> new name
     whose: str = "which is ignored (inline_sync leaves it alone)",
     fix: str = "Declare {name!r}, change it yourself first",
+    error: type[SyncError] = SyncError,
+    outcome: str = "nothing was changed",
 ) -> None:
-    """Refuse to set aside one that also names a table or a column the plan renames."""
+    """Refuse to set aside one that also names a table or a column the plan renames: raise
+    ``error`` (during the apply, an ApplyError saying what was rolled back: ``outcome``)."""
     for (kind, name, _, sql), view in aside:
         sig = significant(tokenize(sql))
         local = _local_names(sig)
@@ -116,13 +119,13 @@ def refuse_renamed(
                 if not moved:
                     continue
                 what = f"a column of table {key} (to {moved[0]})"
-            raise SyncError(
+            raise error(
                 f"cannot make {view} again around this change: {kind} {name!r}, {whose}, "
                 "reads it and must be set aside meanwhile (an ALTER TABLE of the plan checks "
                 f"every view and trigger), but it also names {what}, which the plan renames, "
                 "and made again from its own text it would miss that rename. "
                 + fix.format(name=name)
-                + ", or make the rename in a sync of its own; nothing was changed"
+                + f", or make the rename in a sync of its own; {outcome}"
             )
 
 
