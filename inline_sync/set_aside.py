@@ -36,6 +36,14 @@ def indexed_by(sig: list[Token]) -> set[str]:
     }
 
 
+def _action_at(sig: list[Token]) -> int | None:
+    """Where the action of an ALTER TABLE statement (its significant tokens) starts, past its
+    table's name, qualified or not; None for any other statement."""
+    if [t.text.upper() for t in sig[:2]] != ["ALTER", "TABLE"]:
+        return None
+    return 5 if len(sig) > 3 and sig[3].text == "." else 3
+
+
 def checks_schema(steps: list[Step], legacy: bool) -> bool:
     """Whether one of ``steps`` is an ALTER TABLE that re-reads every view and trigger:
     RENAME COLUMN, DROP COLUMN, or RENAME TO while legacy_alter_table is off (``legacy``: the
@@ -45,8 +53,7 @@ def checks_schema(steps: list[Step], legacy: bool) -> bool:
         words = [t.text.upper() for t in sig]
         if words[:2] == ["PRAGMA", "LEGACY_ALTER_TABLE"]:
             legacy = words[-1] in ("ON", "1", "TRUE", "YES")
-        elif words[:2] == ["ALTER", "TABLE"]:
-            at = 5 if len(sig) > 3 and sig[3].text == "." else 3  # past the (qualified) name
+        elif (at := _action_at(sig)) is not None:
             action = words[at : at + 2]
             if action[:1] == ["DROP"] or (action[:1] == ["RENAME"] and action[1:] != ["TO"]):
                 return True
@@ -250,9 +257,9 @@ def plan_renames(steps: list[Step]) -> tuple[dict[str, str], dict[str, dict[str,
     columns: dict[str, dict[str, str]] = {}
     for step in steps:
         sig = significant(tokenize(step.sql))
-        if [t.text.upper() for t in sig[:2]] != ["ALTER", "TABLE"] or len(sig) < 6:
+        at = _action_at(sig)
+        if at is None or len(sig) < 6:
             continue
-        at = 5 if sig[3].text == "." else 3  # past the (qualified) name
         table = sig[at - 1].folded
         if sig[at].keyword("RENAME") and sig[at + 1].keyword("TO"):
             new = sig[at + 2].folded
