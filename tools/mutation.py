@@ -9,6 +9,7 @@
     python tools/mutation.py --slow diff     # the survivors against the slowest tests too
     python tools/mutation.py --whole diff    # the survivors against every test mutmut runs
     python tools/mutation.py --save          # keep the results in tools/mutation_results.json
+    python tools/mutation.py --fresh-map     # collect the map of tests per function again first
 
 Runs mutmut (configured in pyproject.toml, ``[tool.mutmut]``) at the lowest CPU priority with
 one worker (``--jobs N`` for more), then prints per module: mutants, killed, survivors, those
@@ -336,6 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"in a checkout without results, test every mutant (do not start from {RESULTS.name})",
     )
     parser.add_argument(
+        "--fresh-map",
+        action="store_true",
+        help="collect mutmut's map of which tests call each function again first (it is stale "
+        "after code moved: docs/mutation-testing.md)",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=1, help="mutants tested at once (default 1; each is a process)"
     )
     args = parser.parse_args(argv)
@@ -361,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             copy = ROOT / "mutants" / "inline_sync" / f"{module}.py"
             if copy.exists() and not copy.with_suffix(".py.meta").exists():
                 copy.unlink()
+        if args.fresh_map:
+            (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
         if not args.fresh and (seeded := seed_results(modules)):
             print(f"started from {RESULTS.relative_to(ROOT)}: {', '.join(seeded)}")
         equivalents = load_equivalents()
