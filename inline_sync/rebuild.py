@@ -263,7 +263,7 @@ def rebuild_steps(
     dt: TableDiff,
     create_sql: str,
     legacy: bool,
-    max_columns: int = 2000,
+    max_columns: int,
     reach_rowid: Callable[[], bool] | None = None,
     attached: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Step], list[str]]:
@@ -447,7 +447,7 @@ def _parent_key_copy(ix: Index, table: str) -> tuple[str, str]:
 def rebuild_closure(
     items: list[tuple[TableDiff, str]],
     legacy: bool,
-    max_columns: int = 2000,
+    max_columns: int,
     reach_rowid: Callable[[], bool] | None = None,
     parent_keys: dict[str, list[Index]] | None = None,
 ) -> tuple[list[Step], dict[str, list[str]]]:

@@ -128,7 +128,7 @@ def test_column_mapping(
 
 def test_rebuild_steps_shape() -> None:
     d = dt("CREATE TABLE t (a, b)", "CREATE TABLE t (a, b NOT NULL)")
-    steps, lost = rebuild_steps(d, "CREATE TABLE t (a, b NOT NULL)", legacy=False)
+    steps, lost = rebuild_steps(d, "CREATE TABLE t (a, b NOT NULL)", legacy=False, max_columns=2000)
     assert steps == [
         Step(
             "setting",
@@ -175,7 +175,7 @@ def test_rebuild_steps_shape() -> None:
 
 def test_rebuild_steps_under_legacy_alter_table_have_no_settings() -> None:
     d = dt("CREATE TABLE t (a, b)", "CREATE TABLE t (a)")
-    steps, lost = rebuild_steps(d, "CREATE TABLE t (a)", legacy=True)
+    steps, lost = rebuild_steps(d, "CREATE TABLE t (a)", legacy=True, max_columns=2000)
     assert [s.sql for s in steps] == [
         'ALTER TABLE main."t" RENAME TO "__sync_old_t"',
         "CREATE TABLE t (a)",
@@ -190,7 +190,9 @@ def test_rebuild_steps_without_any_column_to_copy() -> None:
         "CREATE TABLE t (a PRIMARY KEY) WITHOUT ROWID",
         "CREATE TABLE t (b PRIMARY KEY) WITHOUT ROWID",
     )
-    steps, lost = rebuild_steps(d, "CREATE TABLE t (b PRIMARY KEY) WITHOUT ROWID", legacy=True)
+    steps, lost = rebuild_steps(
+        d, "CREATE TABLE t (b PRIMARY KEY) WITHOUT ROWID", legacy=True, max_columns=2000
+    )
     assert [s.action for s in steps] == ["rebuild", "rebuild", "rebuild"]
     assert lost == ["a"]
 
@@ -208,7 +210,9 @@ def test_sequence_steps_only_when_both_sides_autoincrement(
         )
 
     desired = table(desired_autoinc, ", b NOT NULL")
-    steps, _ = rebuild_steps(dt(table(current_autoinc, ", b"), desired), desired, legacy=True)
+    steps, _ = rebuild_steps(
+        dt(table(current_autoinc, ", b"), desired), desired, legacy=True, max_columns=2000
+    )
     seq = [s for s in steps if s.action == "copy sequence"]
     assert len(seq) == sequence_steps
     if seq:
@@ -231,7 +235,7 @@ def test_rebuild_steps_run_on_sqlite_keep_rows_rowids_and_counter() -> None:
     con.executescript(
         f"{current}; INSERT INTO t VALUES (5, 'x'), (9, 'y'); DELETE FROM t WHERE id = 9;"
     )
-    steps, _ = rebuild_steps(dt(current, desired), desired, legacy=False)
+    steps, _ = rebuild_steps(dt(current, desired), desired, legacy=False, max_columns=2000)
     for s in steps:
         con.execute(s.sql)
     assert con.execute("SELECT * FROM t").fetchall() == [(5, "x")]
@@ -245,7 +249,9 @@ def test_rebuild_keeps_rowids_without_alias_on_sqlite() -> None:
         "(10, 'r1', 1), (20, NULL, 2);"
     )
     desired = "CREATE TABLE t (rowid, b NOT NULL)"
-    steps, _ = rebuild_steps(dt("CREATE TABLE t (rowid, b)", desired), desired, legacy=False)
+    steps, _ = rebuild_steps(
+        dt("CREATE TABLE t (rowid, b)", desired), desired, legacy=False, max_columns=2000
+    )
     for s in steps:
         con.execute(s.sql)
     assert con.execute("SELECT _rowid_, rowid, b FROM t ORDER BY 1").fetchall() == [
@@ -267,7 +273,7 @@ def test_rebuild_closure_retargets_references() -> None:
         (dt('CREATE TABLE "P" (id INTEGER PRIMARY KEY, v)', parent), parent),
         (TableDiff(parse_table(child), parse_table(child)), child),
     ]
-    steps, lost = rebuild_closure(items, legacy=True)
+    steps, lost = rebuild_closure(items, legacy=True, max_columns=2000)
     assert [s.sql for s in steps] == [
         "PRAGMA defer_foreign_keys = ON",
         'CREATE TABLE "__sync_new_P" (id INTEGER PRIMARY KEY, v TEXT)',
