@@ -12,12 +12,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mutation_caches import forget_caches
+from mutation_support import forget_caches, killers_first
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if os.environ.get("MUTANT_UNDER_TEST", "").startswith("inline_sync."):
         forget_caches()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if mutant.startswith("inline_sync."):
+        killers_first(items, mutant)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
