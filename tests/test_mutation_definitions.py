@@ -387,3 +387,24 @@ def test_a_text_without_hints_is_read_lazily(monkeypatch: pytest.MonkeyPatch) ->
     assert called == []
     parse("CREATE TABLE lazy_c (x); -- @renamed from=lazy_a\n")
     assert called == ["split_statements", "_hints_after"]
+
+
+@pytest.mark.parametrize(
+    ("text", "comment"),
+    [
+        ("CREATE TABLE t (a); -- @renamed from=\n", "-- @renamed from="),
+        ('CREATE TABLE t (a) -- @renamed from="x\n;', '-- @renamed from="x'),
+    ],
+)
+def test_a_hint_that_cannot_be_read_is_refused_with_how_to_write_it(
+    text: str, comment: str
+) -> None:
+    """A ``@renamed`` hint without a name, or with a quote left open, is refused with the
+    comment as written and how to write one, naming the statement (kills the advice given
+    another text)."""
+    with pytest.raises(DefinitionError) as err:
+        parse(text)
+    assert str(err.value).startswith(
+        f"cannot read the hint {comment!r}: write @renamed from=NAME, the old name alone, "
+        'quoted if it is not a plain word (from="old name")\n  in statement 1: CREATE TABLE t (a)'
+    )
