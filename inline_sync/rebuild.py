@@ -508,9 +508,10 @@ def theirs_again(
     current name -> its kind and new name): with its own text, on the new name if it is
     renamed too, an index on its columns' new names (``columns``: folded current table ->
     folded old column -> new name), as RENAME would have left it (a trigger naming a renamed
-    column is refused: verify.refuse_broken_readers). Indexes first."""
+    column is refused: verify.refuse_broken_readers). In the order SQLite lists them: making
+    an index and a trigger is independent of their order."""
     out = []
-    for kind, name, table, sql in sorted(theirs, key=lambda r: r[0] != "index"):
+    for kind, name, table, sql in theirs:
         what, new_name = on.get(fold(table), ("", ""))
         if not what or kind not in ("index", "trigger"):
             continue

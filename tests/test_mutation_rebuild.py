@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from memory_clients import OPENERS, do_db, rows
+from memory_clients import KINDS, OPENERS, do_db, open_client, rows, run, sync_on
 
 import inline_sync
 from inline_sync.ddl import parse_virtual_table
@@ -489,3 +489,28 @@ def test_a_table_that_names_itself_is_rebuilt_into_a_new_one_by_described_steps(
     inline_sync.sync(db, NAMES_ITSELF.format(" COLLATE NOCASE"))
     assert rows(conn, "SELECT * FROM t") == [(1, None, 5), (2, 1, 6)]
     assert rows(conn, "SELECT * FROM pragma_foreign_key_list('t')")[0][2] == "t"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_their_index_on_a_column_named_like_its_table_follows_the_column_s_rename(
+    kind: str,
+) -> None:
+    """An index that is not ours, on a rebuilt table's column named like the table (``t``),
+    renamed by hint: made again on the column's new name and still on the table ``t`` (kills
+    ``theirs_again`` renaming names in every place, the table's after ON among them)."""
+    client, conn = open_client(kind)
+    sync_on(kind, client, "CREATE TABLE t (id INTEGER PRIMARY KEY, t TEXT);", ignore=["legacy_*"])
+    run(conn, "CREATE INDEX legacy_t ON t (t)")
+    conn.execute("INSERT INTO t (t) VALUES ('x')")
+    renamed = (
+        "CREATE TABLE t (id INTEGER PRIMARY KEY,\n"
+        "  v TEXT NOT NULL DEFAULT '' -- @renamed from=t\n);"
+    )
+    result = sync_on(kind, client, renamed, ignore=["legacy_*"])
+    assert ("recreate", "index", "legacy_t") in {
+        (c.action, c.kind, c.name) for c in result.plan.changes
+    }
+    assert rows(conn, "SELECT lower(tbl_name), sql FROM sqlite_master WHERE name = 'legacy_t'") == [
+        ("t", 'CREATE INDEX legacy_t ON t ("v")')
+    ]
+    assert rows(conn, "SELECT * FROM t") == [(1, "x")]
