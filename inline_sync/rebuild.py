@@ -28,6 +28,7 @@ from .tokenizer import (
     Token,
     fold,
     literal,
+    qualifier_length,
     quote,
     splice,
     tokenize,
@@ -319,10 +320,7 @@ def _names_itself(sql: str, table: str) -> bool:
     (``t.a``) after its opening parenthesis."""
     sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
     body = next(i for i, t in enumerate(sig) if t.text == "(")
-    return any(
-        t.folded == fold(table) and sig[i + 1].text == "." and sig[i - 1].text != "."
-        for i, t in enumerate(sig[body:-1], body)
-    )
+    return any(qualifier_length(sig, i, fold(table)) for i in range(body, len(sig)))
 
 
 def rename_tables(pairs: list[tuple[str, str]]) -> list[Step]:
@@ -411,9 +409,9 @@ def late_drops(current: Schema, drops: list[str], kept: set[str]) -> list[str]:
 
 def _retarget(sql: str, own: str, temp: dict[str, str], references: bool = True) -> str:
     """The CREATE TABLE text with its own name and (``references``) its REFERENCES to closure
-    tables renamed. A column qualified by the table's name (``CHECK (t.a > 0)``) loses the
-    qualifier, which would name nothing under the temporary name; SQLite's RENAME into place
-    does not rewrite it (ddl compares ``t.a`` and ``a`` there as the same)."""
+    tables renamed. A column qualified by the table's name (``CHECK (t.a > 0)``, or ``main.t.a``)
+    loses the qualifier, which would name nothing under the temporary name; SQLite's RENAME into
+    place does not rewrite it (ddl compares ``t.a`` and ``a`` there as the same)."""
     edits: list[tuple[Token, str]] = []
     named = False
     prev_sig = ""
@@ -422,8 +420,8 @@ def _retarget(sql: str, own: str, temp: dict[str, str], references: bool = True)
         qualifier = i + 1 < len(sig) and sig[i + 1].text == "."
         if prev_sig in ("TABLE", "EXISTS") and (qualifier or tok.text == "."):
             continue  # the "main." before the table's own name
-        if named and qualifier and tok.is_name and tok.folded == fold(own) and prev_sig != ".":
-            edits += [(tok, ""), (sig[i + 1], "")]
+        if named and (n := qualifier_length(sig, i, fold(own))):
+            edits += [(t, "") for t in sig[i : i + n]]
         elif tok.is_name or tok.kind is STRING:  # (SQLite reads 'x' as a name in both places)
             if not named and prev_sig in ("TABLE", "EXISTS") and tok.folded == fold(own):
                 edits.append((tok, quote(temp[fold(own)])))

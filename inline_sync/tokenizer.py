@@ -280,17 +280,20 @@ def normalize(
     double-quoted word of the fragment can mean (a table's columns and its own name, for its
     CHECK and generated expressions): one that means none of them is a string literal to
     SQLite (``CHECK (a <> "X")``), and is written as one, case and all. ``own``: the
-    table's name (folded), which may qualify its columns there (``t.a`` is ``a``). ``exact``: every
-    word keeps its case, for a view (a result column is named by the text of its
-    expression or alias) or a trigger, where nothing says which words are columns, and for
-    a hash that must tell apart whatever a comparison does.
+    table's name (folded), which may qualify its columns there (``t.a`` and ``main.t.a`` are
+    ``a``). ``exact``: every word keeps its case, for a view (a result column is named by the
+    text of its expression or alias) or a trigger, where nothing says which words are columns,
+    and for a hash that must tell apart whatever a comparison does.
     """
     parts: list[str] = []
     after_default = False
     sig = [t for t in tokens if t.kind is not COMMENT]
+    skip_to = 0
     for i, t in enumerate(sig):
         kind = t.kind
-        if own is not None and (_qualifies(sig, i, own) or _qualifies(sig, i - 1, own)):
+        if own is not None and i >= skip_to:
+            skip_to = i + qualifier_length(sig, i, own)
+        if i < skip_to:
             continue
         if after_default and (text := default_text(t)) is not None:
             parts.append(text)
@@ -332,14 +335,25 @@ def _is_text(sig: list[Token], i: int, columns: Container[str]) -> bool:
 _ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 
 
-def _qualifies(sig: list[Token], i: int, own: str) -> bool:
-    """Whether ``sig[i]`` is table ``own`` qualifying a column (``t.a``; not ``s.t.a``)."""
+def qualifier_length(sig: list[Token], i: int, own: str) -> int:
+    """How many tokens from ``sig[i]`` qualify a column by table ``own`` (folded): 2 for
+    ``t.``, 4 for ``main.t.`` (both name the table's own column, and SQLite's RENAME checks
+    both against the new name), else 0 (``s.t.a`` with another schema is not this table)."""
+    if i and sig[i - 1].text == ".":
+        return 0
+    if _names_then_dot(sig, i, own):
+        return 2
+    if _names_then_dot(sig, i, "main") and _names_then_dot(sig, i + 2, own):
+        return 4
+    return 0
+
+
+def _names_then_dot(sig: list[Token], i: int, name: str) -> bool:
     return (
         0 <= i < len(sig) - 1
         and sig[i].is_name
-        and sig[i].folded == own
+        and sig[i].folded == name
         and sig[i + 1].text == "."
-        and (i == 0 or sig[i - 1].text != ".")
     )
 
 

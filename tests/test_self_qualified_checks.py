@@ -34,6 +34,16 @@ CASES = [
         'CREATE TABLE "T" (a INT, CHECK ("T".a > 0 AND t."a" < 100));',
         'CREATE TABLE "T" (a REAL, CHECK ("T".a > 0 AND t."a" < 100));',
     ),
+    # qualified by schema and table: SQLite's RENAME checks that text against the new name
+    # too ("no such column: t.a" when the old copy was renamed aside)
+    (
+        "CREATE TABLE t (a INT CHECK (main.t.a > 0));",
+        "CREATE TABLE t (b INT, a INT CHECK (main.t.a > 0));",
+    ),
+    (
+        'CREATE TABLE "T" (a INT, CHECK ("MAIN"."T".a > 0 AND main . t . "a" < 100));',
+        'CREATE TABLE "T" (a REAL, CHECK ("MAIN"."T".a > 0 AND main . t . "a" < 100));',
+    ),
     # renamed by hint and rebuilt: the new name qualifies
     (
         "CREATE TABLE t (a INT CHECK (t.a > 0));",
@@ -79,8 +89,10 @@ def test_the_next_rebuild_writes_the_declared_text_again(kind: str) -> None:
 
 
 def test_a_check_naming_its_table_is_the_check_naming_the_column() -> None:
-    qualified = parse_table('CREATE TABLE "T" (a, b CHECK ("T".a > t.b AND main.t.a > 0))')
-    bare = parse_table("CREATE TABLE t (a, b CHECK (a > b AND main.t.a > 0))")
+    qualified = parse_table('CREATE TABLE "T" (a, b CHECK ("T".a > t.b AND "Main" . t.a > 0))')
+    bare = parse_table("CREATE TABLE t (a, b CHECK (a > b AND a > 0))")
     assert [c.expression for c in qualified.checks] == [c.expression for c in bare.checks]
-    other = parse_table("CREATE TABLE t (a, b CHECK (u.a > b))")  # no such thing: as written
-    assert other.checks[0].expression == "u . a > b"
+    assert bare.checks[0].expression == "a > b and a > 0"
+    # no such thing, or another schema's table: as written
+    other = parse_table("CREATE TABLE t (a, b CHECK (u.a > b AND temp.t.a > 0 AND x.main.t.a))")
+    assert other.checks[0].expression == "u . a > b and temp . t . a > 0 and x . main . t . a"
