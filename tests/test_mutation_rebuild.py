@@ -496,8 +496,9 @@ def test_their_index_on_a_column_named_like_its_table_follows_the_column_s_renam
     kind: str,
 ) -> None:
     """An index that is not ours, on a rebuilt table's column named like the table (``t``),
-    renamed by hint: made again on the column's new name and still on the table ``t`` (kills
-    ``theirs_again`` renaming names in every place, the table's after ON among them)."""
+    renamed by hint: made again on the column's new name and still on the table ``t``, saying
+    why (kills ``theirs_again`` renaming names in every place, the table's after ON among them,
+    and its reason given None)."""
     client, conn = open_client(kind)
     sync_on(kind, client, "CREATE TABLE t (id INTEGER PRIMARY KEY, t TEXT);", ignore=["legacy_*"])
     run(conn, "CREATE INDEX legacy_t ON t (t)")
@@ -510,7 +511,55 @@ def test_their_index_on_a_column_named_like_its_table_follows_the_column_s_renam
     assert ("recreate", "index", "legacy_t") in {
         (c.action, c.kind, c.name) for c in result.plan.changes
     }
+    assert [(s.action, s.reason) for s in result.plan.steps if s.name == "legacy_t"] == [
+        ("create", "not ours (ignored), on table t, which is made again")
+    ]
     assert rows(conn, "SELECT lower(tbl_name), sql FROM sqlite_master WHERE name = 'legacy_t'") == [
         ("t", 'CREATE INDEX legacy_t ON t ("v")')
     ]
     assert rows(conn, "SELECT * FROM t") == [(1, "x")]
+
+
+@pytest.mark.parametrize(
+    "theirs",
+    [
+        "",  # the column named like its table, unqualified: nothing names the table
+        "CREATE INDEX legacy_u ON u (a) WHERE u.a > 0",  # on another table, naming that one
+        "CREATE TRIGGER legacy_tr AFTER INSERT ON t BEGIN DELETE FROM u; END",  # not an index
+    ],
+)
+def test_a_table_that_does_not_name_itself_is_moved_aside(theirs: str) -> None:
+    """The old copy is renamed aside (the cheaper, usual way) unless the table's text, or that
+    of an index of theirs on it, names a column by the table's name: not for a column named
+    like the table, nor for an index on another table, nor for a trigger (kills
+    ``_names_itself`` taking any mention of the name, and ``their_indexes`` taking what is not
+    an index on the rebuilt table)."""
+    before = "CREATE TABLE t (id INTEGER PRIMARY KEY, t INT CHECK (t > 0));\nCREATE TABLE u (a);"
+    db, conn = OPENERS["sqlite3"]()
+    inline_sync.sync(db, before, ignore=["legacy_*"])
+    if theirs:
+        run(conn, theirs)
+    planned = inline_sync.plan(db, before.replace("t INT", "t TEXT"), ignore=["legacy_*"])
+    assert planned.steps[1].sql == 'ALTER TABLE main."t" RENAME TO "__sync_old_t"'
+
+
+def test_a_column_renamed_to_a_new_case_or_by_hint_says_which() -> None:
+    """A RENAME COLUMN step says why: the declared case of the same column, or the hint
+    (kills ``rename_columns`` giving every rename the hint's reason)."""
+    db, _ = OPENERS["sqlite3"]()
+    inline_sync.sync(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b INT);")
+    planned = inline_sync.plan(
+        db, "CREATE TABLE t (id INTEGER PRIMARY KEY, A INT,\n  c INT -- @renamed from=b\n);"
+    )
+    assert [(s.action, s.sql, s.reason) for s in planned.steps] == [
+        (
+            "rename column",
+            'ALTER TABLE main."t" RENAME COLUMN "b" TO "c"',
+            "@renamed hint on column c",
+        ),
+        (
+            "rename column",
+            'ALTER TABLE main."t" RENAME COLUMN "a" TO "A"',
+            "column a declared as A",
+        ),
+    ]
