@@ -116,3 +116,40 @@ def test_fts_option_reads_the_value_unquoted(args: str, expected: str | None) ->
 def test_fts_option_joins_a_value_of_several_words() -> None:
     vt = VirtualTable("f", "CREATE VIRTUAL TABLE f USING fts4(a, tokenize=unicode61 x)", "fts4", "")
     assert fts_option(vt, "tokenize") == "unicode61x"
+
+
+CONTENT = "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, prefix TEXT, tokenize TEXT, b TEXT);"
+THEIR_FTS = (
+    "CREATE VIRTUAL TABLE legacy_f5 USING fts5(a, content='t', content_rowid='id', prefix='2');"
+    'CREATE VIRTUAL TABLE legacy_f4 USING fts4(a, content="t", tokenize porter);'
+)
+
+
+@pytest.mark.parametrize(
+    ("dropped", "refused"),
+    [("prefix", False), ("tokenize", False), ("b", False), ("a", True), ("id", True)],
+)
+def test_their_fts_index_stops_a_drop_of_only_the_columns_it_reads(
+    dropped: str, refused: bool
+) -> None:
+    """An external content FTS index that is not ours reads its own columns and the rowid (or
+    ``content_rowid``) from the content table, not its options' names: a column named like
+    an option (``prefix``, fts4's ``tokenize porter``) may be dropped, one it reads may not
+    (kills ``fts_reads`` taking options' names or fts4's tokenize for columns)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, definitions=CONTENT, ignore=["legacy_*"])
+    conn.executescript(THEIR_FTS)
+    columns = ", ".join(
+        c
+        for c in ("id INTEGER PRIMARY KEY", "a TEXT", "prefix TEXT", "tokenize TEXT", "b TEXT")
+        if c.split()[0] != dropped
+    )
+    after = f"CREATE TABLE t ({columns});"
+    if refused:
+        with pytest.raises(inline_sync.SyncError, match="legacy_f"):
+            inline_sync.sync(conn, definitions=after, ignore=["legacy_*"], allow_destructive=True)
+    else:
+        result = inline_sync.sync(
+            conn, definitions=after, ignore=["legacy_*"], allow_destructive=True
+        )
+        assert result.status == "synced"
