@@ -153,3 +153,23 @@ def test_their_fts_index_stops_a_drop_of_only_the_columns_it_reads(
             conn, definitions=after, ignore=["legacy_*"], allow_destructive=True
         )
         assert result.status == "synced"
+
+
+def test_a_virtual_table_renamed_away_and_a_new_one_of_its_old_name() -> None:
+    """An fts5 index renamed by hint keeps its rows under the new name, and a new one declared
+    under the old name, with other columns, is made anew and empty: it is not the old one made
+    again (kills ``changed_virtual_tables`` comparing the new one with the one renamed away)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    inline_sync.sync(conn, definitions="CREATE VIRTUAL TABLE docs USING fts5(body);")
+    conn.execute("INSERT INTO docs (body) VALUES ('hello')")
+    after = (
+        "CREATE VIRTUAL TABLE archive USING fts5(body); -- @renamed from=docs\n"
+        "CREATE VIRTUAL TABLE docs USING fts5(title, body);"
+    )
+    result = inline_sync.sync(conn, definitions=after)
+    assert sorted((c.action, c.name) for c in result.plan.changes) == [
+        ("create", "docs"),
+        ("rename", "archive"),
+    ]
+    assert conn.execute("SELECT body FROM archive").fetchall() == [("hello",)]
+    assert conn.execute("SELECT * FROM docs").fetchall() == []
