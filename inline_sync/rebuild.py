@@ -320,7 +320,8 @@ def _names_itself(sql: str, table: str) -> bool:
     (``t.a``) after its opening parenthesis."""
     sig = [t for t in tokenize(sql) if t.kind is not COMMENT]
     body = next(i for i, t in enumerate(sig) if t.text == "(")
-    return any(qualifier_length(sig, i, fold(table)) for i in range(body, len(sig)))
+    own = fold(table)
+    return any(qualifier_length(sig, i, own) for i in range(body, len(sig)))
 
 
 def rename_tables(pairs: list[tuple[str, str]]) -> list[Step]:
@@ -411,7 +412,7 @@ def _retarget(sql: str, own: str, temp: dict[str, str], references: bool = True)
     """The CREATE TABLE text with its own name and (``references``) its REFERENCES to closure
     tables renamed. A column qualified by the table's name (``CHECK (t.a > 0)``, or ``main.t.a``)
     loses the qualifier, which would name nothing under the temporary name; SQLite's RENAME into
-    place does not rewrite it (ddl compares ``t.a`` and ``a`` there as the same)."""
+    place does not rewrite it (ddl compares ``t.a``, ``main.t.a`` and ``a`` there as the same)."""
     edits: list[tuple[Token, str]] = []
     named = False
     prev_sig = ""
