@@ -70,6 +70,7 @@ def root(tmp_path: Path) -> Path:
     (tmp_path / "inline_sync").mkdir()
     (tmp_path / "tools").mkdir()
     (tmp_path / "inline_sync" / "m.py").write_text(SOURCE)
+    (tmp_path / "pyproject.toml").write_text('[tool.mutmut]\nsource_paths = ["inline_sync/"]\n')
     return tmp_path
 
 
@@ -101,6 +102,23 @@ def test_a_fresh_checkout_starts_from_the_saved_results(root: Path) -> None:
     assert seeded_codes(root) == codes
     # Results already there are mutmut's own: never overwritten.
     assert tool.seed_results(["m"]) == []
+
+
+def test_a_kept_survivor_can_be_shown_before_mutmut_has_run(root: Path) -> None:
+    """``--retest`` matches kept survivors against the equivalents with ``mutmut show``
+    before mutmut makes any mutant: the seeded checkout has the mutated copy already."""
+    tool = load_tool(root)
+    codes = measured(root)
+    write_meta(root, codes)
+    tool.save_results(["m"])
+    (root / "mutants" / "inline_sync" / "m.py.meta").unlink()
+    tool.seed_results(["m"])
+    copy = root / "mutants" / "inline_sync" / "m.py"
+    # Newer than its source: mutmut takes it as made and keeps the seeded record.
+    assert copy.stat().st_mtime_ns > (root / "inline_sync" / "m.py").stat().st_mtime_ns
+    survivor = next(k for k, v in codes.items() if v == 0 and ".x_limit__" in k)
+    diff = tool.mutmut("show", survivor, capture=True)
+    assert "-    return min(x, 10)" in diff and "+    return" in diff
 
 
 def test_an_edited_function_is_tested_again_and_only_it(root: Path) -> None:

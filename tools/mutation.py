@@ -204,10 +204,13 @@ def save_results(modules: list[str]) -> None:
 def seed_results(modules: list[str]) -> list[str]:
     """Start a checkout without mutmut's results from RESULTS: for each module with no
     results in ``mutants/`` yet, write mutmut's record of it (``X.py.meta``) with the kept
-    exit code of every mutant whose function mutmut hashes as it did when it was measured.
-    mutmut then makes the mutants and tests only the others. Returns the modules seeded."""
+    exit code of every mutant whose function mutmut hashes as it did when it was measured,
+    and the mutated copy with its index of lines, as mutmut makes them: ``--retest`` shows
+    the kept survivors (to match them against the equivalents) before mutmut has run. mutmut
+    then tests only the mutants with no kept result. Returns the modules seeded."""
     if not RESULTS.exists():
         return []
+    from mutmut.mutation.data import MutantLineSpans
     from mutmut.mutation.file_mutation import mutate_file_contents  # the hash mutmut keys by
 
     record = json.loads(RESULTS.read_text("utf-8"))
@@ -229,6 +232,12 @@ def seed_results(modules: list[str]) -> list[str]:
                 codes[int(number) - 1] if int(number) <= len(codes) else None
             )
         meta_path.parent.mkdir(parents=True, exist_ok=True)
+        # Newer than the source, so mutmut takes the copy as made and keeps this record.
+        meta_path.with_suffix("").write_text(mutated.code, "utf-8")
+        spans = {n: [s.start, s.end] for n, s in mutated.line_span_by_function_name.items()}
+        meta_path.with_suffix(".spans").write_text(
+            json.dumps({"version": MutantLineSpans.format_version, "spans": spans}), "utf-8"
+        )
         meta_path.write_text(
             json.dumps(
                 {
