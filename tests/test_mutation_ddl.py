@@ -10,7 +10,7 @@ import pytest
 from memory_clients import OPENERS
 
 import inline_sync
-from inline_sync.ddl import ParseError, parse_table
+from inline_sync.ddl import ParseError, parse_table, parse_virtual_table
 from inline_sync.models import IndexedColumn
 
 
@@ -192,3 +192,34 @@ def test_a_table_keyed_on_a_column_named_desc_syncs_and_stays_up_to_date(client:
     conn.execute("INSERT INTO t VALUES ('x', 1)")
     assert inline_sync.plan(db, schema).status == "up-to-date"
     assert inline_sync.sync(db, schema, force=True).status == "up-to-date"
+
+
+@pytest.mark.parametrize("check", ["CHECK (t.a > 0)", "CHECK (main.t.a > 0)", "CHECK (a > 0)"])
+def test_a_table_check_reads_a_column_qualified_by_its_table_as_the_column(check: str) -> None:
+    """A table constraint's CHECK, like a column's, compares ``t.a`` and ``main.t.a`` as
+    ``a`` (kills the table constraint's ``own`` left out)."""
+    (found,) = parse_table(f"CREATE TABLE t (a, {check})").checks
+    assert found.expression == "a > 0"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        # A column after an option keeps its case as one before it does.
+        ('fts4(content="", a, Body)', "content =  , a , Body"),
+        # An option with an empty value is an option: folded.
+        ("fts5(A, CONTENT=, B)", "A , content = , B"),
+        # No argument at all, or an empty one: nothing to read.
+        ("fts4()", ""),
+        ("fts4(a,)", "a ,"),
+    ],
+)
+def test_a_virtual_tables_columns_keep_their_case_wherever_they_are(
+    arguments: str, expected: str
+) -> None:
+    """Of a column module's arguments, the columns keep their case (SQLite names the result
+    columns so) and options are folded, in any order (FTS4 takes ``content=""`` first), an
+    option with no value too (kills ``continue`` made ``break``, the length test of
+    ``x =`` made ``> at + 2``, and ``<= at`` made ``< at``, which read past an empty one)."""
+    sql = f"CREATE VIRTUAL TABLE d USING {arguments}"
+    assert parse_virtual_table(sql).arguments == expected
